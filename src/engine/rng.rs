@@ -1,0 +1,65 @@
+//! Random streams. Each replication draws from streams derived from
+//! (seed, grid point, replication, stream id) by SplitMix64 (Steele, Lea &
+//! Flood 2014) into the 256-bit state of xoshiro256++ (Blackman & Vigna 2021).
+//! Both algorithms are fixed by their papers, so a stream never changes with
+//! a crate upgrade, a thread count or the order replications run in.
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator of every stream.
+pub type SimRng = Xoshiro256PlusPlus;
+
+/// SplitMix64's output function: a bijective 64-bit mix.
+#[inline]
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The stream for `(seed, point, replication, stream_id)`.
+///
+/// The four keys are absorbed one at a time through SplitMix64, so streams
+/// differing in any key start from unrelated states; the 256-bit state is
+/// then four further SplitMix64 outputs (never all zero in practice; a zero
+/// state is replaced as the generator requires).
+pub fn stream(seed: u64, point: u64, replication: u64, stream_id: u64) -> SimRng {
+    let mut s = seed;
+    for key in [point, replication, stream_id] {
+        s = splitmix64(&mut s) ^ key;
+    }
+    let mut bytes = [0u8; 32];
+    for chunk in bytes.chunks_exact_mut(8) {
+        chunk.copy_from_slice(&splitmix64(&mut s).to_le_bytes());
+    }
+    SimRng::from_seed(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngCore;
+
+    #[test]
+    fn streams_are_fixed_and_distinct() {
+        // A golden value: the derivation is part of the determinism contract.
+        let mut r = stream(2026, 0, 0, 0);
+        let first = r.next_u64();
+        assert_eq!(first, stream(2026, 0, 0, 0).next_u64());
+        assert_eq!(first, GOLDEN_FIRST_DRAW);
+        let others = [
+            stream(2026, 1, 0, 0),
+            stream(2026, 0, 1, 0),
+            stream(2026, 0, 0, 1),
+            stream(2027, 0, 0, 0),
+        ];
+        for mut o in others {
+            assert_ne!(o.next_u64(), first);
+        }
+    }
+
+    const GOLDEN_FIRST_DRAW: u64 = 18_397_975_891_452_852_762;
+}

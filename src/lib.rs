@@ -1,0 +1,32 @@
+//! simcall: a discrete-event simulator of telephone call traffic through a
+//! chain of capacity limits (trunk channels, platform plans, AI-provider
+//! connections, application pools), for sizing voice-AI systems.
+//!
+//! The modules follow the data: [`model`] (a checked model file) →
+//! [`engine`] (event list, random streams) → [`simulation`] (one
+//! replication of the call model) → [`statistics`] (metrics and confidence
+//! intervals) → [`experiment`] and [`sweep`] (grids of models run in
+//! parallel) → `output` (tables, charts; with the `cli` feature).
+//!
+//! # Same-time ordering
+//! Events are ordered by (time, insertion sequence): two events at the same
+//! simulated instant are handled in the order they were scheduled. Within an
+//! event, a released slot passes to the first waiting caller at once, and
+//! callers handed slots are advanced through the rest of the chain in the
+//! order they received them, before the next event.
+//!
+//! # Determinism contract
+//! Same model, same seed ⇒ byte-identical outputs, whatever the thread
+//! count. Each replication draws from its own streams, derived from
+//! (seed, sweep point, replication, stream) by SplitMix64 into xoshiro256++
+//! ([`engine::rng`]); sources have separate streams for arrivals, holding
+//! times, patience and redial delays, and tiers at one sweep point share
+//! them (common random numbers). Replications run in parallel but their
+//! results are collected in index order before any statistic is computed.
+
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod simulation;
+pub mod statistics;
+pub mod units;

@@ -1,0 +1,517 @@
+//! A model: the traffic sources and the chain of limits one system puts calls
+//! through, read from a `models/*.toml` file and checked into plain numbers
+//! (seconds, per-second rates) that the simulation uses.
+//!
+//! Loading is two steps so that sweeps can change keys cheaply and safely:
+//! [`ModelDoc::load`] reads the TOML (syntax and unknown keys are reported
+//! with line and column), [`ModelDoc::set`] overrides keys by path, and
+//! [`ModelDoc::build`] checks every value and yields a [`Model`].
+
+pub mod dist;
+pub mod file;
+pub mod overrides;
+
+use crate::error::{Error, Result};
+use crate::units::{parse_duration_s, parse_load_erl, parse_rate_per_s};
+pub use dist::{Dist, Sampler};
+use file::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A checked model, all durations in seconds and rates per second.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub run: RunSpec,
+    pub sources: Vec<Source>,
+    pub limits: Vec<Limit>,
+    pub sla: Sla,
+}
+
+/// How long and how often to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSpec {
+    /// Simulated time per replication counted in the statistics, after warm-up (s).
+    pub horizon_s: f64,
+    /// Simulated time discarded at the start of each replication (s).
+    pub warmup_s: f64,
+    /// Independent replications (≥ 1).
+    pub replications: u32,
+    /// Root seed of all random streams.
+    pub seed: u64,
+}
+
+/// A stream of callers.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    /// Poisson arrival rate of first attempts (per second).
+    pub arrival_rate_per_s: f64,
+    /// Holding time of an answered call.
+    pub holding: Dist,
+    /// How long a caller waits for an answer before hanging up; `None` = forever.
+    pub patience: Option<Dist>,
+    /// What a blocked or abandoned caller does; `None` = gives up.
+    pub redial: Option<Redial>,
+}
+
+impl Source {
+    /// Offered load of first attempts in Erlangs: arrival rate × mean holding time.
+    pub fn offered_load_erl(&self) -> f64 {
+        self.arrival_rate_per_s * self.holding.mean_s()
+    }
+}
+
+/// Redialing of a caller whose attempt was blocked or abandoned.
+#[derive(Debug, Clone)]
+pub struct Redial {
+    /// Attempts in all, the first included (≥ 1).
+    pub max_attempts: u32,
+    /// Time between the failure and the next attempt.
+    pub delay: Dist,
+}
+
+/// One limit of the chain: a pool of `capacity` slots a call holds for its
+/// whole duration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub name: String,
+    /// Concurrent calls allowed (≥ 1).
+    pub capacity: u32,
+    pub on_full: OnFull,
+}
+
+/// What a limit does with a call that finds it full.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnFull {
+    /// Block the attempt; slots already seized are released.
+    Reject,
+    /// Wait FIFO for a slot, at most `timeout_s` (or the caller's patience,
+    /// whichever ends first); blocked at once if `max_waiting` already wait.
+    Queue {
+        timeout_s: Option<f64>,
+        max_waiting: Option<u32>,
+    },
+}
+
+/// The service objective a sweep judges each tier against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sla {
+    /// Threshold for `service_level` (s); default 20 s.
+    pub answer_within_s: f64,
+    pub max_blocking: Option<f64>,
+    pub max_abandonment: Option<f64>,
+    pub max_p95_wait_s: Option<f64>,
+}
+
+impl Model {
+    /// Total offered load of first attempts over all sources, in Erlangs.
+    pub fn offered_load_erl(&self) -> f64 {
+        self.sources.iter().map(Source::offered_load_erl).sum()
+    }
+}
+
+/// A model file as parsed TOML, open to overrides before it is built.
+#[derive(Debug, Clone)]
+pub struct ModelDoc {
+    /// Where it was read from; relative paths inside resolve against its folder.
+    pub path: PathBuf,
+    pub table: toml::Table,
+    /// The overrides applied so far, named in error messages.
+    applied: Vec<String>,
+}
+
+impl ModelDoc {
+    /// Reads and parses `path`.
+    ///
+    /// Errors when the file cannot be read, is not TOML, or has an unknown or
+    /// missing key or a value of the wrong type (with line and column).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(path, "", format!("cannot read the model file: {e}")))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses model TOML held in memory; `path` names it in errors and
+    /// anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        // Deserialize from the text first: its errors carry line and column.
+        toml::from_str::<ModelFile>(text).map_err(|e| Error::input(path, "", e))?;
+        let table = text
+            .parse::<toml::Table>()
+            .map_err(|e| Error::input(path, "", e))?;
+        Ok(ModelDoc {
+            path: path.to_path_buf(),
+            table,
+            applied: Vec::new(),
+        })
+    }
+
+    /// Overrides the key at a dotted `key_path` (see [`overrides::set_path`]).
+    pub fn set(&mut self, key_path: &str, value: toml::Value) -> Result<()> {
+        let shown = format!("{key_path}={value}");
+        overrides::set_path(&mut self.table, key_path, value)
+            .map_err(|e| Error::input(&self.path, "", format!("cannot set {shown}: {e}")))?;
+        self.applied.push(shown);
+        Ok(())
+    }
+
+    /// Checks every value and builds the model.
+    ///
+    /// Errors name the file, the key and what is allowed: non-positive rates,
+    /// capacity 0, an unknown distribution, durations without units, etc.
+    pub fn build(&self) -> Result<Model> {
+        let parsed: ModelFile = self
+            .table
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                let after = if self.applied.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (after setting {})", self.applied.join(", "))
+                };
+                Error::input(&self.path, "", format!("{}{after}", e.message()))
+            })?;
+        Builder { path: &self.path }.model(parsed)
+    }
+}
+
+struct Builder<'a> {
+    path: &'a Path,
+}
+
+impl Builder<'_> {
+    fn err(&self, key: &str, msg: impl std::fmt::Display) -> Error {
+        Error::input(self.path, key, msg)
+    }
+
+    fn duration(&self, key: &str, text: &str) -> Result<f64> {
+        parse_duration_s(text).map_err(|e| self.err(key, e))
+    }
+
+    fn positive_duration(&self, key: &str, text: &str) -> Result<f64> {
+        let v = self.duration(key, text)?;
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(key, format!("{text:?} must be greater than zero")))
+        }
+    }
+
+    fn model(&self, f: ModelFile) -> Result<Model> {
+        let run = self.run(&f.run)?;
+        if f.sources.is_empty() {
+            return Err(self.err("sources", "a model needs at least one [[sources]] entry"));
+        }
+        if f.limits.is_empty() {
+            return Err(self.err("limits", "a model needs at least one [[limits]] entry"));
+        }
+        let sources = f
+            .sources
+            .iter()
+            .map(|s| self.source(s))
+            .collect::<Result<Vec<_>>>()?;
+        let limits = f
+            .limits
+            .iter()
+            .map(|l| self.limit(l))
+            .collect::<Result<Vec<_>>>()?;
+        unique_names(sources.iter().map(|s| s.name.as_str()), "sources")
+            .map_err(|e| self.err("sources", e))?;
+        unique_names(limits.iter().map(|l| l.name.as_str()), "limits")
+            .map_err(|e| self.err("limits", e))?;
+        if sources.len() > u16::MAX as usize || limits.len() > u16::MAX as usize {
+            return Err(self.err("", "at most 65535 sources and 65535 limits"));
+        }
+        Ok(Model {
+            name: f.name,
+            description: f.description,
+            run,
+            sources,
+            limits,
+            sla: self.sla(&f.sla)?,
+        })
+    }
+
+    fn run(&self, r: &RunFile) -> Result<RunSpec> {
+        let horizon_s = self.positive_duration("run.horizon", &r.horizon)?;
+        let warmup_s = match &r.warmup {
+            Some(w) => self.duration("run.warmup", w)?,
+            None => 0.0,
+        };
+        let replications = r.replications.unwrap_or(10);
+        if !(1..=1_000_000).contains(&replications) {
+            return Err(self.err("run.replications", format!("{replications} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)")));
+        }
+        Ok(RunSpec {
+            horizon_s,
+            warmup_s,
+            replications: replications as u32,
+            seed: r.seed.unwrap_or(1),
+        })
+    }
+
+    fn source(&self, s: &SourceFile) -> Result<Source> {
+        let key = format!("sources.{}", s.name);
+        let holding = self.dist(&format!("{key}.holding"), &s.holding)?;
+        if holding.mean_s() <= 0.0 {
+            return Err(self.err(
+                &format!("{key}.holding"),
+                "the mean holding time must be greater than zero",
+            ));
+        }
+        let arrival_rate_per_s = match (&s.arrivals.rate, &s.arrivals.offered_load) {
+            (Some(rate), None) => {
+                parse_rate_per_s(rate).map_err(|e| self.err(&format!("{key}.arrivals.rate"), e))?
+            }
+            (None, Some(load)) => {
+                parse_load_erl(load)
+                    .map_err(|e| self.err(&format!("{key}.arrivals.offered_load"), e))?
+                    / holding.mean_s()
+            }
+            _ => {
+                return Err(self.err(
+                    &format!("{key}.arrivals"),
+                    "give exactly one of `rate` (\"12/min\") or `offered_load` (\"45 erl\")",
+                ))
+            }
+        };
+        let patience = s
+            .patience
+            .as_ref()
+            .map(|p| self.dist(&format!("{key}.patience"), p))
+            .transpose()?;
+        let redial = match &s.redial {
+            None => None,
+            Some(r) => {
+                if !(1..=1000).contains(&r.max_attempts) {
+                    return Err(self.err(
+                        &format!("{key}.redial.max_attempts"),
+                        "must be 1 to 1000 (attempts in all, the first included)",
+                    ));
+                }
+                let delay = self.dist(&format!("{key}.redial.delay"), &r.delay)?;
+                Some(Redial {
+                    max_attempts: r.max_attempts as u32,
+                    delay,
+                })
+            }
+        };
+        Ok(Source {
+            name: s.name.clone(),
+            arrival_rate_per_s,
+            holding,
+            patience,
+            redial,
+        })
+    }
+
+    fn dist(&self, key: &str, d: &DistFile) -> Result<Dist> {
+        let cv_ok = |cv: f64| {
+            if cv.is_finite() && cv > 0.0 {
+                Ok(cv)
+            } else {
+                Err(self.err(
+                    &format!("{key}.cv"),
+                    format!("{cv} must be greater than zero"),
+                ))
+            }
+        };
+        let dist = match d {
+            DistFile::Exponential { mean } => Dist::Exponential {
+                mean_s: self.positive_duration(&format!("{key}.mean"), mean)?,
+            },
+            DistFile::Deterministic { value } => Dist::Deterministic {
+                value_s: self.duration(&format!("{key}.value"), value)?,
+            },
+            DistFile::Lognormal { mean, cv } => Dist::LogNormal {
+                mean_s: self.positive_duration(&format!("{key}.mean"), mean)?,
+                cv: cv_ok(*cv)?,
+            },
+            DistFile::Gamma { mean, cv } => Dist::Gamma {
+                mean_s: self.positive_duration(&format!("{key}.mean"), mean)?,
+                cv: cv_ok(*cv)?,
+            },
+            DistFile::Weibull { mean, cv, shape } => {
+                let mean_s = self.positive_duration(&format!("{key}.mean"), mean)?;
+                let shape = match (cv, shape) {
+                    (Some(cv), None) => dist::weibull_shape_for_cv(cv_ok(*cv)?)
+                        .map_err(|e| self.err(&format!("{key}.cv"), e))?,
+                    (None, Some(k)) if k.is_finite() && *k > 0.0 => *k,
+                    (None, Some(k)) => {
+                        return Err(self.err(
+                            &format!("{key}.shape"),
+                            format!("{k} must be greater than zero"),
+                        ))
+                    }
+                    _ => return Err(self.err(key, "weibull needs exactly one of `cv` or `shape`")),
+                };
+                Dist::Weibull { mean_s, shape }
+            }
+            DistFile::Uniform { min, max } => {
+                let (min_s, max_s) = (
+                    self.duration(&format!("{key}.min"), min)?,
+                    self.duration(&format!("{key}.max"), max)?,
+                );
+                if min_s > max_s {
+                    return Err(self.err(key, format!("min {min:?} is greater than max {max:?}")));
+                }
+                Dist::Uniform { min_s, max_s }
+            }
+            DistFile::Empirical { values, file } => {
+                let values_s: Vec<f64> = match (values, file) {
+                    (Some(vs), None) => vs
+                        .iter()
+                        .map(|v| self.duration(&format!("{key}.values"), v))
+                        .collect::<Result<_>>()?,
+                    (None, Some(f)) => self.durations_csv(&format!("{key}.file"), f)?,
+                    _ => return Err(self.err(key, "empirical needs exactly one of `values` (a list of durations) or `file` (a CSV)")),
+                };
+                if values_s.is_empty() {
+                    return Err(self.err(key, "empirical needs at least one value"));
+                }
+                Dist::Empirical {
+                    values_s: Arc::from(values_s),
+                }
+            }
+        };
+        dist.sampler().map_err(|e| self.err(key, e))?;
+        Ok(dist)
+    }
+
+    /// Durations from a CSV: a column `duration_s` (seconds) or `duration`
+    /// (durations with units), or a file of one column.
+    fn durations_csv(&self, key: &str, file: &str) -> Result<Vec<f64>> {
+        let path = self.path.parent().unwrap_or(Path::new(".")).join(file);
+        let mut rdr = csv::Reader::from_path(&path)
+            .map_err(|e| self.err(key, format!("cannot read {}: {e}", path.display())))?;
+        let headers = rdr
+            .headers()
+            .map_err(|e| self.err(key, format!("{}: {e}", path.display())))?
+            .clone();
+        let col = headers
+            .iter()
+            .position(|h| h == "duration_s" || h == "duration")
+            .or(if headers.len() == 1 { Some(0) } else { None })
+            .ok_or_else(|| {
+                self.err(
+                    key,
+                    format!(
+                        "{}: needs a column `duration_s` (seconds) or `duration` (with units)",
+                        path.display()
+                    ),
+                )
+            })?;
+        let seconds = headers.get(col) == Some("duration_s");
+        let mut out = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i + 2;
+            let rec =
+                rec.map_err(|e| self.err(key, format!("{} line {line}: {e}", path.display())))?;
+            let cell = rec.get(col).unwrap_or("").trim();
+            let v = if seconds {
+                cell.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| {
+                        self.err(
+                            key,
+                            format!(
+                                "{} line {line}: {cell:?} is not a number of seconds ≥ 0",
+                                path.display()
+                            ),
+                        )
+                    })?
+            } else {
+                parse_duration_s(cell)
+                    .map_err(|e| self.err(key, format!("{} line {line}: {e}", path.display())))?
+            };
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    fn limit(&self, l: &LimitFile) -> Result<Limit> {
+        let key = format!("limits.{}", l.name);
+        if !(1..=u32::MAX as i64 / 2).contains(&l.capacity) {
+            return Err(self.err(
+                &format!("{key}.capacity"),
+                format!(
+                    "{} is not allowed: a capacity is a whole number of at least 1",
+                    l.capacity
+                ),
+            ));
+        }
+        let on_full = match &l.on_full {
+            OnFullFile::Reject => OnFull::Reject,
+            OnFullFile::Queue(q) => {
+                let timeout_s = q
+                    .timeout
+                    .as_ref()
+                    .map(|t| self.duration(&format!("{key}.on_full.queue.timeout"), t))
+                    .transpose()?;
+                let max_waiting = match q.max_waiting {
+                    None => None,
+                    Some(m) if (0..=u32::MAX as i64).contains(&m) => Some(m as u32),
+                    Some(m) => {
+                        return Err(self.err(
+                            &format!("{key}.on_full.queue.max_waiting"),
+                            format!("{m} must be a whole number ≥ 0"),
+                        ))
+                    }
+                };
+                OnFull::Queue {
+                    timeout_s,
+                    max_waiting,
+                }
+            }
+        };
+        Ok(Limit {
+            name: l.name.clone(),
+            capacity: l.capacity as u32,
+            on_full,
+        })
+    }
+
+    fn sla(&self, s: &SlaFile) -> Result<Sla> {
+        let prob = |key: &str, v: Option<f64>| match v {
+            Some(p) if !(0.0..=1.0).contains(&p) => {
+                Err(self.err(key, format!("{p} must be a probability between 0 and 1")))
+            }
+            _ => Ok(v),
+        };
+        Ok(Sla {
+            answer_within_s: match &s.answer_within {
+                Some(t) => self.duration("sla.answer_within", t)?,
+                None => 20.0,
+            },
+            max_blocking: prob("sla.max_blocking", s.max_blocking)?,
+            max_abandonment: prob("sla.max_abandonment", s.max_abandonment)?,
+            max_p95_wait_s: s
+                .max_p95_wait
+                .as_ref()
+                .map(|t| self.duration("sla.max_p95_wait", t))
+                .transpose()?,
+        })
+    }
+}
+
+fn unique_names<'a>(
+    names: impl Iterator<Item = &'a str>,
+    what: &str,
+) -> std::result::Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for n in names {
+        if n.is_empty() || n.contains('.') {
+            return Err(format!(
+                "{what} name {n:?} must be non-empty and contain no '.' (paths use it)"
+            ));
+        }
+        if !seen.insert(n) {
+            return Err(format!("two {what} are named {n:?}; names must be unique"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Quantities with units, as written in model files: durations (`"250ms"`,
+//! `"3m"`, `"1h30m"`), rates (`"12/min"`) and offered loads (`"45 erl"`).
+//!
+//! Every parser returns the value in SI base units (seconds, per second,
+//! Erlangs) or a message saying what is allowed; callers add the file and key.
+
+/// What a duration may look like, for error messages.
+pub const DURATION_HELP: &str =
+    "a duration with units such as \"250ms\", \"5s\", \"3m\", \"1h30m\", \"24h\", \"2d\"";
+/// What a rate may look like, for error messages.
+pub const RATE_HELP: &str = "a rate \"N/unit\" with unit s, min, h or day, such as \"12/min\"";
+/// What an offered load may look like, for error messages.
+pub const LOAD_HELP: &str = "an offered load in Erlangs such as \"45 erl\"";
+
+/// Parses a duration into seconds (≥ 0).
+///
+/// Accepts humantime's syntax (`"250ms"`, `"5s"`, `"3m"`, `"1h30m"`, `"1d"`)
+/// and, for convenience, decimal seconds/minutes/hours such as `"0.5s"` or
+/// `"2.5m"`. Errors when the text is not one of those.
+pub fn parse_duration_s(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    if let Ok(d) = humantime::parse_duration(t) {
+        return Ok(d.as_secs_f64());
+    }
+    // humantime has no decimals: accept "<decimal><unit>" for the common units.
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "ms" => 1e-3,
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" | "day" => 86400.0,
+        _ => return Err(format!("{text:?} is not {DURATION_HELP}")),
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * scale),
+        _ => Err(format!("{text:?} is not {DURATION_HELP}")),
+    }
+}
+
+/// Parses a rate `"N/unit"` into events per second (> 0).
+///
+/// Units: `s`, `min`, `h`, `day`. Errors on other units, on a non-number and
+/// on a rate that is not strictly positive.
+pub fn parse_rate_per_s(text: &str) -> Result<f64, String> {
+    let Some((num, unit)) = text.split_once('/') else {
+        return Err(format!("{text:?} is not {RATE_HELP}"));
+    };
+    let per = match unit.trim() {
+        "s" | "sec" => 1.0,
+        "min" | "m" => 60.0,
+        "h" | "hour" => 3600.0,
+        "d" | "day" => 86400.0,
+        _ => return Err(format!("{text:?} is not {RATE_HELP}")),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not {RATE_HELP}"))?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!("{text:?}: the rate must be greater than zero"));
+    }
+    Ok(n / per)
+}
+
+/// Parses an offered load `"45 erl"` (also `"45erl"`, `"45 E"`) into Erlangs (> 0).
+pub fn parse_load_erl(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let num = lower
+        .strip_suffix("erl")
+        .or_else(|| lower.strip_suffix('e'))
+        .ok_or_else(|| format!("{text:?} is not {LOAD_HELP}"))?;
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not {LOAD_HELP}"))?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!(
+            "{text:?}: the offered load must be greater than zero"
+        ));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_s("250ms").unwrap(), 0.25);
+        assert_eq!(parse_duration_s("3m").unwrap(), 180.0);
+        assert_eq!(parse_duration_s("1h30m").unwrap(), 5400.0);
+        assert_eq!(parse_duration_s("1d").unwrap(), 86400.0);
+        assert_eq!(parse_duration_s("0.5s").unwrap(), 0.5);
+        assert_eq!(parse_duration_s("2.5m").unwrap(), 150.0);
+        assert!(parse_duration_s("5").is_err());
+        assert!(parse_duration_s("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn rates_and_loads() {
+        assert_eq!(parse_rate_per_s("12/min").unwrap(), 0.2);
+        assert_eq!(parse_rate_per_s("3600/h").unwrap(), 1.0);
+        assert!(parse_rate_per_s("0/min").is_err());
+        assert!(parse_rate_per_s("-1/s").is_err());
+        assert!(parse_rate_per_s("12/fortnight").is_err());
+        assert_eq!(parse_load_erl("45 erl").unwrap(), 45.0);
+        assert!(parse_load_erl("45").is_err());
+        assert!(parse_load_erl("0 erl").is_err());
+    }
+}

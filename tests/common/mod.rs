@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests: models from TOML text, the
+//! T statistic of `../shared/validation/README.md`, and exact formulas.
+#![allow(dead_code)]
+
+use simcall::model::{Model, ModelDoc};
+use simcall::statistics::{metric_index, ReplicationMetrics};
+use std::path::Path;
+
+/// Builds a model from TOML text (panics with the error on bad text: tests
+/// only feed it valid models).
+pub fn model(toml: &str) -> Model {
+    ModelDoc::parse(toml, Path::new("test.toml"))
+        .and_then(|d| d.build())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One metric of the total, one value per replication.
+pub fn total(reps: &[ReplicationMetrics], name: &str) -> Vec<f64> {
+    let k = metric_index(name);
+    reps.iter().map(|r| r.total[k]).collect()
+}
+
+/// T = (mean − exact) / (s / √R): the validation rule's statistic.
+pub fn t_stat(values: &[f64], exact: f64) -> (f64, f64, f64) {
+    let r = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / r;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0)).sqrt();
+    let se = sd / r.sqrt();
+    ((mean - exact) / se, mean, se)
+}
+
+/// |T| above this fails: the two-sided 1e-4 point of the normal, per the
+/// validation README (R = 100).
+pub const T_CRIT: f64 = 4.06;
+
+/// Erlang B by the recursion B_k = A·B_{k−1} / (k + A·B_{k−1}), B_0 = 1
+/// (Jagerman 1974, BSTJ 53).
+pub fn erlang_b(a: f64, c: u32) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}
+
+/// Renders seconds as a model duration.
+pub fn secs(s: f64) -> String {
+    format!("{s}s")
+}
