@@ -26,7 +26,14 @@
 
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod model;
 pub mod simulation;
 pub mod statistics;
+pub mod sweep;
 pub mod units;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "cli")]
+pub mod output;

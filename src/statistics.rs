@@ -152,9 +152,12 @@ impl Counts {
     pub fn record_wait(&mut self, wait_s: f64) {
         self.waited += (wait_s > 0.0) as u64;
         self.wait_sum_s += wait_s;
-        // saturating_record: a wait beyond the histogram's reach is clamped, never an error.
-        self.waits_us
-            .saturating_record((wait_s * 1e6).round() as u64);
+        // The histogram grows as needed; only a wait past its absolute reach
+        // (about 290,000 years) would be clamped.
+        let us = (wait_s * 1e6).round() as u64;
+        if self.waits_us.record(us).is_err() {
+            self.waits_us.saturating_record(us);
+        }
     }
 
     /// Adds another source's counts into this total (not the concurrency,
@@ -180,11 +183,17 @@ impl Counts {
     /// The metrics of [`METRICS`], for a window of `horizon_s` ending at `end_t`.
     ///
     /// Ratios over zero attempts are 0. Percentiles are over resolved
-    /// attempts, zeros included, like `mean_wait_s`.
+    /// attempts, zeros included, like `mean_wait_s`, with 3 significant digits.
     pub fn metrics(&self, end_t: f64, horizon_s: f64) -> Metrics {
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let resolved = self.attempts - self.waiting_at_end;
-        let q = |p: f64| self.waits_us.value_at_quantile(p) as f64 / 1e6;
+        // The lowest value of the quantile's bucket (within 0.1%), so a wait of
+        // exactly a timeout reads as that timeout, not 0.1% above it.
+        let q = |p: f64| {
+            self.waits_us
+                .lowest_equivalent(self.waits_us.value_at_quantile(p)) as f64
+                / 1e6
+        };
         let mean_wait_s = if resolved == 0 {
             0.0
         } else {

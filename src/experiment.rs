@@ -1,0 +1,335 @@
+//! An experiment (`experiments/*.toml`): a model, the axes to sweep, the SLA
+//! and the plan tiers to compare. Expanding it gives the grid: every
+//! combination of axis values (first axis slowest) crossed with every tier.
+
+use crate::error::{Error, Result};
+use crate::model::{overrides::parse_value, Model, ModelDoc};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    model: String,
+    #[serde(default)]
+    run: Table,
+    #[serde(default)]
+    sweep: Table,
+    #[serde(default)]
+    sla: Table,
+    #[serde(default)]
+    tiers: Vec<TierFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierFile {
+    name: String,
+    #[serde(default)]
+    price_per_month: Option<f64>,
+    #[serde(default)]
+    set: Table,
+}
+
+/// A plan tier: a name, a monthly price and the model keys it sets.
+#[derive(Debug, Clone)]
+pub struct Tier {
+    pub name: String,
+    /// Monthly price (currency of the experiment file); `None` if not given.
+    pub price_per_month: Option<f64>,
+    pub set: Vec<(String, Value)>,
+}
+
+/// One sweep axis: a model key and the values it takes.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    pub path: String,
+    pub values: Vec<Value>,
+}
+
+/// One cell of the grid: a sweep point with one tier, and its model.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Index of the sweep point (the axis-value combination); it keys the
+    /// random streams, so all tiers at one point see the same callers.
+    pub point: usize,
+    pub tier: usize,
+    pub model: Model,
+}
+
+/// An experiment expanded into its grid, every cell's model built and checked.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub name: String,
+    pub description: String,
+    pub path: PathBuf,
+    pub axes: Vec<Axis>,
+    pub tiers: Vec<Tier>,
+    /// Axis values of each point, as written, in grid order.
+    pub points: Vec<Vec<Value>>,
+    /// Point-major: all tiers of point 0, then of point 1, …
+    pub cells: Vec<Cell>,
+}
+
+impl Experiment {
+    /// Reads `path`, applies `cli_sets` (`--set PATH=VALUE`, last, so they win
+    /// over the experiment's own keys) and builds every cell's model.
+    ///
+    /// Errors when the file is missing or malformed, the model it names
+    /// cannot be read, an axis or tier key does not exist in the model, or a
+    /// resulting model is invalid. All cells are checked before anything runs.
+    pub fn load(path: &Path, cli_sets: &[(String, Value)]) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?;
+        let file: ExperimentFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e))?;
+        let model_path = path.parent().unwrap_or(Path::new(".")).join(&file.model);
+        if !model_path.is_file() {
+            return Err(Error::input(
+                path,
+                "model",
+                format!("the model file {} does not exist", model_path.display()),
+            ));
+        }
+        let mut base = ModelDoc::load(&model_path)?;
+        for (section, table) in [("run", &file.run), ("sla", &file.sla)] {
+            for (k, v) in table {
+                base.set(&format!("{section}.{k}"), v.clone())?;
+            }
+        }
+        let axes = file
+            .sweep
+            .iter()
+            .map(|(k, v)| {
+                Ok(Axis {
+                    path: k.clone(),
+                    values: axis_values(v)
+                        .map_err(|e| Error::input(path, &format!("sweep.\"{k}\""), e))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut tiers: Vec<Tier> = file
+            .tiers
+            .into_iter()
+            .map(|t| Tier {
+                name: t.name,
+                price_per_month: t.price_per_month,
+                set: t.set.into_iter().collect(),
+            })
+            .collect();
+        if tiers.is_empty() {
+            tiers.push(Tier {
+                name: "model".into(),
+                price_per_month: None,
+                set: vec![],
+            });
+        }
+        if let Some(t) = tiers.iter().find(|t| {
+            t.price_per_month
+                .is_some_and(|p| !(p.is_finite() && p >= 0.0))
+        }) {
+            return Err(Error::input(
+                path,
+                &format!("tiers.{}.price_per_month", t.name),
+                "must be a number ≥ 0",
+            ));
+        }
+        let points = cartesian(&axes);
+        let mut cells = Vec::with_capacity(points.len() * tiers.len());
+        for (p, values) in points.iter().enumerate() {
+            for (t, tier) in tiers.iter().enumerate() {
+                let mut doc = base.clone();
+                // Tier keys, then axis values, then --set: the later wins.
+                let axis_sets = axes
+                    .iter()
+                    .map(|a| a.path.clone())
+                    .zip(values.iter().cloned());
+                for (k, v) in tier
+                    .set
+                    .iter()
+                    .cloned()
+                    .chain(axis_sets)
+                    .chain(cli_sets.iter().cloned())
+                {
+                    doc.set(&k, v).map_err(|e| {
+                        Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name))
+                    })?;
+                }
+                let model = doc.build().map_err(|e| {
+                    Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name))
+                })?;
+                cells.push(Cell {
+                    point: p,
+                    tier: t,
+                    model,
+                });
+            }
+        }
+        Ok(Experiment {
+            name: file.name,
+            description: file.description,
+            path: path.to_path_buf(),
+            axes,
+            tiers,
+            points,
+            cells,
+        })
+    }
+}
+
+/// Renders an axis value as written: strings without quotes.
+pub fn value_label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses `--set PATH=VALUE` arguments.
+pub fn parse_sets(args: &[String]) -> Result<Vec<(String, Value)>> {
+    args.iter()
+        .map(|a| match a.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), parse_value(v.trim())))
+            }
+            _ => Err(Error::Input(format!(
+                "--set {a:?}: expected PATH=VALUE, such as limits.trunk.capacity=60"
+            ))),
+        })
+        .collect()
+}
+
+fn cartesian(axes: &[Axis]) -> Vec<Vec<Value>> {
+    axes.iter().fold(vec![vec![]], |acc, axis| {
+        acc.iter()
+            .flat_map(|prefix| {
+                axis.values.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push(v.clone());
+                    p
+                })
+            })
+            .collect()
+    })
+}
+
+/// An axis is a list of values, or `{ from, to, steps }`: `steps` values
+/// evenly spaced from `from` to `to` inclusive. `from` and `to` are numbers
+/// or quantities with the same unit (`"5/min"`, `"20 erl"`, `"30s"`).
+fn axis_values(v: &Value) -> std::result::Result<Vec<Value>, String> {
+    match v {
+        Value::Array(items) if !items.is_empty() => Ok(items.clone()),
+        Value::Table(t) => {
+            let allowed = ["from", "to", "steps"];
+            if let Some(k) = t.keys().find(|k| !allowed.contains(&k.as_str())) {
+                return Err(format!(
+                    "unknown key `{k}`; a range has `from`, `to` and `steps`"
+                ));
+            }
+            let (Some(from), Some(to), Some(steps)) = (
+                t.get("from"),
+                t.get("to"),
+                t.get("steps").and_then(Value::as_integer),
+            ) else {
+                return Err("a range needs `from`, `to` and an integer `steps`".into());
+            };
+            if !(2..=10_000).contains(&steps) {
+                return Err(format!("steps = {steps}: use 2 to 10000 values"));
+            }
+            let (a, unit_a) = quantity(from)?;
+            let (b, unit_b) = quantity(to)?;
+            if unit_a != unit_b {
+                return Err(format!(
+                    "`from` ({}) and `to` ({}) must have the same unit",
+                    value_label(from),
+                    value_label(to)
+                ));
+            }
+            Ok((0..steps)
+                .map(|i| {
+                    let x = a + (b - a) * i as f64 / (steps - 1) as f64;
+                    match (&unit_a, from) {
+                        (None, Value::Integer(_)) if x.fract() == 0.0 => Value::Integer(x as i64),
+                        (None, _) => Value::Float(x),
+                        (Some(u), _) => Value::String(format!("{}{u}", trim_number(x))),
+                    }
+                })
+                .collect())
+        }
+        _ => Err("an axis is a non-empty list of values or { from, to, steps }".into()),
+    }
+}
+
+/// Splits a number or a quantity string into its value and unit suffix.
+fn quantity(v: &Value) -> std::result::Result<(f64, Option<String>), String> {
+    match v {
+        Value::Integer(i) => Ok((*i as f64, None)),
+        Value::Float(f) => Ok((*f, None)),
+        Value::String(s) => {
+            let end = s
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .unwrap_or(s.len());
+            let x: f64 = s[..end]
+                .parse()
+                .map_err(|_| format!("{s:?} does not start with a number"))?;
+            Ok((x, Some(s[end..].to_string())))
+        }
+        other => Err(format!(
+            "{other} is not a number or a quantity such as \"5/min\""
+        )),
+    }
+}
+
+/// Up to 6 decimals, trailing zeros dropped.
+fn trim_number(x: f64) -> String {
+    let s = format!("{x:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_keep_units() {
+        let v: Value =
+            toml::from_str::<Table>("r = { from = \"5/min\", to = \"20/min\", steps = 4 }")
+                .unwrap()["r"]
+                .clone();
+        let labels: Vec<String> = axis_values(&v).unwrap().iter().map(value_label).collect();
+        assert_eq!(labels, ["5/min", "10/min", "15/min", "20/min"]);
+        let v: Value =
+            toml::from_str::<Table>("r = { from = 10, to = 30, steps = 3 }").unwrap()["r"].clone();
+        assert_eq!(
+            axis_values(&v).unwrap(),
+            vec![Value::Integer(10), Value::Integer(20), Value::Integer(30)]
+        );
+        let bad: Value =
+            toml::from_str::<Table>("r = { from = \"5/min\", to = \"2 erl\", steps = 3 }").unwrap()
+                ["r"]
+                .clone();
+        assert!(axis_values(&bad).unwrap_err().contains("same unit"));
+    }
+
+    #[test]
+    fn grid_is_first_axis_slowest() {
+        let axes = vec![
+            Axis {
+                path: "a".into(),
+                values: vec![Value::Integer(1), Value::Integer(2)],
+            },
+            Axis {
+                path: "b".into(),
+                values: vec![Value::Integer(3), Value::Integer(4)],
+            },
+        ];
+        let g: Vec<Vec<i64>> = cartesian(&axes)
+            .iter()
+            .map(|p| p.iter().map(|v| v.as_integer().unwrap()).collect())
+            .collect();
+        assert_eq!(g, [[1, 3], [1, 4], [2, 3], [2, 4]]);
+    }
+}

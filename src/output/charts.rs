@@ -1,0 +1,289 @@
+//! The sweep's charts, drawn with plotters to PNG and SVG. Text uses the
+//! embedded DejaVu Sans (assets/, Bitstream Vera licence), never a system
+//! font, so charts look the same on every machine.
+
+use super::write_atomic;
+use crate::error::Result;
+use crate::experiment::Experiment;
+use crate::sweep::SweepResult;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const SIZE: (u32, u32) = (1000, 620);
+/// Blocking below this is drawn at this value on the log-scale chart.
+const BLOCKING_FLOOR: f64 = 1e-5;
+
+/// A line with markers; `pass` (if given) marks each point filled (true) or
+/// hollow (false).
+struct Series {
+    name: String,
+    points: Vec<(f64, f64)>,
+    pass: Option<Vec<bool>>,
+    show_line: bool,
+}
+
+struct Chart {
+    title: String,
+    y_desc: String,
+    log_y: bool,
+    series: Vec<Series>,
+    /// A thick step line (the cheapest passing tier), if any.
+    step: Option<(String, Vec<(f64, f64)>)>,
+    /// Where the legend covers the least data.
+    legend: SeriesLabelPosition,
+}
+
+/// Distinguishable on white (Tableau 10's first colours).
+const COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+];
+
+/// Draws the three sweep charts into `dir` as `<name>.png` and `<name>.svg`:
+/// `blocking` (log scale), `p95_wait` and `price`.
+pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded font is a valid TTF"))
+    });
+    let per_tier = |metric: &str, floor: f64| -> Vec<Series> {
+        exp.tiers
+            .iter()
+            .enumerate()
+            .map(|(t, tier)| {
+                let mut points: Vec<(f64, f64)> = res
+                    .cells
+                    .iter()
+                    .filter(|c| c.tier == t)
+                    .map(|c| (c.offered_load_erl, c.summary.total(metric).mean.max(floor)))
+                    .collect();
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Series {
+                    name: tier.name.clone(),
+                    points,
+                    pass: None,
+                    show_line: true,
+                }
+            })
+            .collect()
+    };
+    let sla = &exp.cells[0].model.sla;
+    let mut blocking = Chart {
+        title: format!("{}: blocking probability vs offered load", exp.name),
+        y_desc: format!("blocking probability (log; below {BLOCKING_FLOOR:e} drawn at it)"),
+        log_y: true,
+        series: per_tier("blocking_probability", BLOCKING_FLOOR),
+        step: None,
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    if let Some(b) = sla.max_blocking {
+        let xs = x_range(&blocking.series);
+        blocking.step = Some((format!("SLA max blocking {b}"), vec![(xs.0, b), (xs.1, b)]));
+    }
+    render(&blocking, &dir.join("blocking"))?;
+
+    let mut wait = Chart {
+        title: format!("{}: 95th-percentile wait vs offered load", exp.name),
+        y_desc: "p95 wait (s)".into(),
+        log_y: false,
+        series: per_tier("p95_wait_s", 0.0),
+        step: None,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    if let Some(w) = sla.max_p95_wait_s {
+        let xs = x_range(&wait.series);
+        wait.step = Some((
+            format!("SLA max p95 wait {w} s"),
+            vec![(xs.0, w), (xs.1, w)],
+        ));
+    }
+    render(&wait, &dir.join("p95_wait"))?;
+
+    render(&price_chart(exp, res), &dir.join("price"))
+}
+
+/// Monthly price of each tier against offered load, each point filled if the
+/// tier meets the SLA there and hollow if not, and the cheapest passing tier
+/// as a step line.
+fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
+    let series = exp
+        .tiers
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.price_per_month.is_some())
+        .map(|(t, tier)| {
+            let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == t).collect();
+            cells.sort_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl));
+            Series {
+                name: format!("{} (filled = meets SLA)", tier.name),
+                points: cells
+                    .iter()
+                    .map(|c| (c.offered_load_erl, tier.price_per_month.unwrap_or(0.0)))
+                    .collect(),
+                pass: Some(cells.iter().map(|c| c.meets_sla).collect()),
+                show_line: false,
+            }
+        })
+        .collect();
+    let mut best: Vec<(f64, f64)> = res
+        .recommendation
+        .iter()
+        .enumerate()
+        .filter_map(|(p, t)| {
+            let t = (*t)?;
+            let load = res.cells.iter().find(|c| c.point == p)?.offered_load_erl;
+            Some((load, exp.tiers[t].price_per_month?))
+        })
+        .collect();
+    best.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let step = best
+        .windows(2)
+        .flat_map(|w| [w[0], (w[1].0, w[0].1)])
+        .chain(best.last().copied())
+        .collect();
+    Chart {
+        title: format!("{}: monthly price vs offered load", exp.name),
+        y_desc: "price per month".into(),
+        log_y: false,
+        series,
+        step: Some(("cheapest tier meeting the SLA".into(), step)),
+        legend: SeriesLabelPosition::MiddleRight,
+    }
+}
+
+fn x_range(series: &[Series]) -> (f64, f64) {
+    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    if lo.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+fn render(chart: &Chart, stem: &Path) -> Result<()> {
+    write_atomic(&stem.with_extension("png"), |tmp| {
+        draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart)
+    })?;
+    write_atomic(&stem.with_extension("svg"), |tmp| {
+        draw(SVGBackend::new(tmp, SIZE).into_drawing_area(), chart)
+    })
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    chart: &Chart,
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let all: Vec<(f64, f64)> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .chain(chart.step.iter().flat_map(|s| s.1.iter().copied()))
+        .collect();
+    let (x0, x1) = x_range(&chart.series);
+    let pad = ((x1 - x0) * 0.05).max(1e-9);
+    let (xr, ymax) = (
+        (x0 - pad)..(x1 + pad),
+        all.iter().map(|p| p.1).fold(0.0, f64::max),
+    );
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(&chart.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(70);
+    if chart.log_y {
+        let ymin = all
+            .iter()
+            .map(|p| p.1)
+            .filter(|y| *y > 0.0)
+            .fold(f64::INFINITY, f64::min)
+            .min(ymax)
+            / 2.0;
+        let ctx = builder
+            .build_cartesian_2d(xr, (ymin.max(1e-12)..(ymax * 2.0).max(1e-11)).log_scale())
+            .map_err(|e| err(&e))?;
+        plot(ctx, chart)?;
+    } else {
+        let ctx = builder
+            .build_cartesian_2d(xr, 0.0..(ymax * 1.1).max(1e-9))
+            .map_err(|e| err(&e))?;
+        plot(ctx, chart)?;
+    }
+    root.present().map_err(|e| err(&e))
+}
+
+fn plot<'a, DB, Y>(
+    mut ctx: ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    chart: &Chart,
+) -> std::result::Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    ctx.configure_mesh()
+        .x_desc("offered load (Erlangs)")
+        .y_desc(&chart.y_desc)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (i, s) in chart.series.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let anno = if s.show_line {
+            ctx.draw_series(LineSeries::new(
+                s.points.iter().copied(),
+                color.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?
+        } else {
+            ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(|e| err(&e))?
+        };
+        anno.label(&s.name)
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        ctx.draw_series(s.points.iter().enumerate().map(|(k, &p)| {
+            let filled = s.pass.as_ref().is_none_or(|pass| pass[k]);
+            Circle::new(
+                p,
+                5,
+                if filled {
+                    color.filled()
+                } else {
+                    color.stroke_width(2)
+                },
+            )
+        }))
+        .map_err(|e| err(&e))?;
+    }
+    if let Some((name, points)) = &chart.step {
+        ctx.draw_series(LineSeries::new(
+            points.iter().copied(),
+            BLACK.stroke_width(3),
+        ))
+        .map_err(|e| err(&e))?
+        .label(name)
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    }
+    ctx.configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(chart.legend.clone())
+        .draw()
+        .map_err(|e| err(&e))
+}

@@ -1,0 +1,171 @@
+//! Reports for people and programs: the `run` table and JSON, and the
+//! sweep's recommendation table.
+
+use crate::experiment::{value_label, Experiment};
+use crate::model::Model;
+use crate::statistics::{Estimate, Summary, LIMIT_METRICS, METRICS};
+use crate::sweep::SweepResult;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+use serde_json::{json, Map, Value};
+
+/// `mean ± ci95` with a precision that suits the value.
+fn pm(e: &Estimate) -> String {
+    let digits = |v: f64| {
+        if v == 0.0 || v.abs() >= 100.0 {
+            1
+        } else if v.abs() >= 1.0 {
+            3
+        } else {
+            5
+        }
+    };
+    if e.ci95.is_finite() {
+        format!(
+            "{:.*} ± {:.*}",
+            digits(e.mean),
+            e.mean,
+            digits(e.mean),
+            e.ci95
+        )
+    } else {
+        format!("{:.*}", digits(e.mean), e.mean)
+    }
+}
+
+fn table(header: Vec<String>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    t
+}
+
+/// The `simcall run` tables: every metric per source and in total, then
+/// the limits, each as mean ± 95% confidence half-width.
+pub fn run_text(model: &Model, s: &Summary) -> String {
+    let r = model.run.replications;
+    let mut out = format!(
+        "{}: {} replications of {:.0} s after a {:.0} s warm-up, seed {}; mean ± 95% CI half-width\n",
+        model.name, r, model.run.horizon_s, model.run.warmup_s, model.run.seed
+    );
+    let mut header = vec!["metric".to_string(), "total".to_string()];
+    if s.sources.len() > 1 {
+        header.extend(s.sources.iter().map(|(n, _)| n.clone()));
+    }
+    let mut t = table(header);
+    for (k, name) in METRICS.iter().enumerate() {
+        let mut row = vec![
+            Cell::new(name),
+            Cell::new(pm(&s.total[k])).set_alignment(CellAlignment::Right),
+        ];
+        if s.sources.len() > 1 {
+            row.extend(
+                s.sources
+                    .iter()
+                    .map(|(_, e)| Cell::new(pm(&e[k])).set_alignment(CellAlignment::Right)),
+            );
+        }
+        t.add_row(row);
+    }
+    out += &format!("{t}\n");
+    let mut header = vec!["limit".to_string(), "capacity".to_string()];
+    header.extend(LIMIT_METRICS.iter().map(|m| m.to_string()));
+    let mut t = table(header);
+    for (name, cap, e) in &s.limits {
+        let mut row = vec![Cell::new(name), Cell::new(cap)];
+        row.extend(
+            e.iter()
+                .map(|e| Cell::new(pm(e)).set_alignment(CellAlignment::Right)),
+        );
+        t.add_row(row);
+    }
+    out + &format!("{t}\n")
+}
+
+fn metrics_json(names: &[&str], ests: &[Estimate]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .zip(ests)
+            .map(|(n, e)| (n.to_string(), json!(e)))
+            .collect(),
+    )
+}
+
+/// The `simcall run --json` object: per source and total, each metric as
+/// `{ mean, std_error, ci95, replications }`; per limit its capacity and metrics.
+pub fn run_json(model: &Model, s: &Summary) -> Value {
+    let sources: Map<String, Value> = s
+        .sources
+        .iter()
+        .map(|(n, e)| (n.clone(), metrics_json(&METRICS, e)))
+        .collect();
+    let limits: Map<String, Value> = s
+        .limits
+        .iter()
+        .map(|(n, cap, e)| {
+            let mut m = Map::new();
+            m.insert("capacity".into(), json!(cap));
+            if let Value::Object(metrics) = metrics_json(&LIMIT_METRICS, e) {
+                m.extend(metrics);
+            }
+            (n.clone(), Value::Object(m))
+        })
+        .collect();
+    json!({
+        "model": model.name,
+        "replications": model.run.replications,
+        "seed": model.run.seed,
+        "horizon_s": model.run.horizon_s,
+        "warmup_s": model.run.warmup_s,
+        "sources": sources,
+        "total": metrics_json(&METRICS, &s.total),
+        "limits": limits,
+    })
+}
+
+/// The sweep's closing table: per point, the cheapest tier meeting the SLA.
+pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
+    let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
+    header.extend(
+        [
+            "offered load (Erl)",
+            "recommended tier",
+            "price/month",
+            "blocking",
+            "p95 wait (s)",
+        ]
+        .map(String::from),
+    );
+    let mut t = table(header);
+    for (p, rec) in res.recommendation.iter().enumerate() {
+        let mut row: Vec<Cell> = exp.points[p]
+            .iter()
+            .map(|v| Cell::new(value_label(v)))
+            .collect();
+        let any = res
+            .cells
+            .iter()
+            .find(|c| c.point == p)
+            .expect("every point has cells");
+        row.push(Cell::new(format!("{:.1}", any.offered_load_erl)));
+        match rec {
+            Some(t) => {
+                let c = res
+                    .cells
+                    .iter()
+                    .find(|c| c.point == p && c.tier == *t)
+                    .expect("every point has every tier");
+                row.push(Cell::new(&exp.tiers[*t].name));
+                row.push(Cell::new(
+                    exp.tiers[*t]
+                        .price_per_month
+                        .map_or("-".into(), |v| format!("{v}")),
+                ));
+                row.push(Cell::new(pm(c.summary.total("blocking_probability"))));
+                row.push(Cell::new(pm(c.summary.total("p95_wait_s"))));
+            }
+            None => row.extend(["none meets the SLA", "-", "-", "-"].map(Cell::new)),
+        }
+        t.add_row(row);
+    }
+    format!("{t}\n")
+}

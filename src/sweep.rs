@@ -1,0 +1,111 @@
+//! Running an experiment's grid: every cell × replication in parallel
+//! (rayon), results collected in grid order, each cell judged against its
+//! SLA, and per sweep point the cheapest tier that meets it.
+
+use crate::experiment::Experiment;
+use crate::model::Sla;
+use crate::simulation::simulate;
+use crate::statistics::{ReplicationMetrics, Summary};
+use rayon::prelude::*;
+
+/// The result of one grid cell (a sweep point with one tier).
+#[derive(Debug, Clone)]
+pub struct CellResult {
+    pub point: usize,
+    pub tier: usize,
+    /// Offered load of the cell's model (arrival rate × mean holding time,
+    /// all sources), in Erlangs: the x axis of the charts.
+    pub offered_load_erl: f64,
+    pub summary: Summary,
+    pub meets_sla: bool,
+}
+
+/// Every cell's result and the recommendation per sweep point.
+#[derive(Debug, Clone)]
+pub struct SweepResult {
+    /// In grid order (point-major, then tier).
+    pub cells: Vec<CellResult>,
+    /// Per sweep point, the index of the cheapest tier meeting the SLA
+    /// (ties: the first listed), or `None` when no tier does.
+    pub recommendation: Vec<Option<usize>>,
+}
+
+/// Replications the sweep will run, for a progress bar.
+pub fn total_replications(exp: &Experiment) -> u64 {
+    exp.cells
+        .iter()
+        .map(|c| c.model.run.replications as u64)
+        .sum()
+}
+
+/// Runs every cell of `exp`. `on_replication` is called once per finished
+/// replication, from worker threads (for progress display only: results
+/// never depend on when it is called).
+pub fn run(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
+    let tasks: Vec<(usize, u32)> = exp
+        .cells
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| (0..c.model.run.replications).map(move |r| (i, r)))
+        .collect();
+    // Collecting an indexed parallel iterator keeps task order, whatever
+    // the thread count or scheduling.
+    let metrics: Vec<ReplicationMetrics> = tasks
+        .par_iter()
+        .map(|&(i, r)| {
+            let cell = &exp.cells[i];
+            let m = ReplicationMetrics::of(&simulate(&cell.model, cell.point as u64, r));
+            on_replication();
+            m
+        })
+        .collect();
+    let mut rest = metrics.as_slice();
+    let cells: Vec<CellResult> = exp
+        .cells
+        .iter()
+        .map(|cell| {
+            let (mine, tail) = rest.split_at(cell.model.run.replications as usize);
+            rest = tail;
+            let summary = Summary::new(&cell.model, mine);
+            CellResult {
+                point: cell.point,
+                tier: cell.tier,
+                offered_load_erl: cell.model.offered_load_erl(),
+                meets_sla: meets_sla(&cell.model.sla, &summary),
+                summary,
+            }
+        })
+        .collect();
+    let recommendation = (0..exp.points.len())
+        .map(|p| {
+            cells
+                .iter()
+                .filter(|c| c.point == p && c.meets_sla)
+                .min_by(|a, b| {
+                    price(exp, a.tier)
+                        .total_cmp(&price(exp, b.tier))
+                        .then(a.tier.cmp(&b.tier))
+                })
+                .map(|c| c.tier)
+        })
+        .collect();
+    SweepResult {
+        cells,
+        recommendation,
+    }
+}
+
+fn price(exp: &Experiment, tier: usize) -> f64 {
+    exp.tiers[tier].price_per_month.unwrap_or(f64::INFINITY)
+}
+
+/// Whether the estimated means meet every objective the SLA sets:
+/// `blocking_probability ≤ max_blocking`, `abandonment_probability ≤
+/// max_abandonment`, `p95_wait_s ≤ max_p95_wait`. An SLA with no objective
+/// is met by every cell.
+pub fn meets_sla(sla: &Sla, s: &Summary) -> bool {
+    let within = |limit: Option<f64>, metric: &str| limit.is_none_or(|l| s.total(metric).mean <= l);
+    within(sla.max_blocking, "blocking_probability")
+        && within(sla.max_abandonment, "abandonment_probability")
+        && within(sla.max_p95_wait_s, "p95_wait_s")
+}
