@@ -72,16 +72,10 @@ fn execute(cli: Cli) -> Result<()> {
         }
         pool = pool.num_threads(n);
     }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::Input(format!("cannot start worker threads: {e}")))?;
+    let pool = pool.build().map_err(|e| Error::Input(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
         Command::Run { model, json, sets } => run(&model, json, &sets),
-        Command::Sweep {
-            experiment,
-            out,
-            sets,
-        } => sweep(&experiment, out, &sets),
+        Command::Sweep { experiment, out, sets } => sweep(&experiment, out, &sets),
     })
 }
 
@@ -95,8 +89,7 @@ fn run(path: &Path, json: bool, sets: &[String]) -> Result<()> {
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::run_json(&model, &summary))
-                .expect("JSON values serialize")
+            serde_json::to_string_pretty(&report::run_json(&model, &summary)).expect("JSON values serialize")
         );
     } else {
         print!("{}", report::run_text(&model, &summary));
@@ -109,11 +102,9 @@ fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
     let dir = out.unwrap_or_else(|| Path::new("output").join(&exp.name));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let bar = ProgressBar::new(sweep::total_replications(&exp)).with_style(
-        ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
     );
     bar.set_message(format!("{}: {} cells", exp.name, exp.cells.len()));
     let res = sweep::run(&exp, &|| bar.inc(1));
@@ -132,16 +123,8 @@ fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
     }
     charts::write_all(&exp, &res, &dir)?;
     let text = report::recommendation_text(&exp, &res);
-    write_atomic(&dir.join("recommendation.txt"), |tmp| {
-        std::fs::write(tmp, &text).map_err(|e| e.to_string())
-    })?;
-    println!(
-        "{} ({} sweep points × {} tiers) → {}",
-        exp.name,
-        exp.points.len(),
-        exp.tiers.len(),
-        dir.display()
-    );
+    write_atomic(&dir.join("recommendation.txt"), |tmp| std::fs::write(tmp, &text).map_err(|e| e.to_string()))?;
+    println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
     print!("{text}");
     Ok(())
 }

@@ -88,11 +88,7 @@ impl Experiment {
         let file: ExperimentFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e))?;
         let model_path = path.parent().unwrap_or(Path::new(".")).join(&file.model);
         if !model_path.is_file() {
-            return Err(Error::input(
-                path,
-                "model",
-                format!("the model file {} does not exist", model_path.display()),
-            ));
+            return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
         }
         let mut base = ModelDoc::load(&model_path)?;
         for (section, table) in [("run", &file.run), ("sla", &file.sla)] {
@@ -106,36 +102,20 @@ impl Experiment {
             .map(|(k, v)| {
                 Ok(Axis {
                     path: k.clone(),
-                    values: axis_values(v)
-                        .map_err(|e| Error::input(path, &format!("sweep.\"{k}\""), e))?,
+                    values: axis_values(v).map_err(|e| Error::input(path, &format!("sweep.\"{k}\""), e))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         let mut tiers: Vec<Tier> = file
             .tiers
             .into_iter()
-            .map(|t| Tier {
-                name: t.name,
-                price_per_month: t.price_per_month,
-                set: t.set.into_iter().collect(),
-            })
+            .map(|t| Tier { name: t.name, price_per_month: t.price_per_month, set: t.set.into_iter().collect() })
             .collect();
         if tiers.is_empty() {
-            tiers.push(Tier {
-                name: "model".into(),
-                price_per_month: None,
-                set: vec![],
-            });
+            tiers.push(Tier { name: "model".into(), price_per_month: None, set: vec![] });
         }
-        if let Some(t) = tiers.iter().find(|t| {
-            t.price_per_month
-                .is_some_and(|p| !(p.is_finite() && p >= 0.0))
-        }) {
-            return Err(Error::input(
-                path,
-                &format!("tiers.{}.price_per_month", t.name),
-                "must be a number ≥ 0",
-            ));
+        if let Some(t) = tiers.iter().find(|t| t.price_per_month.is_some_and(|p| !(p.is_finite() && p >= 0.0))) {
+            return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
         }
         let points = cartesian(&axes);
         let mut cells = Vec::with_capacity(points.len() * tiers.len());
@@ -143,29 +123,14 @@ impl Experiment {
             for (t, tier) in tiers.iter().enumerate() {
                 let mut doc = base.clone();
                 // Tier keys, then axis values, then --set: the later wins.
-                let axis_sets = axes
-                    .iter()
-                    .map(|a| a.path.clone())
-                    .zip(values.iter().cloned());
-                for (k, v) in tier
-                    .set
-                    .iter()
-                    .cloned()
-                    .chain(axis_sets)
-                    .chain(cli_sets.iter().cloned())
-                {
-                    doc.set(&k, v).map_err(|e| {
-                        Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name))
-                    })?;
+                let axis_sets = axes.iter().map(|a| a.path.clone()).zip(values.iter().cloned());
+                for (k, v) in tier.set.iter().cloned().chain(axis_sets).chain(cli_sets.iter().cloned()) {
+                    doc.set(&k, v)
+                        .map_err(|e| Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name)))?;
                 }
-                let model = doc.build().map_err(|e| {
-                    Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name))
-                })?;
-                cells.push(Cell {
-                    point: p,
-                    tier: t,
-                    model,
-                });
+                let model =
+                    doc.build().map_err(|e| Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name)))?;
+                cells.push(Cell { point: p, tier: t, model });
             }
         }
         Ok(Experiment {
@@ -192,12 +157,8 @@ pub fn value_label(v: &Value) -> String {
 pub fn parse_sets(args: &[String]) -> Result<Vec<(String, Value)>> {
     args.iter()
         .map(|a| match a.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                Ok((k.trim().to_string(), parse_value(v.trim())))
-            }
-            _ => Err(Error::Input(format!(
-                "--set {a:?}: expected PATH=VALUE, such as limits.trunk.capacity=60"
-            ))),
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), parse_value(v.trim()))),
+            _ => Err(Error::Input(format!("--set {a:?}: expected PATH=VALUE, such as limits.trunk.capacity=60"))),
         })
         .collect()
 }
@@ -225,15 +186,11 @@ fn axis_values(v: &Value) -> std::result::Result<Vec<Value>, String> {
         Value::Table(t) => {
             let allowed = ["from", "to", "steps"];
             if let Some(k) = t.keys().find(|k| !allowed.contains(&k.as_str())) {
-                return Err(format!(
-                    "unknown key `{k}`; a range has `from`, `to` and `steps`"
-                ));
+                return Err(format!("unknown key `{k}`; a range has `from`, `to` and `steps`"));
             }
-            let (Some(from), Some(to), Some(steps)) = (
-                t.get("from"),
-                t.get("to"),
-                t.get("steps").and_then(Value::as_integer),
-            ) else {
+            let (Some(from), Some(to), Some(steps)) =
+                (t.get("from"), t.get("to"), t.get("steps").and_then(Value::as_integer))
+            else {
                 return Err("a range needs `from`, `to` and an integer `steps`".into());
             };
             if !(2..=10_000).contains(&steps) {
@@ -269,17 +226,11 @@ fn quantity(v: &Value) -> std::result::Result<(f64, Option<String>), String> {
         Value::Integer(i) => Ok((*i as f64, None)),
         Value::Float(f) => Ok((*f, None)),
         Value::String(s) => {
-            let end = s
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-                .unwrap_or(s.len());
-            let x: f64 = s[..end]
-                .parse()
-                .map_err(|_| format!("{s:?} does not start with a number"))?;
+            let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).unwrap_or(s.len());
+            let x: f64 = s[..end].parse().map_err(|_| format!("{s:?} does not start with a number"))?;
             Ok((x, Some(s[end..].to_string())))
         }
-        other => Err(format!(
-            "{other} is not a number or a quantity such as \"5/min\""
-        )),
+        other => Err(format!("{other} is not a number or a quantity such as \"5/min\"")),
     }
 }
 
@@ -296,40 +247,24 @@ mod tests {
     #[test]
     fn ranges_keep_units() {
         let v: Value =
-            toml::from_str::<Table>("r = { from = \"5/min\", to = \"20/min\", steps = 4 }")
-                .unwrap()["r"]
-                .clone();
+            toml::from_str::<Table>("r = { from = \"5/min\", to = \"20/min\", steps = 4 }").unwrap()["r"].clone();
         let labels: Vec<String> = axis_values(&v).unwrap().iter().map(value_label).collect();
         assert_eq!(labels, ["5/min", "10/min", "15/min", "20/min"]);
-        let v: Value =
-            toml::from_str::<Table>("r = { from = 10, to = 30, steps = 3 }").unwrap()["r"].clone();
-        assert_eq!(
-            axis_values(&v).unwrap(),
-            vec![Value::Integer(10), Value::Integer(20), Value::Integer(30)]
-        );
+        let v: Value = toml::from_str::<Table>("r = { from = 10, to = 30, steps = 3 }").unwrap()["r"].clone();
+        assert_eq!(axis_values(&v).unwrap(), vec![Value::Integer(10), Value::Integer(20), Value::Integer(30)]);
         let bad: Value =
-            toml::from_str::<Table>("r = { from = \"5/min\", to = \"2 erl\", steps = 3 }").unwrap()
-                ["r"]
-                .clone();
+            toml::from_str::<Table>("r = { from = \"5/min\", to = \"2 erl\", steps = 3 }").unwrap()["r"].clone();
         assert!(axis_values(&bad).unwrap_err().contains("same unit"));
     }
 
     #[test]
     fn grid_is_first_axis_slowest() {
         let axes = vec![
-            Axis {
-                path: "a".into(),
-                values: vec![Value::Integer(1), Value::Integer(2)],
-            },
-            Axis {
-                path: "b".into(),
-                values: vec![Value::Integer(3), Value::Integer(4)],
-            },
+            Axis { path: "a".into(), values: vec![Value::Integer(1), Value::Integer(2)] },
+            Axis { path: "b".into(), values: vec![Value::Integer(3), Value::Integer(4)] },
         ];
-        let g: Vec<Vec<i64>> = cartesian(&axes)
-            .iter()
-            .map(|p| p.iter().map(|v| v.as_integer().unwrap()).collect())
-            .collect();
+        let g: Vec<Vec<i64>> =
+            cartesian(&axes).iter().map(|p| p.iter().map(|v| v.as_integer().unwrap()).collect()).collect();
         assert_eq!(g, [[1, 3], [1, 4], [2, 3], [2, 4]]);
     }
 }

@@ -60,10 +60,7 @@ pub fn simulate(model: &Model, point: u64, replication: u32) -> Replication {
 /// Runs all of `model`'s replications at sweep point `point` in parallel
 /// (rayon) and returns their metrics in replication order.
 pub fn replicate(model: &Model, point: u64) -> Vec<ReplicationMetrics> {
-    (0..model.run.replications)
-        .into_par_iter()
-        .map(|r| ReplicationMetrics::of(&simulate(model, point, r)))
-        .collect()
+    (0..model.run.replications).into_par_iter().map(|r| ReplicationMetrics::of(&simulate(model, point, r))).collect()
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,11 +73,7 @@ enum Event {
     Departure { caller: u32 },
     /// A waiting caller's timeout or patience runs out; ignored unless the
     /// caller's generation still equals `generation`.
-    WaitExpiry {
-        caller: u32,
-        generation: u32,
-        limit: u32,
-    },
+    WaitExpiry { caller: u32, generation: u32, limit: u32 },
     /// Statistics restart.
     WarmupEnd,
 }
@@ -157,22 +150,11 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let id = |k| {
-                    stream(
-                        seed,
-                        point,
-                        replication as u64,
-                        i as u64 * STREAMS_PER_SOURCE + k,
-                    )
-                };
-                let sampler = |d: &crate::model::Dist| {
-                    d.sampler()
-                        .expect("distributions are checked when the model is built")
-                };
+                let id = |k| stream(seed, point, replication as u64, i as u64 * STREAMS_PER_SOURCE + k);
+                let sampler =
+                    |d: &crate::model::Dist| d.sampler().expect("distributions are checked when the model is built");
                 SourceRt {
-                    interarrival: sampler(&crate::model::Dist::Exponential {
-                        mean_s: 1.0 / s.arrival_rate_per_s,
-                    }),
+                    interarrival: sampler(&crate::model::Dist::Exponential { mean_s: 1.0 / s.arrival_rate_per_s }),
                     holding: sampler(&s.holding),
                     patience: s.patience.as_ref().map(sampler),
                     redial_delay: s.redial.as_ref().map(|r| sampler(&r.delay)),
@@ -191,10 +173,7 @@ impl Sim {
                 capacity: l.capacity,
                 queue: match l.on_full {
                     OnFull::Reject => None,
-                    OnFull::Queue {
-                        timeout_s,
-                        max_waiting,
-                    } => Some(WaitQueue {
+                    OnFull::Queue { timeout_s, max_waiting } => Some(WaitQueue {
                         fifo: VecDeque::new(),
                         timeout_s: timeout_s.unwrap_or(f64::INFINITY),
                         max_waiting: max_waiting.unwrap_or(u32::MAX),
@@ -202,14 +181,8 @@ impl Sim {
                 },
             })
             .collect();
-        let limit_counts = model
-            .limits
-            .iter()
-            .map(|l| LimitCounts {
-                capacity: l.capacity,
-                ..Default::default()
-            })
-            .collect();
+        let limit_counts =
+            model.limits.iter().map(|l| LimitCounts { capacity: l.capacity, ..Default::default() }).collect();
         Sim {
             now: 0.0,
             horizon_s: model.run.horizon_s,
@@ -233,6 +206,8 @@ impl Sim {
             self.events.push(self.warmup_s, Event::WarmupEnd);
         }
         for s in 0..self.sources.len() {
+            let slot = self.events.add_slot();
+            debug_assert_eq!(slot, s);
             self.schedule_arrival(s as u32);
         }
         while let Some((t, event)) = self.events.pop() {
@@ -244,11 +219,7 @@ impl Sim {
                 Event::Arrival { source } => self.on_arrival(source),
                 Event::Redial { caller } => self.start_attempt(caller),
                 Event::Departure { caller } => self.on_departure(caller),
-                Event::WaitExpiry {
-                    caller,
-                    generation,
-                    limit,
-                } => self.on_wait_expiry(caller, generation, limit),
+                Event::WaitExpiry { caller, generation, limit } => self.on_wait_expiry(caller, generation, limit),
                 Event::WarmupEnd => self.on_warmup_end(),
             }
             while let Some(c) = self.handed.pop_front() {
@@ -258,10 +229,12 @@ impl Sim {
         self.finish()
     }
 
+    /// Each source's next arrival waits in its own slot of the event list
+    /// (slot index = source index), out of the heap.
     fn schedule_arrival(&mut self, source: u32) {
         let s = &mut self.sources[source as usize];
         let gap = s.interarrival.sample(&mut s.arrivals_rng);
-        self.events.push(self.now + gap, Event::Arrival { source });
+        self.events.set_slot(source as usize, self.now + gap, Event::Arrival { source });
     }
 
     fn on_arrival(&mut self, source: u32) {
@@ -289,10 +262,7 @@ impl Sim {
             Some(id) => {
                 // Keep the slot's generation running so stale events stay stale.
                 let generation = self.callers[id as usize].generation.wrapping_add(1);
-                self.callers[id as usize] = Caller {
-                    generation,
-                    ..caller
-                };
+                self.callers[id as usize] = Caller { generation, ..caller };
                 id
             }
             None => {
@@ -346,14 +316,7 @@ impl Sim {
             lc.waiting.step(self.now, 1);
             let leave_t = (self.now + q.timeout_s).min(c.patience_end_t);
             if leave_t.is_finite() {
-                self.events.push(
-                    leave_t,
-                    Event::WaitExpiry {
-                        caller: id,
-                        generation: c.generation,
-                        limit: i,
-                    },
-                );
+                self.events.push(leave_t, Event::WaitExpiry { caller: id, generation: c.generation, limit: i });
             }
             return;
         }
@@ -372,8 +335,7 @@ impl Sim {
         }
         counts.concurrency.step(self.now, 1);
         self.total_concurrency.step(self.now, 1);
-        self.events
-            .push(self.now + c.holding_s, Event::Departure { caller: id });
+        self.events.push(self.now + c.holding_s, Event::Departure { caller: id });
     }
 
     fn on_departure(&mut self, id: u32) {

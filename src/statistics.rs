@@ -36,14 +36,8 @@ pub const METRICS: [&str; 19] = [
 ];
 
 /// Names of the per-limit metrics, in output order.
-pub const LIMIT_METRICS: [&str; 6] = [
-    "utilization",
-    "mean_occupancy",
-    "peak_occupancy",
-    "mean_waiting",
-    "blocked_by",
-    "abandoned_at",
-];
+pub const LIMIT_METRICS: [&str; 6] =
+    ["utilization", "mean_occupancy", "peak_occupancy", "mean_waiting", "blocked_by", "abandoned_at"];
 
 /// One value per name of [`METRICS`].
 pub type Metrics = [f64; METRICS.len()];
@@ -53,10 +47,7 @@ pub type LimitMetrics = [f64; LIMIT_METRICS.len()];
 /// Index of a metric in [`METRICS`]; panics on a name that is not there
 /// (a programming error, never user input).
 pub fn metric_index(name: &str) -> usize {
-    METRICS
-        .iter()
-        .position(|m| *m == name)
-        .unwrap_or_else(|| panic!("no metric named {name}"))
+    METRICS.iter().position(|m| *m == name).unwrap_or_else(|| panic!("no metric named {name}"))
 }
 
 /// A level that changes at events (calls in progress, slots in use, callers
@@ -117,8 +108,10 @@ pub struct Counts {
     pub offered_holding_s: f64,
     /// Sum of the holding times of answered attempts (s): carried traffic.
     pub carried_holding_s: f64,
-    /// Waits of resolved attempts, in microseconds.
+    /// Non-zero waits of resolved attempts, in microseconds.
     pub waits_us: Histogram<u64>,
+    /// Resolved attempts that did not wait.
+    pub zero_waits: u64,
     /// Calls in progress (answered, not yet ended).
     pub concurrency: TimeAverage,
 }
@@ -139,8 +132,8 @@ impl Default for Counts {
             offered_holding_s: 0.0,
             carried_holding_s: 0.0,
             // Auto-resizing, 3 significant digits: percentiles within 0.1%.
-            waits_us: Histogram::new(3)
-                .expect("3 significant digits is a valid histogram precision"),
+            waits_us: Histogram::new(3).expect("3 significant digits is a valid histogram precision"),
+            zero_waits: 0,
             concurrency: TimeAverage::default(),
         }
     }
@@ -152,6 +145,12 @@ impl Counts {
     pub fn record_wait(&mut self, wait_s: f64) {
         self.waited += (wait_s > 0.0) as u64;
         self.wait_sum_s += wait_s;
+        // Zero waits (most attempts on a loss system) are only counted here
+        // and added to the histogram once, in `metrics`.
+        if wait_s == 0.0 {
+            self.zero_waits += 1;
+            return;
+        }
         // The histogram grows as needed; only a wait past its absolute reach
         // (about 290,000 years) would be clamped.
         let us = (wait_s * 1e6).round() as u64;
@@ -175,9 +174,8 @@ impl Counts {
         self.wait_sum_s += o.wait_sum_s;
         self.offered_holding_s += o.offered_holding_s;
         self.carried_holding_s += o.carried_holding_s;
-        self.waits_us
-            .add(&o.waits_us)
-            .expect("auto-resizing histograms always merge");
+        self.waits_us.add(&o.waits_us).expect("auto-resizing histograms always merge");
+        self.zero_waits += o.zero_waits;
     }
 
     /// The metrics of [`METRICS`], for a window of `horizon_s` ending at `end_t`.
@@ -189,16 +187,10 @@ impl Counts {
         let resolved = self.attempts - self.waiting_at_end;
         // The lowest value of the quantile's bucket (within 0.1%), so a wait of
         // exactly a timeout reads as that timeout, not 0.1% above it.
-        let q = |p: f64| {
-            self.waits_us
-                .lowest_equivalent(self.waits_us.value_at_quantile(p)) as f64
-                / 1e6
-        };
-        let mean_wait_s = if resolved == 0 {
-            0.0
-        } else {
-            self.wait_sum_s / resolved as f64
-        };
+        let mut waits = self.waits_us.clone();
+        waits.record_n(0, self.zero_waits).expect("0 is always recordable");
+        let q = |p: f64| waits.lowest_equivalent(waits.value_at_quantile(p)) as f64 / 1e6;
+        let mean_wait_s = if resolved == 0 { 0.0 } else { self.wait_sum_s / resolved as f64 };
         [
             self.offered_calls as f64,
             self.attempts as f64,
@@ -277,20 +269,13 @@ impl Estimate {
             let se = (var / r).sqrt();
             (se, t_quantile_975(values.len() - 1) * se)
         };
-        Estimate {
-            mean,
-            std_error,
-            ci95,
-            replications: values,
-        }
+        Estimate { mean, std_error, ci95, replications: values }
     }
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (≥ 1).
 pub fn t_quantile_975(df: usize) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64)
-        .expect("df ≥ 1 gives a valid Student t")
-        .inverse_cdf(0.975)
+    StudentsT::new(0.0, 1.0, df as f64).expect("df ≥ 1 gives a valid Student t").inverse_cdf(0.975)
 }
 
 /// The metrics of one replication: what is kept of it once it has run (the
@@ -307,17 +292,9 @@ impl ReplicationMetrics {
     /// The metrics of a finished replication.
     pub fn of(r: &Replication) -> Self {
         ReplicationMetrics {
-            sources: r
-                .sources
-                .iter()
-                .map(|c| c.metrics(r.end_t, r.horizon_s))
-                .collect(),
+            sources: r.sources.iter().map(|c| c.metrics(r.end_t, r.horizon_s)).collect(),
             total: r.total.metrics(r.end_t, r.horizon_s),
-            limits: r
-                .limits
-                .iter()
-                .map(|l| l.metrics(r.end_t, r.horizon_s))
-                .collect(),
+            limits: r.limits.iter().map(|l| l.metrics(r.end_t, r.horizon_s)).collect(),
         }
     }
 }
@@ -337,34 +314,21 @@ impl Summary {
     /// Estimates from the replications of `model` (at least one).
     pub fn new(model: &Model, reps: &[ReplicationMetrics]) -> Self {
         let across = |n: usize, get: &dyn Fn(&ReplicationMetrics, usize) -> f64| {
-            (0..n)
-                .map(|k| Estimate::new(reps.iter().map(|r| get(r, k)).collect()))
-                .collect::<Vec<_>>()
+            (0..n).map(|k| Estimate::new(reps.iter().map(|r| get(r, k)).collect())).collect::<Vec<_>>()
         };
         Summary {
             sources: model
                 .sources
                 .iter()
                 .enumerate()
-                .map(|(i, s)| {
-                    (
-                        s.name.clone(),
-                        across(METRICS.len(), &|r, k| r.sources[i][k]),
-                    )
-                })
+                .map(|(i, s)| (s.name.clone(), across(METRICS.len(), &|r, k| r.sources[i][k])))
                 .collect(),
             total: across(METRICS.len(), &|r, k| r.total[k]),
             limits: model
                 .limits
                 .iter()
                 .enumerate()
-                .map(|(i, l)| {
-                    (
-                        l.name.clone(),
-                        l.capacity,
-                        across(LIMIT_METRICS.len(), &|r, k| r.limits[i][k]),
-                    )
-                })
+                .map(|(i, l)| (l.name.clone(), l.capacity, across(LIMIT_METRICS.len(), &|r, k| r.limits[i][k])))
                 .collect(),
         }
     }

@@ -32,22 +32,15 @@ pub struct SweepResult {
 
 /// Replications the sweep will run, for a progress bar.
 pub fn total_replications(exp: &Experiment) -> u64 {
-    exp.cells
-        .iter()
-        .map(|c| c.model.run.replications as u64)
-        .sum()
+    exp.cells.iter().map(|c| c.model.run.replications as u64).sum()
 }
 
 /// Runs every cell of `exp`. `on_replication` is called once per finished
 /// replication, from worker threads (for progress display only: results
 /// never depend on when it is called).
 pub fn run(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
-    let tasks: Vec<(usize, u32)> = exp
-        .cells
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| (0..c.model.run.replications).map(move |r| (i, r)))
-        .collect();
+    let tasks: Vec<(usize, u32)> =
+        exp.cells.iter().enumerate().flat_map(|(i, c)| (0..c.model.run.replications).map(move |r| (i, r))).collect();
     // Collecting an indexed parallel iterator keeps task order, whatever
     // the thread count or scheduling.
     let metrics: Vec<ReplicationMetrics> = tasks
@@ -81,18 +74,11 @@ pub fn run(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult 
             cells
                 .iter()
                 .filter(|c| c.point == p && c.meets_sla)
-                .min_by(|a, b| {
-                    price(exp, a.tier)
-                        .total_cmp(&price(exp, b.tier))
-                        .then(a.tier.cmp(&b.tier))
-                })
+                .min_by(|a, b| price(exp, a.tier).total_cmp(&price(exp, b.tier)).then(a.tier.cmp(&b.tier)))
                 .map(|c| c.tier)
         })
         .collect();
-    SweepResult {
-        cells,
-        recommendation,
-    }
+    SweepResult { cells, recommendation }
 }
 
 fn price(exp: &Experiment, tier: usize) -> f64 {

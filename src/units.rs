@@ -5,8 +5,7 @@
 //! Erlangs) or a message saying what is allowed; callers add the file and key.
 
 /// What a duration may look like, for error messages.
-pub const DURATION_HELP: &str =
-    "a duration with units such as \"250ms\", \"5s\", \"3m\", \"1h30m\", \"24h\", \"2d\"";
+pub const DURATION_HELP: &str = "a duration with units such as \"250ms\", \"5s\", \"3m\", \"1h30m\", \"24h\", \"2d\"";
 /// What a rate may look like, for error messages.
 pub const RATE_HELP: &str = "a rate \"N/unit\" with unit s, min, h or day, such as \"12/min\"";
 /// What an offered load may look like, for error messages.
@@ -23,9 +22,7 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
         return Ok(d.as_secs_f64());
     }
     // humantime has no decimals: accept "<decimal><unit>" for the common units.
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let scale = match unit.trim() {
         "ms" => 1e-3,
@@ -56,10 +53,7 @@ pub fn parse_rate_per_s(text: &str) -> Result<f64, String> {
         "d" | "day" => 86400.0,
         _ => return Err(format!("{text:?} is not {RATE_HELP}")),
     };
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not {RATE_HELP}"))?;
+    let n: f64 = num.trim().parse().map_err(|_| format!("{text:?} is not {RATE_HELP}"))?;
     if !(n.is_finite() && n > 0.0) {
         return Err(format!("{text:?}: the rate must be greater than zero"));
     }
@@ -74,14 +68,9 @@ pub fn parse_load_erl(text: &str) -> Result<f64, String> {
         .strip_suffix("erl")
         .or_else(|| lower.strip_suffix('e'))
         .ok_or_else(|| format!("{text:?} is not {LOAD_HELP}"))?;
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not {LOAD_HELP}"))?;
+    let n: f64 = num.trim().parse().map_err(|_| format!("{text:?} is not {LOAD_HELP}"))?;
     if !(n.is_finite() && n > 0.0) {
-        return Err(format!(
-            "{text:?}: the offered load must be greater than zero"
-        ));
+        return Err(format!("{text:?}: the offered load must be greater than zero"));
     }
     Ok(n)
 }

@@ -5,17 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn simcall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simcall"))
-        .args(args)
-        .output()
-        .expect("simcall runs")
+    Command::new(env!("CARGO_BIN_EXE_simcall")).args(args).output().expect("simcall runs")
 }
 
 fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .to_string_lossy()
-        .into_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).to_string_lossy().into_owned()
 }
 
 fn text(b: &[u8]) -> String {
@@ -26,11 +20,7 @@ fn text(b: &[u8]) -> String {
 fn small_experiment(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir.join("models")).unwrap();
     std::fs::create_dir_all(dir.join("experiments")).unwrap();
-    std::fs::copy(
-        repo("models/voice-agent.toml"),
-        dir.join("models/voice-agent.toml"),
-    )
-    .unwrap();
+    std::fs::copy(repo("models/voice-agent.toml"), dir.join("models/voice-agent.toml")).unwrap();
     let exp = dir.join("experiments/small.toml");
     std::fs::write(
         &exp,
@@ -56,24 +46,11 @@ fn small_experiment(dir: &Path) -> PathBuf {
 
 #[test]
 fn run_prints_tables_with_confidence_intervals() {
-    let out = simcall(&[
-        "run",
-        &repo("models/voice-agent.toml"),
-        "--set",
-        "run.replications=3",
-        "--set",
-        "run.horizon=1h",
-    ]);
+    let out =
+        simcall(&["run", &repo("models/voice-agent.toml"), "--set", "run.replications=3", "--set", "run.horizon=1h"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
-    for needle in [
-        "blocking_probability",
-        "p95_wait_s",
-        "±",
-        "tts-connections",
-        "utilization",
-        "3 replications",
-    ] {
+    for needle in ["blocking_probability", "p95_wait_s", "±", "tts-connections", "utilization", "3 replications"] {
         assert!(s.contains(needle), "missing {needle:?} in\n{s}");
     }
 }
@@ -93,24 +70,12 @@ fn run_json_has_every_metric_per_replication_and_conserves_attempts() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for name in simcall::statistics::METRICS {
         let m = &v["total"][name];
-        assert_eq!(
-            m["replications"].as_array().map(Vec::len),
-            Some(4),
-            "{name}"
-        );
-        assert!(
-            m["mean"].is_number() && m["ci95"].is_number() && m["std_error"].is_number(),
-            "{name}"
-        );
+        assert_eq!(m["replications"].as_array().map(Vec::len), Some(4), "{name}");
+        assert!(m["mean"].is_number() && m["ci95"].is_number() && m["std_error"].is_number(), "{name}");
         assert!(v["sources"]["inbound"][name]["mean"].is_number(), "{name}");
     }
     let reps = |name: &str| -> Vec<f64> {
-        v["total"][name]["replications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
+        v["total"][name]["replications"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
     };
     let (a, c, b, ab, w) = (
         reps("attempts"),
@@ -124,13 +89,7 @@ fn run_json_has_every_metric_per_replication_and_conserves_attempts() {
     }
     let tts = &v["limits"]["tts-connections"];
     assert_eq!(tts["capacity"], 30);
-    for key in [
-        "utilization",
-        "mean_occupancy",
-        "peak_occupancy",
-        "blocked_by",
-        "abandoned_at",
-    ] {
+    for key in ["utilization", "mean_occupancy", "peak_occupancy", "blocked_by", "abandoned_at"] {
         assert!(tts[key]["mean"].is_number(), "{key}");
     }
 }
@@ -139,15 +98,7 @@ fn run_json_has_every_metric_per_replication_and_conserves_attempts() {
 fn set_overrides_model_keys() {
     let model = repo("models/voice-agent.toml");
     let run = |extra: &[&str]| -> serde_json::Value {
-        let mut args = vec![
-            "run",
-            model.as_str(),
-            "--json",
-            "--set",
-            "run.replications=2",
-            "--set",
-            "run.horizon=1h",
-        ];
+        let mut args = vec!["run", model.as_str(), "--json", "--set", "run.replications=2", "--set", "run.horizon=1h"];
         args.extend_from_slice(extra);
         let out = simcall(&args);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -166,10 +117,7 @@ fn set_overrides_model_keys() {
     assert!(base["total"]["abandoned_calls"]["mean"].as_f64().unwrap() > 0.0);
     assert_eq!(wide["total"]["abandoned_calls"]["mean"].as_f64(), Some(0.0));
     // The offered traffic is the same stream in both: common random numbers.
-    assert_eq!(
-        base["total"]["offered_calls"],
-        wide["total"]["offered_calls"]
-    );
+    assert_eq!(base["total"]["offered_calls"], wide["total"]["offered_calls"]);
 }
 
 #[test]
@@ -177,12 +125,7 @@ fn sweep_writes_tables_charts_and_recommendation() {
     let dir = tempfile::tempdir().unwrap();
     let exp = small_experiment(dir.path());
     let out_dir = dir.path().join("out");
-    let out = simcall(&[
-        "sweep",
-        exp.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let out = simcall(&["sweep", exp.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     for f in [
         "summary.csv",
@@ -212,30 +155,16 @@ fn sweep_writes_tables_charts_and_recommendation() {
         "p95_wait_s_mean",
         "meets_sla",
     ] {
-        assert!(
-            header.split(',').any(|h| h == col),
-            "summary.csv lacks {col}: {header}"
-        );
+        assert!(header.split(',').any(|h| h == col), "summary.csv lacks {col}: {header}");
     }
     assert_eq!(summary.lines().count(), 1 + 3 * 2, "3 points × 2 tiers");
-    assert_eq!(
-        std::fs::read_to_string(out_dir.join("limits.csv"))
-            .unwrap()
-            .lines()
-            .count(),
-        1 + 3 * 2 * 4
-    );
+    assert_eq!(std::fs::read_to_string(out_dir.join("limits.csv")).unwrap().lines().count(), 1 + 3 * 2 * 4);
     let rec = std::fs::read_to_string(out_dir.join("recommendation.csv")).unwrap();
     assert_eq!(rec.lines().count(), 1 + 3);
-    assert!(
-        rec.lines().nth(1).unwrap().contains("Starter"),
-        "5/min fits the cheapest tier:\n{rec}"
-    );
+    assert!(rec.lines().nth(1).unwrap().contains("Starter"), "5/min fits the cheapest tier:\n{rec}");
     assert!(text(&out.stdout).contains("recommended tier"));
     // SVG text is real text in the embedded font's family.
-    assert!(std::fs::read_to_string(out_dir.join("price.svg"))
-        .unwrap()
-        .contains("monthly price"));
+    assert!(std::fs::read_to_string(out_dir.join("price.svg")).unwrap().contains("monthly price"));
 }
 
 #[test]
@@ -245,29 +174,12 @@ fn sweep_outputs_are_byte_identical_across_thread_counts() {
     let mut outs = Vec::new();
     for threads in ["1", "2"] {
         let out_dir = dir.path().join(format!("t{threads}"));
-        let out = simcall(&[
-            "--threads",
-            threads,
-            "sweep",
-            exp.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-        ]);
+        let out = simcall(&["--threads", threads, "sweep", exp.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         outs.push(out_dir);
     }
-    for f in [
-        "summary.csv",
-        "limits.csv",
-        "recommendation.csv",
-        "summary.parquet",
-        "limits.parquet",
-    ] {
-        assert_eq!(
-            std::fs::read(outs[0].join(f)).unwrap(),
-            std::fs::read(outs[1].join(f)).unwrap(),
-            "{f} differs"
-        );
+    for f in ["summary.csv", "limits.csv", "recommendation.csv", "summary.parquet", "limits.parquet"] {
+        assert_eq!(std::fs::read(outs[0].join(f)).unwrap(), std::fs::read(outs[1].join(f)).unwrap(), "{f} differs");
     }
 }
 
@@ -276,10 +188,7 @@ fn sweep_outputs_are_byte_identical_across_thread_counts() {
 fn run_broken(from: &str, to: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let text_in = std::fs::read_to_string(repo("models/voice-agent.toml")).unwrap();
-    assert!(
-        text_in.contains(from),
-        "patch target {from:?} not in the model"
-    );
+    assert!(text_in.contains(from), "patch target {from:?} not in the model");
     let path = dir.path().join("broken.toml");
     std::fs::write(&path, text_in.replacen(from, to, 1)).unwrap();
     let out = simcall(&["run", path.to_str().unwrap()]);
@@ -294,81 +203,38 @@ fn bad_models_get_clear_errors_and_exit_code_2() {
         ("capacity = 100", "capacity = 100\nspeed = 3", "line"),
         ("horizon = \"8h\"", "", "missing field `horizon`"),
         ("rate = \"10/min\"", "rate = \"0/min\"", "greater than zero"),
-        (
-            "rate = \"10/min\"",
-            "rate = \"-3/min\"",
-            "sources.inbound.arrivals.rate",
-        ),
-        (
-            "rate = \"10/min\"",
-            "rate = \"10/fortnight\"",
-            "unit s, min, h or day",
-        ),
+        ("rate = \"10/min\"", "rate = \"-3/min\"", "sources.inbound.arrivals.rate"),
+        ("rate = \"10/min\"", "rate = \"10/fortnight\"", "unit s, min, h or day"),
         ("capacity = 100", "capacity = 0", "limits.trunk.capacity"),
-        (
-            "dist = \"lognormal\"",
-            "dist = \"lognormol\"",
-            "unknown variant `lognormol`",
-        ),
+        ("dist = \"lognormal\"", "dist = \"lognormol\"", "unknown variant `lognormol`"),
         ("mean = \"3m\"", "mean = \"3\"", "a duration with units"),
-        (
-            "on_full = \"reject\"",
-            "on_full = \"drop\"",
-            "unknown variant `drop`",
-        ),
+        ("on_full = \"reject\"", "on_full = \"drop\"", "unknown variant `drop`"),
     ];
     for (from, to, needle) in cases {
         let (code, err) = run_broken(from, to);
         assert_eq!(code, 2, "{from} → {to}: {err}");
-        assert!(
-            err.contains(needle),
-            "{from} → {to}: expected {needle:?} in {err}"
-        );
+        assert!(err.contains(needle), "{from} → {to}: expected {needle:?} in {err}");
         assert!(err.contains("broken.toml"), "the file is named: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
     // Unknown keys list what is allowed, with line and column.
     let (_, err) = run_broken("capacity = 100", "capacty = 100");
-    assert!(
-        err.contains("expected one of") && err.contains("capacity") && err.contains("column"),
-        "{err}"
-    );
+    assert!(err.contains("expected one of") && err.contains("capacity") && err.contains("column"), "{err}");
 }
 
 #[test]
 fn bad_set_paths_and_missing_files_exit_2() {
     let model = repo("models/voice-agent.toml");
     for (args, needle) in [
-        (
-            vec!["run", &model, "--set", "limits.nope.capacity=3"],
-            "no entry named `nope`",
-        ),
-        (
-            vec!["run", &model, "--set", "limitz.trunk.capacity=3"],
-            "no key `limitz`",
-        ),
-        (
-            vec!["run", &model, "--set", "limits.trunk.capacty=3"],
-            "unknown field `capacty`",
-        ),
+        (vec!["run", &model, "--set", "limits.nope.capacity=3"], "no entry named `nope`"),
+        (vec!["run", &model, "--set", "limitz.trunk.capacity=3"], "no key `limitz`"),
+        (vec!["run", &model, "--set", "limits.trunk.capacty=3"], "unknown field `capacty`"),
         (vec!["run", &model, "--set", "novalue"], "PATH=VALUE"),
-        (
-            vec!["run", "no/such/model.toml"],
-            "cannot read the model file",
-        ),
+        (vec!["run", "no/such/model.toml"], "cannot read the model file"),
     ] {
         let out = simcall(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        assert!(
-            text(&out.stderr).contains(needle),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(needle), "{args:?}: {}", text(&out.stderr));
     }
     let dir = tempfile::tempdir().unwrap();
     let exp = dir.path().join("e.toml");
@@ -387,12 +253,7 @@ fn a_failed_sweep_leaves_earlier_outputs_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let exp = small_experiment(dir.path());
     let out_dir = dir.path().join("out");
-    let ok = simcall(&[
-        "sweep",
-        exp.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let ok = simcall(&["sweep", exp.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
     assert!(ok.status.success());
     let before = std::fs::read(out_dir.join("summary.csv")).unwrap();
     let bad = simcall(&[

@@ -51,42 +51,22 @@ fn every_attempt_is_carried_blocked_abandoned_or_still_waiting() {
                 let v = |n: &str| counts[metric_index(n)];
                 assert_eq!(
                     v("attempts"),
-                    v("carried_calls")
-                        + v("blocked_calls")
-                        + v("abandoned_calls")
-                        + v("waiting_at_end"),
+                    v("carried_calls") + v("blocked_calls") + v("abandoned_calls") + v("waiting_at_end"),
                     "seed {seed}"
                 );
                 assert!(v("offered_calls") <= v("attempts"));
             }
             // Per-limit counts add up to the totals.
-            let k_blocked = LIMIT_METRICS
-                .iter()
-                .position(|m| *m == "blocked_by")
-                .unwrap();
-            let k_aband = LIMIT_METRICS
-                .iter()
-                .position(|m| *m == "abandoned_at")
-                .unwrap();
-            assert_eq!(
-                r.limits.iter().map(|l| l[k_blocked]).sum::<f64>(),
-                get(&r, "blocked_calls")
-            );
-            assert_eq!(
-                r.limits.iter().map(|l| l[k_aband]).sum::<f64>(),
-                get(&r, "abandoned_calls")
-            );
+            let k_blocked = LIMIT_METRICS.iter().position(|m| *m == "blocked_by").unwrap();
+            let k_aband = LIMIT_METRICS.iter().position(|m| *m == "abandoned_at").unwrap();
+            assert_eq!(r.limits.iter().map(|l| l[k_blocked]).sum::<f64>(), get(&r, "blocked_calls"));
+            assert_eq!(r.limits.iter().map(|l| l[k_aband]).sum::<f64>(), get(&r, "abandoned_calls"));
             assert!(
                 get(&r, "blocked_calls") > 0.0 && get(&r, "abandoned_calls") > 0.0,
                 "the model must exercise every outcome"
             );
             // Sources add up to the total.
-            for name in [
-                "attempts",
-                "carried_calls",
-                "blocked_calls",
-                "abandoned_calls",
-            ] {
+            for name in ["attempts", "carried_calls", "blocked_calls", "abandoned_calls"] {
                 let k = metric_index(name);
                 assert_eq!(r.sources.iter().map(|s| s[k]).sum::<f64>(), r.total[k]);
             }
@@ -106,19 +86,9 @@ fn littles_law_for_calls_in_progress_and_for_the_queue() {
         assert!((l / lw - 1.0).abs() < 0.02, "L {l} vs λW {lw}");
     }
     // For the queue: time-average callers waiting = attempts/horizon × mean wait.
-    let k_wait = LIMIT_METRICS
-        .iter()
-        .position(|m| *m == "mean_waiting")
-        .unwrap();
-    let (lq, lw): (Vec<f64>, Vec<f64>) = reps
-        .iter()
-        .map(|r| {
-            (
-                r.limits[1][k_wait],
-                get(r, "attempts") / 7200.0 * get(r, "mean_wait_s"),
-            )
-        })
-        .unzip();
+    let k_wait = LIMIT_METRICS.iter().position(|m| *m == "mean_waiting").unwrap();
+    let (lq, lw): (Vec<f64>, Vec<f64>) =
+        reps.iter().map(|r| (r.limits[1][k_wait], get(r, "attempts") / 7200.0 * get(r, "mean_wait_s"))).unzip();
     let (lq, lw) = (lq.iter().sum::<f64>(), lw.iter().sum::<f64>());
     assert!((lq / lw - 1.0).abs() < 0.02, "Lq {lq} vs λWq {lw}");
 }
@@ -152,14 +122,8 @@ fn two_reject_limits_in_series_block_like_erlang_b_at_the_smaller() {
     let (t, mean, _) = t_stat(&total(&reps, "blocking_probability"), exact);
     println!("series: estimate {mean} exact {exact} T {t}");
     assert!(t.abs() < T_CRIT, "T = {t}");
-    let k = LIMIT_METRICS
-        .iter()
-        .position(|m| *m == "blocked_by")
-        .unwrap();
-    assert!(
-        reps.iter().all(|r| r.limits[0][k] == 0.0),
-        "the larger limit never blocks"
-    );
+    let k = LIMIT_METRICS.iter().position(|m| *m == "blocked_by").unwrap();
+    assert!(reps.iter().all(|r| r.limits[0][k] == 0.0), "the larger limit never blocks");
 }
 
 #[test]
@@ -199,8 +163,5 @@ fn same_seed_same_result_and_streams_differ_by_point() {
     let a = simulate(&m, 3, 2);
     let b = simulate(&m, 3, 2);
     assert_eq!(ReplicationMetrics::of(&a), ReplicationMetrics::of(&b));
-    assert_ne!(
-        ReplicationMetrics::of(&a),
-        ReplicationMetrics::of(&simulate(&m, 4, 2))
-    );
+    assert_ne!(ReplicationMetrics::of(&a), ReplicationMetrics::of(&simulate(&m, 4, 2)));
 }

@@ -34,11 +34,7 @@ fn number(text: &str) -> f64 {
 
 /// The rows of one model family, grouped by parameter set, in file order.
 fn vectors(family: &str) -> Vec<(String, Vec<Row>)> {
-    let mut rdr = csv::Reader::from_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/vectors.csv"
-    ))
-    .unwrap();
+    let mut rdr = csv::Reader::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/vectors.csv")).unwrap();
     let mut groups: Vec<(String, Vec<Row>)> = Vec::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
@@ -52,11 +48,7 @@ fn vectors(family: &str) -> Vec<(String, Vec<Row>)> {
                 params.insert(k.to_string(), number(v));
             }
         }
-        let row = Row {
-            params,
-            metric: rec[2].to_string(),
-            exact: rec[3].parse().unwrap(),
-        };
+        let row = Row { params, metric: rec[2].to_string(), exact: rec[3].parse().unwrap() };
         match groups.last_mut() {
             Some((p, rows)) if p == &rec[1] => rows.push(row),
             _ => groups.push((rec[1].to_string(), vec![row])),
@@ -69,30 +61,18 @@ fn vectors(family: &str) -> Vec<(String, Vec<Row>)> {
 /// The model of a parameter set: one limit of `c` slots with the given
 /// `on_full`, Poisson arrivals, the given holding distribution (a TOML
 /// inline table), optional exponential patience, `answer_within = t`.
-fn run_set(
-    p: &BTreeMap<String, f64>,
-    holding: &str,
-    on_full: &str,
-    t: Option<f64>,
-) -> Vec<ReplicationMetrics> {
+fn run_set(p: &BTreeMap<String, f64>, holding: &str, on_full: &str, t: Option<f64>) -> Vec<ReplicationMetrics> {
     let lam = p["lam"];
     let mu = p.get("mu").copied().unwrap_or_else(|| 1.0 / p["mean_hold"]);
     let c = p["c"] as u32;
     let rho = lam / (c as f64 * mu);
     // Warm-up per the README: 20 holding times for loss systems, at least
     // 10/(cμ(1−√ρ)²) for queues (capped where ρ ≥ 1: abandonment keeps those stable).
-    let queue_warmup = if rho < 1.0 {
-        10.0 / (c as f64 * mu * (1.0 - rho.sqrt()).powi(2))
-    } else {
-        0.0
-    };
+    let queue_warmup = if rho < 1.0 { 10.0 / (c as f64 * mu * (1.0 - rho.sqrt()).powi(2)) } else { 0.0 };
     let warmup = (20.0 / mu).max(queue_warmup.min(400.0 / mu));
     let horizon = ARRIVALS_PER_SET / R as f64 / lam;
     let patience = match p.get("theta") {
-        Some(theta) => format!(
-            "patience = {{ dist = \"exponential\", mean = \"{}\" }}",
-            secs(1.0 / theta)
-        ),
+        Some(theta) => format!("patience = {{ dist = \"exponential\", mean = \"{}\" }}", secs(1.0 / theta)),
         None => String::new(),
     };
     let m = model(&format!(
@@ -123,17 +103,12 @@ fn run_set(
 }
 
 fn exponential(p: &BTreeMap<String, f64>) -> String {
-    format!(
-        "{{ dist = \"exponential\", mean = \"{}\" }}",
-        secs(1.0 / p["mu"])
-    )
+    format!("{{ dist = \"exponential\", mean = \"{}\" }}", secs(1.0 / p["mu"]))
 }
 
 /// A threshold in a metric name such as `P_wait_gt(t=1/3)`.
 fn threshold(metric: &str) -> Option<f64> {
-    metric
-        .split_once("(t=")
-        .map(|(_, rest)| number(rest.trim_end_matches(')')))
+    metric.split_once("(t=").map(|(_, rest)| number(rest.trim_end_matches(')')))
 }
 
 /// Judges one estimate; returns a failure line or None, and prints the row.
@@ -148,34 +123,21 @@ fn judge(label: &str, values: &[f64], exact: f64) -> Option<String> {
 }
 
 fn assert_none_failed(failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "|T| > {T_CRIT}:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "|T| > {T_CRIT}:\n{}", failures.join("\n"));
 }
 
 #[test]
 fn erlang_b_blocking_and_busy_servers() {
     let mut failures = Vec::new();
     for (label, rows) in vectors("erlang_b") {
-        let reps = run_set(
-            &rows[0].params,
-            &exponential(&rows[0].params),
-            "\"reject\"",
-            None,
-        );
+        let reps = run_set(&rows[0].params, &exponential(&rows[0].params), "\"reject\"", None);
         for row in &rows {
             let values = match row.metric.as_str() {
                 "P_block" => total(&reps, "blocking_probability"),
                 "mean_busy_servers" => total(&reps, "mean_concurrency"),
                 other => panic!("unexpected metric {other}"),
             };
-            failures.extend(judge(
-                &format!("erlang_b {label} {}", row.metric),
-                &values,
-                row.exact,
-            ));
+            failures.extend(judge(&format!("erlang_b {label} {}", row.metric), &values, row.exact));
         }
     }
     assert_none_failed(failures);
@@ -187,33 +149,16 @@ fn erlang_b_is_insensitive_to_the_holding_distribution() {
     for (label, rows) in vectors("erlang_b_insensitive") {
         let p = &rows[0].params;
         let cv = p["cv"];
-        let holding = format!(
-            "{{ dist = \"lognormal\", mean = \"{}\", cv = {cv} }}",
-            secs(p["mean_hold"])
-        );
+        let holding = format!("{{ dist = \"lognormal\", mean = \"{}\", cv = {cv} }}", secs(p["mean_hold"]));
         let reps = run_set(p, &holding, "\"reject\"", None);
-        failures.extend(judge(
-            &format!("lognormal {label}"),
-            &total(&reps, "blocking_probability"),
-            rows[0].exact,
-        ));
+        failures.extend(judge(&format!("lognormal {label}"), &total(&reps, "blocking_probability"), rows[0].exact));
     }
     // Deterministic holding at the same (A, c): Sevastyanov's insensitivity
     // covers every holding distribution with that mean.
-    let p: BTreeMap<String, f64> = [("lam", 45.0), ("mean_hold", 1.0), ("c", 50.0)]
-        .map(|(k, v)| (k.to_string(), v))
-        .into();
-    let reps = run_set(
-        &p,
-        "{ dist = \"deterministic\", value = \"1s\" }",
-        "\"reject\"",
-        None,
-    );
-    failures.extend(judge(
-        "deterministic A=45;c=50",
-        &total(&reps, "blocking_probability"),
-        erlang_b(45.0, 50),
-    ));
+    let p: BTreeMap<String, f64> =
+        [("lam", 45.0), ("mean_hold", 1.0), ("c", 50.0)].map(|(k, v)| (k.to_string(), v)).into();
+    let reps = run_set(&p, "{ dist = \"deterministic\", value = \"1s\" }", "\"reject\"", None);
+    failures.extend(judge("deterministic A=45;c=50", &total(&reps, "blocking_probability"), erlang_b(45.0, 50)));
     assert_none_failed(failures);
 }
 
@@ -222,28 +167,16 @@ fn erlang_c_waits() {
     let mut failures = Vec::new();
     for (label, rows) in vectors("erlang_c") {
         let t = rows.iter().find_map(|r| threshold(&r.metric));
-        let reps = run_set(
-            &rows[0].params,
-            &exponential(&rows[0].params),
-            "{ queue = {} }",
-            t,
-        );
+        let reps = run_set(&rows[0].params, &exponential(&rows[0].params), "{ queue = {} }", t);
         for row in &rows {
             let values = match row.metric.as_str() {
                 "P_wait" => total(&reps, "wait_probability"),
                 "mean_wait" => total(&reps, "mean_wait_s"),
                 // Without abandonment every caller is answered: P(W > t) = 1 − service level.
-                m if m.starts_with("P_wait_gt") => total(&reps, "service_level")
-                    .iter()
-                    .map(|s| 1.0 - s)
-                    .collect(),
+                m if m.starts_with("P_wait_gt") => total(&reps, "service_level").iter().map(|s| 1.0 - s).collect(),
                 other => panic!("unexpected metric {other}"),
             };
-            failures.extend(judge(
-                &format!("erlang_c {label} {}", row.metric),
-                &values,
-                row.exact,
-            ));
+            failures.extend(judge(&format!("erlang_c {label} {}", row.metric), &values, row.exact));
         }
     }
     assert_none_failed(failures);
@@ -255,12 +188,7 @@ fn mmck_finite_queue() {
     for (label, rows) in vectors("mmck") {
         let p = &rows[0].params;
         let places = p["K"] - p["c"];
-        let reps = run_set(
-            p,
-            &exponential(p),
-            &format!("{{ queue = {{ max_waiting = {places} }} }}"),
-            None,
-        );
+        let reps = run_set(p, &exponential(p), &format!("{{ queue = {{ max_waiting = {places} }} }}"), None);
         for row in &rows {
             let values = match row.metric.as_str() {
                 "P_block" => total(&reps, "blocking_probability"),
@@ -273,17 +201,11 @@ fn mmck_finite_queue() {
                         total(&reps, "waiting_at_end"),
                         total(&reps, "blocked_calls"),
                     );
-                    (0..reps.len())
-                        .map(|i| w[i] * (n[i] - q[i]) / (n[i] - q[i] - b[i]))
-                        .collect()
+                    (0..reps.len()).map(|i| w[i] * (n[i] - q[i]) / (n[i] - q[i] - b[i])).collect()
                 }
                 other => panic!("unexpected metric {other}"),
             };
-            failures.extend(judge(
-                &format!("mmck {label} {}", row.metric),
-                &values,
-                row.exact,
-            ));
+            failures.extend(judge(&format!("mmck {label} {}", row.metric), &values, row.exact));
         }
     }
     assert_none_failed(failures);
@@ -297,12 +219,7 @@ fn erlang_a_abandonment() {
     let mut failures = Vec::new();
     for (label, rows) in vectors("erlang_a") {
         let t = rows.iter().find_map(|r| threshold(&r.metric));
-        let reps = run_set(
-            &rows[0].params,
-            &exponential(&rows[0].params),
-            "{ queue = {} }",
-            t,
-        );
+        let reps = run_set(&rows[0].params, &exponential(&rows[0].params), "{ queue = {} }", t);
         for row in &rows {
             let values = match row.metric.as_str() {
                 "P_wait" => total(&reps, "wait_probability"),
@@ -312,11 +229,7 @@ fn erlang_a_abandonment() {
                 m if m.starts_with("P_wait_gt") => continue,
                 other => panic!("unexpected metric {other}"),
             };
-            failures.extend(judge(
-                &format!("erlang_a {label} {}", row.metric),
-                &values,
-                row.exact,
-            ));
+            failures.extend(judge(&format!("erlang_a {label} {}", row.metric), &values, row.exact));
         }
     }
     assert_none_failed(failures);

@@ -1,9 +1,16 @@
-//! The future-event list: a binary min-heap keyed by (time, insertion sequence).
+//! The future-event list: a binary min-heap keyed by (time, insertion sequence),
+//! plus a few slots that each hold at most one pending event.
 //!
 //! Two events at the same time leave in the order they were scheduled, so a
 //! run never depends on how the heap breaks ties. Times are finite and ≥ 0,
 //! so their IEEE-754 bit patterns order like the numbers, and the key is one
 //! `u128` comparison: time bits in the high half, sequence in the low half.
+//!
+//! Slots are for recurring events that always have exactly one successor
+//! pending, such as a source's next arrival: keeping them out of the heap
+//! halves its traffic. A slot event gets its sequence number like any other
+//! and competes with the heap on the same key, so the order of events is
+//! exactly what one heap would give.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -35,6 +42,23 @@ impl<E> Ord for Entry<E> {
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
+    /// One optional pending event per slot.
+    slots: Vec<Option<Entry<E>>>,
+    /// Index of the slot with the smallest key (meaningless when all are empty).
+    first_slot: usize,
+}
+
+/// The key of an event at `time_s` with sequence `seq`.
+#[inline]
+fn key(time_s: f64, seq: u64) -> u128 {
+    debug_assert!(time_s.is_finite() && time_s >= 0.0, "event time {time_s}");
+    // +0.0 turns -0.0 into 0.0, whose bits sort first.
+    (((time_s + 0.0).to_bits() as u128) << 64) | seq as u128
+}
+
+#[inline]
+fn time_of(key: u128) -> f64 {
+    f64::from_bits((key >> 64) as u64)
 }
 
 impl<E> Default for EventQueue<E> {
@@ -46,46 +70,78 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            seq: 0,
-        }
+        EventQueue { heap: BinaryHeap::new(), seq: 0, slots: Vec::new(), first_slot: 0 }
+    }
+
+    /// Adds an empty slot and returns its index. Slots are scanned linearly,
+    /// so keep them few (one per traffic source).
+    pub fn add_slot(&mut self) -> usize {
+        self.slots.push(None);
+        self.slots.len() - 1
     }
 
     /// Schedules `event` at `time_s` (finite, ≥ 0; checked in debug builds).
     #[inline]
     pub fn push(&mut self, time_s: f64, event: E) {
-        debug_assert!(time_s.is_finite() && time_s >= 0.0, "event time {time_s}");
-        // +0.0 turns -0.0 into 0.0, whose bits sort first.
-        let key = (((time_s + 0.0).to_bits() as u128) << 64) | self.seq as u128;
+        let key = key(time_s, self.seq);
         self.seq += 1;
         self.heap.push(Entry { key, event });
+    }
+
+    /// Schedules `event` at `time_s` in `slot`, replacing what it held.
+    #[inline]
+    pub fn set_slot(&mut self, slot: usize, time_s: f64, event: E) {
+        let key = key(time_s, self.seq);
+        self.seq += 1;
+        self.slots[slot] = Some(Entry { key, event });
+        self.update_first_slot();
+    }
+
+    #[inline]
+    fn update_first_slot(&mut self) {
+        let mut best = (u128::MAX, 0);
+        for (i, s) in self.slots.iter().enumerate() {
+            if let Some(e) = s {
+                if e.key < best.0 {
+                    best = (e.key, i);
+                }
+            }
+        }
+        self.first_slot = best.1;
+    }
+
+    #[inline]
+    fn first_slot_key(&self) -> u128 {
+        self.slots.get(self.first_slot).and_then(|s| s.as_ref()).map_or(u128::MAX, |e| e.key)
     }
 
     /// Removes and returns the earliest event and its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap
-            .pop()
-            .map(|e| (f64::from_bits((e.key >> 64) as u64), e.event))
+        let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
+        if self.first_slot_key() < heap_key {
+            let e = self.slots[self.first_slot].take().expect("the first slot holds an event");
+            self.update_first_slot();
+            return Some((time_of(e.key), e.event));
+        }
+        self.heap.pop().map(|e| (time_of(e.key), e.event))
     }
 
     /// The time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap
-            .peek()
-            .map(|e| f64::from_bits((e.key >> 64) as u64))
+        let k = self.heap.peek().map_or(u128::MAX, |e| e.key).min(self.first_slot_key());
+        (k != u128::MAX).then(|| time_of(k))
     }
 
     /// Pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.slots.iter().filter(|s| s.is_some()).count()
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 }
 
@@ -96,18 +152,26 @@ mod tests {
     #[test]
     fn earliest_first_and_ties_in_insertion_order() {
         let mut q = EventQueue::new();
-        for (t, name) in [
-            (2.0, "c"),
-            (1.0, "a"),
-            (2.0, "d"),
-            (1.0, "b"),
-            (0.0, "z"),
-            (1e9, "y"),
-        ] {
+        for (t, name) in [(2.0, "c"), (1.0, "a"), (2.0, "d"), (1.0, "b"), (0.0, "z"), (1e9, "y")] {
             q.push(t, name);
         }
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, ["z", "a", "b", "c", "d", "y"]);
+    }
+
+    #[test]
+    fn slots_interleave_with_the_heap_in_key_order() {
+        let mut q = EventQueue::new();
+        let (a, b) = (q.add_slot(), q.add_slot());
+        q.push(1.0, "heap 1.0 first");
+        q.set_slot(a, 1.0, "slot a 1.0 second");
+        q.set_slot(b, 0.5, "slot b 0.5");
+        q.push(1.0, "heap 1.0 third");
+        q.set_slot(b, 2.0, "slot b 2.0 replaces 0.5");
+        assert_eq!(q.len(), 4);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, ["heap 1.0 first", "slot a 1.0 second", "heap 1.0 third", "slot b 2.0 replaces 0.5"]);
+        assert!(q.is_empty() && q.peek_time().is_none());
     }
 
     #[test]

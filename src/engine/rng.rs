@@ -50,12 +50,7 @@ mod tests {
         let first = r.next_u64();
         assert_eq!(first, stream(2026, 0, 0, 0).next_u64());
         assert_eq!(first, GOLDEN_FIRST_DRAW);
-        let others = [
-            stream(2026, 1, 0, 0),
-            stream(2026, 0, 1, 0),
-            stream(2026, 0, 0, 1),
-            stream(2027, 0, 0, 0),
-        ];
+        let others = [stream(2026, 1, 0, 0), stream(2026, 0, 1, 0), stream(2026, 0, 0, 1), stream(2027, 0, 0, 0)];
         for mut o in others {
             assert_ne!(o.next_u64(), first);
         }

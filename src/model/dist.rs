@@ -47,9 +47,7 @@ impl Dist {
     pub fn sampler(&self) -> Result<Sampler, String> {
         let bad = |e: &dyn std::fmt::Display| format!("invalid distribution parameters: {e}");
         Ok(match self {
-            Dist::Exponential { mean_s } => {
-                Sampler::Exp(Exp::new(1.0 / mean_s).map_err(|e| bad(&e))?)
-            }
+            Dist::Exponential { mean_s } => Sampler::Exp(Exp::new(1.0 / mean_s).map_err(|e| bad(&e))?),
             Dist::Deterministic { value_s } => Sampler::Const(*value_s),
             Dist::LogNormal { mean_s, cv } => {
                 let s2 = (1.0 + cv * cv).ln();
@@ -83,11 +81,7 @@ pub fn weibull_shape_for_cv(cv: f64) -> Result<f64, String> {
     let cv_of = |k: f64| (gamma(1.0 + 2.0 / k) / gamma(1.0 + 1.0 / k).powi(2) - 1.0).sqrt();
     let (mut lo, mut hi) = (0.05_f64, 500.0_f64);
     if !(cv > cv_of(hi) && cv < cv_of(lo)) {
-        return Err(format!(
-            "weibull cv {cv} is outside the supported range ({:.4}, {:.1})",
-            cv_of(hi),
-            cv_of(lo)
-        ));
+        return Err(format!("weibull cv {cv} is outside the supported range ({:.4}, {:.1})", cv_of(hi), cv_of(lo)));
     }
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -150,18 +144,9 @@ mod tests {
         // sample cv within 3% (its own sampling error is well under 1% here).
         for d in [
             Dist::Exponential { mean_s: 180.0 },
-            Dist::LogNormal {
-                mean_s: 180.0,
-                cv: 0.8,
-            },
-            Dist::Gamma {
-                mean_s: 180.0,
-                cv: 0.5,
-            },
-            Dist::Weibull {
-                mean_s: 180.0,
-                shape: weibull_shape_for_cv(0.6).unwrap(),
-            },
+            Dist::LogNormal { mean_s: 180.0, cv: 0.8 },
+            Dist::Gamma { mean_s: 180.0, cv: 0.5 },
+            Dist::Weibull { mean_s: 180.0, shape: weibull_shape_for_cv(0.6).unwrap() },
         ] {
             let (m, cv) = moments(&d, 400_000);
             let want_cv = match &d {

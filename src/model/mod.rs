@@ -89,10 +89,7 @@ pub enum OnFull {
     Reject,
     /// Wait FIFO for a slot, at most `timeout_s` (or the caller's patience,
     /// whichever ends first); blocked at once if `max_waiting` already wait.
-    Queue {
-        timeout_s: Option<f64>,
-        max_waiting: Option<u32>,
-    },
+    Queue { timeout_s: Option<f64>, max_waiting: Option<u32> },
 }
 
 /// The service objective a sweep judges each tier against.
@@ -138,14 +135,8 @@ impl ModelDoc {
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         // Deserialize from the text first: its errors carry line and column.
         toml::from_str::<ModelFile>(text).map_err(|e| Error::input(path, "", e))?;
-        let table = text
-            .parse::<toml::Table>()
-            .map_err(|e| Error::input(path, "", e))?;
-        Ok(ModelDoc {
-            path: path.to_path_buf(),
-            table,
-            applied: Vec::new(),
-        })
+        let table = text.parse::<toml::Table>().map_err(|e| Error::input(path, "", e))?;
+        Ok(ModelDoc { path: path.to_path_buf(), table, applied: Vec::new() })
     }
 
     /// Overrides the key at a dotted `key_path` (see [`overrides::set_path`]).
@@ -162,18 +153,14 @@ impl ModelDoc {
     /// Errors name the file, the key and what is allowed: non-positive rates,
     /// capacity 0, an unknown distribution, durations without units, etc.
     pub fn build(&self) -> Result<Model> {
-        let parsed: ModelFile = self
-            .table
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| {
-                let after = if self.applied.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (after setting {})", self.applied.join(", "))
-                };
-                Error::input(&self.path, "", format!("{}{after}", e.message()))
-            })?;
+        let parsed: ModelFile = self.table.clone().try_into().map_err(|e: toml::de::Error| {
+            let after = if self.applied.is_empty() {
+                String::new()
+            } else {
+                format!(" (after setting {})", self.applied.join(", "))
+            };
+            Error::input(&self.path, "", format!("{}{after}", e.message()))
+        })?;
         Builder { path: &self.path }.model(parsed)
     }
 }
@@ -208,31 +195,14 @@ impl Builder<'_> {
         if f.limits.is_empty() {
             return Err(self.err("limits", "a model needs at least one [[limits]] entry"));
         }
-        let sources = f
-            .sources
-            .iter()
-            .map(|s| self.source(s))
-            .collect::<Result<Vec<_>>>()?;
-        let limits = f
-            .limits
-            .iter()
-            .map(|l| self.limit(l))
-            .collect::<Result<Vec<_>>>()?;
-        unique_names(sources.iter().map(|s| s.name.as_str()), "sources")
-            .map_err(|e| self.err("sources", e))?;
-        unique_names(limits.iter().map(|l| l.name.as_str()), "limits")
-            .map_err(|e| self.err("limits", e))?;
+        let sources = f.sources.iter().map(|s| self.source(s)).collect::<Result<Vec<_>>>()?;
+        let limits = f.limits.iter().map(|l| self.limit(l)).collect::<Result<Vec<_>>>()?;
+        unique_names(sources.iter().map(|s| s.name.as_str()), "sources").map_err(|e| self.err("sources", e))?;
+        unique_names(limits.iter().map(|l| l.name.as_str()), "limits").map_err(|e| self.err("limits", e))?;
         if sources.len() > u16::MAX as usize || limits.len() > u16::MAX as usize {
             return Err(self.err("", "at most 65535 sources and 65535 limits"));
         }
-        Ok(Model {
-            name: f.name,
-            description: f.description,
-            run,
-            sources,
-            limits,
-            sla: self.sla(&f.sla)?,
-        })
+        Ok(Model { name: f.name, description: f.description, run, sources, limits, sla: self.sla(&f.sla)? })
     }
 
     fn run(&self, r: &RunFile) -> Result<RunSpec> {
@@ -243,32 +213,24 @@ impl Builder<'_> {
         };
         let replications = r.replications.unwrap_or(10);
         if !(1..=1_000_000).contains(&replications) {
-            return Err(self.err("run.replications", format!("{replications} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)")));
+            return Err(self.err(
+                "run.replications",
+                format!("{replications} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)"),
+            ));
         }
-        Ok(RunSpec {
-            horizon_s,
-            warmup_s,
-            replications: replications as u32,
-            seed: r.seed.unwrap_or(1),
-        })
+        Ok(RunSpec { horizon_s, warmup_s, replications: replications as u32, seed: r.seed.unwrap_or(1) })
     }
 
     fn source(&self, s: &SourceFile) -> Result<Source> {
         let key = format!("sources.{}", s.name);
         let holding = self.dist(&format!("{key}.holding"), &s.holding)?;
         if holding.mean_s() <= 0.0 {
-            return Err(self.err(
-                &format!("{key}.holding"),
-                "the mean holding time must be greater than zero",
-            ));
+            return Err(self.err(&format!("{key}.holding"), "the mean holding time must be greater than zero"));
         }
         let arrival_rate_per_s = match (&s.arrivals.rate, &s.arrivals.offered_load) {
-            (Some(rate), None) => {
-                parse_rate_per_s(rate).map_err(|e| self.err(&format!("{key}.arrivals.rate"), e))?
-            }
+            (Some(rate), None) => parse_rate_per_s(rate).map_err(|e| self.err(&format!("{key}.arrivals.rate"), e))?,
             (None, Some(load)) => {
-                parse_load_erl(load)
-                    .map_err(|e| self.err(&format!("{key}.arrivals.offered_load"), e))?
+                parse_load_erl(load).map_err(|e| self.err(&format!("{key}.arrivals.offered_load"), e))?
                     / holding.mean_s()
             }
             _ => {
@@ -278,11 +240,7 @@ impl Builder<'_> {
                 ))
             }
         };
-        let patience = s
-            .patience
-            .as_ref()
-            .map(|p| self.dist(&format!("{key}.patience"), p))
-            .transpose()?;
+        let patience = s.patience.as_ref().map(|p| self.dist(&format!("{key}.patience"), p)).transpose()?;
         let redial = match &s.redial {
             None => None,
             Some(r) => {
@@ -293,19 +251,10 @@ impl Builder<'_> {
                     ));
                 }
                 let delay = self.dist(&format!("{key}.redial.delay"), &r.delay)?;
-                Some(Redial {
-                    max_attempts: r.max_attempts as u32,
-                    delay,
-                })
+                Some(Redial { max_attempts: r.max_attempts as u32, delay })
             }
         };
-        Ok(Source {
-            name: s.name.clone(),
-            arrival_rate_per_s,
-            holding,
-            patience,
-            redial,
-        })
+        Ok(Source { name: s.name.clone(), arrival_rate_per_s, holding, patience, redial })
     }
 
     fn dist(&self, key: &str, d: &DistFile) -> Result<Dist> {
@@ -313,48 +262,39 @@ impl Builder<'_> {
             if cv.is_finite() && cv > 0.0 {
                 Ok(cv)
             } else {
-                Err(self.err(
-                    &format!("{key}.cv"),
-                    format!("{cv} must be greater than zero"),
-                ))
+                Err(self.err(&format!("{key}.cv"), format!("{cv} must be greater than zero")))
             }
         };
         let dist = match d {
-            DistFile::Exponential { mean } => Dist::Exponential {
-                mean_s: self.positive_duration(&format!("{key}.mean"), mean)?,
-            },
-            DistFile::Deterministic { value } => Dist::Deterministic {
-                value_s: self.duration(&format!("{key}.value"), value)?,
-            },
-            DistFile::Lognormal { mean, cv } => Dist::LogNormal {
-                mean_s: self.positive_duration(&format!("{key}.mean"), mean)?,
-                cv: cv_ok(*cv)?,
-            },
-            DistFile::Gamma { mean, cv } => Dist::Gamma {
-                mean_s: self.positive_duration(&format!("{key}.mean"), mean)?,
-                cv: cv_ok(*cv)?,
-            },
+            DistFile::Exponential { mean } => {
+                Dist::Exponential { mean_s: self.positive_duration(&format!("{key}.mean"), mean)? }
+            }
+            DistFile::Deterministic { value } => {
+                Dist::Deterministic { value_s: self.duration(&format!("{key}.value"), value)? }
+            }
+            DistFile::Lognormal { mean, cv } => {
+                Dist::LogNormal { mean_s: self.positive_duration(&format!("{key}.mean"), mean)?, cv: cv_ok(*cv)? }
+            }
+            DistFile::Gamma { mean, cv } => {
+                Dist::Gamma { mean_s: self.positive_duration(&format!("{key}.mean"), mean)?, cv: cv_ok(*cv)? }
+            }
             DistFile::Weibull { mean, cv, shape } => {
                 let mean_s = self.positive_duration(&format!("{key}.mean"), mean)?;
                 let shape = match (cv, shape) {
-                    (Some(cv), None) => dist::weibull_shape_for_cv(cv_ok(*cv)?)
-                        .map_err(|e| self.err(&format!("{key}.cv"), e))?,
+                    (Some(cv), None) => {
+                        dist::weibull_shape_for_cv(cv_ok(*cv)?).map_err(|e| self.err(&format!("{key}.cv"), e))?
+                    }
                     (None, Some(k)) if k.is_finite() && *k > 0.0 => *k,
                     (None, Some(k)) => {
-                        return Err(self.err(
-                            &format!("{key}.shape"),
-                            format!("{k} must be greater than zero"),
-                        ))
+                        return Err(self.err(&format!("{key}.shape"), format!("{k} must be greater than zero")))
                     }
                     _ => return Err(self.err(key, "weibull needs exactly one of `cv` or `shape`")),
                 };
                 Dist::Weibull { mean_s, shape }
             }
             DistFile::Uniform { min, max } => {
-                let (min_s, max_s) = (
-                    self.duration(&format!("{key}.min"), min)?,
-                    self.duration(&format!("{key}.max"), max)?,
-                );
+                let (min_s, max_s) =
+                    (self.duration(&format!("{key}.min"), min)?, self.duration(&format!("{key}.max"), max)?);
                 if min_s > max_s {
                     return Err(self.err(key, format!("min {min:?} is greater than max {max:?}")));
                 }
@@ -362,19 +302,21 @@ impl Builder<'_> {
             }
             DistFile::Empirical { values, file } => {
                 let values_s: Vec<f64> = match (values, file) {
-                    (Some(vs), None) => vs
-                        .iter()
-                        .map(|v| self.duration(&format!("{key}.values"), v))
-                        .collect::<Result<_>>()?,
+                    (Some(vs), None) => {
+                        vs.iter().map(|v| self.duration(&format!("{key}.values"), v)).collect::<Result<_>>()?
+                    }
                     (None, Some(f)) => self.durations_csv(&format!("{key}.file"), f)?,
-                    _ => return Err(self.err(key, "empirical needs exactly one of `values` (a list of durations) or `file` (a CSV)")),
+                    _ => {
+                        return Err(self.err(
+                            key,
+                            "empirical needs exactly one of `values` (a list of durations) or `file` (a CSV)",
+                        ))
+                    }
                 };
                 if values_s.is_empty() {
                     return Err(self.err(key, "empirical needs at least one value"));
                 }
-                Dist::Empirical {
-                    values_s: Arc::from(values_s),
-                }
+                Dist::Empirical { values_s: Arc::from(values_s) }
             }
         };
         dist.sampler().map_err(|e| self.err(key, e))?;
@@ -385,12 +327,9 @@ impl Builder<'_> {
     /// (durations with units), or a file of one column.
     fn durations_csv(&self, key: &str, file: &str) -> Result<Vec<f64>> {
         let path = self.path.parent().unwrap_or(Path::new(".")).join(file);
-        let mut rdr = csv::Reader::from_path(&path)
-            .map_err(|e| self.err(key, format!("cannot read {}: {e}", path.display())))?;
-        let headers = rdr
-            .headers()
-            .map_err(|e| self.err(key, format!("{}: {e}", path.display())))?
-            .clone();
+        let mut rdr =
+            csv::Reader::from_path(&path).map_err(|e| self.err(key, format!("cannot read {}: {e}", path.display())))?;
+        let headers = rdr.headers().map_err(|e| self.err(key, format!("{}: {e}", path.display())))?.clone();
         let col = headers
             .iter()
             .position(|h| h == "duration_s" || h == "duration")
@@ -398,35 +337,21 @@ impl Builder<'_> {
             .ok_or_else(|| {
                 self.err(
                     key,
-                    format!(
-                        "{}: needs a column `duration_s` (seconds) or `duration` (with units)",
-                        path.display()
-                    ),
+                    format!("{}: needs a column `duration_s` (seconds) or `duration` (with units)", path.display()),
                 )
             })?;
         let seconds = headers.get(col) == Some("duration_s");
         let mut out = Vec::new();
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
-            let rec =
-                rec.map_err(|e| self.err(key, format!("{} line {line}: {e}", path.display())))?;
+            let rec = rec.map_err(|e| self.err(key, format!("{} line {line}: {e}", path.display())))?;
             let cell = rec.get(col).unwrap_or("").trim();
             let v = if seconds {
-                cell.parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .ok_or_else(|| {
-                        self.err(
-                            key,
-                            format!(
-                                "{} line {line}: {cell:?} is not a number of seconds ≥ 0",
-                                path.display()
-                            ),
-                        )
-                    })?
+                cell.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                    self.err(key, format!("{} line {line}: {cell:?} is not a number of seconds ≥ 0", path.display()))
+                })?
             } else {
-                parse_duration_s(cell)
-                    .map_err(|e| self.err(key, format!("{} line {line}: {e}", path.display())))?
+                parse_duration_s(cell).map_err(|e| self.err(key, format!("{} line {line}: {e}", path.display())))?
             };
             out.push(v);
         }
@@ -438,10 +363,7 @@ impl Builder<'_> {
         if !(1..=u32::MAX as i64 / 2).contains(&l.capacity) {
             return Err(self.err(
                 &format!("{key}.capacity"),
-                format!(
-                    "{} is not allowed: a capacity is a whole number of at least 1",
-                    l.capacity
-                ),
+                format!("{} is not allowed: a capacity is a whole number of at least 1", l.capacity),
             ));
         }
         let on_full = match &l.on_full {
@@ -462,17 +384,10 @@ impl Builder<'_> {
                         ))
                     }
                 };
-                OnFull::Queue {
-                    timeout_s,
-                    max_waiting,
-                }
+                OnFull::Queue { timeout_s, max_waiting }
             }
         };
-        Ok(Limit {
-            name: l.name.clone(),
-            capacity: l.capacity as u32,
-            on_full,
-        })
+        Ok(Limit { name: l.name.clone(), capacity: l.capacity as u32, on_full })
     }
 
     fn sla(&self, s: &SlaFile) -> Result<Sla> {
@@ -489,25 +404,16 @@ impl Builder<'_> {
             },
             max_blocking: prob("sla.max_blocking", s.max_blocking)?,
             max_abandonment: prob("sla.max_abandonment", s.max_abandonment)?,
-            max_p95_wait_s: s
-                .max_p95_wait
-                .as_ref()
-                .map(|t| self.duration("sla.max_p95_wait", t))
-                .transpose()?,
+            max_p95_wait_s: s.max_p95_wait.as_ref().map(|t| self.duration("sla.max_p95_wait", t)).transpose()?,
         })
     }
 }
 
-fn unique_names<'a>(
-    names: impl Iterator<Item = &'a str>,
-    what: &str,
-) -> std::result::Result<(), String> {
+fn unique_names<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> std::result::Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for n in names {
         if n.is_empty() || n.contains('.') {
-            return Err(format!(
-                "{what} name {n:?} must be non-empty and contain no '.' (paths use it)"
-            ));
+            return Err(format!("{what} name {n:?} must be non-empty and contain no '.' (paths use it)"));
         }
         if !seen.insert(n) {
             return Err(format!("two {what} are named {n:?}; names must be unique"));

@@ -14,66 +14,42 @@ use toml::{Table, Value};
 pub fn set_path(doc: &mut Table, path: &str, value: Value) -> Result<(), String> {
     let segments: Vec<&str> = path.split('.').collect();
     if segments.iter().any(|s| s.is_empty()) {
-        return Err(format!(
-            "`{path}` is not a dotted key path such as limits.trunk.capacity"
-        ));
+        return Err(format!("`{path}` is not a dotted key path such as limits.trunk.capacity"));
     }
-    let (last, parents) = segments
-        .split_last()
-        .expect("split yields at least one segment");
+    let (last, parents) = segments.split_last().expect("split yields at least one segment");
     let mut table = doc;
     let mut walked = String::new();
     let mut i = 0;
     while i < parents.len() {
         let seg = parents[i];
-        let here = if walked.is_empty() {
-            "the top level".to_string()
-        } else {
-            format!("`{walked}`")
-        };
-        let keys = table
-            .keys()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let next = table.get_mut(seg).ok_or_else(|| {
-            format!("`{path}` does not exist: {here} has no key `{seg}` (it has: {keys})")
-        })?;
-        walked = if walked.is_empty() {
-            seg.to_string()
-        } else {
-            format!("{walked}.{seg}")
-        };
+        let here = if walked.is_empty() { "the top level".to_string() } else { format!("`{walked}`") };
+        let keys = table.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
+        let next = table
+            .get_mut(seg)
+            .ok_or_else(|| format!("`{path}` does not exist: {here} has no key `{seg}` (it has: {keys})"))?;
+        walked = if walked.is_empty() { seg.to_string() } else { format!("{walked}.{seg}") };
         table = match next {
             Value::Table(t) => t,
             Value::Array(items) => {
                 let name = *parents.get(i + 1).unwrap_or(last);
                 if i + 1 == parents.len() {
-                    return Err(format!(
-                        "`{path}` does not exist: `{walked}.{name}` names an entry, not a key"
-                    ));
+                    return Err(format!("`{path}` does not exist: `{walked}.{name}` names an entry, not a key"));
                 }
-                let names: Vec<String> = items
-                    .iter()
-                    .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_string))
-                    .collect();
-                let entry = items
-                    .iter_mut()
-                    .find(|v| v.get("name").and_then(Value::as_str) == Some(name))
-                    .ok_or_else(|| {
-                        format!("`{path}` does not exist: `{walked}` has no entry named `{name}` (it has: {})", names.join(", "))
-                    })?;
+                let names: Vec<String> =
+                    items.iter().filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_string)).collect();
+                let entry = items.iter_mut().find(|v| v.get("name").and_then(Value::as_str) == Some(name)).ok_or_else(
+                    || {
+                        format!(
+                            "`{path}` does not exist: `{walked}` has no entry named `{name}` (it has: {})",
+                            names.join(", ")
+                        )
+                    },
+                )?;
                 walked = format!("{walked}.{name}");
                 i += 1;
-                entry
-                    .as_table_mut()
-                    .ok_or_else(|| format!("`{path}`: `{walked}` is not a table"))?
+                entry.as_table_mut().ok_or_else(|| format!("`{path}`: `{walked}` is not a table"))?
             }
-            _ => {
-                return Err(format!(
-                    "`{path}` does not exist: `{walked}` is a value, not a table"
-                ))
-            }
+            _ => return Err(format!("`{path}` does not exist: `{walked}` is a value, not a table")),
         };
         i += 1;
     }
@@ -93,9 +69,7 @@ pub fn set_path(doc: &mut Table, path: &str, value: Value) -> Result<(), String>
 /// `20/min` and `5s` need no quotes.
 pub fn parse_value(text: &str) -> Value {
     match format!("v = {text}").parse::<Table>() {
-        Ok(mut t) => t
-            .remove("v")
-            .unwrap_or_else(|| Value::String(text.to_string())),
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(text.to_string())),
         Err(_) => Value::String(text.to_string()),
     }
 }
@@ -123,19 +97,11 @@ mod tests {
         let mut d = doc();
         set_path(&mut d, "limits.trunk.capacity", parse_value("50")).unwrap();
         set_path(&mut d, "run.replications", parse_value("3")).unwrap();
-        set_path(
-            &mut d,
-            "sources.inbound.arrivals.offered_load",
-            parse_value("40 erl"),
-        )
-        .unwrap();
+        set_path(&mut d, "sources.inbound.arrivals.offered_load", parse_value("40 erl")).unwrap();
         assert_eq!(d["limits"][0]["capacity"].as_integer(), Some(50));
         assert_eq!(d["run"]["replications"].as_integer(), Some(3));
         let arrivals = d["sources"][0]["arrivals"].as_table().unwrap();
-        assert_eq!(
-            arrivals.get("offered_load").and_then(Value::as_str),
-            Some("40 erl")
-        );
+        assert_eq!(arrivals.get("offered_load").and_then(Value::as_str), Some("40 erl"));
         assert!(arrivals.get("rate").is_none());
     }
 
@@ -143,10 +109,7 @@ mod tests {
     fn missing_paths_are_errors() {
         let mut d = doc();
         let e = set_path(&mut d, "limits.platform.capacity", parse_value("5")).unwrap_err();
-        assert!(
-            e.contains("no entry named `platform`") && e.contains("trunk"),
-            "{e}"
-        );
+        assert!(e.contains("no entry named `platform`") && e.contains("trunk"), "{e}");
         let e = set_path(&mut d, "limitz.trunk.capacity", parse_value("5")).unwrap_err();
         assert!(e.contains("no key `limitz`"), "{e}");
         assert!(set_path(&mut d, "limits.trunk", parse_value("5")).is_err());

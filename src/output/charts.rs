@@ -68,12 +68,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
                     .map(|c| (c.offered_load_erl, c.summary.total(metric).mean.max(floor)))
                     .collect();
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Series {
-                    name: tier.name.clone(),
-                    points,
-                    pass: None,
-                    show_line: true,
-                }
+                Series { name: tier.name.clone(), points, pass: None, show_line: true }
             })
             .collect()
     };
@@ -102,10 +97,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     };
     if let Some(w) = sla.max_p95_wait_s {
         let xs = x_range(&wait.series);
-        wait.step = Some((
-            format!("SLA max p95 wait {w} s"),
-            vec![(xs.0, w), (xs.1, w)],
-        ));
+        wait.step = Some((format!("SLA max p95 wait {w} s"), vec![(xs.0, w), (xs.1, w)]));
     }
     render(&wait, &dir.join("p95_wait"))?;
 
@@ -126,10 +118,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
             cells.sort_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl));
             Series {
                 name: format!("{} (filled = meets SLA)", tier.name),
-                points: cells
-                    .iter()
-                    .map(|c| (c.offered_load_erl, tier.price_per_month.unwrap_or(0.0)))
-                    .collect(),
+                points: cells.iter().map(|c| (c.offered_load_erl, tier.price_per_month.unwrap_or(0.0))).collect(),
                 pass: Some(cells.iter().map(|c| c.meets_sla).collect()),
                 show_line: false,
             }
@@ -146,11 +135,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
         })
         .collect();
     best.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let step = best
-        .windows(2)
-        .flat_map(|w| [w[0], (w[1].0, w[0].1)])
-        .chain(best.last().copied())
-        .collect();
+    let step = best.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]).chain(best.last().copied()).collect();
     Chart {
         title: format!("{}: monthly price vs offered load", exp.name),
         y_desc: "price per month".into(),
@@ -163,9 +148,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
 
 fn x_range(series: &[Series]) -> (f64, f64) {
     let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-        (lo.min(x), hi.max(x))
-    });
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
     if lo.is_finite() {
         (lo, hi)
     } else {
@@ -174,18 +157,11 @@ fn x_range(series: &[Series]) -> (f64, f64) {
 }
 
 fn render(chart: &Chart, stem: &Path) -> Result<()> {
-    write_atomic(&stem.with_extension("png"), |tmp| {
-        draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart)
-    })?;
-    write_atomic(&stem.with_extension("svg"), |tmp| {
-        draw(SVGBackend::new(tmp, SIZE).into_drawing_area(), chart)
-    })
+    write_atomic(&stem.with_extension("png"), |tmp| draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart))?;
+    write_atomic(&stem.with_extension("svg"), |tmp| draw(SVGBackend::new(tmp, SIZE).into_drawing_area(), chart))
 }
 
-fn draw<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    chart: &Chart,
-) -> std::result::Result<(), String> {
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let all: Vec<(f64, f64)> = chart
@@ -196,32 +172,17 @@ fn draw<DB: DrawingBackend>(
         .collect();
     let (x0, x1) = x_range(&chart.series);
     let pad = ((x1 - x0) * 0.05).max(1e-9);
-    let (xr, ymax) = (
-        (x0 - pad)..(x1 + pad),
-        all.iter().map(|p| p.1).fold(0.0, f64::max),
-    );
+    let (xr, ymax) = ((x0 - pad)..(x1 + pad), all.iter().map(|p| p.1).fold(0.0, f64::max));
     let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(&chart.title, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(70);
+    builder.caption(&chart.title, ("sans-serif", 22)).margin(16).x_label_area_size(44).y_label_area_size(70);
     if chart.log_y {
-        let ymin = all
-            .iter()
-            .map(|p| p.1)
-            .filter(|y| *y > 0.0)
-            .fold(f64::INFINITY, f64::min)
-            .min(ymax)
-            / 2.0;
+        let ymin = all.iter().map(|p| p.1).filter(|y| *y > 0.0).fold(f64::INFINITY, f64::min).min(ymax) / 2.0;
         let ctx = builder
             .build_cartesian_2d(xr, (ymin.max(1e-12)..(ymax * 2.0).max(1e-11)).log_scale())
             .map_err(|e| err(&e))?;
         plot(ctx, chart)?;
     } else {
-        let ctx = builder
-            .build_cartesian_2d(xr, 0.0..(ymax * 1.1).max(1e-9))
-            .map_err(|e| err(&e))?;
+        let ctx = builder.build_cartesian_2d(xr, 0.0..(ymax * 1.1).max(1e-9)).map_err(|e| err(&e))?;
         plot(ctx, chart)?;
     }
     root.present().map_err(|e| err(&e))
@@ -245,39 +206,22 @@ where
     for (i, s) in chart.series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let anno = if s.show_line {
-            ctx.draw_series(LineSeries::new(
-                s.points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(|e| err(&e))?
+            ctx.draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2))).map_err(|e| err(&e))?
         } else {
-            ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                .map_err(|e| err(&e))?
+            ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()).map_err(|e| err(&e))?
         };
-        anno.label(&s.name)
-            .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        anno.label(&s.name).legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
         ctx.draw_series(s.points.iter().enumerate().map(|(k, &p)| {
             let filled = s.pass.as_ref().is_none_or(|pass| pass[k]);
-            Circle::new(
-                p,
-                5,
-                if filled {
-                    color.filled()
-                } else {
-                    color.stroke_width(2)
-                },
-            )
+            Circle::new(p, 5, if filled { color.filled() } else { color.stroke_width(2) })
         }))
         .map_err(|e| err(&e))?;
     }
     if let Some((name, points)) = &chart.step {
-        ctx.draw_series(LineSeries::new(
-            points.iter().copied(),
-            BLACK.stroke_width(3),
-        ))
-        .map_err(|e| err(&e))?
-        .label(name)
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+        ctx.draw_series(LineSeries::new(points.iter().copied(), BLACK.stroke_width(3)))
+            .map_err(|e| err(&e))?
+            .label(name)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
     }
     ctx.configure_series_labels()
         .background_style(WHITE.mix(0.85))

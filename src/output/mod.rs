@@ -13,23 +13,11 @@ use std::path::Path;
 /// Writes `path` atomically: `write` fills a temporary file in the same
 /// folder (with the same extension, which some encoders read), which then
 /// replaces `path`.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&Path) -> std::result::Result<(), String>,
-) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let suffix = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix(".simcall-")
-        .suffix(&suffix)
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> std::result::Result<(), String>) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let suffix = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let tmp =
+        tempfile::Builder::new().prefix(".simcall-").suffix(&suffix).tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     write(tmp.path()).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())

@@ -20,13 +20,7 @@ fn pm(e: &Estimate) -> String {
         }
     };
     if e.ci95.is_finite() {
-        format!(
-            "{:.*} ± {:.*}",
-            digits(e.mean),
-            e.mean,
-            digits(e.mean),
-            e.ci95
-        )
+        format!("{:.*} ± {:.*}", digits(e.mean), e.mean, digits(e.mean), e.ci95)
     } else {
         format!("{:.*}", digits(e.mean), e.mean)
     }
@@ -52,16 +46,9 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
     }
     let mut t = table(header);
     for (k, name) in METRICS.iter().enumerate() {
-        let mut row = vec![
-            Cell::new(name),
-            Cell::new(pm(&s.total[k])).set_alignment(CellAlignment::Right),
-        ];
+        let mut row = vec![Cell::new(name), Cell::new(pm(&s.total[k])).set_alignment(CellAlignment::Right)];
         if s.sources.len() > 1 {
-            row.extend(
-                s.sources
-                    .iter()
-                    .map(|(_, e)| Cell::new(pm(&e[k])).set_alignment(CellAlignment::Right)),
-            );
+            row.extend(s.sources.iter().map(|(_, e)| Cell::new(pm(&e[k])).set_alignment(CellAlignment::Right)));
         }
         t.add_row(row);
     }
@@ -71,33 +58,20 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
     let mut t = table(header);
     for (name, cap, e) in &s.limits {
         let mut row = vec![Cell::new(name), Cell::new(cap)];
-        row.extend(
-            e.iter()
-                .map(|e| Cell::new(pm(e)).set_alignment(CellAlignment::Right)),
-        );
+        row.extend(e.iter().map(|e| Cell::new(pm(e)).set_alignment(CellAlignment::Right)));
         t.add_row(row);
     }
     out + &format!("{t}\n")
 }
 
 fn metrics_json(names: &[&str], ests: &[Estimate]) -> Value {
-    Value::Object(
-        names
-            .iter()
-            .zip(ests)
-            .map(|(n, e)| (n.to_string(), json!(e)))
-            .collect(),
-    )
+    Value::Object(names.iter().zip(ests).map(|(n, e)| (n.to_string(), json!(e))).collect())
 }
 
 /// The `simcall run --json` object: per source and total, each metric as
 /// `{ mean, std_error, ci95, replications }`; per limit its capacity and metrics.
 pub fn run_json(model: &Model, s: &Summary) -> Value {
-    let sources: Map<String, Value> = s
-        .sources
-        .iter()
-        .map(|(n, e)| (n.clone(), metrics_json(&METRICS, e)))
-        .collect();
+    let sources: Map<String, Value> = s.sources.iter().map(|(n, e)| (n.clone(), metrics_json(&METRICS, e))).collect();
     let limits: Map<String, Value> = s
         .limits
         .iter()
@@ -126,40 +100,18 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
 pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
     let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     header.extend(
-        [
-            "offered load (Erl)",
-            "recommended tier",
-            "price/month",
-            "blocking",
-            "p95 wait (s)",
-        ]
-        .map(String::from),
+        ["offered load (Erl)", "recommended tier", "price/month", "blocking", "p95 wait (s)"].map(String::from),
     );
     let mut t = table(header);
     for (p, rec) in res.recommendation.iter().enumerate() {
-        let mut row: Vec<Cell> = exp.points[p]
-            .iter()
-            .map(|v| Cell::new(value_label(v)))
-            .collect();
-        let any = res
-            .cells
-            .iter()
-            .find(|c| c.point == p)
-            .expect("every point has cells");
+        let mut row: Vec<Cell> = exp.points[p].iter().map(|v| Cell::new(value_label(v))).collect();
+        let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
         row.push(Cell::new(format!("{:.1}", any.offered_load_erl)));
         match rec {
             Some(t) => {
-                let c = res
-                    .cells
-                    .iter()
-                    .find(|c| c.point == p && c.tier == *t)
-                    .expect("every point has every tier");
+                let c = res.cells.iter().find(|c| c.point == p && c.tier == *t).expect("every point has every tier");
                 row.push(Cell::new(&exp.tiers[*t].name));
-                row.push(Cell::new(
-                    exp.tiers[*t]
-                        .price_per_month
-                        .map_or("-".into(), |v| format!("{v}")),
-                ));
+                row.push(Cell::new(exp.tiers[*t].price_per_month.map_or("-".into(), |v| format!("{v}"))));
                 row.push(Cell::new(pm(c.summary.total("blocking_probability"))));
                 row.push(Cell::new(pm(c.summary.total("p95_wait_s"))));
             }

@@ -17,28 +17,15 @@ use std::path::Path;
 
 /// Point, axis and tier columns for the given (point, tier) rows.
 fn key_columns(exp: &Experiment, rows: &[(usize, usize)]) -> Vec<Column> {
-    let mut cols = vec![Column::new(
-        "point".into(),
-        rows.iter().map(|r| r.0 as u32).collect::<Vec<_>>(),
-    )];
+    let mut cols = vec![Column::new("point".into(), rows.iter().map(|r| r.0 as u32).collect::<Vec<_>>())];
     for (a, axis) in exp.axes.iter().enumerate() {
-        let labels: Vec<String> = rows
-            .iter()
-            .map(|r| value_label(&exp.points[r.0][a]))
-            .collect();
+        let labels: Vec<String> = rows.iter().map(|r| value_label(&exp.points[r.0][a])).collect();
         cols.push(Column::new(axis.path.as_str().into(), labels));
     }
-    cols.push(Column::new(
-        "tier".into(),
-        rows.iter()
-            .map(|r| exp.tiers[r.1].name.clone())
-            .collect::<Vec<_>>(),
-    ));
+    cols.push(Column::new("tier".into(), rows.iter().map(|r| exp.tiers[r.1].name.clone()).collect::<Vec<_>>()));
     cols.push(Column::new(
         "price_per_month".into(),
-        rows.iter()
-            .map(|r| exp.tiers[r.1].price_per_month)
-            .collect::<Vec<_>>(),
+        rows.iter().map(|r| exp.tiers[r.1].price_per_month).collect::<Vec<_>>(),
     ));
     cols
 }
@@ -46,20 +33,13 @@ fn key_columns(exp: &Experiment, rows: &[(usize, usize)]) -> Vec<Column> {
 /// `<name>_mean` and `<name>_ci95` columns from one estimate per row.
 fn estimate_columns(name: &str, ests: &[&Estimate]) -> [Column; 2] {
     [
-        Column::new(
-            format!("{name}_mean").into(),
-            ests.iter().map(|e| e.mean).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            format!("{name}_ci95").into(),
-            ests.iter().map(|e| e.ci95).collect::<Vec<_>>(),
-        ),
+        Column::new(format!("{name}_mean").into(), ests.iter().map(|e| e.mean).collect::<Vec<_>>()),
+        Column::new(format!("{name}_ci95").into(), ests.iter().map(|e| e.ci95).collect::<Vec<_>>()),
     ]
 }
 
 fn frame(cols: Vec<Column>) -> DataFrame {
-    DataFrame::new_infer_height(cols)
-        .expect("columns are built with equal lengths and unique names")
+    DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
 }
 
 /// The summary table.
@@ -68,39 +48,24 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new(
         "nominal_offered_load_erl".into(),
-        res.cells
-            .iter()
-            .map(|c| c.offered_load_erl)
-            .collect::<Vec<_>>(),
+        res.cells.iter().map(|c| c.offered_load_erl).collect::<Vec<_>>(),
     ));
     for (k, name) in METRICS.iter().enumerate() {
         let ests: Vec<&Estimate> = res.cells.iter().map(|c| &c.summary.total[k]).collect();
         cols.extend(estimate_columns(name, &ests));
     }
-    cols.push(Column::new(
-        "meets_sla".into(),
-        res.cells.iter().map(|c| c.meets_sla).collect::<Vec<_>>(),
-    ));
+    cols.push(Column::new("meets_sla".into(), res.cells.iter().map(|c| c.meets_sla).collect::<Vec<_>>()));
     frame(cols)
 }
 
 /// The per-limit table.
 pub fn limits(exp: &Experiment, res: &SweepResult) -> DataFrame {
-    let entries: Vec<(usize, usize, &(String, u32, Vec<Estimate>))> = res
-        .cells
-        .iter()
-        .flat_map(|c| c.summary.limits.iter().map(move |l| (c.point, c.tier, l)))
-        .collect();
+    let entries: Vec<(usize, usize, &(String, u32, Vec<Estimate>))> =
+        res.cells.iter().flat_map(|c| c.summary.limits.iter().map(move |l| (c.point, c.tier, l))).collect();
     let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
-    cols.push(Column::new(
-        "limit".into(),
-        entries.iter().map(|e| e.2 .0.clone()).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "capacity".into(),
-        entries.iter().map(|e| e.2 .1).collect::<Vec<_>>(),
-    ));
+    cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2 .0.clone()).collect::<Vec<_>>()));
+    cols.push(Column::new("capacity".into(), entries.iter().map(|e| e.2 .1).collect::<Vec<_>>()));
     for (k, name) in LIMIT_METRICS.iter().enumerate() {
         let ests: Vec<&Estimate> = entries.iter().map(|e| &e.2 .2[k]).collect();
         cols.extend(estimate_columns(name, &ests));
@@ -111,46 +76,27 @@ pub fn limits(exp: &Experiment, res: &SweepResult) -> DataFrame {
 /// The recommendation table: per point, the cheapest tier meeting the SLA
 /// (`none` when no tier does) with its blocking and 95th-percentile wait.
 pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
-    let rows: Vec<(usize, Option<usize>)> =
-        res.recommendation.iter().copied().enumerate().collect();
+    let rows: Vec<(usize, Option<usize>)> = res.recommendation.iter().copied().enumerate().collect();
     let cell = |p: usize, t: usize| {
-        res.cells
-            .iter()
-            .find(|c| c.point == p && c.tier == t)
-            .expect("every point has every tier")
+        res.cells.iter().find(|c| c.point == p && c.tier == t).expect("every point has every tier")
     };
-    let mut cols = vec![Column::new(
-        "point".into(),
-        rows.iter().map(|r| r.0 as u32).collect::<Vec<_>>(),
-    )];
+    let mut cols = vec![Column::new("point".into(), rows.iter().map(|r| r.0 as u32).collect::<Vec<_>>())];
     for (a, axis) in exp.axes.iter().enumerate() {
         cols.push(Column::new(
             axis.path.as_str().into(),
-            rows.iter()
-                .map(|r| value_label(&exp.points[r.0][a]))
-                .collect::<Vec<_>>(),
+            rows.iter().map(|r| value_label(&exp.points[r.0][a])).collect::<Vec<_>>(),
         ));
     }
     let load: Vec<f64> = rows.iter().map(|r| cell(r.0, 0).offered_load_erl).collect();
     cols.push(Column::new("nominal_offered_load_erl".into(), load));
-    let name = |r: &(usize, Option<usize>)| {
-        r.1.map_or("none".to_string(), |t| exp.tiers[t].name.clone())
-    };
-    cols.push(Column::new(
-        "recommended_tier".into(),
-        rows.iter().map(name).collect::<Vec<_>>(),
-    ));
+    let name = |r: &(usize, Option<usize>)| r.1.map_or("none".to_string(), |t| exp.tiers[t].name.clone());
+    cols.push(Column::new("recommended_tier".into(), rows.iter().map(name).collect::<Vec<_>>()));
     cols.push(Column::new(
         "price_per_month".into(),
-        rows.iter()
-            .map(|r| r.1.and_then(|t| exp.tiers[t].price_per_month))
-            .collect::<Vec<_>>(),
+        rows.iter().map(|r| r.1.and_then(|t| exp.tiers[t].price_per_month)).collect::<Vec<_>>(),
     ));
     for metric in ["blocking_probability", "p95_wait_s"] {
-        let v: Vec<Option<f64>> = rows
-            .iter()
-            .map(|r| r.1.map(|t| cell(r.0, t).summary.total(metric).mean))
-            .collect();
+        let v: Vec<Option<f64>> = rows.iter().map(|r| r.1.map(|t| cell(r.0, t).summary.total(metric).mean)).collect();
         cols.push(Column::new(format!("{metric}_mean").into(), v));
     }
     frame(cols)
@@ -168,9 +114,6 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     write_atomic(path, |tmp| {
         let f = File::create(tmp).map_err(|e| e.to_string())?;
-        ParquetWriter::new(f)
-            .finish(df)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        ParquetWriter::new(f).finish(df).map(|_| ()).map_err(|e| e.to_string())
     })
 }

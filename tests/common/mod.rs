@@ -9,9 +9,7 @@ use std::path::Path;
 /// Builds a model from TOML text (panics with the error on bad text: tests
 /// only feed it valid models).
 pub fn model(toml: &str) -> Model {
-    ModelDoc::parse(toml, Path::new("test.toml"))
-        .and_then(|d| d.build())
-        .unwrap_or_else(|e| panic!("{e}"))
+    ModelDoc::parse(toml, Path::new("test.toml")).and_then(|d| d.build()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// One metric of the total, one value per replication.
