@@ -2,6 +2,7 @@
 //!
 //!     cargo bench --no-default-features --bench engine              # 1e6 arrivals, 3 runs each
 //!     cargo bench --no-default-features --bench engine -- 1e7 5     # arrivals, runs
+//!     cargo bench --no-default-features --bench engine -- 1e6 1 erlang_b   # one model only
 //!     cargo bench --no-default-features --bench engine -- memory    # peak RSS, 1e6 vs 1e8 arrivals
 //!
 //! Models (those of `shared/bench/`): Erlang B is M/M/50/50 at 45 Erl (arrival
@@ -186,6 +187,11 @@ fn main() {
     }
     let n: f64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(1e6);
     let runs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
-    compare("erlang_b M/M/50/50 45 Erl", n, runs, 0.25, false);
-    compare("erlang_a M/M/50+M", n, runs, 0.3, true);
+    let only = args.get(2).map(String::as_str); // "erlang_b" or "erlang_a", for profiling
+    if only != Some("erlang_a") {
+        compare("erlang_b M/M/50/50 45 Erl", n, runs, 0.25, false);
+    }
+    if only != Some("erlang_b") {
+        compare("erlang_a M/M/50+M", n, runs, 0.3, true);
+    }
 }

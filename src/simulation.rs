@@ -1,37 +1,56 @@
-//! The call model on top of the event engine: callers arrive, seize a slot in
-//! every limit in order, wait or are blocked where a limit is full, talk for
-//! their holding time and release everything; blocked and abandoned callers
-//! may redial. One call of [`simulate`] is one replication.
+//! The call model on top of the event engine: callers arrive, pass every
+//! limit of the chain in order, wait or are refused where a limit is full,
+//! talk for their holding time (making requests turn by turn, if the source
+//! has turns) and release everything; refused callers may redial. One call
+//! of [`simulate`] is one replication.
 //!
 //! Semantics (the contract the tests check against theory):
-//! - A call seizes limits in the order listed and holds all of them until it
-//!   ends. A full `reject` limit blocks the attempt and releases what it held.
-//! - A full `queue` limit puts the caller in its FIFO, still holding the
-//!   earlier limits. It leaves at the earlier of the limit's timeout (counted
-//!   from joining that queue) and its patience (counted from the attempt's
-//!   arrival): an abandonment. With `max_waiting` callers already there the
-//!   attempt is blocked at once.
-//! - A released slot goes straight to the head of that limit's queue, so a
-//!   free slot and a waiting caller never coexist.
-//! - A blocked or abandoned caller redials after the `redial` delay until it
-//!   has made `max_attempts` attempts; its holding time is drawn once.
+//! - A call passes each limit that applies to its source, in the order
+//!   listed. A concurrency or token limit is held until the call ends
+//!   (`scope = "call"`) or for `setup_time` (`scope = "setup"`); a rate limit
+//!   is passed by an admission and holds nothing. Request-scoped limits are
+//!   taken only while a request of a turn is served.
+//! - A pooled limit (`pool = N`) first picks one copy (`select`); the call
+//!   then deals with that copy alone.
+//! - A refusal is a `reject` on a full copy, a full queue (`max_waiting`), or
+//!   leaving a queue unserved: at the limit's `timeout` (from joining that
+//!   queue) or at the caller's patience (from the attempt's arrival),
+//!   whichever is first. A call refused with `when_refused = "busy"` is
+//!   blocked (or abandoned, if it left a queue) and releases what it held;
+//!   with `"silence"` it is connected to silence, holds what it has for its
+//!   `silence_patience`, then hangs up (`failed_after_connect`).
+//! - A request refused at a request-scoped limit is retried per the source's
+//!   `retry`; once out of attempts the call ends as `failed_after_connect`.
+//! - A freed slot (or budget, or rate) goes to the waiters of that copy in
+//!   FIFO order, so a waiter and room for it never coexist.
+//! - A refused caller redials after the `redial` delay until it has made
+//!   `max_attempts` attempts; its holding time is drawn once.
 //! - Memory is proportional to the callers in progress, waiting or about to
 //!   redial: finished callers' slots are reused.
 
 use crate::engine::{stream, EventQueue, SimRng};
-use crate::model::{Model, OnFull, Sampler};
-use crate::statistics::{Counts, LimitCounts, ReplicationMetrics, TimeAverage};
+use crate::model::{Dist, LimitKind, Model, OnFull, RateAlgorithm, Sampler, Scope, Select, WhenRefused};
+use crate::statistics::{CopyCounts, Counts, LimitCounts, LimitUnit, ReplicationMetrics, TimeAverage};
+use rand::Rng;
 use rayon::prelude::*;
 use std::collections::VecDeque;
 
-/// Random streams of a source, one per purpose, so that changing one part of
-/// a model (a capacity, a patience) leaves the others' draws unchanged:
-/// tiers compared at the same sweep point see the same callers.
-const STREAMS_PER_SOURCE: u64 = 4;
+/// Random streams per source, one per purpose, so that changing one part of
+/// a model (a capacity, a patience) leaves the others' draws unchanged: tiers
+/// compared at the same sweep point see the same callers.
+const STREAMS_PER_SOURCE: u64 = 8;
 const STREAM_ARRIVALS: u64 = 0;
 const STREAM_HOLDING: u64 = 1;
 const STREAM_PATIENCE: u64 = 2;
 const STREAM_REDIAL: u64 = 3;
+const STREAM_TURNS: u64 = 4;
+const STREAM_REQUESTS: u64 = 5;
+const STREAM_RETRY: u64 = 6;
+const STREAM_SILENCE: u64 = 7;
+/// Copy selection and setup times, shared by all limits.
+const STREAM_ROUTING: u64 = u64::MAX;
+
+const NONE: u32 = u32::MAX;
 
 /// What one replication measured.
 #[derive(Debug, Clone)]
@@ -42,6 +61,8 @@ pub struct Replication {
     pub total: Counts,
     /// Per limit, in model order.
     pub limits: Vec<LimitCounts>,
+    /// Per limit: its unit and pool size.
+    pub units: Vec<(LimitUnit, u32)>,
     /// End of the horizon (warm-up + horizon), s.
     pub end_t: f64,
     /// Length of the measured window, s.
@@ -69,13 +90,37 @@ enum Event {
     Arrival { source: u32 },
     /// A caller's next attempt.
     Redial { caller: u32 },
-    /// An answered call ends.
-    Departure { caller: u32 },
+    /// An answered call, or a silent one, ends.
+    Hangup { caller: u32, serial: u32 },
     /// A waiting caller's timeout or patience runs out; ignored unless the
     /// caller's generation still equals `generation`.
     WaitExpiry { caller: u32, generation: u32, limit: u32 },
+    /// A rate limit's copy may admit again.
+    RateReady { limit: u32, copy: u32 },
+    /// A setup-scoped slot is released.
+    SetupDone { caller: u32, serial: u32, limit: u32 },
+    /// The caller stops speaking: the agent's turn begins.
+    TurnStart { caller: u32, serial: u32 },
+    /// The current request of the turn is served.
+    RequestDone { caller: u32, serial: u32 },
+    /// A refused request is tried again.
+    RequestRetry { caller: u32, serial: u32 },
     /// Statistics restart.
     WarmupEnd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Passing the chain (or waiting in it).
+    Chain,
+    /// Answered, between turns.
+    InCall,
+    /// Answered, in a turn's request (or waiting for a request limit).
+    Request,
+    /// Connected to silence, waiting to hang up.
+    Silence,
+    /// Between attempts.
+    Redialing,
 }
 
 struct SourceRt {
@@ -84,24 +129,64 @@ struct SourceRt {
     patience: Option<Sampler>,
     redial_delay: Option<Sampler>,
     max_attempts: u32,
+    /// Limits of the call chain that apply to this source, in order.
+    chain: Vec<u32>,
+    turn_interval: Option<Sampler>,
+    /// Per request of a turn: its service time and the request-scoped limits it takes.
+    requests: Vec<(Sampler, Vec<u32>)>,
+    latency_budget_s: f64,
+    retry: crate::model::Retry,
     arrivals_rng: SimRng,
     holding_rng: SimRng,
     patience_rng: SimRng,
     redial_rng: SimRng,
+    turns_rng: SimRng,
+    requests_rng: SimRng,
+    retry_rng: SimRng,
+    silence_rng: SimRng,
+}
+
+#[derive(Clone, Copy)]
+enum KindRt {
+    Concurrency { capacity: u32 },
+    Rate { max: u32, window_s: f64, algorithm: RateAlgorithm, burst: f64, refill_per_s: f64 },
+    Tokens { budget: f64, r0: f64, g: f64 },
 }
 
 struct LimitRt {
-    capacity: u32,
-    /// `Some` for `on_full = queue`.
-    queue: Option<WaitQueue>,
+    kind: KindRt,
+    /// A single-copy, call-scoped concurrency limit: the plain case, which
+    /// `advance` and `release` handle inline.
+    plain: bool,
+    /// `Some((timeout_s, max_waiting))` for `on_full = queue`.
+    queue: Option<(f64, u32)>,
+    select: Select,
+    next_copy: u32,
+    setup: Option<Sampler>,
+    silence: Option<Sampler>,
+    copies: Vec<CopyRt>,
 }
 
-struct WaitQueue {
+#[derive(Default)]
+struct CopyRt {
+    /// Holders (concurrency, tokens).
+    holders: u32,
+    /// Σ seizure times of the holders (tokens).
+    sum_start_t: f64,
     /// (caller, generation at joining); entries whose caller has moved on
     /// are stale and skipped when they reach the head.
     fifo: VecDeque<(u32, u32)>,
-    timeout_s: f64,
-    max_waiting: u32,
+    live_waiting: u32,
+    /// Fixed window: index of the current window and admissions in it.
+    window: i64,
+    count: u32,
+    /// Sliding window: admission times in the last window.
+    log: VecDeque<f64>,
+    /// Token bucket: tokens at `refill_t`.
+    tokens: f64,
+    refill_t: f64,
+    /// A RateReady event is pending.
+    wakeup: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -109,10 +194,13 @@ struct Caller {
     source: u32,
     /// Attempts made so far, this one included.
     attempt: u32,
-    /// Limits 0..held are seized.
+    /// Chain limits 0..held (indices into the source's chain) are passed.
     held: u32,
     /// Bumped whenever a pending expiry or queue entry must be ignored.
     generation: u32,
+    /// Bumped when an attempt ends: events of an ended attempt are ignored.
+    serial: u32,
+    phase: Phase,
     /// This attempt arrived after the warm-up.
     counted: bool,
     /// The first attempt arrived after the warm-up.
@@ -121,83 +209,203 @@ struct Caller {
     /// Absolute time the caller's patience ends (∞ without patience).
     patience_end_t: f64,
     holding_s: f64,
+    /// When an answered call ends.
+    call_end_t: f64,
+    /// Current turn: start, request index, its attempt, request limits passed.
+    turn_t: f64,
+    request: u32,
+    request_attempt: u32,
+    request_held: u32,
+    /// The limit and copy whose queue the caller (or its request) is in, or NONE.
+    wait_limit: u32,
+    wait_copy: u32,
 }
 
 struct Sim {
     now: f64,
-    horizon_s: f64,
     end_t: f64,
     warmup_s: f64,
+    horizon_s: f64,
     answer_within_s: f64,
     events: EventQueue<Event>,
     sources: Vec<SourceRt>,
     limits: Vec<LimitRt>,
+    n_limits: usize,
     callers: Vec<Caller>,
+    /// Per (caller, limit): the copy held, or NONE.
+    held_copy: Vec<u32>,
+    /// Per (caller, limit): when the hold began (token limits).
+    held_t: Vec<f64>,
+    /// Per (caller, limit): the copy a sticky pool gave this caller, or NONE.
+    sticky: Vec<u32>,
     free: Vec<u32>,
-    /// Callers handed a slot by a release, to be advanced through the rest of
-    /// the chain once the release is complete.
+    /// Callers that passed a limit by a release or a rate refill, to be
+    /// advanced once the current event is complete.
     handed: VecDeque<u32>,
+    routing_rng: SimRng,
     counts: Vec<Counts>,
+    /// Calls in progress over all sources; with one source it is that
+    /// source's and is not tracked twice.
     total_concurrency: TimeAverage,
+    several_sources: bool,
+    /// Some limit is `select = "sticky"`: callers' sticky copies need resetting.
+    any_sticky: bool,
     limit_counts: Vec<LimitCounts>,
+    units: Vec<(LimitUnit, u32)>,
+}
+
+enum Admission {
+    Passed,
+    Queued,
+    Refused,
+}
+
+fn sampler(d: &Dist) -> Sampler {
+    d.sampler().expect("distributions are checked when the model is built")
 }
 
 impl Sim {
     fn new(model: &Model, point: u64, replication: u32) -> Self {
         let seed = model.run.seed;
+        let rng = |id: u64| stream(seed, point, replication as u64, id);
         let sources = model
             .sources
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let id = |k| stream(seed, point, replication as u64, i as u64 * STREAMS_PER_SOURCE + k);
-                let sampler =
-                    |d: &crate::model::Dist| d.sampler().expect("distributions are checked when the model is built");
+                let id = |k| rng(i as u64 * STREAMS_PER_SOURCE + k);
+                let chain = (0..model.limits.len())
+                    .filter(|&l| {
+                        let lim = &model.limits[l];
+                        lim.applies_to(i) && !matches!(lim.scope, Scope::Request { .. })
+                    })
+                    .map(|l| l as u32)
+                    .collect();
+                let requests = s
+                    .turns
+                    .iter()
+                    .flat_map(|t| &t.requests)
+                    .map(|r| {
+                        let limits = (0..model.limits.len())
+                            .filter(|&l| {
+                                let lim = &model.limits[l];
+                                lim.applies_to(i)
+                                    && matches!(&lim.scope, Scope::Request { requests } if requests.contains(&r.name))
+                            })
+                            .map(|l| l as u32)
+                            .collect();
+                        (sampler(&r.service), limits)
+                    })
+                    .collect();
                 SourceRt {
-                    interarrival: sampler(&crate::model::Dist::Exponential { mean_s: 1.0 / s.arrival_rate_per_s }),
+                    interarrival: sampler(&Dist::Exponential { mean_s: 1.0 / s.arrival_rate_per_s }),
                     holding: sampler(&s.holding),
                     patience: s.patience.as_ref().map(sampler),
                     redial_delay: s.redial.as_ref().map(|r| sampler(&r.delay)),
                     max_attempts: s.redial.as_ref().map_or(1, |r| r.max_attempts),
+                    chain,
+                    turn_interval: s.turns.as_ref().map(|t| sampler(&t.interval)),
+                    requests,
+                    latency_budget_s: s.latency_budget_s,
+                    retry: s.retry.clone(),
                     arrivals_rng: id(STREAM_ARRIVALS),
                     holding_rng: id(STREAM_HOLDING),
                     patience_rng: id(STREAM_PATIENCE),
                     redial_rng: id(STREAM_REDIAL),
+                    turns_rng: id(STREAM_TURNS),
+                    requests_rng: id(STREAM_REQUESTS),
+                    retry_rng: id(STREAM_RETRY),
+                    silence_rng: id(STREAM_SILENCE),
                 }
             })
             .collect();
         let limits = model
             .limits
             .iter()
-            .map(|l| LimitRt {
-                capacity: l.capacity,
-                queue: match l.on_full {
-                    OnFull::Reject => None,
-                    OnFull::Queue { timeout_s, max_waiting } => Some(WaitQueue {
-                        fifo: VecDeque::new(),
-                        timeout_s: timeout_s.unwrap_or(f64::INFINITY),
-                        max_waiting: max_waiting.unwrap_or(u32::MAX),
-                    }),
-                },
+            .map(|l| {
+                let kind = match l.kind {
+                    LimitKind::Concurrency { capacity } => KindRt::Concurrency { capacity },
+                    LimitKind::Rate { max, window_s, algorithm, burst } => KindRt::Rate {
+                        max,
+                        window_s,
+                        algorithm,
+                        burst: burst as f64,
+                        refill_per_s: max as f64 / window_s,
+                    },
+                    LimitKind::Tokens { tokens_per_minute, tokens_per_call_minute, growth_per_minute } => {
+                        KindRt::Tokens { budget: tokens_per_minute, r0: tokens_per_call_minute, g: growth_per_minute }
+                    }
+                };
+                let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
+                LimitRt {
+                    kind,
+                    plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call,
+                    queue: match l.on_full {
+                        OnFull::Reject => None,
+                        OnFull::Queue { timeout_s, max_waiting } => {
+                            Some((timeout_s.unwrap_or(f64::INFINITY), max_waiting.unwrap_or(u32::MAX)))
+                        }
+                    },
+                    select: l.select,
+                    next_copy: 0,
+                    setup: match &l.scope {
+                        Scope::Setup { setup_time } => Some(sampler(setup_time)),
+                        _ => None,
+                    },
+                    silence: match &l.when_refused {
+                        WhenRefused::Silence { silence_patience } => Some(sampler(silence_patience)),
+                        WhenRefused::Busy => None,
+                    },
+                    copies: (0..l.pool).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect(),
+                }
             })
             .collect();
-        let limit_counts =
-            model.limits.iter().map(|l| LimitCounts { capacity: l.capacity, ..Default::default() }).collect();
+        let limit_counts = model
+            .limits
+            .iter()
+            .map(|l| LimitCounts {
+                capacity: l.capacity(),
+                copies: if l.pool > 1 { vec![CopyCounts::default(); l.pool as usize] } else { Vec::new() },
+                ..Default::default()
+            })
+            .collect();
+        let units = model
+            .limits
+            .iter()
+            .map(|l| {
+                let unit = match l.kind {
+                    LimitKind::Concurrency { .. } => LimitUnit::Slots,
+                    LimitKind::Rate { window_s, .. } => LimitUnit::Rate { window_s },
+                    LimitKind::Tokens { tokens_per_call_minute, growth_per_minute, .. } => {
+                        LimitUnit::Tokens { r0: tokens_per_call_minute, g: growth_per_minute }
+                    }
+                };
+                (unit, l.pool)
+            })
+            .collect();
         Sim {
             now: 0.0,
-            horizon_s: model.run.horizon_s,
             end_t: model.run.warmup_s + model.run.horizon_s,
             warmup_s: model.run.warmup_s,
+            horizon_s: model.run.horizon_s,
             answer_within_s: model.sla.answer_within_s,
             events: EventQueue::new(),
             sources,
             limits,
+            n_limits: model.limits.len(),
             callers: Vec::new(),
+            held_copy: Vec::new(),
+            held_t: Vec::new(),
+            sticky: Vec::new(),
             free: Vec::new(),
             handed: VecDeque::new(),
+            routing_rng: rng(STREAM_ROUTING),
             counts: vec![Counts::default(); model.sources.len()],
             total_concurrency: TimeAverage::default(),
+            several_sources: model.sources.len() > 1,
+            any_sticky: model.limits.iter().any(|l| l.select == Select::Sticky && l.pool > 1),
             limit_counts,
+            units,
         }
     }
 
@@ -218,12 +426,28 @@ impl Sim {
             match event {
                 Event::Arrival { source } => self.on_arrival(source),
                 Event::Redial { caller } => self.start_attempt(caller),
-                Event::Departure { caller } => self.on_departure(caller),
+                Event::Hangup { caller, serial } => self.on_hangup(caller, serial),
                 Event::WaitExpiry { caller, generation, limit } => self.on_wait_expiry(caller, generation, limit),
+                Event::RateReady { limit, copy } => self.on_rate_ready(limit, copy),
+                Event::SetupDone { caller, serial, limit } => {
+                    if self.callers[caller as usize].serial == serial {
+                        self.release(caller, limit);
+                    }
+                }
+                Event::TurnStart { caller, serial } => self.on_turn_start(caller, serial),
+                Event::RequestDone { caller, serial } => self.on_request_done(caller, serial),
+                Event::RequestRetry { caller, serial } => {
+                    if self.callers[caller as usize].serial == serial {
+                        self.advance_request(caller);
+                    }
+                }
                 Event::WarmupEnd => self.on_warmup_end(),
             }
             while let Some(c) = self.handed.pop_front() {
-                self.advance(c);
+                match self.callers[c as usize].phase {
+                    Phase::Request => self.advance_request(c),
+                    _ => self.advance(c),
+                }
             }
         }
         self.finish()
@@ -231,12 +455,19 @@ impl Sim {
 
     /// Each source's next arrival waits in its own slot of the event list
     /// (slot index = source index), out of the heap.
+    #[inline]
     fn schedule_arrival(&mut self, source: u32) {
         let s = &mut self.sources[source as usize];
         let gap = s.interarrival.sample(&mut s.arrivals_rng);
         self.events.set_slot(source as usize, self.now + gap, Event::Arrival { source });
     }
 
+    #[inline]
+    fn slot(&self, caller: u32, limit: u32) -> usize {
+        caller as usize * self.n_limits + limit as usize
+    }
+
+    #[inline]
     fn on_arrival(&mut self, source: u32) {
         self.schedule_arrival(source);
         let s = &mut self.sources[source as usize];
@@ -252,27 +483,45 @@ impl Sim {
             attempt: 0,
             held: 0,
             generation: 0,
+            serial: 0,
+            phase: Phase::Redialing,
             counted,
             caller_counted: counted,
             attempt_t: self.now,
             patience_end_t: f64::INFINITY,
             holding_s,
+            call_end_t: 0.0,
+            turn_t: 0.0,
+            request: 0,
+            request_attempt: 0,
+            request_held: 0,
+            wait_limit: NONE,
+            wait_copy: NONE,
         };
         let id = match self.free.pop() {
             Some(id) => {
-                // Keep the slot's generation running so stale events stay stale.
-                let generation = self.callers[id as usize].generation.wrapping_add(1);
-                self.callers[id as usize] = Caller { generation, ..caller };
+                // Keep the slot's counters running so stale events stay stale.
+                let old = self.callers[id as usize];
+                self.callers[id as usize] =
+                    Caller { generation: old.generation.wrapping_add(1), serial: old.serial.wrapping_add(1), ..caller };
+                if self.any_sticky {
+                    let base = id as usize * self.n_limits;
+                    self.sticky[base..base + self.n_limits].fill(NONE);
+                }
                 id
             }
             None => {
                 self.callers.push(caller);
+                self.held_copy.extend(std::iter::repeat_n(NONE, self.n_limits));
+                self.held_t.extend(std::iter::repeat_n(0.0, self.n_limits));
+                self.sticky.extend(std::iter::repeat_n(NONE, self.n_limits));
                 (self.callers.len() - 1) as u32
             }
         };
         self.start_attempt(id);
     }
 
+    #[inline]
     fn start_attempt(&mut self, id: u32) {
         let now = self.now;
         let c = &mut self.callers[id as usize];
@@ -280,6 +529,7 @@ impl Sim {
         c.attempt += 1;
         c.attempt_t = now;
         c.held = 0;
+        c.phase = Phase::Chain;
         c.counted = now >= self.warmup_s;
         c.patience_end_t = match &s.patience {
             Some(p) => now + p.sample(&mut s.patience_rng),
@@ -291,90 +541,490 @@ impl Sim {
         self.advance(id);
     }
 
-    /// Seizes the remaining limits of caller `id` in order, until it is
-    /// answered, queued or blocked.
+    /// Passes the remaining limits of caller `id`'s chain in order, until it
+    /// is answered, queued or refused.
+    #[inline]
     fn advance(&mut self, id: u32) {
-        let n = self.limits.len() as u32;
-        let mut i = self.callers[id as usize].held;
-        while i < n {
-            let limit = &mut self.limits[i as usize];
-            let lc = &mut self.limit_counts[i as usize];
-            if lc.occupancy.level < limit.capacity {
-                lc.occupancy.step(self.now, 1);
-                i += 1;
-                self.callers[id as usize].held = i;
-                continue;
-            }
-            let Some(q) = &mut limit.queue else {
-                return self.block(id, i);
+        let source = self.callers[id as usize].source as usize;
+        loop {
+            let k = self.callers[id as usize].held as usize;
+            let Some(&l) = self.sources[source].chain.get(k) else {
+                return self.answer(id);
             };
-            if lc.waiting.level >= q.max_waiting {
-                return self.block(id, i);
+            let limit = &mut self.limits[l as usize];
+            if let (true, KindRt::Concurrency { capacity }) = (limit.plain, limit.kind) {
+                let cp = &mut limit.copies[0];
+                if cp.holders < capacity && cp.live_waiting == 0 {
+                    cp.holders += 1;
+                    let lc = &mut self.limit_counts[l as usize];
+                    lc.admitted += 1;
+                    lc.occupancy.step(self.now, 1);
+                    let slot = self.slot(id, l);
+                    self.held_copy[slot] = 0;
+                    self.callers[id as usize].held += 1;
+                    continue;
+                }
             }
-            let c = &self.callers[id as usize];
-            q.fifo.push_back((id, c.generation));
-            lc.waiting.step(self.now, 1);
-            let leave_t = (self.now + q.timeout_s).min(c.patience_end_t);
-            if leave_t.is_finite() {
-                self.events.push(leave_t, Event::WaitExpiry { caller: id, generation: c.generation, limit: i });
+            match self.admit(id, l) {
+                Admission::Passed => self.callers[id as usize].held += 1,
+                Admission::Queued => return,
+                Admission::Refused => return self.refuse_attempt(id, l, false),
+            }
+        }
+    }
+
+    /// Picks a copy of limit `l` for caller `id`.
+    #[inline]
+    fn pick_copy(&mut self, id: u32, l: u32) -> u32 {
+        let limit = &mut self.limits[l as usize];
+        let n = limit.copies.len() as u32;
+        if n == 1 {
+            return 0;
+        }
+        match limit.select {
+            Select::RoundRobin => {
+                let c = limit.next_copy;
+                limit.next_copy = (c + 1) % n;
+                c
+            }
+            Select::Random => self.routing_rng.random_range(0..n),
+            Select::LeastLoaded => {
+                let now = self.now;
+                let load = |c: &mut CopyRt| c.live_waiting as f64 + room_used(limit.kind, c, now);
+                let mut best = (f64::INFINITY, 0);
+                for i in 0..n {
+                    let v = load(&mut limit.copies[i as usize]);
+                    if v < best.0 {
+                        best = (v, i);
+                    }
+                }
+                best.1
+            }
+            Select::Sticky => {
+                let slot = id as usize * self.n_limits + l as usize;
+                if self.sticky[slot] == NONE {
+                    self.sticky[slot] = limit.next_copy;
+                    limit.next_copy = (limit.next_copy + 1) % n;
+                }
+                self.sticky[slot]
+            }
+        }
+    }
+
+    /// Tries to pass limit `l`: seizes it, queues for it, or is refused.
+    #[inline]
+    fn admit(&mut self, id: u32, l: u32) -> Admission {
+        let copy = self.pick_copy(id, l);
+        let now = self.now;
+        let limit = &mut self.limits[l as usize];
+        let cp = &mut limit.copies[copy as usize];
+        if cp.live_waiting == 0 && fits(limit.kind, cp, now) {
+            self.seize(id, l, copy);
+            return Admission::Passed;
+        }
+        let Some((timeout_s, max_waiting)) = limit.queue else {
+            self.note_refusal(l, copy);
+            return Admission::Refused;
+        };
+        if cp.live_waiting >= max_waiting {
+            self.note_refusal(l, copy);
+            return Admission::Refused;
+        }
+        let c = &mut self.callers[id as usize];
+        c.wait_limit = l;
+        c.wait_copy = copy;
+        cp.fifo.push_back((id, c.generation));
+        cp.live_waiting += 1;
+        self.limit_counts[l as usize].waiting.step(now, 1);
+        // A request waits for the limit's timeout only; a caller in the chain
+        // also until its patience ends.
+        let patience_end_t = if c.phase == Phase::Chain { c.patience_end_t } else { f64::INFINITY };
+        let leave_t = (now + timeout_s).min(patience_end_t);
+        if leave_t.is_finite() {
+            self.events.push(leave_t, Event::WaitExpiry { caller: id, generation: c.generation, limit: l });
+        }
+        if matches!(limit.kind, KindRt::Rate { .. }) {
+            self.schedule_rate_ready(l, copy);
+        }
+        Admission::Queued
+    }
+
+    fn note_refusal(&mut self, l: u32, copy: u32) {
+        if let Some(c) = self.limit_counts[l as usize].copies.get_mut(copy as usize) {
+            c.refused += 1;
+        }
+    }
+
+    /// Takes copy `copy` of limit `l` for caller `id` (the caller fits).
+    #[inline]
+    fn seize(&mut self, id: u32, l: u32, copy: u32) {
+        let now = self.now;
+        let limit = &mut self.limits[l as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        let cp = &mut limit.copies[copy as usize];
+        lc.admitted += 1;
+        if let Some(c) = lc.copies.get_mut(copy as usize) {
+            c.admitted += 1;
+        }
+        match limit.kind {
+            KindRt::Rate { algorithm, .. } => {
+                match algorithm {
+                    RateAlgorithm::FixedWindow => cp.count += 1,
+                    RateAlgorithm::SlidingWindow => cp.log.push_back(now),
+                    RateAlgorithm::TokenBucket => cp.tokens -= 1.0,
+                }
+                return; // a rate admission holds nothing
+            }
+            KindRt::Concurrency { .. } => {}
+            KindRt::Tokens { r0, g, .. } => {
+                lc.tokens.step(now, r0, g, 1, now);
+                cp.sum_start_t += now;
+                let slot = id as usize * self.n_limits + l as usize;
+                self.held_t[slot] = now;
+            }
+        }
+        cp.holders += 1;
+        lc.occupancy.step(now, 1);
+        if let Some(c) = lc.copies.get_mut(copy as usize) {
+            c.occupancy.step(now, 1);
+        }
+        let slot = self.slot(id, l);
+        self.held_copy[slot] = copy;
+        if let Some(setup) = &self.limits[l as usize].setup {
+            let t = now + setup.sample(&mut self.routing_rng);
+            let serial = self.callers[id as usize].serial;
+            self.events.push(t, Event::SetupDone { caller: id, serial, limit: l });
+        }
+    }
+
+    /// Releases caller `id`'s hold on limit `l`, if any, and serves that copy's waiters.
+    #[inline]
+    fn release(&mut self, id: u32, l: u32) {
+        let slot = self.slot(id, l);
+        let copy = std::mem::replace(&mut self.held_copy[slot], NONE);
+        if copy == NONE {
+            return;
+        }
+        let now = self.now;
+        let limit = &mut self.limits[l as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        let cp = &mut limit.copies[copy as usize];
+        if limit.plain {
+            cp.holders -= 1;
+            lc.occupancy.step(now, -1);
+            if cp.live_waiting > 0 {
+                self.serve_waiters(l, copy);
             }
             return;
         }
-        self.answer(id);
+        if let KindRt::Tokens { r0, g, .. } = limit.kind {
+            lc.tokens.step(now, r0, g, -1, self.held_t[slot]);
+            cp.sum_start_t -= self.held_t[slot];
+        }
+        cp.holders -= 1;
+        lc.occupancy.step(now, -1);
+        if let Some(c) = lc.copies.get_mut(copy as usize) {
+            c.occupancy.step(now, -1);
+        }
+        if cp.live_waiting > 0 {
+            self.serve_waiters(l, copy);
+        }
     }
 
+    /// Admits the waiters of a copy, first come first served, while they fit.
+    fn serve_waiters(&mut self, l: u32, copy: u32) {
+        let now = self.now;
+        loop {
+            let limit = &mut self.limits[l as usize];
+            let cp = &mut limit.copies[copy as usize];
+            let Some(&(w, generation)) = cp.fifo.front() else { return };
+            if self.callers[w as usize].generation != generation {
+                cp.fifo.pop_front(); // stale: that caller left
+                continue;
+            }
+            if !fits(limit.kind, cp, now) {
+                return;
+            }
+            cp.fifo.pop_front();
+            cp.live_waiting -= 1;
+            self.limit_counts[l as usize].waiting.step(now, -1);
+            let waiter = &mut self.callers[w as usize];
+            waiter.generation = waiter.generation.wrapping_add(1); // cancels its expiry
+            waiter.wait_limit = NONE;
+            match waiter.phase {
+                Phase::Request => waiter.request_held += 1,
+                _ => waiter.held += 1,
+            }
+            self.seize(w, l, copy);
+            self.handed.push_back(w);
+        }
+    }
+
+    fn schedule_rate_ready(&mut self, l: u32, copy: u32) {
+        let limit = &mut self.limits[l as usize];
+        let KindRt::Rate { window_s, algorithm, refill_per_s, .. } = limit.kind else { return };
+        let cp = &mut limit.copies[copy as usize];
+        if cp.wakeup {
+            return;
+        }
+        let t = match algorithm {
+            RateAlgorithm::FixedWindow => (cp.window + 1) as f64 * window_s,
+            RateAlgorithm::SlidingWindow => cp.log.front().map_or(self.now, |t0| t0 + window_s),
+            RateAlgorithm::TokenBucket => cp.refill_t + (1.0 - cp.tokens).max(0.0) / refill_per_s,
+        };
+        cp.wakeup = true;
+        self.events.push(t.max(self.now), Event::RateReady { limit: l, copy });
+    }
+
+    fn on_rate_ready(&mut self, l: u32, copy: u32) {
+        self.limits[l as usize].copies[copy as usize].wakeup = false;
+        self.serve_waiters(l, copy);
+        if self.limits[l as usize].copies[copy as usize].live_waiting > 0 {
+            self.schedule_rate_ready(l, copy);
+        }
+    }
+
+    #[inline]
     fn answer(&mut self, id: u32) {
-        let c = self.callers[id as usize];
-        let wait_s = self.now - c.attempt_t;
-        let counts = &mut self.counts[c.source as usize];
+        let now = self.now;
+        let c = &mut self.callers[id as usize];
+        c.phase = Phase::InCall;
+        c.call_end_t = now + c.holding_s;
+        let (source, serial, end_t) = (c.source as usize, c.serial, c.call_end_t);
+        let counts = &mut self.counts[source];
         if c.counted {
+            let wait_s = now - c.attempt_t;
             counts.carried_calls += 1;
             counts.carried_holding_s += c.holding_s;
             counts.answered_within_sla += (wait_s <= self.answer_within_s) as u64;
             counts.record_wait(wait_s);
         }
-        counts.concurrency.step(self.now, 1);
-        self.total_concurrency.step(self.now, 1);
-        self.events.push(self.now + c.holding_s, Event::Departure { caller: id });
+        counts.concurrency.step(now, 1);
+        if self.several_sources {
+            self.total_concurrency.step(now, 1);
+        }
+        self.events.push(end_t, Event::Hangup { caller: id, serial });
+        if self.sources[source].turn_interval.is_some() {
+            self.schedule_turn(id);
+        }
     }
 
-    fn on_departure(&mut self, id: u32) {
-        let source = self.callers[id as usize].source as usize;
-        self.counts[source].concurrency.step(self.now, -1);
-        self.total_concurrency.step(self.now, -1);
-        self.release_all(id);
-        self.free.push(id);
-    }
-
-    fn block(&mut self, id: u32, limit: u32) {
+    fn schedule_turn(&mut self, id: u32) {
         let c = self.callers[id as usize];
-        if c.counted {
-            let counts = &mut self.counts[c.source as usize];
-            counts.blocked_calls += 1;
-            counts.record_wait(self.now - c.attempt_t);
-            self.limit_counts[limit as usize].blocked_by += 1;
+        let s = &mut self.sources[c.source as usize];
+        if let Some(interval) = &s.turn_interval {
+            let t = self.now + interval.sample(&mut s.turns_rng);
+            if t < c.call_end_t {
+                self.events.push(t, Event::TurnStart { caller: id, serial: c.serial });
+            }
         }
-        self.release_all(id);
+    }
+
+    fn on_turn_start(&mut self, id: u32, serial: u32) {
+        let c = &mut self.callers[id as usize];
+        if c.serial != serial {
+            return;
+        }
+        c.phase = Phase::Request;
+        c.turn_t = self.now;
+        c.request = 0;
+        c.request_attempt = 1;
+        c.request_held = 0;
+        self.advance_request(id);
+    }
+
+    /// Passes the current request's limits in order, then serves the request.
+    fn advance_request(&mut self, id: u32) {
+        let c = self.callers[id as usize];
+        let source = c.source as usize;
+        loop {
+            let k = self.callers[id as usize].request_held as usize;
+            let Some(&l) = self.sources[source].requests[c.request as usize].1.get(k) else { break };
+            match self.admit(id, l) {
+                Admission::Passed => self.callers[id as usize].request_held += 1,
+                Admission::Queued => return,
+                Admission::Refused => return self.refuse_request(id, l),
+            }
+        }
+        let s = &mut self.sources[source];
+        let t = self.now + s.requests[c.request as usize].0.sample(&mut s.requests_rng);
+        self.events.push(t, Event::RequestDone { caller: id, serial: c.serial });
+    }
+
+    /// Releases the request-scoped limits the current request holds.
+    fn release_request(&mut self, id: u32) {
+        let c = self.callers[id as usize];
+        for k in 0..c.request_held as usize {
+            let l = self.sources[c.source as usize].requests[c.request as usize].1[k];
+            self.release(id, l);
+        }
+        self.callers[id as usize].request_held = 0;
+    }
+
+    fn on_request_done(&mut self, id: u32, serial: u32) {
+        if self.callers[id as usize].serial != serial {
+            return;
+        }
+        self.release_request(id);
+        let c = &mut self.callers[id as usize];
+        c.request += 1;
+        c.request_attempt = 1;
+        let c = *c;
+        let s = &self.sources[c.source as usize];
+        if (c.request as usize) < s.requests.len() {
+            return self.advance_request(id);
+        }
+        if c.counted {
+            self.counts[c.source as usize].record_turn(self.now - c.turn_t, s.latency_budget_s);
+        }
+        self.callers[id as usize].phase = Phase::InCall;
+        self.schedule_turn(id);
+    }
+
+    /// A request was refused at limit `l`: retry it, or end the call.
+    fn refuse_request(&mut self, id: u32, l: u32) {
+        self.release_request(id);
+        let c = self.callers[id as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        if c.counted {
+            self.counts[c.source as usize].requests_refused += 1;
+            lc.requests_refused += 1;
+        }
+        let s = &mut self.sources[c.source as usize];
+        if c.request_attempt < s.retry.max_attempts {
+            let next = c.request_attempt + 1;
+            let jitter = s.retry.jitter * (2.0 * s.retry_rng.random::<f64>() - 1.0);
+            let delay = s.retry.delay_s(next) * (1.0 + jitter);
+            if c.counted {
+                lc.request_retries += 1;
+            }
+            self.callers[id as usize].request_attempt = next;
+            self.events.push(self.now + delay, Event::RequestRetry { caller: id, serial: c.serial });
+            return;
+        }
+        // The turn failed for good: the caller gives up on the call.
+        let now = self.now;
+        let counts = &mut self.counts[c.source as usize];
+        if c.counted {
+            counts.carried_calls -= 1;
+            counts.carried_holding_s -= c.call_end_t - now;
+            counts.failed_after_connect += 1;
+            self.limit_counts[l as usize].failed_after_connect += 1;
+        }
+        counts.concurrency.step(now, -1);
+        if self.several_sources {
+            self.total_concurrency.step(now, -1);
+        }
+        self.end_attempt(id);
         self.redial_or_give_up(id);
     }
 
-    fn on_wait_expiry(&mut self, id: u32, generation: u32, limit: u32) {
-        let c = &mut self.callers[id as usize];
-        if c.generation != generation {
-            return; // answered (or moved on) before its wait ran out
+    /// The attempt of caller `id` was refused at chain limit `l` (blocked or,
+    /// when `left_queue`, abandoned).
+    fn refuse_attempt(&mut self, id: u32, l: u32, left_queue: bool) {
+        let c = self.callers[id as usize];
+        let wait_s = self.now - c.attempt_t;
+        let counts = &mut self.counts[c.source as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        let limit = &mut self.limits[l as usize];
+        if let Some(silence) = &limit.silence {
+            // Connected to silence: hold what was seized until the caller hangs up.
+            if c.counted {
+                counts.failed_after_connect += 1;
+                counts.record_wait(wait_s);
+                lc.failed_after_connect += 1;
+            }
+            let s = &mut self.sources[c.source as usize];
+            let t = self.now + silence.sample(&mut s.silence_rng);
+            self.callers[id as usize].phase = Phase::Silence;
+            self.events.push(t, Event::Hangup { caller: id, serial: c.serial });
+            return;
         }
-        // Its FIFO entry goes stale with the new generation.
-        c.generation = c.generation.wrapping_add(1);
-        let c = *c;
-        self.limit_counts[limit as usize].waiting.step(self.now, -1);
         if c.counted {
-            let counts = &mut self.counts[c.source as usize];
-            counts.abandoned_calls += 1;
-            counts.record_wait(self.now - c.attempt_t);
-            self.limit_counts[limit as usize].abandoned_at += 1;
+            if left_queue {
+                counts.abandoned_calls += 1;
+                lc.abandoned_at += 1;
+            } else {
+                counts.blocked_calls += 1;
+                lc.blocked_by += 1;
+            }
+            counts.record_wait(wait_s);
         }
-        self.release_all(id);
+        self.end_attempt(id);
         self.redial_or_give_up(id);
+    }
+
+    fn on_wait_expiry(&mut self, id: u32, generation: u32, l: u32) {
+        if self.callers[id as usize].generation != generation {
+            return; // served (or moved on) before its wait ran out
+        }
+        let copy = self.callers[id as usize].wait_copy;
+        self.leave_queue(id);
+        self.note_refusal(l, copy);
+        match self.callers[id as usize].phase {
+            Phase::Request => self.refuse_request(id, l),
+            _ => self.refuse_attempt(id, l, true),
+        }
+    }
+
+    #[inline]
+    fn on_hangup(&mut self, id: u32, serial: u32) {
+        let c = &self.callers[id as usize];
+        if c.serial != serial {
+            return;
+        }
+        let source = c.source as usize;
+        match c.phase {
+            Phase::Silence => {
+                self.end_attempt(id);
+                self.redial_or_give_up(id);
+            }
+            _ => {
+                // The call ends normally (a turn in progress is dropped).
+                self.counts[source].concurrency.step(self.now, -1);
+                if self.several_sources {
+                    self.total_concurrency.step(self.now, -1);
+                }
+                self.end_attempt(id);
+                self.free.push(id);
+            }
+        }
+    }
+
+    /// Ends the current attempt: leaves any queue, releases every slot and
+    /// makes the attempt's pending events stale.
+    #[inline]
+    fn end_attempt(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        c.generation = c.generation.wrapping_add(1);
+        c.serial = c.serial.wrapping_add(1);
+        let (source, phase, waiting) = (c.source as usize, c.phase, c.wait_limit != NONE);
+        if waiting {
+            self.leave_queue(id);
+        }
+        if phase == Phase::Request {
+            self.release_request(id);
+        }
+        let held = std::mem::replace(&mut self.callers[id as usize].held, 0);
+        for k in (0..held as usize).rev() {
+            let l = self.sources[source].chain[k];
+            self.release(id, l);
+        }
+        self.callers[id as usize].phase = Phase::Redialing;
+    }
+
+    /// Takes caller `id` out of the queue it waits in, if any. Its FIFO
+    /// entry stays behind, stale (the caller's generation moves on), and is
+    /// skipped when it reaches the head.
+    fn leave_queue(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        if c.wait_limit == NONE {
+            return;
+        }
+        let (l, copy) = (std::mem::replace(&mut c.wait_limit, NONE), c.wait_copy);
+        c.generation = c.generation.wrapping_add(1);
+        self.limits[l as usize].copies[copy as usize].live_waiting -= 1;
+        self.limit_counts[l as usize].waiting.step(self.now, -1);
     }
 
     fn redial_or_give_up(&mut self, id: u32) {
@@ -394,52 +1044,32 @@ impl Sim {
         }
     }
 
-    /// Releases every slot caller `id` holds, last seized first. A slot of a
-    /// limit with callers waiting passes to the first of them.
-    fn release_all(&mut self, id: u32) {
-        let held = std::mem::replace(&mut self.callers[id as usize].held, 0);
-        for i in (0..held).rev() {
-            self.release_slot(i);
-        }
-    }
-
-    fn release_slot(&mut self, i: u32) {
-        let lc = &mut self.limit_counts[i as usize];
-        if let Some(q) = &mut self.limits[i as usize].queue {
-            while let Some((w, generation)) = q.fifo.pop_front() {
-                let waiter = &mut self.callers[w as usize];
-                if waiter.generation != generation {
-                    continue;
-                }
-                waiter.generation = waiter.generation.wrapping_add(1); // cancels its expiry
-                waiter.held = i + 1;
-                lc.waiting.step(self.now, -1);
-                self.handed.push_back(w);
-                return;
-            }
-        }
-        lc.occupancy.step(self.now, -1);
-    }
-
     fn on_warmup_end(&mut self) {
         let now = self.now;
         for c in &mut self.counts {
             c.concurrency.restart(now);
         }
         self.total_concurrency.restart(now);
-        for lc in &mut self.limit_counts {
+        for (lc, limit) in self.limit_counts.iter_mut().zip(&self.limits) {
             lc.occupancy.restart(now);
             lc.waiting.restart(now);
+            if let KindRt::Tokens { r0, g, .. } = limit.kind {
+                lc.tokens.restart(now, r0, g);
+            }
+            for c in &mut lc.copies {
+                c.occupancy.restart(now);
+            }
         }
     }
 
     fn finish(mut self) -> Replication {
-        // Attempts still waiting are "in progress": count them for conservation.
+        // Attempts still waiting in the chain are "in progress": count them
+        // for conservation.
         for limit in &self.limits {
-            if let Some(q) = &limit.queue {
-                for &(w, generation) in &q.fifo {
+            for cp in &limit.copies {
+                for &(w, generation) in &cp.fifo {
                     let c = &self.callers[w as usize];
-                    if c.generation == generation && c.counted {
+                    if c.generation == generation && c.counted && c.phase == Phase::Chain {
                         self.counts[c.source as usize].waiting_at_end += 1;
                     }
                 }
@@ -449,13 +1079,73 @@ impl Sim {
         for c in &self.counts {
             total.absorb(c);
         }
-        total.concurrency = self.total_concurrency;
+        total.concurrency =
+            if self.several_sources { self.total_concurrency } else { self.counts[0].concurrency.clone() };
         Replication {
             sources: self.counts,
             total,
             limits: self.limit_counts,
+            units: self.units,
             end_t: self.end_t,
             horizon_s: self.horizon_s,
+        }
+    }
+}
+
+/// Whether one more holder or admission fits copy `cp` at `now`. Brings a
+/// rate copy's state up to `now` first (window roll-over, sliding-window
+/// expiry, bucket refill).
+#[inline(always)]
+fn fits(kind: KindRt, cp: &mut CopyRt, now: f64) -> bool {
+    match kind {
+        KindRt::Concurrency { capacity } => cp.holders < capacity,
+        KindRt::Tokens { budget, r0, g } => {
+            let n = cp.holders as f64;
+            n * r0 + g * (n * now - cp.sum_start_t) / 60.0 + r0 <= budget * (1.0 + 1e-12)
+        }
+        KindRt::Rate { max, window_s, algorithm, burst, refill_per_s } => match algorithm {
+            RateAlgorithm::FixedWindow => {
+                let w = (now / window_s).floor() as i64;
+                if w != cp.window {
+                    cp.window = w;
+                    cp.count = 0;
+                }
+                cp.count < max
+            }
+            RateAlgorithm::SlidingWindow => {
+                while cp.log.front().is_some_and(|&t| t <= now - window_s) {
+                    cp.log.pop_front();
+                }
+                (cp.log.len() as u32) < max
+            }
+            RateAlgorithm::TokenBucket => {
+                cp.tokens = (cp.tokens + (now - cp.refill_t) * refill_per_s).min(burst);
+                cp.refill_t = now;
+                // A wake-up computed for the instant the bucket reaches one
+                // token may land a rounding error short of it.
+                cp.tokens >= 1.0 - 1e-9
+            }
+        },
+    }
+}
+
+/// How much of a copy is in use, for `least_loaded`: holders, token use as a
+/// share of the per-call rate, or admissions in the current window.
+fn room_used(kind: KindRt, cp: &mut CopyRt, now: f64) -> f64 {
+    match kind {
+        KindRt::Concurrency { .. } => cp.holders as f64,
+        KindRt::Tokens { r0, g, .. } => {
+            let n = cp.holders as f64;
+            (n * r0 + g * (n * now - cp.sum_start_t) / 60.0) / r0
+        }
+        KindRt::Rate { .. } => {
+            fits(kind, cp, now);
+            match kind {
+                KindRt::Rate { algorithm: RateAlgorithm::FixedWindow, .. } => cp.count as f64,
+                KindRt::Rate { algorithm: RateAlgorithm::SlidingWindow, .. } => cp.log.len() as f64,
+                KindRt::Rate { burst, .. } => burst - cp.tokens,
+                _ => unreachable!("matched a rate limit above"),
+            }
         }
     }
 }

@@ -6,22 +6,24 @@
 //! if it arrives after the warm-up, and time averages integrate from the end
 //! of the warm-up to the end of the horizon.
 
-use crate::model::Model;
+use crate::model::{LimitKind, Model};
 use crate::simulation::Replication;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Names of the per-source (and total) metrics, in output order.
-pub const METRICS: [&str; 19] = [
+pub const METRICS: [&str; 28] = [
     "offered_calls",
     "attempts",
     "carried_calls",
     "blocked_calls",
     "abandoned_calls",
+    "failed_after_connect",
     "waiting_at_end",
     "blocking_probability",
     "abandonment_probability",
+    "failure_probability",
     "loss_probability",
     "wait_probability",
     "mean_wait_s",
@@ -33,11 +35,33 @@ pub const METRICS: [&str; 19] = [
     "peak_concurrency",
     "offered_load_erl",
     "carried_load_erl",
+    "turns",
+    "mean_turn_latency_s",
+    "p50_turn_latency_s",
+    "p95_turn_latency_s",
+    "p99_turn_latency_s",
+    "turns_over_budget",
+    "requests_refused",
 ];
 
-/// Names of the per-limit metrics, in output order.
-pub const LIMIT_METRICS: [&str; 6] =
-    ["utilization", "mean_occupancy", "peak_occupancy", "mean_waiting", "blocked_by", "abandoned_at"];
+/// Names of the per-limit metrics, in output order. Occupancy is in the
+/// limit's unit: holders (concurrency), admissions per window (rate), tokens
+/// per minute (tokens), summed over a pool's copies.
+pub const LIMIT_METRICS: [&str; 13] = [
+    "utilization",
+    "mean_occupancy",
+    "peak_occupancy",
+    "p99_occupancy",
+    "mean_waiting",
+    "admitted",
+    "blocked_by",
+    "abandoned_at",
+    "requests_refused",
+    "request_retries",
+    "failed_after_connect",
+    "losses_caused",
+    "loss_share",
+];
 
 /// One value per name of [`METRICS`].
 pub type Metrics = [f64; METRICS.len()];
@@ -94,6 +118,9 @@ pub struct Counts {
     pub carried_calls: u64,
     pub blocked_calls: u64,
     pub abandoned_calls: u64,
+    /// Attempts connected whose AI part failed (silence, or a turn that
+    /// failed for good); not in `carried_calls`.
+    pub failed_after_connect: u64,
     /// Resolved attempts (answered, blocked or abandoned) that waited > 0.
     pub waited: u64,
     /// Attempts answered within the SLA's `answer_within`.
@@ -114,6 +141,15 @@ pub struct Counts {
     pub zero_waits: u64,
     /// Calls in progress (answered, not yet ended).
     pub concurrency: TimeAverage,
+    /// Completed agent turns.
+    pub turns: u64,
+    pub turn_latency_sum_s: f64,
+    /// Turns slower than the source's latency budget.
+    pub turns_over_budget: u64,
+    /// Turn latencies, in microseconds.
+    pub turn_latency_us: Histogram<u64>,
+    /// Request refusals (429s and queue timeouts), retried or not.
+    pub requests_refused: u64,
 }
 
 impl Default for Counts {
@@ -124,6 +160,7 @@ impl Default for Counts {
             carried_calls: 0,
             blocked_calls: 0,
             abandoned_calls: 0,
+            failed_after_connect: 0,
             waited: 0,
             answered_within_sla: 0,
             callers_lost: 0,
@@ -135,6 +172,11 @@ impl Default for Counts {
             waits_us: Histogram::new(3).expect("3 significant digits is a valid histogram precision"),
             zero_waits: 0,
             concurrency: TimeAverage::default(),
+            turns: 0,
+            turn_latency_sum_s: 0.0,
+            turns_over_budget: 0,
+            turn_latency_us: Histogram::new(3).expect("3 significant digits is a valid histogram precision"),
+            requests_refused: 0,
         }
     }
 }
@@ -159,6 +201,18 @@ impl Counts {
         }
     }
 
+    /// Records a completed turn's latency (s) against the budget (s).
+    #[inline]
+    pub fn record_turn(&mut self, latency_s: f64, budget_s: f64) {
+        self.turns += 1;
+        self.turn_latency_sum_s += latency_s;
+        self.turns_over_budget += (latency_s > budget_s) as u64;
+        let us = (latency_s * 1e6).round() as u64;
+        if self.turn_latency_us.record(us).is_err() {
+            self.turn_latency_us.saturating_record(us);
+        }
+    }
+
     /// Adds another source's counts into this total (not the concurrency,
     /// whose peak is not additive: the simulation tracks the total's itself).
     pub fn absorb(&mut self, o: &Counts) {
@@ -167,6 +221,7 @@ impl Counts {
         self.carried_calls += o.carried_calls;
         self.blocked_calls += o.blocked_calls;
         self.abandoned_calls += o.abandoned_calls;
+        self.failed_after_connect += o.failed_after_connect;
         self.waited += o.waited;
         self.answered_within_sla += o.answered_within_sla;
         self.callers_lost += o.callers_lost;
@@ -176,6 +231,11 @@ impl Counts {
         self.carried_holding_s += o.carried_holding_s;
         self.waits_us.add(&o.waits_us).expect("auto-resizing histograms always merge");
         self.zero_waits += o.zero_waits;
+        self.turns += o.turns;
+        self.turn_latency_sum_s += o.turn_latency_sum_s;
+        self.turns_over_budget += o.turns_over_budget;
+        self.turn_latency_us.add(&o.turn_latency_us).expect("auto-resizing histograms always merge");
+        self.requests_refused += o.requests_refused;
     }
 
     /// The metrics of [`METRICS`], for a window of `horizon_s` ending at `end_t`.
@@ -191,15 +251,19 @@ impl Counts {
         waits.record_n(0, self.zero_waits).expect("0 is always recordable");
         let q = |p: f64| waits.lowest_equivalent(waits.value_at_quantile(p)) as f64 / 1e6;
         let mean_wait_s = if resolved == 0 { 0.0 } else { self.wait_sum_s / resolved as f64 };
+        let t = &self.turn_latency_us;
+        let tq = |p: f64| if self.turns == 0 { 0.0 } else { t.lowest_equivalent(t.value_at_quantile(p)) as f64 / 1e6 };
         [
             self.offered_calls as f64,
             self.attempts as f64,
             self.carried_calls as f64,
             self.blocked_calls as f64,
             self.abandoned_calls as f64,
+            self.failed_after_connect as f64,
             self.waiting_at_end as f64,
             ratio(self.blocked_calls, self.attempts),
             ratio(self.abandoned_calls, self.attempts),
+            ratio(self.failed_after_connect, self.attempts),
             ratio(self.callers_lost, self.offered_calls),
             ratio(self.waited, self.attempts),
             mean_wait_s,
@@ -211,35 +275,193 @@ impl Counts {
             self.concurrency.peak as f64,
             self.offered_holding_s / horizon_s,
             self.carried_holding_s / horizon_s,
+            self.turns as f64,
+            if self.turns == 0 { 0.0 } else { self.turn_latency_sum_s / self.turns as f64 },
+            tq(0.50),
+            tq(0.95),
+            tq(0.99),
+            ratio(self.turns_over_budget, self.turns),
+            self.requests_refused as f64,
         ]
     }
 }
 
-/// What one limit counted in one replication.
+/// Time spent at each level of an integer quantity (slots in use), for
+/// time percentiles such as the 99th-percentile occupancy.
+#[derive(Debug, Clone, Default)]
+pub struct LevelTime {
+    pub level: TimeAverage,
+    /// Seconds spent at each level since the last restart.
+    time_at: Vec<f64>,
+}
+
+impl LevelTime {
+    /// Moves the level by `delta` at `now`.
+    #[inline]
+    pub fn step(&mut self, now: f64, delta: i32) {
+        let dt = now - self.level.last_t;
+        match self.time_at.get_mut(self.level.level as usize) {
+            Some(t) => *t += dt,
+            None => {
+                self.time_at.resize(self.level.level as usize + 1, 0.0);
+                self.time_at[self.level.level as usize] = dt;
+            }
+        }
+        self.level.step(now, delta);
+    }
+
+    /// Forgets the past at `now`.
+    pub fn restart(&mut self, now: f64) {
+        self.level.restart(now);
+        self.time_at.iter_mut().for_each(|t| *t = 0.0);
+    }
+
+    /// The smallest level at or below which the quantity spent a fraction
+    /// `q` of the time from the last restart to `now`.
+    pub fn quantile(&self, now: f64, q: f64) -> f64 {
+        let mut time_at = self.time_at.clone();
+        let l = self.level.level as usize;
+        if l >= time_at.len() {
+            time_at.resize(l + 1, 0.0);
+        }
+        time_at[l] += now - self.level.last_t;
+        let total: f64 = time_at.iter().sum();
+        let mut acc = 0.0;
+        for (level, t) in time_at.iter().enumerate() {
+            acc += t;
+            if acc >= q * total {
+                return level as f64;
+            }
+        }
+        (time_at.len() - 1) as f64
+    }
+}
+
+/// Token use of the holders of a token limit: n holders that started at
+/// times s_i use n·r₀ + g·Σ(t − s_i)/60 tokens per minute at time t, linear
+/// between events, so its integral is exact.
+#[derive(Debug, Clone, Default)]
+pub struct TokenUse {
+    pub holders: u32,
+    pub sum_start_t: f64,
+    area: f64,
+    last_t: f64,
+    pub peak: f64,
+}
+
+impl TokenUse {
+    /// Tokens per minute in use at `t`, with per-call rate `r0` and growth `g` (per minute of age).
+    #[inline]
+    pub fn rate(&self, t: f64, r0: f64, g: f64) -> f64 {
+        let n = self.holders as f64;
+        n * r0 + g * (n * t - self.sum_start_t) / 60.0
+    }
+
+    /// Moves to `now` and adds (`delta` = 1, start `t_i`) or removes (−1) a holder.
+    #[inline]
+    pub fn step(&mut self, now: f64, r0: f64, g: f64, delta: i32, start_t: f64) {
+        let (a, b) = (self.rate(self.last_t, r0, g), self.rate(now, r0, g));
+        self.area += 0.5 * (a + b) * (now - self.last_t);
+        self.peak = self.peak.max(b);
+        self.last_t = now;
+        self.holders = self.holders.wrapping_add_signed(delta);
+        self.sum_start_t += delta as f64 * start_t;
+        self.peak = self.peak.max(self.rate(now, r0, g));
+    }
+
+    /// Forgets the past at `now`.
+    pub fn restart(&mut self, now: f64, r0: f64, g: f64) {
+        self.area = 0.0;
+        self.last_t = now;
+        self.peak = self.rate(now, r0, g);
+    }
+
+    /// Time-average tokens per minute from the last restart to `now`, over `span_s`.
+    pub fn mean(&self, now: f64, span_s: f64, r0: f64, g: f64) -> f64 {
+        (self.area + 0.5 * (self.rate(self.last_t, r0, g) + self.rate(now, r0, g)) * (now - self.last_t)) / span_s
+    }
+}
+
+/// What one limit counted in one replication, over all its copies.
 #[derive(Debug, Clone, Default)]
 pub struct LimitCounts {
-    pub capacity: u32,
-    /// Slots in use.
-    pub occupancy: TimeAverage,
-    /// Callers waiting for a slot.
+    /// Cap per copy, in the limit's unit.
+    pub capacity: f64,
+    /// Holders (concurrency and token limits), over all copies.
+    pub occupancy: LevelTime,
+    /// Token use (token limits only).
+    pub tokens: TokenUse,
+    /// Callers or requests waiting.
     pub waiting: TimeAverage,
-    /// Counted attempts blocked at this limit.
+    /// Admissions (seizures; for rate limits, admitted calls or requests).
+    pub admitted: u64,
+    /// Counted attempts blocked here.
     pub blocked_by: u64,
     /// Counted attempts that left this limit's queue unserved.
     pub abandoned_at: u64,
+    /// Requests refused here (429 or queue timeout).
+    pub requests_refused: u64,
+    /// Refused requests retried.
+    pub request_retries: u64,
+    /// Counted attempts that connected and failed because of this limit.
+    pub failed_after_connect: u64,
+    /// Per copy of a pool (empty without a pool): holders and admissions.
+    pub copies: Vec<CopyCounts>,
+}
+
+/// What one copy of a pooled limit counted.
+#[derive(Debug, Clone, Default)]
+pub struct CopyCounts {
+    pub occupancy: TimeAverage,
+    pub admitted: u64,
+    pub refused: u64,
+}
+
+/// What each limit's metrics need to know of the limit.
+#[derive(Debug, Clone, Copy)]
+pub enum LimitUnit {
+    /// Slots held; `capacity` per copy.
+    Slots,
+    /// Admissions per window of `window_s`.
+    Rate { window_s: f64 },
+    /// Tokens per minute, per-call rate and growth.
+    Tokens { r0: f64, g: f64 },
 }
 
 impl LimitCounts {
-    /// The metrics of [`LIMIT_METRICS`], for a window of `horizon_s` ending at `end_t`.
-    pub fn metrics(&self, end_t: f64, horizon_s: f64) -> LimitMetrics {
-        let mean_occupancy = self.occupancy.mean(end_t, horizon_s);
+    /// Losses (blocked, abandoned, failed after connect) caused here.
+    pub fn losses(&self) -> u64 {
+        self.blocked_by + self.abandoned_at + self.failed_after_connect
+    }
+
+    /// The metrics of [`LIMIT_METRICS`], for a window of `horizon_s` ending at
+    /// `end_t`, a pool of `copies`, and `all_losses` lost attempts in total.
+    pub fn metrics(&self, unit: LimitUnit, copies: u32, end_t: f64, horizon_s: f64, all_losses: u64) -> LimitMetrics {
+        let cap = self.capacity * copies as f64;
+        let (mean, peak, p99) = match unit {
+            LimitUnit::Slots => (
+                self.occupancy.level.mean(end_t, horizon_s),
+                self.occupancy.level.peak as f64,
+                self.occupancy.quantile(end_t, 0.99),
+            ),
+            LimitUnit::Rate { window_s } => (self.admitted as f64 / horizon_s * window_s, f64::NAN, f64::NAN),
+            LimitUnit::Tokens { r0, g } => (self.tokens.mean(end_t, horizon_s, r0, g), self.tokens.peak, f64::NAN),
+        };
+        let losses = self.losses();
         [
-            mean_occupancy / self.capacity as f64,
-            mean_occupancy,
-            self.occupancy.peak as f64,
+            mean / cap,
+            mean,
+            peak,
+            p99,
             self.waiting.mean(end_t, horizon_s),
+            self.admitted as f64,
             self.blocked_by as f64,
             self.abandoned_at as f64,
+            self.requests_refused as f64,
+            self.request_retries as f64,
+            self.failed_after_connect as f64,
+            losses as f64,
+            if all_losses == 0 { 0.0 } else { losses as f64 / all_losses as f64 },
         ]
     }
 }
@@ -286,15 +508,41 @@ pub struct ReplicationMetrics {
     pub sources: Vec<Metrics>,
     pub total: Metrics,
     pub limits: Vec<LimitMetrics>,
+    /// Per limit, per copy of its pool (empty without a pool): one value per
+    /// name of [`COPY_METRICS`].
+    pub copies: Vec<Vec<CopyMetrics>>,
 }
+
+/// Names of the per-copy metrics of a pooled limit.
+pub const COPY_METRICS: [&str; 3] = ["utilization", "admitted", "refused"];
+/// One value per name of [`COPY_METRICS`].
+pub type CopyMetrics = [f64; COPY_METRICS.len()];
 
 impl ReplicationMetrics {
     /// The metrics of a finished replication.
     pub fn of(r: &Replication) -> Self {
+        let all_losses = r.limits.iter().map(LimitCounts::losses).sum();
         ReplicationMetrics {
             sources: r.sources.iter().map(|c| c.metrics(r.end_t, r.horizon_s)).collect(),
             total: r.total.metrics(r.end_t, r.horizon_s),
-            limits: r.limits.iter().map(|l| l.metrics(r.end_t, r.horizon_s)).collect(),
+            limits: r
+                .limits
+                .iter()
+                .zip(&r.units)
+                .map(|(l, (unit, copies))| l.metrics(*unit, *copies, r.end_t, r.horizon_s, all_losses))
+                .collect(),
+            copies: r
+                .limits
+                .iter()
+                .map(|l| {
+                    l.copies
+                        .iter()
+                        .map(|c| {
+                            [c.occupancy.mean(r.end_t, r.horizon_s) / l.capacity, c.admitted as f64, c.refused as f64]
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
@@ -306,8 +554,41 @@ pub struct Summary {
     pub sources: Vec<(String, Vec<Estimate>)>,
     /// All sources together.
     pub total: Vec<Estimate>,
-    /// Per limit, in model order: (name, capacity, one estimate per [`LIMIT_METRICS`] entry).
-    pub limits: Vec<(String, u32, Vec<Estimate>)>,
+    /// Per limit, in model order.
+    pub limits: Vec<LimitSummary>,
+}
+
+/// One limit's estimates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitSummary {
+    pub name: String,
+    /// `concurrency`, `rate` or `tokens`.
+    pub kind: &'static str,
+    /// Cap per copy in the limit's unit (slots, admissions per window, tokens per minute).
+    pub capacity: f64,
+    pub pool: u32,
+    /// One estimate per [`LIMIT_METRICS`] entry.
+    pub metrics: Vec<Estimate>,
+    /// Per copy (empty without a pool), one estimate per [`COPY_METRICS`] entry.
+    pub copies: Vec<Vec<Estimate>>,
+}
+
+impl LimitSummary {
+    /// The estimate of the limit metric `name`.
+    pub fn get(&self, name: &str) -> &Estimate {
+        &self.metrics[LIMIT_METRICS.iter().position(|m| *m == name).unwrap_or_else(|| panic!("no limit metric {name}"))]
+    }
+
+    /// How close the limit runs to its cap: the 99th-percentile occupancy
+    /// over the pool's capacity where it is defined, else the utilization.
+    pub fn closeness(&self) -> f64 {
+        let p99 = self.get("p99_occupancy").mean / (self.capacity * self.pool as f64);
+        if p99.is_finite() {
+            p99
+        } else {
+            self.get("utilization").mean
+        }
+    }
 }
 
 impl Summary {
@@ -328,7 +609,20 @@ impl Summary {
                 .limits
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (l.name.clone(), l.capacity, across(LIMIT_METRICS.len(), &|r, k| r.limits[i][k])))
+                .map(|(i, l)| LimitSummary {
+                    name: l.name.clone(),
+                    kind: match l.kind {
+                        LimitKind::Concurrency { .. } => "concurrency",
+                        LimitKind::Rate { .. } => "rate",
+                        LimitKind::Tokens { .. } => "tokens",
+                    },
+                    capacity: l.capacity(),
+                    pool: l.pool,
+                    metrics: across(LIMIT_METRICS.len(), &|r, k| r.limits[i][k]),
+                    copies: (0..reps[0].copies[i].len())
+                        .map(|c| across(COPY_METRICS.len(), &|r, k| r.copies[i][c][k]))
+                        .collect(),
+                })
                 .collect(),
         }
     }
@@ -336,6 +630,19 @@ impl Summary {
     /// The total's estimate of the metric `name` (one of [`METRICS`]).
     pub fn total(&self, name: &str) -> &Estimate {
         &self.total[metric_index(name)]
+    }
+
+    /// The binding limit: the one that caused the largest share of losses,
+    /// or, with no losses, the one running closest to its cap. Ties: the
+    /// first listed.
+    pub fn binding_limit(&self) -> Option<usize> {
+        let share = |l: &LimitSummary| l.get("loss_share").mean;
+        let key: &dyn Fn(&LimitSummary) -> f64 =
+            if self.limits.iter().any(|l| share(l) > 0.0) { &share } else { &LimitSummary::closeness };
+        (0..self.limits.len()).fold(None, |best: Option<usize>, i| match best {
+            Some(b) if key(&self.limits[b]) >= key(&self.limits[i]) => Some(b),
+            _ => Some(i),
+        })
     }
 }
 

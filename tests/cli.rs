@@ -88,7 +88,7 @@ fn run_json_has_every_metric_per_replication_and_conserves_attempts() {
         assert_eq!(a[i], c[i] + b[i] + ab[i] + w[i]);
     }
     let tts = &v["limits"]["tts-connections"];
-    assert_eq!(tts["capacity"], 30);
+    assert_eq!(tts["capacity"].as_f64(), Some(30.0));
     for key in ["utilization", "mean_occupancy", "peak_occupancy", "blocked_by", "abandoned_at"] {
         assert!(tts[key]["mean"].is_number(), "{key}");
     }
@@ -113,7 +113,7 @@ fn set_overrides_model_keys() {
         "--set",
         "limits.platform.capacity=500",
     ]);
-    assert_eq!(wide["limits"]["tts-connections"]["capacity"], 500);
+    assert_eq!(wide["limits"]["tts-connections"]["capacity"].as_f64(), Some(500.0));
     assert!(base["total"]["abandoned_calls"]["mean"].as_f64().unwrap() > 0.0);
     assert_eq!(wide["total"]["abandoned_calls"]["mean"].as_f64(), Some(0.0));
     // The offered traffic is the same stream in both: common random numbers.

@@ -12,35 +12,69 @@
 //! and competes with the heap on the same key, so the order of events is
 //! exactly what one heap would give.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 struct Entry<E> {
     key: u128,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
+/// A binary min-heap on `key`, written out so that its sift loops inline
+/// into the event loop (std's `BinaryHeap` stops being inlined as the loop
+/// grows; measured in README, "Speed").
+struct Heap<E> {
+    items: Vec<Entry<E>>,
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+impl<E> Heap<E> {
+    #[inline(always)]
+    fn peek_key(&self) -> u128 {
+        self.items.first().map_or(u128::MAX, |e| e.key)
     }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+
+    #[inline(always)]
+    fn push(&mut self, entry: Entry<E>) {
+        let mut i = self.items.len();
+        let key = entry.key;
+        self.items.push(entry);
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.items[parent].key <= key {
+                break;
+            }
+            self.items.swap(parent, i);
+            i = parent;
+        }
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.items.pop()?;
+        if self.items.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.items[0], last);
+        let n = self.items.len();
+        let key = self.items[0].key;
+        let mut i = 0;
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < n && self.items[right].key < self.items[left].key { right } else { left };
+            if key <= self.items[child].key {
+                break;
+            }
+            self.items.swap(i, child);
+            i = child;
+        }
+        Some(top)
     }
 }
 
 /// Pending events of type `E`, earliest first, ties in scheduling order.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<E>,
     seq: u64,
     /// One optional pending event per slot.
     slots: Vec<Option<Entry<E>>>,
@@ -70,7 +104,7 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), seq: 0, slots: Vec::new(), first_slot: 0 }
+        EventQueue { heap: Heap { items: Vec::new() }, seq: 0, slots: Vec::new(), first_slot: 0 }
     }
 
     /// Adds an empty slot and returns its index. Slots are scanned linearly,
@@ -116,9 +150,9 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event and its time.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
+        let heap_key = self.heap.peek_key();
         if self.first_slot_key() < heap_key {
             let e = self.slots[self.first_slot].take().expect("the first slot holds an event");
             self.update_first_slot();
@@ -130,13 +164,13 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        let k = self.heap.peek().map_or(u128::MAX, |e| e.key).min(self.first_slot_key());
+        let k = self.heap.peek_key().min(self.first_slot_key());
         (k != u128::MAX).then(|| time_of(k))
     }
 
     /// Pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.slots.iter().filter(|s| s.is_some()).count()
+        self.heap.items.len() + self.slots.iter().filter(|s| s.is_some()).count()
     }
 
     /// True when nothing is pending.

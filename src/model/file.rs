@@ -40,6 +40,49 @@ pub struct SourceFile {
     pub patience: Option<DistFile>,
     #[serde(default)]
     pub redial: Option<RedialFile>,
+    #[serde(default)]
+    pub turns: Option<TurnsFile>,
+    #[serde(default)]
+    pub latency_budget: Option<String>,
+    #[serde(default)]
+    pub retry: Option<RetryFile>,
+}
+
+/// Conversation turns of an answered call: every `interval` the agent
+/// answers through a chain of requests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnsFile {
+    pub interval: DistFile,
+    pub requests: Vec<RequestFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFile {
+    pub name: String,
+    pub service: DistFile,
+}
+
+/// Retries of a refused (429) request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryFile {
+    pub max_attempts: i64,
+    #[serde(default)]
+    pub backoff: BackoffFile,
+    pub base: String,
+    #[serde(default)]
+    pub jitter: Option<f64>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackoffFile {
+    #[default]
+    Constant,
+    Linear,
+    Exponential,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,9 +155,88 @@ pub struct SlaFile {
 #[serde(deny_unknown_fields)]
 pub struct LimitFile {
     pub name: String,
-    pub capacity: i64,
+    #[serde(default)]
+    pub kind: KindFile,
+    /// kind = "concurrency": slots.
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    /// kind = "rate": admissions per `window`.
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub window: Option<String>,
+    #[serde(default)]
+    pub algorithm: Option<AlgorithmFile>,
+    #[serde(default)]
+    pub burst: Option<i64>,
+    /// kind = "tokens".
+    #[serde(default)]
+    pub tokens_per_minute: Option<f64>,
+    #[serde(default)]
+    pub tokens_per_call_minute: Option<f64>,
+    #[serde(default)]
+    pub growth_per_minute: Option<f64>,
     #[serde(default)]
     pub on_full: OnFullFile,
+    #[serde(default)]
+    pub pool: Option<i64>,
+    #[serde(default)]
+    pub select: Option<SelectFile>,
+    #[serde(default)]
+    pub sources: Option<Vec<String>>,
+    #[serde(default)]
+    pub scope: ScopeFile,
+    #[serde(default)]
+    pub setup_time: Option<DistFile>,
+    #[serde(default)]
+    pub requests: Option<Vec<String>>,
+    #[serde(default)]
+    pub when_refused: WhenRefusedFile,
+    #[serde(default)]
+    pub silence_patience: Option<DistFile>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindFile {
+    #[default]
+    Concurrency,
+    Rate,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlgorithmFile {
+    FixedWindow,
+    SlidingWindow,
+    TokenBucket,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectFile {
+    RoundRobin,
+    LeastLoaded,
+    Random,
+    Sticky,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeFile {
+    #[default]
+    Call,
+    Setup,
+    Request,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenRefusedFile {
+    #[default]
+    Busy,
+    Silence,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -54,6 +54,60 @@ pub struct Source {
     pub patience: Option<Dist>,
     /// What a blocked or abandoned caller does; `None` = gives up.
     pub redial: Option<Redial>,
+    /// Conversation turns of an answered call; `None` = no turns.
+    pub turns: Option<Turns>,
+    /// A turn slower than this counts in `turns_over_budget` (s; default 0.8).
+    pub latency_budget_s: f64,
+    /// Retries of a refused request.
+    pub retry: Retry,
+}
+
+/// The turns of a call: every `interval` (the caller speaking) the agent
+/// answers through `requests` in order; the turn's latency runs from the
+/// caller's turn end to the end of the last request (the agent's first audio).
+#[derive(Debug, Clone)]
+pub struct Turns {
+    pub interval: Dist,
+    pub requests: Vec<Request>,
+}
+
+/// One request of a turn (e.g. `stt`, `llm`, `tts`) and its service time.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub name: String,
+    pub service: Dist,
+}
+
+/// Retry policy of a refused request: attempt k (k ≥ 2) waits
+/// `base × {1, k−1, 2^(k−2)}` (constant, linear, exponential backoff) times
+/// a uniform factor in [1 − jitter, 1 + jitter].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    /// Attempts in all, the first included (≥ 1; 1 = no retry).
+    pub max_attempts: u32,
+    pub backoff: Backoff,
+    pub base_s: f64,
+    pub jitter: f64,
+}
+
+/// Growth of the retry delay with the attempt number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backoff {
+    Constant,
+    Linear,
+    Exponential,
+}
+
+impl Retry {
+    /// The delay before attempt `attempt` (≥ 2), before jitter, in seconds.
+    pub fn delay_s(&self, attempt: u32) -> f64 {
+        let k = attempt.saturating_sub(1).max(1) as f64;
+        match self.backoff {
+            Backoff::Constant => self.base_s,
+            Backoff::Linear => self.base_s * k,
+            Backoff::Exponential => self.base_s * 2f64.powf(k - 1.0),
+        }
+    }
 }
 
 impl Source {
@@ -72,14 +126,99 @@ pub struct Redial {
     pub delay: Dist,
 }
 
-/// One limit of the chain: a pool of `capacity` slots a call holds for its
-/// whole duration.
+/// One limit of the chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limit {
     pub name: String,
-    /// Concurrent calls allowed (≥ 1).
-    pub capacity: u32,
+    pub kind: LimitKind,
     pub on_full: OnFull,
+    /// Independent copies (phone numbers, API keys), each with the limit's caps (≥ 1).
+    pub pool: u32,
+    /// How a call picks a copy when `pool` > 1.
+    pub select: Select,
+    /// Indices of the sources it applies to; `None` = all.
+    pub sources: Option<Vec<usize>>,
+    /// When a slot is held.
+    pub scope: Scope,
+    /// What a refusal means for the caller.
+    pub when_refused: WhenRefused,
+}
+
+/// What a limit caps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LimitKind {
+    /// At most `capacity` holders at once.
+    Concurrency { capacity: u32 },
+    /// At most `max` admissions per `window_s`. Nothing is held.
+    Rate { max: u32, window_s: f64, algorithm: RateAlgorithm, burst: u32 },
+    /// Holders consume `tokens_per_call_minute + growth_per_minute × age (min)`
+    /// tokens per minute each; admission needs the total plus one new call's
+    /// rate to stay within `tokens_per_minute`.
+    Tokens { tokens_per_minute: f64, tokens_per_call_minute: f64, growth_per_minute: f64 },
+}
+
+/// How a rate limit counts admissions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateAlgorithm {
+    /// Windows [k·w, (k+1)·w) from time 0, each admitting `max`.
+    FixedWindow,
+    /// At most `max` admissions in any window (t − w, t].
+    SlidingWindow,
+    /// A bucket of `burst` tokens refilled at `max` per window; an admission takes one.
+    TokenBucket,
+}
+
+/// Copy selection in a pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Select {
+    /// Copies in turn.
+    RoundRobin,
+    /// The copy with the most room (ties: the lowest index).
+    LeastLoaded,
+    /// A copy uniformly at random.
+    Random,
+    /// Round robin for a caller's first attempt; its redials and requests keep that copy.
+    Sticky,
+}
+
+/// When a limit's slot is held.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// From seizure to the end of the call.
+    Call,
+    /// From seizure for `setup_time` (the call goes on meanwhile).
+    Setup { setup_time: Dist },
+    /// During each request of a turn named in `requests` (indices into the
+    /// source's requests are resolved by name at run time).
+    Request { requests: Vec<String> },
+}
+
+/// What a refusal (block or wait expiry) at a limit means for the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WhenRefused {
+    /// The caller never connects: blocked or abandoned.
+    Busy,
+    /// The call connects but the AI part fails: the caller hears silence for
+    /// `silence_patience`, holding every slot seized so far, then hangs up
+    /// (`failed_after_connect`).
+    Silence { silence_patience: Dist },
+}
+
+impl Limit {
+    /// The cap in the limit's own unit, per copy: slots, admissions per
+    /// window, or tokens per minute.
+    pub fn capacity(&self) -> f64 {
+        match self.kind {
+            LimitKind::Concurrency { capacity } => capacity as f64,
+            LimitKind::Rate { max, .. } => max as f64,
+            LimitKind::Tokens { tokens_per_minute, .. } => tokens_per_minute,
+        }
+    }
+
+    /// Whether it applies to source `s`.
+    pub fn applies_to(&self, s: usize) -> bool {
+        self.sources.as_ref().is_none_or(|v| v.contains(&s))
+    }
 }
 
 /// What a limit does with a call that finds it full.
@@ -196,7 +335,7 @@ impl Builder<'_> {
             return Err(self.err("limits", "a model needs at least one [[limits]] entry"));
         }
         let sources = f.sources.iter().map(|s| self.source(s)).collect::<Result<Vec<_>>>()?;
-        let limits = f.limits.iter().map(|l| self.limit(l)).collect::<Result<Vec<_>>>()?;
+        let limits = f.limits.iter().map(|l| self.limit(l, &sources)).collect::<Result<Vec<_>>>()?;
         unique_names(sources.iter().map(|s| s.name.as_str()), "sources").map_err(|e| self.err("sources", e))?;
         unique_names(limits.iter().map(|l| l.name.as_str()), "limits").map_err(|e| self.err("limits", e))?;
         if sources.len() > u16::MAX as usize || limits.len() > u16::MAX as usize {
@@ -254,7 +393,67 @@ impl Builder<'_> {
                 Some(Redial { max_attempts: r.max_attempts as u32, delay })
             }
         };
-        Ok(Source { name: s.name.clone(), arrival_rate_per_s, holding, patience, redial })
+        let turns = match &s.turns {
+            None => None,
+            Some(t) => {
+                if t.requests.is_empty() {
+                    return Err(self.err(&format!("{key}.turns.requests"), "a turn needs at least one request"));
+                }
+                let requests = t
+                    .requests
+                    .iter()
+                    .map(|r| {
+                        Ok(Request {
+                            name: r.name.clone(),
+                            service: self.dist(&format!("{key}.turns.requests.{}.service", r.name), &r.service)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                unique_names(requests.iter().map(|r| r.name.as_str()), "requests")
+                    .map_err(|e| self.err(&format!("{key}.turns.requests"), e))?;
+                Some(Turns { interval: self.dist(&format!("{key}.turns.interval"), &t.interval)?, requests })
+            }
+        };
+        let latency_budget_s = match &s.latency_budget {
+            Some(t) => self.positive_duration(&format!("{key}.latency_budget"), t)?,
+            None => 0.8,
+        };
+        let retry = match &s.retry {
+            None => Retry { max_attempts: 1, backoff: Backoff::Constant, base_s: 0.0, jitter: 0.0 },
+            Some(r) => {
+                if !(1..=1000).contains(&r.max_attempts) {
+                    return Err(self.err(
+                        &format!("{key}.retry.max_attempts"),
+                        "must be 1 to 1000 (attempts in all, the first included)",
+                    ));
+                }
+                let jitter = r.jitter.unwrap_or(0.0);
+                if !(0.0..=1.0).contains(&jitter) {
+                    return Err(self.err(&format!("{key}.retry.jitter"), format!("{jitter} must be between 0 and 1")));
+                }
+                let backoff = match r.backoff {
+                    BackoffFile::Constant => Backoff::Constant,
+                    BackoffFile::Linear => Backoff::Linear,
+                    BackoffFile::Exponential => Backoff::Exponential,
+                };
+                Retry {
+                    max_attempts: r.max_attempts as u32,
+                    backoff,
+                    base_s: self.duration(&format!("{key}.retry.base"), &r.base)?,
+                    jitter,
+                }
+            }
+        };
+        Ok(Source {
+            name: s.name.clone(),
+            arrival_rate_per_s,
+            holding,
+            patience,
+            redial,
+            turns,
+            latency_budget_s,
+            retry,
+        })
     }
 
     fn dist(&self, key: &str, d: &DistFile) -> Result<Dist> {
@@ -358,36 +557,167 @@ impl Builder<'_> {
         Ok(out)
     }
 
-    fn limit(&self, l: &LimitFile) -> Result<Limit> {
+    fn limit(&self, l: &LimitFile, sources: &[Source]) -> Result<Limit> {
         let key = format!("limits.{}", l.name);
-        if !(1..=u32::MAX as i64 / 2).contains(&l.capacity) {
-            return Err(self.err(
-                &format!("{key}.capacity"),
-                format!("{} is not allowed: a capacity is a whole number of at least 1", l.capacity),
-            ));
+        let k = |sub: &str| format!("{key}.{sub}");
+        let whole = |sub: &str, v: i64, min: i64| -> Result<u32> {
+            if (min..=u32::MAX as i64 / 2).contains(&v) {
+                Ok(v as u32)
+            } else {
+                Err(self.err(&k(sub), format!("{v} is not allowed: a whole number of at least {min}")))
+            }
+        };
+        let kind_name = match l.kind {
+            KindFile::Concurrency => "concurrency",
+            KindFile::Rate => "rate",
+            KindFile::Tokens => "tokens",
+        };
+        // Keys of one kind are errors on another: a typo should not pass silently.
+        let foreign: [(&str, bool, KindFile); 8] = [
+            ("capacity", l.capacity.is_some(), KindFile::Concurrency),
+            ("max", l.max.is_some(), KindFile::Rate),
+            ("window", l.window.is_some(), KindFile::Rate),
+            ("algorithm", l.algorithm.is_some(), KindFile::Rate),
+            ("burst", l.burst.is_some(), KindFile::Rate),
+            ("tokens_per_minute", l.tokens_per_minute.is_some(), KindFile::Tokens),
+            ("tokens_per_call_minute", l.tokens_per_call_minute.is_some(), KindFile::Tokens),
+            ("growth_per_minute", l.growth_per_minute.is_some(), KindFile::Tokens),
+        ];
+        if let Some((name, _, owner)) = foreign.iter().find(|(_, given, owner)| *given && *owner != l.kind) {
+            let owner = format!("{owner:?}").to_lowercase();
+            return Err(
+                self.err(&k(name), format!("`{name}` belongs to kind = \"{owner}\", not kind = \"{kind_name}\""))
+            );
         }
+        let need = |name: &str| self.err(&k(name), format!("kind = \"{kind_name}\" needs `{name}`"));
+        let kind = match l.kind {
+            KindFile::Concurrency => {
+                LimitKind::Concurrency { capacity: whole("capacity", l.capacity.ok_or_else(|| need("capacity"))?, 1)? }
+            }
+            KindFile::Rate => {
+                let max = whole("max", l.max.ok_or_else(|| need("max"))?, 1)?;
+                let window_s =
+                    self.positive_duration(&k("window"), l.window.as_deref().ok_or_else(|| need("window"))?)?;
+                let algorithm = match l.algorithm.unwrap_or(AlgorithmFile::FixedWindow) {
+                    AlgorithmFile::FixedWindow => RateAlgorithm::FixedWindow,
+                    AlgorithmFile::SlidingWindow => RateAlgorithm::SlidingWindow,
+                    AlgorithmFile::TokenBucket => RateAlgorithm::TokenBucket,
+                };
+                if l.burst.is_some() && algorithm != RateAlgorithm::TokenBucket {
+                    return Err(self.err(&k("burst"), "`burst` is the bucket size of algorithm = \"token_bucket\""));
+                }
+                let burst = whole("burst", l.burst.unwrap_or(max as i64), 1)?;
+                LimitKind::Rate { max, window_s, algorithm, burst }
+            }
+            KindFile::Tokens => {
+                let positive = |name: &str, v: Option<f64>| match v {
+                    Some(x) if x.is_finite() && x > 0.0 => Ok(x),
+                    Some(x) => Err(self.err(&k(name), format!("{x} must be greater than zero"))),
+                    None => Err(need(name)),
+                };
+                let growth = l.growth_per_minute.unwrap_or(0.0);
+                if !(growth.is_finite() && growth >= 0.0) {
+                    return Err(self.err(&k("growth_per_minute"), format!("{growth} must be ≥ 0")));
+                }
+                LimitKind::Tokens {
+                    tokens_per_minute: positive("tokens_per_minute", l.tokens_per_minute)?,
+                    tokens_per_call_minute: positive("tokens_per_call_minute", l.tokens_per_call_minute)?,
+                    growth_per_minute: growth,
+                }
+            }
+        };
         let on_full = match &l.on_full {
             OnFullFile::Reject => OnFull::Reject,
             OnFullFile::Queue(q) => {
-                let timeout_s = q
-                    .timeout
-                    .as_ref()
-                    .map(|t| self.duration(&format!("{key}.on_full.queue.timeout"), t))
-                    .transpose()?;
+                let timeout_s =
+                    q.timeout.as_ref().map(|t| self.duration(&k("on_full.queue.timeout"), t)).transpose()?;
                 let max_waiting = match q.max_waiting {
                     None => None,
                     Some(m) if (0..=u32::MAX as i64).contains(&m) => Some(m as u32),
                     Some(m) => {
-                        return Err(self.err(
-                            &format!("{key}.on_full.queue.max_waiting"),
-                            format!("{m} must be a whole number ≥ 0"),
-                        ))
+                        return Err(self.err(&k("on_full.queue.max_waiting"), format!("{m} must be a whole number ≥ 0")))
                     }
                 };
                 OnFull::Queue { timeout_s, max_waiting }
             }
         };
-        Ok(Limit { name: l.name.clone(), capacity: l.capacity as u32, on_full })
+        let pool = whole("pool", l.pool.unwrap_or(1), 1)?;
+        let select = match l.select.unwrap_or(SelectFile::RoundRobin) {
+            SelectFile::RoundRobin => Select::RoundRobin,
+            SelectFile::LeastLoaded => Select::LeastLoaded,
+            SelectFile::Random => Select::Random,
+            SelectFile::Sticky => Select::Sticky,
+        };
+        let limit_sources = match &l.sources {
+            None => None,
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|n| {
+                        sources.iter().position(|s| &s.name == n).ok_or_else(|| {
+                            let all: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+                            self.err(&k("sources"), format!("no source is named {n:?} (sources: {})", all.join(", ")))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
+        let scope = match l.scope {
+            ScopeFile::Call => Scope::Call,
+            ScopeFile::Setup => {
+                let d = l.setup_time.as_ref().ok_or_else(|| {
+                    self.err(&k("setup_time"), "scope = \"setup\" needs `setup_time` (a distribution)")
+                })?;
+                Scope::Setup { setup_time: self.dist(&k("setup_time"), d)? }
+            }
+            ScopeFile::Request => {
+                let requests = l.requests.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
+                    self.err(
+                        &k("requests"),
+                        "scope = \"request\" needs `requests`, the names of the requests it limits",
+                    )
+                })?;
+                let applies = |i: usize| limit_sources.as_ref().is_none_or(|v| v.contains(&i));
+                for r in &requests {
+                    let made = sources.iter().enumerate().any(|(i, s)| {
+                        applies(i) && s.turns.as_ref().is_some_and(|t| t.requests.iter().any(|q| &q.name == r))
+                    });
+                    if !made {
+                        return Err(self.err(
+                            &k("requests"),
+                            format!("no source it applies to makes a request named {r:?} (in `turns.requests`)"),
+                        ));
+                    }
+                }
+                Scope::Request { requests }
+            }
+        };
+        if l.setup_time.is_some() && l.scope != ScopeFile::Setup {
+            return Err(self.err(&k("setup_time"), "`setup_time` is for scope = \"setup\""));
+        }
+        if l.requests.is_some() && l.scope != ScopeFile::Request {
+            return Err(self.err(&k("requests"), "`requests` is for scope = \"request\""));
+        }
+        let when_refused = match l.when_refused {
+            WhenRefusedFile::Busy => {
+                if l.silence_patience.is_some() {
+                    return Err(
+                        self.err(&k("silence_patience"), "`silence_patience` is for when_refused = \"silence\"")
+                    );
+                }
+                WhenRefused::Busy
+            }
+            WhenRefusedFile::Silence => {
+                let d = l.silence_patience.as_ref().ok_or_else(|| {
+                    self.err(
+                        &k("silence_patience"),
+                        "when_refused = \"silence\" needs `silence_patience` (a distribution)",
+                    )
+                })?;
+                WhenRefused::Silence { silence_patience: self.dist(&k("silence_patience"), d)? }
+            }
+        };
+        Ok(Limit { name: l.name.clone(), kind, on_full, pool, select, sources: limit_sources, scope, when_refused })
     }
 
     fn sla(&self, s: &SlaFile) -> Result<Sla> {

@@ -1,4 +1,5 @@
-//! The sweep's charts, drawn with plotters to PNG and SVG. Text uses the
+//! The sweep's charts, drawn with plotters to PNG and SVG: blocking, p95
+//! wait, price, and losses by limit. Text uses the
 //! embedded DejaVu Sans (assets/, Bitstream Vera licence), never a system
 //! font, so charts look the same on every machine.
 
@@ -48,8 +49,8 @@ const COLORS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
-/// Draws the three sweep charts into `dir` as `<name>.png` and `<name>.svg`:
-/// `blocking` (log scale), `p95_wait` and `price`.
+/// Draws the sweep charts into `dir` as `<name>.png` and `<name>.svg`:
+/// `blocking` (log scale), `p95_wait`, `price` and `losses`.
 pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
@@ -101,7 +102,79 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     }
     render(&wait, &dir.join("p95_wait"))?;
 
-    render(&price_chart(exp, res), &dir.join("price"))
+    render(&price_chart(exp, res), &dir.join("price"))?;
+    let stem = dir.join("losses");
+    write_atomic(&stem.with_extension("png"), |tmp| {
+        draw_losses(BitMapBackend::new(tmp, (1000, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
+    })?;
+    write_atomic(&stem.with_extension("svg"), |tmp| {
+        draw_losses(SVGBackend::new(tmp, (1000, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
+    })
+}
+
+/// Losses by limit against offered load, stacked, one panel per tier: the
+/// share of attempts lost (blocked, abandoned or failed) at each limit, so
+/// the top of the stack is the tier's total loss and each band shows which
+/// limit caused it.
+fn draw_losses<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    exp: &Experiment,
+    res: &SweepResult,
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let panels = root.split_evenly((exp.tiers.len(), 1));
+    let names: Vec<String> =
+        res.cells.first().map(|c| c.summary.limits.iter().map(|l| l.name.clone()).collect()).unwrap_or_default();
+    for (t, (tier, panel)) in exp.tiers.iter().zip(&panels).enumerate() {
+        let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == t).collect();
+        cells.sort_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl));
+        // stack[k][i]: share of attempts lost at limits 0..=k, at the i-th load.
+        let mut stack = vec![vec![0.0; cells.len()]; names.len()];
+        for (i, c) in cells.iter().enumerate() {
+            let attempts = c.summary.total("attempts").mean.max(1.0);
+            let mut acc = 0.0;
+            for (k, l) in c.summary.limits.iter().enumerate() {
+                acc += l.get("losses_caused").mean / attempts;
+                stack[k][i] = acc;
+            }
+        }
+        let xs: Vec<f64> = cells.iter().map(|c| c.offered_load_erl).collect();
+        let (x0, x1) = (xs.first().copied().unwrap_or(0.0), xs.last().copied().unwrap_or(1.0));
+        let ymax = stack.last().map_or(0.0, |v| v.iter().copied().fold(0.0, f64::max));
+        let mut ctx = ChartBuilder::on(panel)
+            .caption(format!("{}: losses by limit, tier {}", exp.name, tier.name), ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1.max(x0 + 1e-9), 0.0..(ymax * 1.1).max(0.01))
+            .map_err(|e| err(&e))?;
+        ctx.configure_mesh()
+            .x_desc("offered load (Erlangs)")
+            .y_desc("share of attempts lost")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| err(&e))?;
+        // Top band first, so each lower band paints over the one above it.
+        for k in (0..names.len()).rev() {
+            let color = COLORS[k % COLORS.len()];
+            ctx.draw_series(
+                AreaSeries::new(xs.iter().copied().zip(stack[k].iter().copied()), 0.0, color.mix(0.75))
+                    .border_style(color),
+            )
+            .map_err(|e| err(&e))?
+            .label(&names[k])
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        }
+        ctx.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
 }
 
 /// Monthly price of each tier against offered load, each point filled if the

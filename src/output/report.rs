@@ -3,7 +3,7 @@
 
 use crate::experiment::{value_label, Experiment};
 use crate::model::Model;
-use crate::statistics::{Estimate, Summary, LIMIT_METRICS, METRICS};
+use crate::statistics::{Estimate, Summary, COPY_METRICS, LIMIT_METRICS, METRICS};
 use crate::sweep::SweepResult;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
@@ -53,15 +53,53 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
         t.add_row(row);
     }
     out += &format!("{t}\n");
-    let mut header = vec!["limit".to_string(), "capacity".to_string()];
-    header.extend(LIMIT_METRICS.iter().map(|m| m.to_string()));
-    let mut t = table(header);
-    for (name, cap, e) in &s.limits {
-        let mut row = vec![Cell::new(name), Cell::new(cap)];
-        row.extend(e.iter().map(|e| Cell::new(pm(e)).set_alignment(CellAlignment::Right)));
+    let mut t = table(
+        ["limit", "kind", "capacity", "utilization", "p99 occupancy", "blocked", "abandoned", "failed", "loss share"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for l in &s.limits {
+        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity) } else { format!("{}", l.capacity) };
+        let mut row = vec![Cell::new(&l.name), Cell::new(l.kind), Cell::new(cap)];
+        for m in ["utilization", "p99_occupancy", "blocked_by", "abandoned_at", "failed_after_connect", "loss_share"] {
+            row.push(Cell::new(pm(l.get(m))).set_alignment(CellAlignment::Right));
+        }
         t.add_row(row);
     }
-    out + &format!("{t}\n")
+    out += &format!("{t}\n");
+    out + &headroom(s)
+}
+
+/// One line per limit, binding limit first: capacity, p99 occupancy (or
+/// utilization) and the share of losses caused, e.g. "tts-connections: 30
+/// slots, p99 occupancy 30, caused 91% of losses".
+pub fn headroom(s: &Summary) -> String {
+    let Some(b) = s.binding_limit() else { return String::new() };
+    let mut order: Vec<usize> = (0..s.limits.len()).collect();
+    order.sort_by_key(|&i| i != b);
+    let mut out = String::from("headroom (binding limit first):\n");
+    for i in order {
+        let l = &s.limits[i];
+        let unit = match l.kind {
+            "rate" => "admissions per window",
+            "tokens" => "tokens/min",
+            _ => "slots",
+        };
+        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity) } else { format!("{}", l.capacity) };
+        let p99 = l.get("p99_occupancy").mean;
+        let level = if p99.is_finite() {
+            format!("p99 occupancy {p99:.0}")
+        } else {
+            format!("utilization {:.0}%", 100.0 * l.get("utilization").mean)
+        };
+        let mark = if i == b { "  ← binding" } else { "" };
+        out += &format!(
+            "  {}: {cap} {unit}, {level}, caused {:.0}% of losses{mark}\n",
+            l.name,
+            100.0 * l.get("loss_share").mean
+        );
+    }
+    out
 }
 
 fn metrics_json(names: &[&str], ests: &[Estimate]) -> Value {
@@ -75,15 +113,24 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
     let limits: Map<String, Value> = s
         .limits
         .iter()
-        .map(|(n, cap, e)| {
+        .map(|l| {
             let mut m = Map::new();
-            m.insert("capacity".into(), json!(cap));
-            if let Value::Object(metrics) = metrics_json(&LIMIT_METRICS, e) {
+            m.insert("kind".into(), json!(l.kind));
+            m.insert("capacity".into(), json!(l.capacity));
+            m.insert("pool".into(), json!(l.pool));
+            if let Value::Object(metrics) = metrics_json(&LIMIT_METRICS, &l.metrics) {
                 m.extend(metrics);
             }
-            (n.clone(), Value::Object(m))
+            if !l.copies.is_empty() {
+                m.insert(
+                    "copies".into(),
+                    Value::Array(l.copies.iter().map(|c| metrics_json(&COPY_METRICS, c)).collect()),
+                );
+            }
+            (l.name.clone(), Value::Object(m))
         })
         .collect();
+    let binding = s.binding_limit().map(|b| s.limits[b].name.clone());
     json!({
         "model": model.name,
         "replications": model.run.replications,
@@ -93,6 +140,7 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
         "sources": sources,
         "total": metrics_json(&METRICS, &s.total),
         "limits": limits,
+        "binding_limit": binding,
     })
 }
 

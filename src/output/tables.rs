@@ -4,13 +4,14 @@
 //!   price, nominal offered load, each metric's mean and 95% CI half-width
 //!   (`<metric>_mean`, `<metric>_ci95`), `meets_sla`.
 //! - `limits`: one row per point × tier × limit, with the limit metrics.
+//! - `copies`: one row per point × tier × copy of each pooled limit.
 //! - `recommendation`: one row per point: the cheapest tier meeting the SLA.
 
 use super::write_atomic;
 use crate::error::Result;
 use crate::experiment::{value_label, Experiment};
-use crate::statistics::{Estimate, LIMIT_METRICS, METRICS};
-use crate::sweep::SweepResult;
+use crate::statistics::{Estimate, LimitSummary, COPY_METRICS, LIMIT_METRICS, METRICS};
+use crate::sweep::{CellResult, SweepResult};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;
@@ -55,22 +56,52 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
         cols.extend(estimate_columns(name, &ests));
     }
     cols.push(Column::new("meets_sla".into(), res.cells.iter().map(|c| c.meets_sla).collect::<Vec<_>>()));
+    let binding = |c: &CellResult| c.summary.binding_limit().map(|b| c.summary.limits[b].name.clone());
+    cols.push(Column::new("binding_limit".into(), res.cells.iter().map(binding).collect::<Vec<_>>()));
     frame(cols)
 }
 
-/// The per-limit table.
+/// The per-limit table: one row per point × tier × limit.
 pub fn limits(exp: &Experiment, res: &SweepResult) -> DataFrame {
-    let entries: Vec<(usize, usize, &(String, u32, Vec<Estimate>))> =
+    let entries: Vec<(usize, usize, &LimitSummary)> =
         res.cells.iter().flat_map(|c| c.summary.limits.iter().map(move |l| (c.point, c.tier, l))).collect();
     let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
-    cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2 .0.clone()).collect::<Vec<_>>()));
-    cols.push(Column::new("capacity".into(), entries.iter().map(|e| e.2 .1).collect::<Vec<_>>()));
+    cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2.name.clone()).collect::<Vec<_>>()));
+    cols.push(Column::new("kind".into(), entries.iter().map(|e| e.2.kind).collect::<Vec<_>>()));
+    cols.push(Column::new("capacity".into(), entries.iter().map(|e| e.2.capacity).collect::<Vec<_>>()));
+    cols.push(Column::new("pool".into(), entries.iter().map(|e| e.2.pool).collect::<Vec<_>>()));
     for (k, name) in LIMIT_METRICS.iter().enumerate() {
-        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.2 .2[k]).collect();
+        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.2.metrics[k]).collect();
         cols.extend(estimate_columns(name, &ests));
     }
     frame(cols)
+}
+
+/// The per-copy table of pooled limits (`None` when no limit has a pool):
+/// one row per point × tier × limit × copy.
+pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
+    let entries: Vec<(usize, usize, &str, usize, &Vec<Estimate>)> = res
+        .cells
+        .iter()
+        .flat_map(|c| {
+            c.summary.limits.iter().flat_map(move |l| {
+                l.copies.iter().enumerate().map(move |(i, e)| (c.point, c.tier, l.name.as_str(), i, e))
+            })
+        })
+        .collect();
+    if entries.is_empty() {
+        return None;
+    }
+    let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
+    let mut cols = key_columns(exp, &rows);
+    cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2).collect::<Vec<_>>()));
+    cols.push(Column::new("copy".into(), entries.iter().map(|e| e.3 as u32).collect::<Vec<_>>()));
+    for (k, name) in COPY_METRICS.iter().enumerate() {
+        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.4[k]).collect();
+        cols.extend(estimate_columns(name, &ests));
+    }
+    Some(frame(cols))
 }
 
 /// The recommendation table: per point, the cheapest tier meeting the SLA
