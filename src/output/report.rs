@@ -19,7 +19,9 @@ fn pm(e: &Estimate) -> String {
             5
         }
     };
-    if e.ci95.is_finite() {
+    if e.mean.is_nan() {
+        "-".to_string() // not defined for this kind of limit
+    } else if e.ci95.is_finite() {
         format!("{:.*} ± {:.*}", digits(e.mean), e.mean, digits(e.mean), e.ci95)
     } else {
         format!("{:.*}", digits(e.mean), e.mean)
