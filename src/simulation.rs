@@ -969,7 +969,7 @@ impl Sim {
 
     #[inline]
     fn on_hangup(&mut self, id: u32, serial: u32) {
-        let c = &self.callers[id as usize];
+        let c = self.callers[id as usize];
         if c.serial != serial {
             return;
         }
@@ -985,7 +985,15 @@ impl Sim {
                 if self.several_sources {
                     self.total_concurrency.step(self.now, -1);
                 }
-                self.end_attempt(id);
+                if c.phase == Phase::InCall {
+                    // Between turns nothing waits or is in a request: release
+                    // the chain directly (the common case, kept lean).
+                    let c = &mut self.callers[id as usize];
+                    c.serial = c.serial.wrapping_add(1);
+                    self.release_chain(id);
+                } else {
+                    self.end_attempt(id);
+                }
                 self.free.push(id);
             }
         }
@@ -998,19 +1006,26 @@ impl Sim {
         let c = &mut self.callers[id as usize];
         c.generation = c.generation.wrapping_add(1);
         c.serial = c.serial.wrapping_add(1);
-        let (source, phase, waiting) = (c.source as usize, c.phase, c.wait_limit != NONE);
+        let (phase, waiting) = (c.phase, c.wait_limit != NONE);
         if waiting {
             self.leave_queue(id);
         }
         if phase == Phase::Request {
             self.release_request(id);
         }
-        let held = std::mem::replace(&mut self.callers[id as usize].held, 0);
+        self.release_chain(id);
+        self.callers[id as usize].phase = Phase::Redialing;
+    }
+
+    /// Releases the chain limits caller `id` holds, last seized first.
+    #[inline]
+    fn release_chain(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        let (source, held) = (c.source as usize, std::mem::replace(&mut c.held, 0));
         for k in (0..held as usize).rev() {
             let l = self.sources[source].chain[k];
             self.release(id, l);
         }
-        self.callers[id as usize].phase = Phase::Redialing;
     }
 
     /// Takes caller `id` out of the queue it waits in, if any. Its FIFO

@@ -286,11 +286,15 @@ impl Counts {
     }
 }
 
-/// Time spent at each level of an integer quantity (slots in use), for
-/// time percentiles such as the 99th-percentile occupancy.
+/// Time spent at each level of an integer quantity (slots in use): its
+/// time average, peak and time percentiles such as the 99th-percentile
+/// occupancy. The mean is Σ level × time at level, so no running area is
+/// kept: one addition per change, like [`TimeAverage`].
 #[derive(Debug, Clone, Default)]
 pub struct LevelTime {
-    pub level: TimeAverage,
+    pub level: u32,
+    pub peak: u32,
+    last_t: f64,
     /// Seconds spent at each level since the last restart.
     time_at: Vec<f64>,
 }
@@ -299,41 +303,54 @@ impl LevelTime {
     /// Moves the level by `delta` at `now`.
     #[inline]
     pub fn step(&mut self, now: f64, delta: i32) {
-        let dt = now - self.level.last_t;
-        match self.time_at.get_mut(self.level.level as usize) {
+        let dt = now - self.last_t;
+        match self.time_at.get_mut(self.level as usize) {
             Some(t) => *t += dt,
             None => {
-                self.time_at.resize(self.level.level as usize + 1, 0.0);
-                self.time_at[self.level.level as usize] = dt;
+                self.time_at.resize(self.level as usize + 1, 0.0);
+                self.time_at[self.level as usize] = dt;
             }
         }
-        self.level.step(now, delta);
+        self.last_t = now;
+        self.level = self.level.wrapping_add_signed(delta);
+        self.peak = self.peak.max(self.level);
     }
 
     /// Forgets the past at `now`.
     pub fn restart(&mut self, now: f64) {
-        self.level.restart(now);
+        self.last_t = now;
+        self.peak = self.level;
         self.time_at.iter_mut().for_each(|t| *t = 0.0);
+    }
+
+    /// Time at each level from the last restart to `now`.
+    fn times(&self, now: f64) -> Vec<f64> {
+        let mut t = self.time_at.clone();
+        if t.len() <= self.level as usize {
+            t.resize(self.level as usize + 1, 0.0);
+        }
+        t[self.level as usize] += now - self.last_t;
+        t
+    }
+
+    /// The time average from the last restart to `now`, over `span_s`.
+    pub fn mean(&self, now: f64, span_s: f64) -> f64 {
+        self.times(now).iter().enumerate().map(|(l, t)| l as f64 * t).sum::<f64>() / span_s
     }
 
     /// The smallest level at or below which the quantity spent a fraction
     /// `q` of the time from the last restart to `now`.
     pub fn quantile(&self, now: f64, q: f64) -> f64 {
-        let mut time_at = self.time_at.clone();
-        let l = self.level.level as usize;
-        if l >= time_at.len() {
-            time_at.resize(l + 1, 0.0);
-        }
-        time_at[l] += now - self.level.last_t;
-        let total: f64 = time_at.iter().sum();
+        let times = self.times(now);
+        let total: f64 = times.iter().sum();
         let mut acc = 0.0;
-        for (level, t) in time_at.iter().enumerate() {
+        for (level, t) in times.iter().enumerate() {
             acc += t;
             if acc >= q * total {
                 return level as f64;
             }
         }
-        (time_at.len() - 1) as f64
+        (times.len() - 1) as f64
     }
 }
 
@@ -440,8 +457,8 @@ impl LimitCounts {
         let cap = self.capacity * copies as f64;
         let (mean, peak, p99) = match unit {
             LimitUnit::Slots => (
-                self.occupancy.level.mean(end_t, horizon_s),
-                self.occupancy.level.peak as f64,
+                self.occupancy.mean(end_t, horizon_s),
+                self.occupancy.peak as f64,
                 self.occupancy.quantile(end_t, 0.99),
             ),
             LimitUnit::Rate { window_s } => (self.admitted as f64 / horizon_s * window_s, f64::NAN, f64::NAN),
@@ -664,6 +681,19 @@ mod tests {
         assert_eq!(e.mean, 2.5);
         assert!((e.std_error - (5.0f64 / 3.0 / 4.0).sqrt()).abs() < 1e-12);
         assert!(Estimate::new(vec![1.0]).ci95.is_nan());
+    }
+
+    #[test]
+    fn level_time_gives_mean_peak_and_percentiles() {
+        let mut lt = LevelTime::default();
+        lt.step(0.0, 2); // 2 on [0, 1)
+        lt.step(1.0, 1); // 3 on [1, 3)
+        lt.step(3.0, -3); // 0 on [3, 100)
+        assert_eq!(lt.mean(100.0, 100.0), (2.0 + 6.0) / 100.0);
+        assert_eq!(lt.peak, 3);
+        assert_eq!(lt.quantile(100.0, 0.97), 0.0);
+        assert_eq!(lt.quantile(100.0, 0.98), 2.0);
+        assert_eq!(lt.quantile(100.0, 0.99), 3.0);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! and competes with the heap on the same key, so the order of events is
 //! exactly what one heap would give.
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     key: u128,
     event: E,
@@ -24,36 +25,35 @@ struct Heap<E> {
     items: Vec<Entry<E>>,
 }
 
-impl<E> Heap<E> {
+impl<E: Copy> Heap<E> {
     #[inline(always)]
     fn peek_key(&self) -> u128 {
         self.items.first().map_or(u128::MAX, |e| e.key)
     }
 
+    /// Sift-up with a hole: parents move down one by one and the new entry
+    /// is written once, where it belongs.
     #[inline(always)]
     fn push(&mut self, entry: Entry<E>) {
         let mut i = self.items.len();
-        let key = entry.key;
         self.items.push(entry);
         while i > 0 {
             let parent = (i - 1) / 2;
-            if self.items[parent].key <= key {
+            if self.items[parent].key <= entry.key {
                 break;
             }
-            self.items.swap(parent, i);
+            self.items[i] = self.items[parent];
             i = parent;
         }
+        self.items[i] = entry;
     }
 
+    /// Sift-down with a hole from the root.
     #[inline(always)]
     fn pop(&mut self) -> Option<Entry<E>> {
         let last = self.items.pop()?;
-        if self.items.is_empty() {
-            return Some(last);
-        }
-        let top = std::mem::replace(&mut self.items[0], last);
+        let Some(&top) = self.items.first() else { return Some(last) };
         let n = self.items.len();
-        let key = self.items[0].key;
         let mut i = 0;
         loop {
             let left = 2 * i + 1;
@@ -62,17 +62,19 @@ impl<E> Heap<E> {
             }
             let right = left + 1;
             let child = if right < n && self.items[right].key < self.items[left].key { right } else { left };
-            if key <= self.items[child].key {
+            if last.key <= self.items[child].key {
                 break;
             }
-            self.items.swap(i, child);
+            self.items[i] = self.items[child];
             i = child;
         }
+        self.items[i] = last;
         Some(top)
     }
 }
 
-/// Pending events of type `E`, earliest first, ties in scheduling order.
+/// Pending events of type `E` (small `Copy` values), earliest first, ties in
+/// scheduling order.
 pub struct EventQueue<E> {
     heap: Heap<E>,
     seq: u64,
@@ -95,13 +97,13 @@ fn time_of(key: u128) -> f64 {
     f64::from_bits((key >> 64) as u64)
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue { heap: Heap { items: Vec::new() }, seq: 0, slots: Vec::new(), first_slot: 0 }
