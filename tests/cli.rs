@@ -273,3 +273,45 @@ fn a_failed_sweep_leaves_earlier_outputs_untouched() {
         .collect();
     assert!(stray.is_empty(), "temporary files left behind");
 }
+
+#[test]
+fn bad_limit_chain_keys_get_clear_errors_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo("models/seed001-requests.toml")).unwrap();
+    let cases = [
+        // A request limit naming a request that no source makes.
+        ("requests = [\"stt\", \"tts\"]\non_full = \"reject\"", "requests = [\"stt\", \"speak\"]\non_full = \"reject\"", "no source it applies to makes a request named \"speak\""),
+        // A select that does not exist (the allowed ones are listed).
+        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\npool = 2\nselect = \"fastest\"", "unknown variant `fastest`"),
+        // A token limit without tokens_per_call_minute.
+        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\nkind = \"tokens\"\ntokens_per_minute = 1000", "needs `tokens_per_call_minute`"),
+        // A key of another kind.
+        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\nwindow = \"1s\"", "`window` belongs to kind = \"rate\""),
+        // A limit for a source that does not exist.
+        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\nsources = [\"tenant-x\"]", "no source is named \"tenant-x\""),
+        // Silence without its patience.
+        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\nwhen_refused = \"silence\"", "needs `silence_patience`"),
+    ];
+    for (from, to, needle) in cases {
+        assert!(base.contains(from), "patch target {from:?}");
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, base.replacen(from, to, 1)).unwrap();
+        let out = simcall(&["run", path.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {err}");
+        assert!(err.contains(needle), "{to}: expected {needle:?} in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn the_whole_chain_is_deterministic_across_thread_counts() {
+    for model in ["models/outbound.toml", "models/seed001-requests.toml", "models/seed000-full.toml"] {
+        let run = |threads: &str| {
+            let out = simcall(&["--threads", threads, "run", &repo(model), "--json", "--set", "run.replications=4", "--set", "run.horizon=1h"]);
+            assert!(out.status.success(), "{model}: {}", text(&out.stderr));
+            out.stdout
+        };
+        assert_eq!(run("1"), run("2"), "{model}: JSON differs between 1 and 2 threads");
+    }
+}
