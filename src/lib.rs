@@ -24,6 +24,7 @@
 //! them (common random numbers). Replications run in parallel but their
 //! results are collected in index order before any statistic is computed.
 
+pub mod arrivals;
 pub mod engine;
 pub mod error;
 pub mod experiment;

@@ -28,17 +28,19 @@
 //! - Memory is proportional to the callers in progress, waiting or about to
 //!   redial: finished callers' slots are reused.
 
+use crate::arrivals::ArrivalProcess;
 use crate::engine::{stream, EventQueue, SimRng};
 use crate::model::{Dist, LimitKind, Model, OnFull, RateAlgorithm, Sampler, Scope, Select, WhenRefused};
 use crate::statistics::{CopyCounts, Counts, LimitCounts, LimitUnit, ReplicationMetrics, TimeAverage};
 use rand::Rng;
+use rand_distr::{Distribution, Exp1};
 use rayon::prelude::*;
 use std::collections::VecDeque;
 
 /// Random streams per source, one per purpose, so that changing one part of
 /// a model (a capacity, a patience) leaves the others' draws unchanged: tiers
 /// compared at the same sweep point see the same callers.
-const STREAMS_PER_SOURCE: u64 = 8;
+const STREAMS_PER_SOURCE: u64 = 16;
 const STREAM_ARRIVALS: u64 = 0;
 const STREAM_HOLDING: u64 = 1;
 const STREAM_PATIENCE: u64 = 2;
@@ -47,6 +49,7 @@ const STREAM_TURNS: u64 = 4;
 const STREAM_REQUESTS: u64 = 5;
 const STREAM_RETRY: u64 = 6;
 const STREAM_SILENCE: u64 = 7;
+const STREAM_DAYS: u64 = 8;
 /// Copy selection and setup times, shared by all limits.
 const STREAM_ROUTING: u64 = u64::MAX;
 
@@ -124,11 +127,16 @@ enum Phase {
 }
 
 struct SourceRt {
-    interarrival: Sampler,
+    process: ArrivalProcess,
+    /// Callers of this source alive (in a call, waiting, or about to redial):
+    /// a finite population's busy members.
+    active: u32,
     holding: Sampler,
     patience: Option<Sampler>,
     redial_delay: Option<Sampler>,
     max_attempts: u32,
+    /// Probability of redialing after failed attempt k (empty = always).
+    redial_probability: Vec<f64>,
     /// Limits of the call chain that apply to this source, in order.
     chain: Vec<u32>,
     turn_interval: Option<Sampler>,
@@ -144,6 +152,7 @@ struct SourceRt {
     requests_rng: SimRng,
     retry_rng: SimRng,
     silence_rng: SimRng,
+    days_rng: SimRng,
 }
 
 #[derive(Clone, Copy)]
@@ -298,11 +307,13 @@ impl Sim {
                     })
                     .collect();
                 SourceRt {
-                    interarrival: sampler(&Dist::Exponential { mean_s: 1.0 / s.arrival_rate_per_s }),
+                    process: ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv),
+                    active: 0,
                     holding: sampler(&s.holding),
                     patience: s.patience.as_ref().map(sampler),
                     redial_delay: s.redial.as_ref().map(|r| sampler(&r.delay)),
                     max_attempts: s.redial.as_ref().map_or(1, |r| r.max_attempts),
+                    redial_probability: s.redial.as_ref().map_or(vec![], |r| r.probability.clone()),
                     chain,
                     turn_interval: s.turns.as_ref().map(|t| sampler(&t.interval)),
                     requests,
@@ -316,6 +327,7 @@ impl Sim {
                     requests_rng: id(STREAM_REQUESTS),
                     retry_rng: id(STREAM_RETRY),
                     silence_rng: id(STREAM_SILENCE),
+                    days_rng: id(STREAM_DAYS),
                 }
             })
             .collect();
@@ -425,7 +437,11 @@ impl Sim {
             self.now = t;
             match event {
                 Event::Arrival { source } => self.on_arrival(source),
-                Event::Redial { caller } => self.start_attempt(caller),
+                Event::Redial { caller } => {
+                    let source = self.callers[caller as usize].source as usize;
+                    self.counts[source].redialing.step(self.now, -1);
+                    self.start_attempt(caller)
+                }
                 Event::Hangup { caller, serial } => self.on_hangup(caller, serial),
                 Event::WaitExpiry { caller, generation, limit } => self.on_wait_expiry(caller, generation, limit),
                 Event::RateReady { limit, copy } => self.on_rate_ready(limit, copy),
@@ -454,12 +470,41 @@ impl Sim {
     }
 
     /// Each source's next arrival waits in its own slot of the event list
-    /// (slot index = source index), out of the heap.
+    /// (slot index = source index), out of the heap. A source with no
+    /// further arrivals (a profile that stays at zero, a finished trace, a
+    /// population with no idle caller) leaves its slot empty.
     #[inline]
     fn schedule_arrival(&mut self, source: u32) {
+        let now = self.now;
         let s = &mut self.sources[source as usize];
-        let gap = s.interarrival.sample(&mut s.arrivals_rng);
-        self.events.set_slot(source as usize, self.now + gap, Event::Arrival { source });
+        let next = match &mut s.process {
+            ArrivalProcess::Poisson(gap) => Some(now + gap.sample(&mut s.arrivals_rng)),
+            ArrivalProcess::Varying(rate) => rate.next_after(now, &mut s.arrivals_rng, &mut s.days_rng),
+            ArrivalProcess::Population { size, rate_per_idle_per_s } => {
+                let idle = size.saturating_sub(s.active);
+                (idle > 0).then(|| {
+                    let e: f64 = Exp1.sample(&mut s.arrivals_rng);
+                    now + e / (idle as f64 * *rate_per_idle_per_s)
+                })
+            }
+            ArrivalProcess::Trace { calls, next } => calls.get(*next).map(|c| c.0.max(now)),
+        };
+        match next {
+            Some(t) => self.events.set_slot(source as usize, t, Event::Arrival { source }),
+            None => self.events.clear_slot(source as usize),
+        }
+    }
+
+    /// A caller is done (served, or given up): its slot is reused, and a
+    /// finite population has one more idle member.
+    fn retire(&mut self, id: u32) {
+        self.free.push(id);
+        let source = self.callers[id as usize].source;
+        let s = &mut self.sources[source as usize];
+        s.active -= 1;
+        if matches!(s.process, ArrivalProcess::Population { .. }) {
+            self.schedule_arrival(source);
+        }
     }
 
     #[inline]
@@ -469,9 +514,16 @@ impl Sim {
 
     #[inline]
     fn on_arrival(&mut self, source: u32) {
-        self.schedule_arrival(source);
         let s = &mut self.sources[source as usize];
-        let holding_s = s.holding.sample(&mut s.holding_rng);
+        let holding_s = match &mut s.process {
+            ArrivalProcess::Trace { calls, next } => {
+                *next += 1;
+                calls[*next - 1].1
+            }
+            _ => s.holding.sample(&mut s.holding_rng),
+        };
+        s.active += 1;
+        self.schedule_arrival(source);
         let counted = self.now >= self.warmup_s;
         if counted {
             let c = &mut self.counts[source as usize];
@@ -536,7 +588,9 @@ impl Sim {
             None => f64::INFINITY,
         };
         if c.counted {
-            self.counts[c.source as usize].attempts += 1;
+            let counts = &mut self.counts[c.source as usize];
+            counts.attempts += 1;
+            counts.attempt_holding_s += c.holding_s;
         }
         self.advance(id);
     }
@@ -946,6 +1000,7 @@ impl Sim {
                 lc.abandoned_at += 1;
             } else {
                 counts.blocked_calls += 1;
+                counts.first_attempt_blocked += (c.attempt == 1) as u64;
                 lc.blocked_by += 1;
             }
             counts.record_wait(wait_s);
@@ -994,7 +1049,7 @@ impl Sim {
                 } else {
                     self.end_attempt(id);
                 }
-                self.free.push(id);
+                self.retire(id);
             }
         }
     }
@@ -1045,24 +1100,29 @@ impl Sim {
     fn redial_or_give_up(&mut self, id: u32) {
         let c = self.callers[id as usize];
         let s = &mut self.sources[c.source as usize];
-        match &s.redial_delay {
-            Some(delay) if c.attempt < s.max_attempts => {
+        if let Some(delay) = &s.redial_delay {
+            let p = match s.redial_probability.len() {
+                0 => 1.0,
+                n => s.redial_probability[(c.attempt as usize).min(n) - 1],
+            };
+            if c.attempt < s.max_attempts && (p >= 1.0 || s.redial_rng.random::<f64>() < p) {
                 let t = self.now + delay.sample(&mut s.redial_rng);
+                self.counts[c.source as usize].redialing.step(self.now, 1);
                 self.events.push(t, Event::Redial { caller: id });
-            }
-            _ => {
-                if c.caller_counted {
-                    self.counts[c.source as usize].callers_lost += 1;
-                }
-                self.free.push(id);
+                return;
             }
         }
+        if c.caller_counted {
+            self.counts[c.source as usize].callers_lost += 1;
+        }
+        self.retire(id);
     }
 
     fn on_warmup_end(&mut self) {
         let now = self.now;
         for c in &mut self.counts {
             c.concurrency.restart(now);
+            c.redialing.restart(now);
         }
         self.total_concurrency.restart(now);
         for (lc, limit) in self.limit_counts.iter_mut().zip(&self.limits) {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Names of the per-source (and total) metrics, in output order.
-pub const METRICS: [&str; 28] = [
+pub const METRICS: [&str; 32] = [
     "offered_calls",
     "attempts",
     "carried_calls",
@@ -25,6 +25,10 @@ pub const METRICS: [&str; 28] = [
     "abandonment_probability",
     "failure_probability",
     "loss_probability",
+    "first_attempt_blocking",
+    "attempts_per_caller",
+    "mean_redialing",
+    "inflated_load_erl",
     "wait_probability",
     "mean_wait_s",
     "p50_wait_s",
@@ -150,6 +154,12 @@ pub struct Counts {
     pub turn_latency_us: Histogram<u64>,
     /// Request refusals (429s and queue timeouts), retried or not.
     pub requests_refused: u64,
+    /// First attempts blocked.
+    pub first_attempt_blocked: u64,
+    /// Sum of the holding times of all attempts (s): traffic inflated by redials.
+    pub attempt_holding_s: f64,
+    /// Callers waiting to redial.
+    pub redialing: TimeAverage,
 }
 
 impl Default for Counts {
@@ -177,6 +187,9 @@ impl Default for Counts {
             turns_over_budget: 0,
             turn_latency_us: Histogram::new(3).expect("3 significant digits is a valid histogram precision"),
             requests_refused: 0,
+            first_attempt_blocked: 0,
+            attempt_holding_s: 0.0,
+            redialing: TimeAverage::default(),
         }
     }
 }
@@ -236,6 +249,8 @@ impl Counts {
         self.turns_over_budget += o.turns_over_budget;
         self.turn_latency_us.add(&o.turn_latency_us).expect("auto-resizing histograms always merge");
         self.requests_refused += o.requests_refused;
+        self.first_attempt_blocked += o.first_attempt_blocked;
+        self.attempt_holding_s += o.attempt_holding_s;
     }
 
     /// The metrics of [`METRICS`], for a window of `horizon_s` ending at `end_t`.
@@ -265,6 +280,10 @@ impl Counts {
             ratio(self.abandoned_calls, self.attempts),
             ratio(self.failed_after_connect, self.attempts),
             ratio(self.callers_lost, self.offered_calls),
+            ratio(self.first_attempt_blocked, self.offered_calls),
+            ratio(self.attempts, self.offered_calls),
+            self.redialing.mean(end_t, horizon_s),
+            self.attempt_holding_s / horizon_s,
             ratio(self.waited, self.attempts),
             mean_wait_s,
             q(0.50),

@@ -280,17 +280,41 @@ fn bad_limit_chain_keys_get_clear_errors_and_exit_code_2() {
     let base = std::fs::read_to_string(repo("models/seed001-requests.toml")).unwrap();
     let cases = [
         // A request limit naming a request that no source makes.
-        ("requests = [\"stt\", \"tts\"]\non_full = \"reject\"", "requests = [\"stt\", \"speak\"]\non_full = \"reject\"", "no source it applies to makes a request named \"speak\""),
+        (
+            "requests = [\"stt\", \"tts\"]\non_full = \"reject\"",
+            "requests = [\"stt\", \"speak\"]\non_full = \"reject\"",
+            "no source it applies to makes a request named \"speak\"",
+        ),
         // A select that does not exist (the allowed ones are listed).
-        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\npool = 2\nselect = \"fastest\"", "unknown variant `fastest`"),
+        (
+            "name = \"call-slots\"\ncapacity = 50",
+            "name = \"call-slots\"\ncapacity = 50\npool = 2\nselect = \"fastest\"",
+            "unknown variant `fastest`",
+        ),
         // A token limit without tokens_per_call_minute.
-        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\nkind = \"tokens\"\ntokens_per_minute = 1000", "needs `tokens_per_call_minute`"),
+        (
+            "name = \"call-slots\"\ncapacity = 50",
+            "name = \"call-slots\"\nkind = \"tokens\"\ntokens_per_minute = 1000",
+            "needs `tokens_per_call_minute`",
+        ),
         // A key of another kind.
-        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\nwindow = \"1s\"", "`window` belongs to kind = \"rate\""),
+        (
+            "name = \"call-slots\"\ncapacity = 50",
+            "name = \"call-slots\"\ncapacity = 50\nwindow = \"1s\"",
+            "`window` belongs to kind = \"rate\"",
+        ),
         // A limit for a source that does not exist.
-        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\nsources = [\"tenant-x\"]", "no source is named \"tenant-x\""),
+        (
+            "name = \"call-slots\"\ncapacity = 50",
+            "name = \"call-slots\"\ncapacity = 50\nsources = [\"tenant-x\"]",
+            "no source is named \"tenant-x\"",
+        ),
         // Silence without its patience.
-        ("name = \"call-slots\"\ncapacity = 50", "name = \"call-slots\"\ncapacity = 50\nwhen_refused = \"silence\"", "needs `silence_patience`"),
+        (
+            "name = \"call-slots\"\ncapacity = 50",
+            "name = \"call-slots\"\ncapacity = 50\nwhen_refused = \"silence\"",
+            "needs `silence_patience`",
+        ),
     ];
     for (from, to, needle) in cases {
         assert!(base.contains(from), "patch target {from:?}");
@@ -308,7 +332,17 @@ fn bad_limit_chain_keys_get_clear_errors_and_exit_code_2() {
 fn the_whole_chain_is_deterministic_across_thread_counts() {
     for model in ["models/outbound.toml", "models/seed001-requests.toml", "models/seed000-full.toml"] {
         let run = |threads: &str| {
-            let out = simcall(&["--threads", threads, "run", &repo(model), "--json", "--set", "run.replications=4", "--set", "run.horizon=1h"]);
+            let out = simcall(&[
+                "--threads",
+                threads,
+                "run",
+                &repo(model),
+                "--json",
+                "--set",
+                "run.replications=4",
+                "--set",
+                "run.horizon=1h",
+            ]);
             assert!(out.status.success(), "{model}: {}", text(&out.stderr));
             out.stdout
         };

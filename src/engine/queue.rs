@@ -133,6 +133,12 @@ impl<E: Copy> EventQueue<E> {
         self.update_first_slot();
     }
 
+    /// Empties `slot`.
+    pub fn clear_slot(&mut self, slot: usize) {
+        self.slots[slot] = None;
+        self.update_first_slot();
+    }
+
     #[inline]
     fn update_first_slot(&mut self) {
         let mut best = (u128::MAX, 0);

@@ -35,7 +35,9 @@ pub struct RunFile {
 pub struct SourceFile {
     pub name: String,
     pub arrivals: ArrivalsFile,
-    pub holding: DistFile,
+    /// Required unless the arrivals replay a trace (which has its own durations).
+    #[serde(default)]
+    pub holding: Option<DistFile>,
     #[serde(default)]
     pub patience: Option<DistFile>,
     #[serde(default)]
@@ -92,6 +94,40 @@ pub struct ArrivalsFile {
     pub rate: Option<String>,
     #[serde(default)]
     pub offered_load: Option<String>,
+    /// A name for the profile (informational, e.g. "weekday").
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// 24 or 168 rates, one per hour of the day or of the week (Monday first).
+    #[serde(default)]
+    pub hourly: Option<Vec<String>>,
+    /// Rates from given times on: `{ at = "mon 09:30", rate = "40/min" }`.
+    #[serde(default)]
+    pub points: Option<Vec<PointFile>>,
+    /// A CSV of `at,rate` rows, like `points`.
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub scale: Option<f64>,
+    #[serde(default)]
+    pub burst_factor: Option<f64>,
+    /// Coefficient of variation of a day-level gamma multiplier of the rate.
+    #[serde(default)]
+    pub overdispersion: Option<f64>,
+    /// A finite population of callers, each calling at `rate_per_idle` while idle.
+    #[serde(default)]
+    pub population: Option<i64>,
+    #[serde(default)]
+    pub rate_per_idle: Option<String>,
+    /// A call log to replay: CSV with `start`, `duration`, optional `source`.
+    #[serde(default)]
+    pub trace: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointFile {
+    pub at: String,
+    pub rate: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +135,17 @@ pub struct ArrivalsFile {
 pub struct RedialFile {
     pub max_attempts: i64,
     pub delay: DistFile,
+    /// Probability of redialing after a failed attempt: one number, or one
+    /// per failed attempt (the last repeats).
+    #[serde(default)]
+    pub probability: Option<ProbabilityFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ProbabilityFile {
+    One(f64),
+    PerAttempt(Vec<f64>),
 }
 
 /// A distribution of durations, tagged by `dist`.

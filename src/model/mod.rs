@@ -10,9 +10,10 @@
 pub mod dist;
 pub mod file;
 pub mod overrides;
+mod traffic;
 
 use crate::error::{Error, Result};
-use crate::units::{parse_duration_s, parse_load_erl, parse_rate_per_s};
+use crate::units::parse_duration_s;
 pub use dist::{Dist, Sampler};
 use file::*;
 use std::path::{Path, PathBuf};
@@ -46,8 +47,15 @@ pub struct RunSpec {
 #[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
-    /// Poisson arrival rate of first attempts (per second).
+    /// Mean arrival rate of first attempts (per second): the Poisson rate, a
+    /// profile's time average, a population's rate without blocking
+    /// (N·γ/(1 + γ·h)), or a trace's calls per second of its span.
     pub arrival_rate_per_s: f64,
+    /// How first attempts arrive.
+    pub arrivals: Arrivals,
+    /// Coefficient of variation of a day-level gamma multiplier of the rate
+    /// (mean 1), drawn for each simulated day; `None` = none.
+    pub overdispersion_cv: Option<f64>,
     /// Holding time of an answered call.
     pub holding: Dist,
     /// How long a caller waits for an answer before hanging up; `None` = forever.
@@ -117,13 +125,64 @@ impl Source {
     }
 }
 
-/// Redialing of a caller whose attempt was blocked or abandoned.
+/// How first attempts arrive.
+#[derive(Debug, Clone)]
+pub enum Arrivals {
+    /// Poisson at `arrival_rate_per_s`.
+    Poisson,
+    /// Nonhomogeneous Poisson with a piecewise-constant rate.
+    Profile(Profile),
+    /// `size` callers; each idle one calls at `rate_per_idle_per_s`, one in a
+    /// call, waiting or about to redial does not (the Engset source model).
+    Population { size: u32, rate_per_idle_per_s: f64 },
+    /// A call log replayed exactly: (start s, duration s), sorted by start.
+    Trace(Arc<[(f64, f64)]>),
+}
+
+/// A rate that repeats every `period_s` (a day or a week from Monday 00:00,
+/// simulated time 0): `rates_per_s[k]` from `starts_s[k]` to the next start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    /// Segment starts within the period, increasing, the first 0.
+    pub starts_s: Vec<f64>,
+    /// Rates per second, scale and burst factor applied.
+    pub rates_per_s: Vec<f64>,
+    pub period_s: f64,
+}
+
+impl Profile {
+    /// The time-average rate over a period (per second).
+    pub fn mean_rate_per_s(&self) -> f64 {
+        (0..self.starts_s.len())
+            .map(|k| {
+                self.rates_per_s[k] * (self.starts_s.get(k + 1).copied().unwrap_or(self.period_s) - self.starts_s[k])
+            })
+            .sum::<f64>()
+            / self.period_s
+    }
+}
+
+/// Redialing of a caller whose attempt was blocked, abandoned or failed.
 #[derive(Debug, Clone)]
 pub struct Redial {
     /// Attempts in all, the first included (≥ 1).
     pub max_attempts: u32,
     /// Time between the failure and the next attempt.
     pub delay: Dist,
+    /// Probability of redialing after failed attempt k (k = 1, 2, …): the
+    /// k-th entry, the last repeating; empty = always.
+    pub probability: Vec<f64>,
+}
+
+impl Redial {
+    /// The probability of redialing after failed attempt `attempt` (≥ 1).
+    pub fn probability_after(&self, attempt: u32) -> f64 {
+        match self.probability.len() {
+            0 => 1.0,
+            n => self.probability[(attempt as usize).min(n) - 1],
+        }
+    }
 }
 
 /// One limit of the chain.
@@ -362,23 +421,24 @@ impl Builder<'_> {
 
     fn source(&self, s: &SourceFile) -> Result<Source> {
         let key = format!("sources.{}", s.name);
-        let holding = self.dist(&format!("{key}.holding"), &s.holding)?;
-        if holding.mean_s() <= 0.0 {
-            return Err(self.err(&format!("{key}.holding"), "the mean holding time must be greater than zero"));
-        }
-        let arrival_rate_per_s = match (&s.arrivals.rate, &s.arrivals.offered_load) {
-            (Some(rate), None) => parse_rate_per_s(rate).map_err(|e| self.err(&format!("{key}.arrivals.rate"), e))?,
-            (None, Some(load)) => {
-                parse_load_erl(load).map_err(|e| self.err(&format!("{key}.arrivals.offered_load"), e))?
-                    / holding.mean_s()
-            }
-            _ => {
+        let trace = match &s.arrivals.trace {
+            Some(f) => Some(self.trace_csv(&format!("{key}.arrivals.trace"), f, &s.name)?),
+            None => None,
+        };
+        let holding = match (&s.holding, &trace) {
+            (Some(h), _) => self.dist(&format!("{key}.holding"), h)?,
+            (None, Some(calls)) => Dist::Empirical { values_s: calls.iter().map(|c| c.1).collect() },
+            (None, None) => {
                 return Err(self.err(
-                    &format!("{key}.arrivals"),
-                    "give exactly one of `rate` (\"12/min\") or `offered_load` (\"45 erl\")",
+                    &format!("{key}.holding"),
+                    "a source needs `holding` (a distribution) unless it replays a `trace`",
                 ))
             }
         };
+        if holding.mean_s() <= 0.0 {
+            return Err(self.err(&format!("{key}.holding"), "the mean holding time must be greater than zero"));
+        }
+        let (arrival_rate_per_s, arrivals, overdispersion_cv) = self.arrivals(&key, &s.arrivals, &holding, trace)?;
         let patience = s.patience.as_ref().map(|p| self.dist(&format!("{key}.patience"), p)).transpose()?;
         let redial = match &s.redial {
             None => None,
@@ -390,7 +450,18 @@ impl Builder<'_> {
                     ));
                 }
                 let delay = self.dist(&format!("{key}.redial.delay"), &r.delay)?;
-                Some(Redial { max_attempts: r.max_attempts as u32, delay })
+                let probability = match &r.probability {
+                    None => vec![],
+                    Some(ProbabilityFile::One(p)) => vec![*p],
+                    Some(ProbabilityFile::PerAttempt(ps)) => ps.clone(),
+                };
+                if let Some(p) = probability.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+                    return Err(self.err(
+                        &format!("{key}.redial.probability"),
+                        format!("{p} is not a probability between 0 and 1"),
+                    ));
+                }
+                Some(Redial { max_attempts: r.max_attempts as u32, delay, probability })
             }
         };
         let turns = match &s.turns {
@@ -447,6 +518,8 @@ impl Builder<'_> {
         Ok(Source {
             name: s.name.clone(),
             arrival_rate_per_s,
+            arrivals,
+            overdispersion_cv,
             holding,
             patience,
             redial,
