@@ -1151,7 +1151,9 @@ impl Sim {
             }
         }
         let mut total = Counts::default();
-        for c in &self.counts {
+        total.redialing.close(self.end_t);
+        for c in &mut self.counts {
+            c.redialing.close(self.end_t);
             total.absorb(c);
         }
         total.concurrency =

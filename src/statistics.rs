@@ -98,6 +98,21 @@ impl TimeAverage {
         self.peak = self.peak.max(self.level);
     }
 
+    /// Integrates up to `end` (no later change may follow).
+    pub fn close(&mut self, end: f64) {
+        self.step(end, 0);
+    }
+
+    /// Adds another level closed at the same instant: the sum of two levels
+    /// has the sum of their time averages (its peak is not known: the larger
+    /// of the two is kept, a lower bound).
+    pub fn add(&mut self, other: &TimeAverage) {
+        debug_assert_eq!(self.last_t, other.last_t, "close both at the same instant first");
+        self.area += other.area;
+        self.level += other.level;
+        self.peak = self.peak.max(other.peak);
+    }
+
     /// Forgets the past at `now` (the end of the warm-up): the area restarts
     /// at zero and the peak at the current level.
     pub fn restart(&mut self, now: f64) {
@@ -228,6 +243,7 @@ impl Counts {
 
     /// Adds another source's counts into this total (not the concurrency,
     /// whose peak is not additive: the simulation tracks the total's itself).
+    /// Time averages must be closed at the same instant first.
     pub fn absorb(&mut self, o: &Counts) {
         self.offered_calls += o.offered_calls;
         self.attempts += o.attempts;
@@ -250,6 +266,7 @@ impl Counts {
         self.turn_latency_us.add(&o.turn_latency_us).expect("auto-resizing histograms always merge");
         self.requests_refused += o.requests_refused;
         self.first_attempt_blocked += o.first_attempt_blocked;
+        self.redialing.add(&o.redialing);
         self.attempt_holding_s += o.attempt_holding_s;
     }
 
