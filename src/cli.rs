@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::experiment::{parse_sets, Experiment};
 use crate::model::ModelDoc;
-use crate::output::{charts, report, tables, write_atomic};
+use crate::output::{charts, report, series, tables, write_atomic};
 use crate::simulation::replicate;
 use crate::statistics::Summary;
 use crate::sweep;
@@ -35,6 +35,10 @@ enum Command {
         /// Print one JSON object instead of tables.
         #[arg(long)]
         json: bool,
+        /// Also write the time series (per 5-minute bucket unless the model's
+        /// `[run] timeseries` says otherwise) to FILE.csv, .parquet, .png and .svg.
+        #[arg(long, value_name = "FILE")]
+        timeseries: Option<PathBuf>,
         /// Override a model key, e.g. --set limits.trunk.capacity=60 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
@@ -74,18 +78,26 @@ fn execute(cli: Cli) -> Result<()> {
     }
     let pool = pool.build().map_err(|e| Error::Input(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
-        Command::Run { model, json, sets } => run(&model, json, &sets),
+        Command::Run { model, json, timeseries, sets } => run(&model, json, timeseries.as_deref(), &sets),
         Command::Sweep { experiment, out, sets } => sweep(&experiment, out, &sets),
     })
 }
 
-fn run(path: &Path, json: bool, sets: &[String]) -> Result<()> {
+fn run(path: &Path, json: bool, timeseries: Option<&Path>, sets: &[String]) -> Result<()> {
     let mut doc = ModelDoc::load(path)?;
     for (k, v) in parse_sets(sets)? {
         doc.set(&k, v)?;
     }
-    let model = doc.build()?;
+    let mut model = doc.build()?;
+    if timeseries.is_some() && model.run.timeseries_bucket_s.is_none() {
+        model.run.timeseries_bucket_s = Some(DEFAULT_BUCKET_S);
+    }
     let summary = Summary::new(&model, &replicate(&model, 0));
+    if let Some(file) = timeseries {
+        let title =
+            format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
+        series::write(&file.with_extension(""), &title, &summary.limits, &summary.series)?;
+    }
     if json {
         println!(
             "{}",
@@ -123,9 +135,43 @@ fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
         }
     }
     charts::write_all(&exp, &res, &dir)?;
+    worst_point_series(&exp, &res, &dir)?;
     let text = report::recommendation_text(&exp, &res);
     write_atomic(&dir.join("recommendation.txt"), |tmp| std::fs::write(tmp, &text).map_err(|e| e.to_string()))?;
     println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
     print!("{text}");
+    Ok(())
+}
+
+/// The time series bucket when the model names none: 5 minutes.
+const DEFAULT_BUCKET_S: f64 = 300.0;
+
+/// For each tier, the time series of its worst sweep point (the highest
+/// `loss_probability`; ties: the higher offered load), written as
+/// `timeseries_<tier>.*`. The cell runs again with the series switched on:
+/// same streams, so the same replications.
+fn worst_point_series(exp: &Experiment, res: &sweep::SweepResult, dir: &Path) -> Result<()> {
+    for (t, tier) in exp.tiers.iter().enumerate() {
+        let worst = res
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.tier == t)
+            .max_by(|(_, a), (_, b)| {
+                let loss = |c: &sweep::CellResult| c.summary.total("loss_probability").mean;
+                loss(a).total_cmp(&loss(b)).then(a.offered_load_erl.total_cmp(&b.offered_load_erl))
+            })
+            .map(|(i, _)| i);
+        let Some(i) = worst else { continue };
+        let cell = &exp.cells[i];
+        let mut model = cell.model.clone();
+        model.run.timeseries_bucket_s = model.run.timeseries_bucket_s.or(Some(DEFAULT_BUCKET_S));
+        let summary = Summary::new(&model, &replicate(&model, cell.point as u64));
+        let name: String =
+            tier.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let title =
+            format!("{}: tier {} at its worst point ({:.0} Erl)", exp.name, tier.name, res.cells[i].offered_load_erl);
+        series::write(&dir.join(format!("timeseries_{name}")), &title, &summary.limits, &summary.series)?;
+    }
     Ok(())
 }

@@ -32,6 +32,7 @@ pub mod model;
 pub mod simulation;
 pub mod statistics;
 pub mod sweep;
+pub mod timeseries;
 pub mod units;
 
 #[cfg(feature = "cli")]

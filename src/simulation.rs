@@ -32,6 +32,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::engine::{stream, EventQueue, SimRng};
 use crate::model::{Dist, LimitKind, Model, OnFull, RateAlgorithm, Sampler, Scope, Select, WhenRefused};
 use crate::statistics::{CopyCounts, Counts, LimitCounts, LimitUnit, ReplicationMetrics, TimeAverage};
+use crate::timeseries::{Bucket, Recorder, Snapshot, UseScale, SERIES};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use rayon::prelude::*;
@@ -70,6 +71,8 @@ pub struct Replication {
     pub end_t: f64,
     /// Length of the measured window, s.
     pub horizon_s: f64,
+    /// The time series, if the model asks for one.
+    pub series: Vec<Bucket>,
 }
 
 /// Runs replication `replication` of `model` at sweep point `point`.
@@ -110,6 +113,8 @@ enum Event {
     RequestRetry { caller: u32, serial: u32 },
     /// Statistics restart.
     WarmupEnd,
+    /// The time series closes a bucket.
+    SeriesTick,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -261,6 +266,9 @@ struct Sim {
     any_sticky: bool,
     limit_counts: Vec<LimitCounts>,
     units: Vec<(LimitUnit, u32)>,
+    /// The time series being recorded, and the start of its open bucket.
+    series: Option<(Recorder, f64)>,
+    series_bucket_s: Option<f64>,
 }
 
 enum Admission {
@@ -418,12 +426,16 @@ impl Sim {
             any_sticky: model.limits.iter().any(|l| l.select == Select::Sticky && l.pool > 1),
             limit_counts,
             units,
+            series: None,
+            series_bucket_s: model.run.timeseries_bucket_s,
         }
     }
 
     fn run(mut self) -> Replication {
         if self.warmup_s > 0.0 {
             self.events.push(self.warmup_s, Event::WarmupEnd);
+        } else {
+            self.start_series();
         }
         for s in 0..self.sources.len() {
             let slot = self.events.add_slot();
@@ -458,6 +470,7 @@ impl Sim {
                     }
                 }
                 Event::WarmupEnd => self.on_warmup_end(),
+                Event::SeriesTick => self.on_series_tick(),
             }
             while let Some(c) = self.handed.pop_front() {
                 match self.callers[c as usize].phase {
@@ -1118,6 +1131,64 @@ impl Sim {
         self.retire(id);
     }
 
+    /// Starts the time series at the end of the warm-up (after the restart).
+    fn start_series(&mut self) {
+        let Some(bucket_s) = self.series_bucket_s else { return };
+        let scales = self
+            .units
+            .iter()
+            .map(|(unit, _)| match unit {
+                LimitUnit::Rate { window_s } => UseScale::PerWindow(*window_s),
+                _ => UseScale::Integral,
+            })
+            .collect();
+        self.series = Some((Recorder::new(bucket_s, scales, self.snapshot()), self.now));
+        self.events.push(self.now + bucket_s, Event::SeriesTick);
+    }
+
+    fn on_series_tick(&mut self) {
+        let snapshot = self.snapshot();
+        let Some((recorder, start)) = &mut self.series else { return };
+        recorder.tick(*start, snapshot);
+        *start = self.now;
+        let next = self.now + recorder.bucket_s;
+        if next <= self.end_t {
+            self.events.push(next, Event::SeriesTick);
+        }
+    }
+
+    /// Cumulative counters and integrals now, for the time series.
+    fn snapshot(&self) -> Snapshot {
+        let now = self.now;
+        let mut totals = [0.0; SERIES.len()];
+        for c in &self.counts {
+            let counts = [
+                c.offered_calls,
+                c.attempts,
+                c.carried_calls,
+                c.blocked_calls,
+                c.abandoned_calls,
+                c.failed_after_connect,
+            ];
+            for (k, v) in counts.iter().enumerate() {
+                totals[k] += *v as f64;
+            }
+            totals[6] += c.concurrency.integral(now);
+        }
+        totals[7] = self.limit_counts.iter().map(|l| l.waiting.integral(now)).sum();
+        let limits = self
+            .limit_counts
+            .iter()
+            .zip(&self.units)
+            .map(|(l, (unit, _))| match unit {
+                LimitUnit::Slots => l.occupancy.integral(now),
+                LimitUnit::Rate { .. } => l.admitted as f64,
+                LimitUnit::Tokens { r0, g } => l.tokens.integral(now, *r0, *g),
+            })
+            .collect();
+        Snapshot { totals, limits }
+    }
+
     fn on_warmup_end(&mut self) {
         let now = self.now;
         for c in &mut self.counts {
@@ -1135,9 +1206,18 @@ impl Sim {
                 c.occupancy.restart(now);
             }
         }
+        self.start_series();
     }
 
     fn finish(mut self) -> Replication {
+        // A bucket that ends exactly at the horizon closes here: its tick
+        // lies at the end, where the event loop stops.
+        if let Some((recorder, start)) = &self.series {
+            if *start + recorder.bucket_s <= self.end_t * (1.0 + 1e-12) {
+                self.now = self.end_t;
+                self.on_series_tick();
+            }
+        }
         // Attempts still waiting in the chain are "in progress": count them
         // for conservation.
         for limit in &self.limits {
@@ -1165,6 +1245,7 @@ impl Sim {
             units: self.units,
             end_t: self.end_t,
             horizon_s: self.horizon_s,
+            series: self.series.map(|(r, _)| r.buckets).unwrap_or_default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::model::{LimitKind, Model};
 use crate::simulation::Replication;
+use crate::timeseries::Bucket;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -98,6 +99,11 @@ impl TimeAverage {
         self.peak = self.peak.max(self.level);
     }
 
+    /// The integral from the last restart to `now`.
+    pub fn integral(&self, now: f64) -> f64 {
+        self.area + self.level as f64 * (now - self.last_t)
+    }
+
     /// Integrates up to `end` (no later change may follow).
     pub fn close(&mut self, end: f64) {
         self.step(end, 0);
@@ -123,7 +129,7 @@ impl TimeAverage {
 
     /// The time average from the last restart to `now`, over `span_s`.
     pub fn mean(&self, now: f64, span_s: f64) -> f64 {
-        (self.area + self.level as f64 * (now - self.last_t)) / span_s
+        self.integral(now) / span_s
     }
 }
 
@@ -369,9 +375,14 @@ impl LevelTime {
         t
     }
 
+    /// The integral from the last restart to `now`.
+    pub fn integral(&self, now: f64) -> f64 {
+        self.times(now).iter().enumerate().map(|(l, t)| l as f64 * t).sum::<f64>()
+    }
+
     /// The time average from the last restart to `now`, over `span_s`.
     pub fn mean(&self, now: f64, span_s: f64) -> f64 {
-        self.times(now).iter().enumerate().map(|(l, t)| l as f64 * t).sum::<f64>() / span_s
+        self.integral(now) / span_s
     }
 
     /// The smallest level at or below which the quantity spent a fraction
@@ -429,9 +440,14 @@ impl TokenUse {
         self.peak = self.rate(now, r0, g);
     }
 
+    /// The integral of tokens per minute from the last restart to `now`.
+    pub fn integral(&self, now: f64, r0: f64, g: f64) -> f64 {
+        self.area + 0.5 * (self.rate(self.last_t, r0, g) + self.rate(now, r0, g)) * (now - self.last_t)
+    }
+
     /// Time-average tokens per minute from the last restart to `now`, over `span_s`.
     pub fn mean(&self, now: f64, span_s: f64, r0: f64, g: f64) -> f64 {
-        (self.area + 0.5 * (self.rate(self.last_t, r0, g) + self.rate(now, r0, g)) * (now - self.last_t)) / span_s
+        self.integral(now, r0, g) / span_s
     }
 }
 
@@ -564,6 +580,8 @@ pub struct ReplicationMetrics {
     /// Per limit, per copy of its pool (empty without a pool): one value per
     /// name of [`COPY_METRICS`].
     pub copies: Vec<Vec<CopyMetrics>>,
+    /// The time series (empty unless the model asks for one).
+    pub series: Vec<Bucket>,
 }
 
 /// Names of the per-copy metrics of a pooled limit.
@@ -576,6 +594,7 @@ impl ReplicationMetrics {
     pub fn of(r: &Replication) -> Self {
         let all_losses = r.limits.iter().map(LimitCounts::losses).sum();
         ReplicationMetrics {
+            series: r.series.clone(),
             sources: r.sources.iter().map(|c| c.metrics(r.end_t, r.horizon_s)).collect(),
             total: r.total.metrics(r.end_t, r.horizon_s),
             limits: r
@@ -609,6 +628,9 @@ pub struct Summary {
     pub total: Vec<Estimate>,
     /// Per limit, in model order.
     pub limits: Vec<LimitSummary>,
+    /// The time series, each bucket's mean over replications (empty unless
+    /// the model asks for one).
+    pub series: Vec<Bucket>,
 }
 
 /// One limit's estimates.
@@ -677,6 +699,7 @@ impl Summary {
                         .collect(),
                 })
                 .collect(),
+            series: crate::timeseries::mean_over(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
         }
     }
 

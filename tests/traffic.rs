@@ -253,3 +253,52 @@ fn bad_traffic_input_is_reported_with_key_and_line() {
     let e = parse(&with("{ trace = \"bad.csv\" }"));
     assert!(e.contains("line 3") && e.contains("duration"), "{e}");
 }
+
+#[test]
+fn time_series_buckets_add_up_to_the_run() {
+    // Counts per bucket sum to the run's counts; bucket means of calls in
+    // progress average to the run's mean concurrency.
+    let hourly = format!(
+        "{{ hourly = [{}] }}",
+        (0..24).map(|h| format!("\"{}/min\"", 2 + h % 7)).collect::<Vec<_>>().join(", ")
+    );
+    let m = model(&format!(
+        r#"
+        name = "series"
+        [run]
+        horizon = "1d"
+        warmup = "1h"
+        replications = 3
+        seed = 8
+        timeseries = "10m"
+        [[sources]]
+        name = "s"
+        arrivals = {hourly}
+        holding = {{ dist = "exponential", mean = "3m" }}
+        patience = {{ dist = "exponential", mean = "30s" }}
+        [[limits]]
+        name = "agents"
+        capacity = 15
+        on_full = {{ queue = {{ timeout = "20s" }} }}
+        "#
+    ));
+    let reps = replicate(&m, 0);
+    let k = |name: &str| simcall::timeseries::SERIES.iter().position(|s| *s == name).unwrap();
+    for r in &reps {
+        assert_eq!(r.series.len(), 144, "a day of 10-minute buckets");
+        assert_eq!(r.series[0].start_s, 3600.0);
+        let g = |n: &str| r.total[simcall::statistics::metric_index(n)];
+        for name in ["offered_calls", "attempts", "blocked_calls", "abandoned_calls"] {
+            let sum: f64 = r.series.iter().map(|b| b.totals[k(name)]).sum();
+            assert_eq!(sum, g(name), "{name}");
+        }
+        let mean: f64 = r.series.iter().map(|b| b.totals[k("mean_concurrency")]).sum::<f64>() / 144.0;
+        assert!((mean - g("mean_concurrency")).abs() < 1e-9 * (1.0 + mean));
+        let use_mean: f64 = r.series.iter().map(|b| b.limits[0]).sum::<f64>() / 144.0;
+        assert!(
+            (use_mean - r.limits[0][1]).abs() < 1e-9 * (1.0 + use_mean),
+            "limit use {use_mean} vs {}",
+            r.limits[0][1]
+        );
+    }
+}

@@ -24,6 +24,9 @@ pub struct RunFile {
     pub horizon: String,
     #[serde(default)]
     pub warmup: Option<String>,
+    /// Bucket of the time series (e.g. "5m"); absent = no time series.
+    #[serde(default)]
+    pub timeseries: Option<String>,
     #[serde(default)]
     pub replications: Option<i64>,
     #[serde(default)]

@@ -41,6 +41,8 @@ pub struct RunSpec {
     pub replications: u32,
     /// Root seed of all random streams.
     pub seed: u64,
+    /// Bucket width of the time series (s); `None` = no time series.
+    pub timeseries_bucket_s: Option<f64>,
 }
 
 /// A stream of callers.
@@ -416,7 +418,18 @@ impl Builder<'_> {
                 format!("{replications} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)"),
             ));
         }
-        Ok(RunSpec { horizon_s, warmup_s, replications: replications as u32, seed: r.seed.unwrap_or(1) })
+        let timeseries_bucket_s =
+            r.timeseries.as_ref().map(|t| self.positive_duration("run.timeseries", t)).transpose()?;
+        if timeseries_bucket_s.is_some_and(|b| horizon_s / b > 1e6) {
+            return Err(self.err("run.timeseries", "more than 1,000,000 buckets: use a wider bucket"));
+        }
+        Ok(RunSpec {
+            horizon_s,
+            warmup_s,
+            replications: replications as u32,
+            seed: r.seed.unwrap_or(1),
+            timeseries_bucket_s,
+        })
     }
 
     fn source(&self, s: &SourceFile) -> Result<Source> {

@@ -15,6 +15,17 @@ use std::path::Path;
 use std::sync::Once;
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+/// The family name the embedded font is registered under.
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the embedded font (once per process) before any drawing.
+pub fn register_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded font is a valid TTF"))
+    });
+}
 const SIZE: (u32, u32) = (1000, 620);
 /// Blocking below this is drawn at this value on the log-scale chart.
 const BLOCKING_FLOOR: f64 = 1e-5;
@@ -40,7 +51,7 @@ struct Chart {
 }
 
 /// Distinguishable on white (Tableau 10's first colours).
-const COLORS: [RGBColor; 6] = [
+pub const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -52,11 +63,7 @@ const COLORS: [RGBColor; 6] = [
 /// Draws the sweep charts into `dir` as `<name>.png` and `<name>.svg`:
 /// `blocking` (log scale), `p95_wait`, `price` and `losses`.
 pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the embedded font is a valid TTF"))
-    });
+    register_font();
     let per_tier = |metric: &str, floor: f64| -> Vec<Series> {
         exp.tiers
             .iter()
@@ -143,7 +150,7 @@ fn draw_losses<DB: DrawingBackend>(
         let (x0, x1) = (xs.first().copied().unwrap_or(0.0), xs.last().copied().unwrap_or(1.0));
         let ymax = stack.last().map_or(0.0, |v| v.iter().copied().fold(0.0, f64::max));
         let mut ctx = ChartBuilder::on(panel)
-            .caption(format!("{}: losses by limit, tier {}", exp.name, tier.name), ("sans-serif", 20))
+            .caption(format!("{}: losses by limit, tier {}", exp.name, tier.name), (FONT_FAMILY, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -152,7 +159,7 @@ fn draw_losses<DB: DrawingBackend>(
         ctx.configure_mesh()
             .x_desc("offered load (Erlangs)")
             .y_desc("share of attempts lost")
-            .label_style(("sans-serif", 14))
+            .label_style((FONT_FAMILY, 14))
             .draw()
             .map_err(|e| err(&e))?;
         // Top band first, so each lower band paints over the one above it.
@@ -169,7 +176,7 @@ fn draw_losses<DB: DrawingBackend>(
         ctx.configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .label_font(("sans-serif", 14))
+            .label_font((FONT_FAMILY, 14))
             .position(SeriesLabelPosition::UpperLeft)
             .draw()
             .map_err(|e| err(&e))?;
@@ -247,7 +254,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std:
     let pad = ((x1 - x0) * 0.05).max(1e-9);
     let (xr, ymax) = ((x0 - pad)..(x1 + pad), all.iter().map(|p| p.1).fold(0.0, f64::max));
     let mut builder = ChartBuilder::on(&root);
-    builder.caption(&chart.title, ("sans-serif", 22)).margin(16).x_label_area_size(44).y_label_area_size(70);
+    builder.caption(&chart.title, (FONT_FAMILY, 22)).margin(16).x_label_area_size(44).y_label_area_size(70);
     if chart.log_y {
         let ymin = all.iter().map(|p| p.1).filter(|y| *y > 0.0).fold(f64::INFINITY, f64::min).min(ymax) / 2.0;
         let ctx = builder
@@ -273,7 +280,7 @@ where
     ctx.configure_mesh()
         .x_desc("offered load (Erlangs)")
         .y_desc(&chart.y_desc)
-        .label_style(("sans-serif", 14))
+        .label_style((FONT_FAMILY, 14))
         .draw()
         .map_err(|e| err(&e))?;
     for (i, s) in chart.series.iter().enumerate() {
@@ -299,7 +306,7 @@ where
     ctx.configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .label_font(("sans-serif", 14))
+        .label_font((FONT_FAMILY, 14))
         .position(chart.legend.clone())
         .draw()
         .map_err(|e| err(&e))

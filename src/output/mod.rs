@@ -5,6 +5,7 @@
 
 pub mod charts;
 pub mod report;
+pub mod series;
 pub mod tables;
 
 use crate::error::{Error, Result};

@@ -1,0 +1,131 @@
+//! The time series as a table (one row per bucket) and a chart of one
+//! simulated day or week: each concurrency limit's mean use per bucket with
+//! its capacity drawn as a line, and what arrived and was lost.
+
+use super::charts::{COLORS, FONT_FAMILY};
+use super::{tables, write_atomic};
+use crate::error::Result;
+use crate::statistics::LimitSummary;
+use crate::timeseries::{clock_label, Bucket, SERIES};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use polars::prelude::*;
+use std::path::Path;
+
+/// One row per bucket: `bucket_start_s`, `clock` ("mon 09:35"), the totals
+/// of [`SERIES`], then per limit `<limit>_use` and `<limit>_capacity`
+/// (capacity × pool, in the limit's unit).
+pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
+    let mut cols = vec![
+        Column::new("bucket_start_s".into(), series.iter().map(|b| b.start_s).collect::<Vec<_>>()),
+        Column::new("clock".into(), series.iter().map(|b| clock_label(b.start_s)).collect::<Vec<_>>()),
+    ];
+    for (k, name) in SERIES.iter().enumerate() {
+        cols.push(Column::new((*name).into(), series.iter().map(|b| b.totals[k]).collect::<Vec<_>>()));
+    }
+    for (l, lim) in limits.iter().enumerate() {
+        cols.push(Column::new(
+            format!("{}_use", lim.name).into(),
+            series.iter().map(|b| b.limits[l]).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            format!("{}_capacity", lim.name).into(),
+            vec![lim.capacity * lim.pool as f64; series.len()],
+        ));
+    }
+    DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
+}
+
+/// Writes `<stem>.csv`, `<stem>.parquet`, `<stem>.png` and `<stem>.svg`.
+pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket]) -> Result<()> {
+    let mut df = frame(limits, series);
+    tables::write_csv(&mut df, &stem.with_extension("csv"))?;
+    tables::write_parquet(&mut df, &stem.with_extension("parquet"))?;
+    let size = (1100, 700);
+    write_atomic(&stem.with_extension("png"), |tmp| {
+        draw(BitMapBackend::new(tmp, size).into_drawing_area(), title, limits, series)
+    })?;
+    write_atomic(&stem.with_extension("svg"), |tmp| {
+        draw(SVGBackend::new(tmp, size).into_drawing_area(), title, limits, series)
+    })
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    limits: &[LimitSummary],
+    series: &[Bucket],
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    super::charts::register_font();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (top, bottom) = root.split_vertically(440);
+    let hours = |b: &Bucket| b.start_s / 3600.0;
+    let x0 = series.first().map_or(0.0, hours);
+    let x1 = series.last().map_or(1.0, hours).max(x0 + 1e-6);
+    // Top: concurrency limits (slots) against their capacity; rate and
+    // token limits are in other units and stay in the table.
+    let slots: Vec<usize> = (0..limits.len()).filter(|&l| limits[l].kind == "concurrency").collect();
+    let ymax = slots.iter().map(|&l| limits[l].capacity * limits[l].pool as f64).fold(1.0, f64::max) * 1.1;
+    let mut ctx = ChartBuilder::on(&top)
+        .caption(title, (FONT_FAMILY, 20))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, 0.0..ymax)
+        .map_err(|e| err(&e))?;
+    ctx.configure_mesh()
+        .x_desc("hours from Monday 00:00")
+        .y_desc("slots in use (mean per bucket)")
+        .label_style((FONT_FAMILY, 13))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (i, &l) in slots.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let cap = limits[l].capacity * limits[l].pool as f64;
+        ctx.draw_series(LineSeries::new(series.iter().map(|b| (hours(b), b.limits[l])), color.stroke_width(2)))
+            .map_err(|e| err(&e))?
+            .label(format!("{} (capacity {cap})", limits[l].name))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        ctx.draw_series(DashedLineSeries::new([(x0, cap), (x1, cap)], 8, 5, color.stroke_width(1)))
+            .map_err(|e| err(&e))?;
+    }
+    ctx.configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT_FAMILY, 13))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(|e| err(&e))?;
+    // Bottom: offered calls, blocked, abandoned and failed per bucket.
+    let k = |name: &str| SERIES.iter().position(|s| *s == name).expect("a series name");
+    let lines = [("offered_calls", 0), ("blocked_calls", 1), ("abandoned_calls", 2), ("failed_after_connect", 3)];
+    let ymax = series.iter().map(|b| b.totals[k("offered_calls")]).fold(1.0, f64::max) * 1.1;
+    let mut ctx = ChartBuilder::on(&bottom)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, 0.0..ymax)
+        .map_err(|e| err(&e))?;
+    ctx.configure_mesh()
+        .x_desc("hours from Monday 00:00")
+        .y_desc("calls per bucket")
+        .label_style((FONT_FAMILY, 13))
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (name, c) in lines {
+        let color = COLORS[c % COLORS.len()];
+        ctx.draw_series(LineSeries::new(series.iter().map(|b| (hours(b), b.totals[k(name)])), color.stroke_width(2)))
+            .map_err(|e| err(&e))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+    }
+    ctx.configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT_FAMILY, 13))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}
