@@ -139,6 +139,11 @@ fn sweep_writes_tables_charts_and_recommendation() {
         "p95_wait.svg",
         "price.png",
         "price.svg",
+        "losses.png",
+        "losses.svg",
+        "timeseries_Starter.csv",
+        "timeseries_Growth.parquet",
+        "timeseries_Growth.png",
     ] {
         let meta = std::fs::metadata(out_dir.join(f)).unwrap_or_else(|_| panic!("{f} missing"));
         assert!(meta.len() > 0, "{f} empty");
@@ -347,5 +352,28 @@ fn the_whole_chain_is_deterministic_across_thread_counts() {
             out.stdout
         };
         assert_eq!(run("1"), run("2"), "{model}: JSON differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn run_writes_a_time_series_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("day.csv");
+    let out = simcall(&[
+        "run",
+        &repo("models/voice-agent.toml"),
+        "--set",
+        "run.replications=2",
+        "--set",
+        "run.horizon=2h",
+        "--timeseries",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 24, "2 h of 5-minute buckets");
+    assert!(csv.lines().next().unwrap().contains("tts-connections_use"));
+    for ext in ["parquet", "png", "svg"] {
+        assert!(dir.path().join(format!("day.{ext}")).exists(), "{ext}");
     }
 }
