@@ -94,6 +94,9 @@ fn run(path: &Path, json: bool, timeseries: Option<&Path>, sets: &[String]) -> R
     }
     let summary = Summary::new(&model, &replicate(&model, 0));
     if let Some(file) = timeseries {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
         let title =
             format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
         series::write(&file.with_extension(""), &title, &summary.limits, &summary.series)?;
