@@ -58,9 +58,14 @@ fn model_toml(arrivals: f64, rate: f64, patience: bool) -> String {
 }
 
 /// Ordered f64 for the baseline's heap (times are finite).
-#[derive(PartialEq, PartialOrd)]
+#[derive(PartialEq)]
 struct T(f64);
 impl Eq for T {}
+impl PartialOrd for T {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
 impl Ord for T {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&o.0)

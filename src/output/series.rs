@@ -50,58 +50,68 @@ pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket
     })
 }
 
+/// A line of a panel: its legend, points and colour, and whether it is a
+/// dashed reference line (a capacity) rather than data.
+struct Line {
+    label: Option<String>,
+    points: Vec<(f64, f64)>,
+    color: RGBColor,
+    dashed: bool,
+}
+
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     limits: &[LimitSummary],
     series: &[Bucket],
 ) -> std::result::Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| e.to_string();
     super::charts::register_font();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
     let (top, bottom) = root.split_vertically(440);
     let hours = |b: &Bucket| b.start_s / 3600.0;
     let x0 = series.first().map_or(0.0, hours);
     let x1 = series.last().map_or(1.0, hours).max(x0 + 1e-6);
     // Top: concurrency limits (slots) against their capacity; rate and
     // token limits are in other units and stay in the table.
-    let slots: Vec<usize> = (0..limits.len()).filter(|&l| limits[l].kind == "concurrency").collect();
-    let ymax = slots.iter().map(|&l| limits[l].capacity * limits[l].pool as f64).fold(1.0, f64::max) * 1.1;
-    let mut ctx = ChartBuilder::on(&top)
-        .caption(title, (FONT_FAMILY, 20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0..x1, 0.0..ymax)
-        .map_err(|e| err(&e))?;
-    ctx.configure_mesh()
-        .x_desc("hours from Monday 00:00")
-        .y_desc("slots in use (mean per bucket)")
-        .label_style((FONT_FAMILY, 13))
-        .draw()
-        .map_err(|e| err(&e))?;
-    for (i, &l) in slots.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let cap = limits[l].capacity * limits[l].pool as f64;
-        ctx.draw_series(LineSeries::new(series.iter().map(|b| (hours(b), b.limits[l])), color.stroke_width(2)))
-            .map_err(|e| err(&e))?
-            .label(format!("{} (capacity {cap})", limits[l].name))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        ctx.draw_series(DashedLineSeries::new([(x0, cap), (x1, cap)], 8, 5, color.stroke_width(1)))
-            .map_err(|e| err(&e))?;
+    let mut top_lines = Vec::new();
+    for (i, l) in limits.iter().filter(|l| l.kind == "concurrency").enumerate() {
+        let (color, cap) = (COLORS[i % COLORS.len()], l.capacity * l.pool as f64);
+        let k = limits.iter().position(|m| m.name == l.name).expect("a limit of the list");
+        let points = series.iter().map(|b| (hours(b), b.limits[k])).collect();
+        top_lines.push(Line { label: Some(format!("{} (capacity {cap})", l.name)), points, color, dashed: false });
+        top_lines.push(Line { label: None, points: vec![(x0, cap), (x1, cap)], color, dashed: true });
     }
-    ctx.configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT_FAMILY, 13))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| err(&e))?;
+    panel(&top, Some(title), "slots in use (mean per bucket)", (x0, x1), top_lines, SeriesLabelPosition::LowerRight)?;
     // Bottom: offered calls, blocked, abandoned and failed per bucket.
-    let k = |name: &str| SERIES.iter().position(|s| *s == name).expect("a series name");
-    let lines = [("offered_calls", 0), ("blocked_calls", 1), ("abandoned_calls", 2), ("failed_after_connect", 3)];
-    let ymax = series.iter().map(|b| b.totals[k("offered_calls")]).fold(1.0, f64::max) * 1.1;
-    let mut ctx = ChartBuilder::on(&bottom)
+    let bottom_lines = ["offered_calls", "blocked_calls", "abandoned_calls", "failed_after_connect"]
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let k = SERIES.iter().position(|s| s == name).expect("a series name");
+            let points = series.iter().map(|b| (hours(b), b.totals[k])).collect();
+            Line { label: Some(name.to_string()), points, color: COLORS[c % COLORS.len()], dashed: false }
+        })
+        .collect();
+    panel(&bottom, None, "calls per bucket", (x0, x1), bottom_lines, SeriesLabelPosition::UpperLeft)?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// One panel: time in hours on x, the lines on y from 0.
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    caption: Option<&str>,
+    y_desc: &str,
+    (x0, x1): (f64, f64),
+    lines: Vec<Line>,
+    legend: SeriesLabelPosition,
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let ymax = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(1.0, f64::max) * 1.1;
+    let mut builder = ChartBuilder::on(area);
+    if let Some(c) = caption {
+        builder.caption(c, (FONT_FAMILY, 20));
+    }
+    let mut ctx = builder
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
@@ -109,23 +119,26 @@ fn draw<DB: DrawingBackend>(
         .map_err(|e| err(&e))?;
     ctx.configure_mesh()
         .x_desc("hours from Monday 00:00")
-        .y_desc("calls per bucket")
+        .y_desc(y_desc)
         .label_style((FONT_FAMILY, 13))
         .draw()
         .map_err(|e| err(&e))?;
-    for (name, c) in lines {
-        let color = COLORS[c % COLORS.len()];
-        ctx.draw_series(LineSeries::new(series.iter().map(|b| (hours(b), b.totals[k(name)])), color.stroke_width(2)))
-            .map_err(|e| err(&e))?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+    for line in lines {
+        let color = line.color;
+        if line.dashed {
+            ctx.draw_series(DashedLineSeries::new(line.points, 8, 5, color.stroke_width(1))).map_err(|e| err(&e))?;
+            continue;
+        }
+        let drawn = ctx.draw_series(LineSeries::new(line.points, color.stroke_width(2))).map_err(|e| err(&e))?;
+        if let Some(label) = line.label {
+            drawn.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
     }
     ctx.configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font((FONT_FAMILY, 13))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .draw()
-        .map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))
+        .map_err(|e| err(&e))
 }
