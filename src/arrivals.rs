@@ -118,6 +118,44 @@ impl VaryingRate {
     }
 }
 
+/// A call log drawn from `model`'s sources alone (arrivals and holding
+/// times, no limits): every first attempt in [0, `days` × 24 h), as
+/// `simcall generate` writes it. Same model and seed, same log.
+///
+/// Errors for a source whose arrivals are a population (they depend on the
+/// limits) or a trace (already a log).
+pub fn generate_log(model: &crate::model::Model, days: f64) -> Result<Vec<crate::model::CallRecord>, String> {
+    use crate::engine::stream;
+    let end = days * DAY_S;
+    let mut calls = Vec::new();
+    for (i, s) in model.sources.iter().enumerate() {
+        let mut process = ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv);
+        let holding = s.holding.sampler()?;
+        let id = |k: u64| stream(model.run.seed, 0, 0, i as u64 * 16 + k);
+        let (mut rng, mut days_rng, mut holding_rng) = (id(0), id(8), id(1));
+        let mut t = 0.0;
+        loop {
+            t = match &mut process {
+                ArrivalProcess::Poisson(gap) => t + gap.sample(&mut rng),
+                ArrivalProcess::Varying(rate) => match rate.next_after(t, &mut rng, &mut days_rng) {
+                    Some(next) => next,
+                    None => break,
+                },
+                ArrivalProcess::Population { .. } | ArrivalProcess::Trace { .. } => {
+                    return Err(format!("source {:?}: only Poisson and profile arrivals can be generated", s.name))
+                }
+            };
+            if t >= end {
+                break;
+            }
+            let duration_s = holding.sample(&mut holding_rng);
+            calls.push(crate::model::CallRecord { start_s: t, duration_s, source: Some(s.name.clone()) });
+        }
+    }
+    calls.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    Ok(calls)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

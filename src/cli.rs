@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::experiment::{parse_sets, Experiment};
-use crate::model::ModelDoc;
+use crate::model::{read_call_log, CallRecord, ModelDoc};
 use crate::output::{charts, report, series, tables, write_atomic};
 use crate::simulation::replicate;
 use crate::statistics::Summary;
@@ -54,6 +54,28 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Fit a call log: arrival profile, holding-time distribution, concurrency, model snippet.
+    Fit {
+        /// The log: CSV with `start`, `duration` and optionally `source`.
+        calls: PathBuf,
+        /// Only this source's rows (default: all).
+        #[arg(long)]
+        source: Option<String>,
+        /// Output folder (default: output/fit-<file name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a call log drawn from a model's sources alone (no limits).
+    Generate {
+        /// The model file.
+        model: PathBuf,
+        /// Days of calls from Monday 00:00.
+        #[arg(long, default_value_t = 7.0)]
+        days: f64,
+        /// The CSV to write (`start`, `duration`, `source`).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -80,6 +102,8 @@ fn execute(cli: Cli) -> Result<()> {
     pool.install(|| match cli.command {
         Command::Run { model, json, timeseries, sets } => run(&model, json, timeseries.as_deref(), &sets),
         Command::Sweep { experiment, out, sets } => sweep(&experiment, out, &sets),
+        Command::Fit { calls, source, out } => fit(&calls, source.as_deref(), out),
+        Command::Generate { model, days, out } => generate(&model, days, &out),
     })
 }
 
@@ -176,5 +200,61 @@ fn worst_point_series(exp: &Experiment, res: &sweep::SweepResult, dir: &Path) ->
             format!("{}: tier {} at its worst point ({:.0} Erl)", exp.name, tier.name, res.cells[i].offered_load_erl);
         series::write(&dir.join(format!("timeseries_{name}")), &title, &summary.limits, &summary.series)?;
     }
+    Ok(())
+}
+
+fn fit(path: &Path, source: Option<&str>, out: Option<PathBuf>) -> Result<()> {
+    let calls: Vec<CallRecord> = read_call_log(path)
+        .map_err(Error::Input)?
+        .into_iter()
+        .filter(|c| source.is_none_or(|s| c.source.as_deref() == Some(s)))
+        .collect();
+    if calls.len() < 2 {
+        return Err(Error::Input(format!(
+            "{}: fewer than 2 calls{} to fit",
+            path.display(),
+            source.map_or(String::new(), |s| format!(" for source {s:?}"))
+        )));
+    }
+    let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).filter(|d| *d > 0.0).collect();
+    let fits = crate::fit::fit_holding(&durations);
+    let Some(best) = fits.first() else {
+        return Err(Error::Input(format!("{}: the durations do not vary (nothing to fit)", path.display())));
+    };
+    let rates = crate::fit::hourly_rates(&calls);
+    let conc = crate::fit::concurrency(&calls);
+    let name = source.unwrap_or("fitted");
+    let snippet = crate::fit::model_snippet(name, &rates, best);
+    let span_days = (calls[calls.len() - 1].start_s - calls[0].start_s) / 86_400.0;
+    let dir = out.unwrap_or_else(|| {
+        Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
+    });
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    crate::output::fit::write(&dir, &rates, &fits, &durations, &snippet)?;
+    print!("{}", crate::output::fit::text(calls.len(), span_days, &rates, &fits, &conc, &snippet));
+    println!("→ {}", dir.display());
+    Ok(())
+}
+
+fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
+    if !(days.is_finite() && days > 0.0 && days <= 3650.0) {
+        return Err(Error::Input(format!("--days {days}: use a number of days between 0 and 3650")));
+    }
+    let model = ModelDoc::load(path)?.build()?;
+    let calls = crate::arrivals::generate_log(&model, days).map_err(|e| Error::input(path, "", e))?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    write_atomic(out, |tmp| {
+        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+        w.write_record(["start", "duration", "source"]).map_err(|e| e.to_string())?;
+        for c in &calls {
+            let row =
+                [format!("{:.3}", c.start_s), format!("{:.3}", c.duration_s), c.source.clone().unwrap_or_default()];
+            w.write_record(&row).map_err(|e| e.to_string())?;
+        }
+        w.flush().map_err(|e| e.to_string())
+    })?;
+    println!("{} calls over {days} days → {}", calls.len(), out.display());
     Ok(())
 }

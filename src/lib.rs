@@ -28,6 +28,7 @@ pub mod arrivals;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod fit;
 pub mod model;
 pub mod simulation;
 pub mod statistics;

@@ -377,3 +377,22 @@ fn run_writes_a_time_series_on_request() {
         assert!(dir.path().join(format!("day.{ext}")).exists(), "{ext}");
     }
 }
+
+#[test]
+fn fit_writes_its_files_and_reports_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = simcall(&["fit", &repo("models/calls-example.csv"), "--out", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("lognormal (chosen)") && s.contains("burst factor") && s.contains("[[sources]]"), "{s}");
+    for f in
+        ["snippet.toml", "profile.csv", "profile.parquet", "profile.png", "profile.svg", "holding.png", "holding.svg"]
+    {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "start,duration\n0,60\n12,soon\n").unwrap();
+    let out = simcall(&["fit", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("line 3"), "{}", text(&out.stderr));
+}

@@ -11,6 +11,7 @@ pub mod dist;
 pub mod file;
 pub mod overrides;
 mod traffic;
+pub use traffic::{read_call_log, CallRecord};
 
 use crate::error::{Error, Result};
 use crate::units::parse_duration_s;

@@ -254,50 +254,65 @@ impl Builder<'_> {
             .collect()
     }
 
-    /// A call log: CSV with `start` (seconds from Monday 00:00, or a time
-    /// such as "mon 09:30:00") and `duration` (seconds, or with units), and
-    /// optionally `source` (then only this source's rows). Sorted by start.
+    /// A call log's calls for `source` (see [`read_call_log`]), sorted by start.
     pub(super) fn trace_csv(&self, key: &str, file: &str, source: &str) -> Result<Arc<[(f64, f64)]>> {
         let path = self.path.parent().unwrap_or(Path::new(".")).join(file);
-        let shown = path.display();
-        let mut rdr = csv::Reader::from_path(&path).map_err(|e| self.err(key, format!("cannot read {shown}: {e}")))?;
-        let headers = rdr.headers().map_err(|e| self.err(key, format!("{shown}: {e}")))?.clone();
-        let col = |name: &str| headers.iter().position(|h| h == name);
-        let (Some(start), Some(duration)) = (col("start"), col("duration")) else {
-            return Err(
-                self.err(key, format!("{shown}: needs columns `start` and `duration` (and optionally `source`)"))
-            );
-        };
-        let source_col = col("source");
-        let mut calls = Vec::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let line = i + 2;
-            let rec = rec.map_err(|e| self.err(key, format!("{shown} line {line}: {e}")))?;
-            if let Some(c) = source_col {
-                if rec.get(c) != Some(source) {
-                    continue;
-                }
-            }
-            let cell = |c: usize| rec.get(c).unwrap_or("").trim();
-            let t = match cell(start).parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => v,
-                _ => parse_at(cell(start))
-                    .map(|(t, _)| t)
-                    .map_err(|e| self.err(key, format!("{shown} line {line}: start: {e}, or seconds ≥ 0")))?,
-            };
-            let d = match cell(duration).parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => v,
-                _ => crate::units::parse_duration_s(cell(duration))
-                    .map_err(|e| self.err(key, format!("{shown} line {line}: duration: {e}, or seconds ≥ 0")))?,
-            };
-            calls.push((t, d));
-        }
+        let calls: Vec<(f64, f64)> = read_call_log(&path)
+            .map_err(|e| self.err(key, e))?
+            .into_iter()
+            .filter(|c| c.source.as_deref().is_none_or(|s| s == source))
+            .map(|c| (c.start_s, c.duration_s))
+            .collect();
         if calls.is_empty() {
-            return Err(self.err(key, format!("{shown} has no calls for source {source:?}")));
+            return Err(self.err(key, format!("{} has no calls for source {source:?}", path.display())));
         }
-        calls.sort_by(|a, b| a.0.total_cmp(&b.0));
         Ok(calls.into())
     }
+}
+
+/// One call of a log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    /// Seconds from Monday 00:00.
+    pub start_s: f64,
+    pub duration_s: f64,
+    pub source: Option<String>,
+}
+
+/// Reads a call log: CSV with `start` (seconds from Monday 00:00, or a time
+/// such as "mon 09:30:00") and `duration` (seconds, or with units such as
+/// "3m20s"), and optionally `source`. Returns the calls sorted by start.
+///
+/// Errors name the file and, for a row that does not parse, its line.
+pub fn read_call_log(path: &Path) -> std::result::Result<Vec<CallRecord>, String> {
+    let shown = path.display();
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let headers = rdr.headers().map_err(|e| format!("{shown}: {e}"))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(start), Some(duration)) = (col("start"), col("duration")) else {
+        return Err(format!("{shown}: needs columns `start` and `duration` (and optionally `source`)"));
+    };
+    let source_col = col("source");
+    let mut calls = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("{shown} line {line}: {e}"))?;
+        let cell = |c: usize| rec.get(c).unwrap_or("").trim();
+        let start_s = match cell(start).parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            _ => parse_at(cell(start))
+                .map(|(t, _)| t)
+                .map_err(|e| format!("{shown} line {line}: start: {e}, or seconds ≥ 0"))?,
+        };
+        let duration_s = match cell(duration).parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            _ => crate::units::parse_duration_s(cell(duration))
+                .map_err(|e| format!("{shown} line {line}: duration: {e}, or seconds ≥ 0"))?,
+        };
+        calls.push(CallRecord { start_s, duration_s, source: source_col.map(|c| cell(c).to_string()) });
+    }
+    calls.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    Ok(calls)
 }
 
 #[cfg(test)]

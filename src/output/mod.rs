@@ -4,6 +4,7 @@
 //! half-written file and never spoils the previous one.
 
 pub mod charts;
+pub mod fit;
 pub mod report;
 pub mod series;
 pub mod tables;
