@@ -389,3 +389,18 @@ fn a_binding_limit_is_named() {
     let share = |i: usize| s.limits[i].get("loss_share").mean;
     assert!((0..s.limits.len()).all(|i| share(b) >= share(i)));
 }
+
+#[test]
+fn a_setup_scoped_limit_blocks_like_erlang_b_over_the_setup_time() {
+    // Slots held only for the setup (2 s) while calls last minutes: the
+    // setup limit is a loss system whose holding time is the setup time,
+    // so it blocks B(λ·setup, c) whatever the call durations (insensitivity).
+    let lam = 3.0;
+    let m = model(&one_source(
+        lam,
+        "{ dist = \"lognormal\", mean = \"3m\", cv = 1.0 }",
+        2.0e4,
+        "[[limits]]\nname = \"sbc\"\ncapacity = 8\nscope = \"setup\"\nsetup_time = { dist = \"exponential\", mean = \"2s\" }",
+    ));
+    check("setup scope", &total(&replicate(&m, 0), "blocking_probability"), erlang_b(lam * 2.0, 8));
+}
