@@ -396,3 +396,23 @@ fn fit_writes_its_files_and_reports_bad_rows() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("line 3"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn sweep_outputs_match_the_golden_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = small_experiment(dir.path());
+    let out_dir = dir.path().join("out");
+    let out = simcall(&["sweep", exp.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in ["summary.csv", "recommendation.csv"] {
+        let got = std::fs::read_to_string(out_dir.join(f)).unwrap();
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(f);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&golden)
+            .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", golden.display()));
+        assert!(got == want, "{f} differs from {}: review the change, then UPDATE_GOLDEN=1", golden.display());
+    }
+}
