@@ -51,12 +51,15 @@ pub const METRICS: [&str; 32] = [
 
 /// Names of the per-limit metrics, in output order. Occupancy is in the
 /// limit's unit: holders (concurrency), admissions per window (rate), tokens
-/// per minute (tokens), summed over a pool's copies.
-pub const LIMIT_METRICS: [&str; 13] = [
+/// per minute (tokens), summed over a pool's copies. `headroom` is capacity ×
+/// pool − p99 occupancy: the slots left at the 99th percentile (concurrency
+/// limits only, like the p99).
+pub const LIMIT_METRICS: [&str; 14] = [
     "utilization",
     "mean_occupancy",
     "peak_occupancy",
     "p99_occupancy",
+    "headroom",
     "mean_waiting",
     "admitted",
     "blocked_by",
@@ -522,6 +525,7 @@ impl LimitCounts {
             mean,
             peak,
             p99,
+            cap - p99,
             self.waiting.mean(end_t, horizon_s),
             self.admitted as f64,
             self.blocked_by as f64,

@@ -90,7 +90,7 @@ pub fn headroom(s: &Summary) -> String {
         let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity) } else { format!("{}", l.capacity) };
         let p99 = l.get("p99_occupancy").mean;
         let level = if p99.is_finite() {
-            format!("p99 occupancy {p99:.0}")
+            format!("p99 occupancy {p99:.0} (headroom {:.0})", l.get("headroom").mean)
         } else {
             format!("utilization {:.0}%", 100.0 * l.get("utilization").mean)
         };
