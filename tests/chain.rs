@@ -19,23 +19,7 @@ fn check(label: &str, values: &[f64], exact: f64) {
 
 /// A model with one Poisson source of `rate_per_s` and the given limits (TOML).
 fn one_source(rate_per_s: f64, holding: &str, horizon_s: f64, limits: &str) -> String {
-    format!(
-        r#"
-        name = "chain"
-        [run]
-        horizon = "{h}"
-        warmup = "{w}"
-        replications = {R}
-        seed = 99
-        [[sources]]
-        name = "s"
-        arrivals = {{ rate = "{rate_per_s}/s" }}
-        holding = {holding}
-        {limits}
-        "#,
-        h = secs(horizon_s),
-        w = secs(horizon_s * 0.02),
-    )
+    one_source_model(&format!("{{ rate = \"{rate_per_s}/s\" }}"), holding, "", limits, horizon_s, horizon_s * 0.02, 99)
 }
 
 fn poisson_pmf(mean: f64, k: usize) -> f64 {

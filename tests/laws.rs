@@ -132,24 +132,15 @@ fn erlang_c_wait_percentile() {
     // (vectors.csv), so the 95th percentile is ln(C/0.05)/(cμ − λ).
     let c_wait = 0.668731524107697_f64;
     let exact = (c_wait / 0.05).ln() / 1.0;
-    let m = model(
-        r#"
-        name = "mm10"
-        [run]
-        horizon = "16000s"
-        warmup = "400s"
-        replications = 100
-        seed = 5
-        [[sources]]
-        name = "s"
-        arrivals = { rate = "9/s" }
-        holding = { dist = "exponential", mean = "1s" }
-        [[limits]]
-        name = "servers"
-        capacity = 10
-        on_full = { queue = {} }
-        "#,
-    );
+    let m = model(&one_source_model(
+        "{ rate = \"9/s\" }",
+        "{ dist = \"exponential\", mean = \"1s\" }",
+        "",
+        "[[limits]]\nname = \"servers\"\ncapacity = 10\non_full = { queue = {} }",
+        16000.0,
+        400.0,
+        5,
+    ));
     let p95 = total(&replicate(&m, 0), "p95_wait_s");
     let (t, mean, se) = t_stat(&p95, exact);
     println!("p95 wait: estimate {mean} exact {exact} se {se} T {t}");

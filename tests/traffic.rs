@@ -15,23 +15,14 @@ fn check(label: &str, values: &[f64], exact: f64) {
 }
 
 fn source_model(arrivals: &str, extra_source: &str, limits: &str, horizon_s: f64, warmup_s: f64) -> String {
-    format!(
-        r#"
-        name = "traffic"
-        [run]
-        horizon = "{h}"
-        warmup = "{w}"
-        replications = 100
-        seed = 17
-        [[sources]]
-        name = "s"
-        arrivals = {arrivals}
-        holding = {{ dist = "exponential", mean = "1m" }}
-        {extra_source}
-        {limits}
-        "#,
-        h = secs(horizon_s),
-        w = secs(warmup_s),
+    one_source_model(
+        arrivals,
+        "{ dist = \"exponential\", mean = \"1m\" }",
+        extra_source,
+        limits,
+        horizon_s,
+        warmup_s,
+        17,
     )
 }
 
@@ -84,25 +75,17 @@ fn persistent_redialing_follows_the_mm1_retrial_queue() {
     let (lam, mu, nu) = (0.6_f64, 1.0_f64, 0.5_f64);
     let rho = lam / mu;
     let exact_orbit = rho * (lam + rho * nu) / (nu * (1.0 - rho));
-    let m = model(&format!(
-        r#"
-        name = "retrial"
-        [run]
-        horizon = "4000s"
-        warmup = "400s"
-        replications = 100
-        seed = 5
-        [[sources]]
-        name = "s"
-        arrivals = {{ rate = "{lam}/s" }}
-        holding = {{ dist = "exponential", mean = "{h}" }}
-        redial = {{ max_attempts = 1000, delay = {{ dist = "exponential", mean = "{d}" }} }}
-        [[limits]]
-        name = "server"
-        capacity = 1
-        "#,
-        h = secs(1.0 / mu),
-        d = secs(1.0 / nu),
+    let m = model(&one_source_model(
+        &format!("{{ rate = \"{lam}/s\" }}"),
+        &format!("{{ dist = \"exponential\", mean = \"{}\" }}", secs(1.0 / mu)),
+        &format!(
+            "redial = {{ max_attempts = 1000, delay = {{ dist = \"exponential\", mean = \"{}\" }} }}",
+            secs(1.0 / nu)
+        ),
+        "[[limits]]\nname = \"server\"\ncapacity = 1",
+        4000.0,
+        400.0,
+        5,
     ));
     let reps = replicate(&m, 0);
     check("M/M/1 retrial mean orbit", &total(&reps, "mean_redialing"), exact_orbit);
@@ -164,24 +147,17 @@ fn persistent_redialing_on_several_lines_matches_the_retrial_ctmc() {
     // The truncation is harmless: the single-server case matches the closed form.
     let (o1, b1) = mmc_retrial(0.6, 1.0, 0.5, 1, 200);
     assert!((o1 - 0.6 * (0.6 + 0.6 * 0.5) / (0.5 * 0.4)).abs() < 1e-6 && (b1 - 0.6).abs() < 1e-9, "{o1} {b1}");
-    let m = model(&format!(
-        r#"
-        name = "retrial-c"
-        [run]
-        horizon = "3000s"
-        warmup = "300s"
-        replications = 100
-        seed = 6
-        [[sources]]
-        name = "s"
-        arrivals = {{ rate = "{lam}/s" }}
-        holding = {{ dist = "exponential", mean = "1s" }}
-        redial = {{ max_attempts = 1000, delay = {{ dist = "exponential", mean = "{d}" }} }}
-        [[limits]]
-        name = "lines"
-        capacity = {c}
-        "#,
-        d = secs(1.0 / nu),
+    let m = model(&one_source_model(
+        &format!("{{ rate = \"{lam}/s\" }}"),
+        "{ dist = \"exponential\", mean = \"1s\" }",
+        &format!(
+            "redial = {{ max_attempts = 1000, delay = {{ dist = \"exponential\", mean = \"{}\" }} }}",
+            secs(1.0 / nu)
+        ),
+        &format!("[[limits]]\nname = \"lines\"\ncapacity = {c}"),
+        3000.0,
+        300.0,
+        6,
     ));
     let reps = replicate(&m, 0);
     check("M/M/3 retrial mean orbit", &total(&reps, "mean_redialing"), orbit);

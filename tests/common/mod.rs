@@ -41,3 +41,23 @@ pub fn erlang_b(a: f64, c: u32) -> f64 {
 pub fn secs(s: f64) -> String {
     format!("{s}s")
 }
+
+/// A model with one source named `s`, as TOML: `arrivals` and `holding` are
+/// inline tables, `source_extra` more keys of the source (patience, redial),
+/// `limits` the `[[limits]]` entries; 100 replications.
+pub fn one_source_model(
+    arrivals: &str,
+    holding: &str,
+    source_extra: &str,
+    limits: &str,
+    horizon_s: f64,
+    warmup_s: f64,
+    seed: u64,
+) -> String {
+    format!(
+        "name = \"test\"\n[run]\nhorizon = \"{}\"\nwarmup = \"{}\"\nreplications = 100\nseed = {seed}\n\
+         [[sources]]\nname = \"s\"\narrivals = {arrivals}\nholding = {holding}\n{source_extra}\n{limits}\n",
+        secs(horizon_s),
+        secs(warmup_s),
+    )
+}
