@@ -3,10 +3,13 @@
 //! connections, application pools), for sizing voice-AI systems.
 //!
 //! The modules follow the data: [`model`] (a checked model file) →
-//! [`engine`] (event list, random streams) → [`simulation`] (one
-//! replication of the call model) → [`statistics`] (metrics and confidence
-//! intervals) → [`experiment`] and [`sweep`] (grids of models run in
-//! parallel) → `output` (tables, charts; with the `cli` feature).
+//! [`engine`] (event list, random streams) → [`arrivals`] (when first
+//! attempts come) → [`simulation`] (one replication of the call model
+//! through the limit chain) → [`statistics`] (metrics, confidence intervals,
+//! the binding limit) and [`timeseries`] (per-bucket snapshots) →
+//! [`experiment`] and [`sweep`] (grids of models run in parallel) → `output`
+//! (tables, charts, reports; with the `cli` feature). [`fit`] goes the other
+//! way: from a call log to a model's traffic.
 //!
 //! # Same-time ordering
 //! Events are ordered by (time, insertion sequence): two events at the same
