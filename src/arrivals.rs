@@ -125,14 +125,15 @@ impl VaryingRate {
 /// Errors for a source whose arrivals are a population (they depend on the
 /// limits) or a trace (already a log).
 pub fn generate_log(model: &crate::model::Model, days: f64) -> Result<Vec<crate::model::CallRecord>, String> {
-    use crate::engine::stream;
+    use crate::engine::{source_stream, Purpose};
     let end = days * DAY_S;
     let mut calls = Vec::new();
     for (i, s) in model.sources.iter().enumerate() {
         let mut process = ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv);
         let holding = s.holding.sampler()?;
-        let id = |k: u64| stream(model.run.seed, 0, 0, i as u64 * 16 + k);
-        let (mut rng, mut days_rng, mut holding_rng) = (id(0), id(8), id(1));
+        // The streams replication 0 of sweep point 0 would use.
+        let id = |purpose| source_stream(model.run.seed, 0, 0, i, purpose);
+        let (mut rng, mut days_rng, mut holding_rng) = (id(Purpose::Arrivals), id(Purpose::Days), id(Purpose::Holding));
         let mut t = 0.0;
         loop {
             t = match &mut process {

@@ -118,9 +118,7 @@ fn run(path: &Path, json: bool, timeseries: Option<&Path>, sets: &[String]) -> R
     }
     let summary = Summary::new(&model, &replicate(&model, 0));
     if let Some(file) = timeseries {
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
+        create_parent(file)?;
         let title =
             format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
         series::write(&file.with_extension(""), &title, &summary.limits, &summary.series)?;
@@ -242,9 +240,7 @@ fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
     }
     let model = ModelDoc::load(path)?.build()?;
     let calls = crate::arrivals::generate_log(&model, days).map_err(|e| Error::input(path, "", e))?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
+    create_parent(out)?;
     write_atomic(out, |tmp| {
         let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
         w.write_record(["start", "duration", "source"]).map_err(|e| e.to_string())?;
@@ -257,4 +253,12 @@ fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
     })?;
     println!("{} calls over {days} days → {}", calls.len(), out.display());
     Ok(())
+}
+
+/// Creates the folder `path` will be written into, if it has one.
+fn create_parent(path: &Path) -> Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e)),
+        None => Ok(()),
+    }
 }

@@ -14,6 +14,7 @@
 //! lowest AIC = 2p − 2 ln L (Akaike 1974); each fit also reports the
 //! Kolmogorov–Smirnov distance to the data.
 
+use crate::model::dist::{weibull_cv, weibull_scale};
 use crate::model::CallRecord;
 use statrs::distribution::{Continuous, ContinuousCDF, Exp, Gamma, LogNormal, Weibull};
 use statrs::function::gamma::digamma;
@@ -48,33 +49,29 @@ impl HoldingFit {
     }
 
     fn cdf(&self, x: f64) -> f64 {
-        match self.dist {
-            "exponential" => Exp::new(1.0 / self.mean_s).map(|d| d.cdf(x)).unwrap_or(f64::NAN),
-            "lognormal" => {
-                let s2 = (1.0 + self.cv * self.cv).ln();
-                LogNormal::new(self.mean_s.ln() - s2 / 2.0, s2.sqrt()).map(|d| d.cdf(x)).unwrap_or(f64::NAN)
-            }
-            "gamma" => Gamma::new(self.shape, self.shape / self.mean_s).map(|d| d.cdf(x)).unwrap_or(f64::NAN),
-            _ => Weibull::new(self.shape, weibull_scale(self.mean_s, self.shape)).map(|d| d.cdf(x)).unwrap_or(f64::NAN),
-        }
+        self.eval(x, true)
     }
 
     /// The fitted density at `x` (s), for charts.
     pub fn pdf(&self, x: f64) -> f64 {
+        self.eval(x, false)
+    }
+
+    /// The fitted distribution's CDF (`cdf`) or density at `x`.
+    fn eval(&self, x: f64, cdf: bool) -> f64 {
+        fn at<D: Continuous<f64, f64> + ContinuousCDF<f64, f64>>(d: Option<D>, x: f64, cdf: bool) -> f64 {
+            d.map_or(f64::NAN, |d| if cdf { d.cdf(x) } else { d.pdf(x) })
+        }
         match self.dist {
-            "exponential" => Exp::new(1.0 / self.mean_s).map(|d| d.pdf(x)).unwrap_or(f64::NAN),
+            "exponential" => at(Exp::new(1.0 / self.mean_s).ok(), x, cdf),
             "lognormal" => {
                 let s2 = (1.0 + self.cv * self.cv).ln();
-                LogNormal::new(self.mean_s.ln() - s2 / 2.0, s2.sqrt()).map(|d| d.pdf(x)).unwrap_or(f64::NAN)
+                at(LogNormal::new(self.mean_s.ln() - s2 / 2.0, s2.sqrt()).ok(), x, cdf)
             }
-            "gamma" => Gamma::new(self.shape, self.shape / self.mean_s).map(|d| d.pdf(x)).unwrap_or(f64::NAN),
-            _ => Weibull::new(self.shape, weibull_scale(self.mean_s, self.shape)).map(|d| d.pdf(x)).unwrap_or(f64::NAN),
+            "gamma" => at(Gamma::new(self.shape, self.shape / self.mean_s).ok(), x, cdf),
+            _ => at(Weibull::new(self.shape, weibull_scale(self.mean_s, self.shape)).ok(), x, cdf),
         }
     }
-}
-
-fn weibull_scale(mean_s: f64, shape: f64) -> f64 {
-    mean_s / statrs::function::gamma::gamma(1.0 + 1.0 / shape)
 }
 
 /// Bisection for the root of an increasing `f` on [lo, hi].
@@ -138,9 +135,8 @@ pub fn fit_holding(xs: &[f64]) -> Vec<HoldingFit> {
     let kw = bisect(g, 0.02, 100.0);
     let scale = mean * (z.iter().map(|zi| zi.powf(kw)).sum::<f64>() / n).powf(1.0 / kw);
     let weibull = Weibull::new(kw, scale).expect("k, λ > 0");
-    let g1 = statrs::function::gamma::gamma(1.0 + 1.0 / kw);
-    let g2 = statrs::function::gamma::gamma(1.0 + 2.0 / kw);
-    fits.push(("weibull", scale * g1, (g2 / (g1 * g1) - 1.0).sqrt(), kw, ll(&|x| weibull.ln_pdf(x)), 2.0));
+    let weibull_mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / kw);
+    fits.push(("weibull", weibull_mean, weibull_cv(kw), kw, ll(&|x| weibull.ln_pdf(x)), 2.0));
 
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);

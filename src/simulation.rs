@@ -29,30 +29,14 @@
 //!   redial: finished callers' slots are reused.
 
 use crate::arrivals::ArrivalProcess;
-use crate::engine::{stream, EventQueue, SimRng};
-use crate::model::{Dist, LimitKind, Model, OnFull, RateAlgorithm, Sampler, Scope, Select, WhenRefused};
+use crate::engine::{routing_stream, source_stream, EventQueue, Purpose, SimRng};
+use crate::model::{Dist, LimitKind, Model, OnFull, RateAlgorithm, Redial, Sampler, Scope, Select, WhenRefused};
 use crate::statistics::{CopyCounts, Counts, LimitCounts, LimitUnit, ReplicationMetrics, TimeAverage};
 use crate::timeseries::{Bucket, Recorder, Snapshot, UseScale, SERIES};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use rayon::prelude::*;
 use std::collections::VecDeque;
-
-/// Random streams per source, one per purpose, so that changing one part of
-/// a model (a capacity, a patience) leaves the others' draws unchanged: tiers
-/// compared at the same sweep point see the same callers.
-const STREAMS_PER_SOURCE: u64 = 16;
-const STREAM_ARRIVALS: u64 = 0;
-const STREAM_HOLDING: u64 = 1;
-const STREAM_PATIENCE: u64 = 2;
-const STREAM_REDIAL: u64 = 3;
-const STREAM_TURNS: u64 = 4;
-const STREAM_REQUESTS: u64 = 5;
-const STREAM_RETRY: u64 = 6;
-const STREAM_SILENCE: u64 = 7;
-const STREAM_DAYS: u64 = 8;
-/// Copy selection and setup times, shared by all limits.
-const STREAM_ROUTING: u64 = u64::MAX;
 
 const NONE: u32 = u32::MAX;
 
@@ -138,10 +122,8 @@ struct SourceRt {
     active: u32,
     holding: Sampler,
     patience: Option<Sampler>,
-    redial_delay: Option<Sampler>,
-    max_attempts: u32,
-    /// Probability of redialing after failed attempt k (empty = always).
-    redial_probability: Vec<f64>,
+    /// The redial policy and a sampler of its delay.
+    redial: Option<(Redial, Sampler)>,
     /// Limits of the call chain that apply to this source, in order.
     chain: Vec<u32>,
     turn_interval: Option<Sampler>,
@@ -283,14 +265,13 @@ fn sampler(d: &Dist) -> Sampler {
 
 impl Sim {
     fn new(model: &Model, point: u64, replication: u32) -> Self {
-        let seed = model.run.seed;
-        let rng = |id: u64| stream(seed, point, replication as u64, id);
+        let (seed, rep) = (model.run.seed, replication as u64);
         let sources = model
             .sources
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let id = |k| rng(i as u64 * STREAMS_PER_SOURCE + k);
+                let id = |purpose| source_stream(seed, point, rep, i, purpose);
                 let chain = (0..model.limits.len())
                     .filter(|&l| {
                         let lim = &model.limits[l];
@@ -319,23 +300,21 @@ impl Sim {
                     active: 0,
                     holding: sampler(&s.holding),
                     patience: s.patience.as_ref().map(sampler),
-                    redial_delay: s.redial.as_ref().map(|r| sampler(&r.delay)),
-                    max_attempts: s.redial.as_ref().map_or(1, |r| r.max_attempts),
-                    redial_probability: s.redial.as_ref().map_or(vec![], |r| r.probability.clone()),
+                    redial: s.redial.as_ref().map(|r| (r.clone(), sampler(&r.delay))),
                     chain,
                     turn_interval: s.turns.as_ref().map(|t| sampler(&t.interval)),
                     requests,
                     latency_budget_s: s.latency_budget_s,
                     retry: s.retry.clone(),
-                    arrivals_rng: id(STREAM_ARRIVALS),
-                    holding_rng: id(STREAM_HOLDING),
-                    patience_rng: id(STREAM_PATIENCE),
-                    redial_rng: id(STREAM_REDIAL),
-                    turns_rng: id(STREAM_TURNS),
-                    requests_rng: id(STREAM_REQUESTS),
-                    retry_rng: id(STREAM_RETRY),
-                    silence_rng: id(STREAM_SILENCE),
-                    days_rng: id(STREAM_DAYS),
+                    arrivals_rng: id(Purpose::Arrivals),
+                    holding_rng: id(Purpose::Holding),
+                    patience_rng: id(Purpose::Patience),
+                    redial_rng: id(Purpose::Redial),
+                    turns_rng: id(Purpose::Turns),
+                    requests_rng: id(Purpose::Requests),
+                    retry_rng: id(Purpose::Retry),
+                    silence_rng: id(Purpose::Silence),
+                    days_rng: id(Purpose::Days),
                 }
             })
             .collect();
@@ -419,7 +398,7 @@ impl Sim {
             sticky: Vec::new(),
             free: Vec::new(),
             handed: VecDeque::new(),
-            routing_rng: rng(STREAM_ROUTING),
+            routing_rng: routing_stream(seed, point, rep),
             counts: vec![Counts::default(); model.sources.len()],
             total_concurrency: TimeAverage::default(),
             several_sources: model.sources.len() > 1,
@@ -1113,12 +1092,9 @@ impl Sim {
     fn redial_or_give_up(&mut self, id: u32) {
         let c = self.callers[id as usize];
         let s = &mut self.sources[c.source as usize];
-        if let Some(delay) = &s.redial_delay {
-            let p = match s.redial_probability.len() {
-                0 => 1.0,
-                n => s.redial_probability[(c.attempt as usize).min(n) - 1],
-            };
-            if c.attempt < s.max_attempts && (p >= 1.0 || s.redial_rng.random::<f64>() < p) {
+        if let Some((redial, delay)) = &s.redial {
+            let p = redial.probability_after(c.attempt);
+            if c.attempt < redial.max_attempts && (p >= 1.0 || s.redial_rng.random::<f64>() < p) {
                 let t = self.now + delay.sample(&mut s.redial_rng);
                 self.counts[c.source as usize].redialing.step(self.now, 1);
                 self.events.push(t, Event::Redial { caller: id });

@@ -59,8 +59,7 @@ impl Dist {
                 Sampler::Gamma(Gamma::new(shape, mean_s / shape).map_err(|e| bad(&e))?)
             }
             Dist::Weibull { mean_s, shape } => {
-                let scale = mean_s / gamma(1.0 + 1.0 / shape);
-                Sampler::Weibull(Weibull::new(scale, *shape).map_err(|e| bad(&e))?)
+                Sampler::Weibull(Weibull::new(weibull_scale(*mean_s, *shape), *shape).map_err(|e| bad(&e))?)
             }
             Dist::Uniform { min_s, max_s } => {
                 if min_s == max_s {
@@ -74,11 +73,22 @@ impl Dist {
     }
 }
 
-/// Weibull shape k whose coefficient of variation is `cv`, from
-/// cv² = Γ(1 + 2/k) / Γ(1 + 1/k)² − 1 (decreasing in k), solved by bisection
-/// on k ∈ [0.05, 500]. Errors when `cv` is outside the range those k give.
+/// Weibull scale for a given mean and shape k: mean / Γ(1 + 1/k).
+pub fn weibull_scale(mean_s: f64, shape: f64) -> f64 {
+    mean_s / gamma(1.0 + 1.0 / shape)
+}
+
+/// Weibull coefficient of variation for shape k:
+/// cv² = Γ(1 + 2/k) / Γ(1 + 1/k)² − 1 (decreasing in k).
+pub fn weibull_cv(shape: f64) -> f64 {
+    (gamma(1.0 + 2.0 / shape) / gamma(1.0 + 1.0 / shape).powi(2) - 1.0).sqrt()
+}
+
+/// Weibull shape k whose coefficient of variation is `cv` ([`weibull_cv`]),
+/// solved by bisection on k ∈ [0.05, 500]. Errors when `cv` is outside the
+/// range those k give.
 pub fn weibull_shape_for_cv(cv: f64) -> Result<f64, String> {
-    let cv_of = |k: f64| (gamma(1.0 + 2.0 / k) / gamma(1.0 + 1.0 / k).powi(2) - 1.0).sqrt();
+    let cv_of = weibull_cv;
     let (mut lo, mut hi) = (0.05_f64, 500.0_f64);
     if !(cv > cv_of(hi) && cv < cv_of(lo)) {
         return Err(format!("weibull cv {cv} is outside the supported range ({:.4}, {:.1})", cv_of(hi), cv_of(lo)));

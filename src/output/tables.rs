@@ -16,13 +16,19 @@ use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;
 
-/// Point, axis and tier columns for the given (point, tier) rows.
-fn key_columns(exp: &Experiment, rows: &[(usize, usize)]) -> Vec<Column> {
-    let mut cols = vec![Column::new("point".into(), rows.iter().map(|r| r.0 as u32).collect::<Vec<_>>())];
+/// The point column and one column per sweep axis, for rows of these points.
+fn point_columns(exp: &Experiment, points: &[usize]) -> Vec<Column> {
+    let mut cols = vec![Column::new("point".into(), points.iter().map(|p| *p as u32).collect::<Vec<_>>())];
     for (a, axis) in exp.axes.iter().enumerate() {
-        let labels: Vec<String> = rows.iter().map(|r| value_label(&exp.points[r.0][a])).collect();
+        let labels: Vec<String> = points.iter().map(|p| value_label(&exp.points[*p][a])).collect();
         cols.push(Column::new(axis.path.as_str().into(), labels));
     }
+    cols
+}
+
+/// Point, axis, tier and price columns for the given (point, tier) rows.
+fn key_columns(exp: &Experiment, rows: &[(usize, usize)]) -> Vec<Column> {
+    let mut cols = point_columns(exp, &rows.iter().map(|r| r.0).collect::<Vec<_>>());
     cols.push(Column::new("tier".into(), rows.iter().map(|r| exp.tiers[r.1].name.clone()).collect::<Vec<_>>()));
     cols.push(Column::new(
         "price_per_month".into(),
@@ -111,13 +117,7 @@ pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
     let cell = |p: usize, t: usize| {
         res.cells.iter().find(|c| c.point == p && c.tier == t).expect("every point has every tier")
     };
-    let mut cols = vec![Column::new("point".into(), rows.iter().map(|r| r.0 as u32).collect::<Vec<_>>())];
-    for (a, axis) in exp.axes.iter().enumerate() {
-        cols.push(Column::new(
-            axis.path.as_str().into(),
-            rows.iter().map(|r| value_label(&exp.points[r.0][a])).collect::<Vec<_>>(),
-        ));
-    }
+    let mut cols = point_columns(exp, &(0..rows.len()).collect::<Vec<_>>());
     let load: Vec<f64> = rows.iter().map(|r| cell(r.0, 0).offered_load_erl).collect();
     cols.push(Column::new("nominal_offered_load_erl".into(), load));
     let name = |r: &(usize, Option<usize>)| r.1.map_or("none".to_string(), |t| exp.tiers[t].name.clone());
