@@ -27,6 +27,8 @@ pub enum ArrivalProcess {
     Population { size: u32, rate_per_idle_per_s: f64 },
     /// A replayed log: (start s, duration s), and the next call to replay.
     Trace { calls: Arc<[(f64, f64)]>, next: usize },
+    /// A campaign: its dialer places the calls (see [`crate::dialer`]).
+    Dialer,
 }
 
 impl ArrivalProcess {
@@ -142,7 +144,7 @@ pub fn generate_log(model: &crate::model::Model, days: f64) -> Result<Vec<crate:
                     Some(next) => next,
                     None => break,
                 },
-                ArrivalProcess::Population { .. } | ArrivalProcess::Trace { .. } => {
+                ArrivalProcess::Population { .. } | ArrivalProcess::Trace { .. } | ArrivalProcess::Dialer => {
                     return Err(format!("source {:?}: only Poisson and profile arrivals can be generated", s.name))
                 }
             };

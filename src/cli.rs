@@ -4,8 +4,8 @@
 use crate::error::{Error, Result};
 use crate::experiment::{parse_sets, Experiment};
 use crate::model::{read_call_log, CallRecord, ModelDoc};
-use crate::output::{charts, report, series, tables, write_atomic};
-use crate::simulation::replicate;
+use crate::output::{campaigns, charts, report, series, tables, write_atomic};
+use crate::simulation::{replicate, simulate_logged};
 use crate::statistics::Summary;
 use crate::sweep;
 use clap::{Parser, Subcommand};
@@ -39,6 +39,14 @@ enum Command {
         /// `[run] timeseries` says otherwise) to FILE.csv, .parquet, .png and .svg.
         #[arg(long, value_name = "FILE")]
         timeseries: Option<PathBuf>,
+        /// Write each campaign's leads reached and dials per hour (mean over
+        /// replications) to FILE (CSV).
+        #[arg(long, value_name = "FILE")]
+        hourly: Option<PathBuf>,
+        /// Write every dial of replication 0's campaigns (time in UTC and in the
+        /// lead's local time, attempt, outcome) to FILE (CSV): the calling-hours audit.
+        #[arg(long, value_name = "FILE")]
+        dials: Option<PathBuf>,
         /// Override a model key, e.g. --set limits.trunk.capacity=60 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
@@ -100,14 +108,24 @@ fn execute(cli: Cli) -> Result<()> {
     }
     let pool = pool.build().map_err(|e| Error::Input(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
-        Command::Run { model, json, timeseries, sets } => run(&model, json, timeseries.as_deref(), &sets),
+        Command::Run { model, json, timeseries, hourly, dials, sets } => {
+            run(&model, json, RunFiles { timeseries, hourly, dials }, &sets)
+        }
         Command::Sweep { experiment, out, sets } => sweep(&experiment, out, &sets),
         Command::Fit { calls, source, out } => fit(&calls, source.as_deref(), out),
         Command::Generate { model, days, out } => generate(&model, days, &out),
     })
 }
 
-fn run(path: &Path, json: bool, timeseries: Option<&Path>, sets: &[String]) -> Result<()> {
+/// The files `simcall run` may write besides its report.
+struct RunFiles {
+    timeseries: Option<PathBuf>,
+    hourly: Option<PathBuf>,
+    dials: Option<PathBuf>,
+}
+
+fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<()> {
+    let timeseries = files.timeseries.as_deref();
     let mut doc = ModelDoc::load(path)?;
     for (k, v) in parse_sets(sets)? {
         doc.set(&k, v)?;
@@ -122,6 +140,15 @@ fn run(path: &Path, json: bool, timeseries: Option<&Path>, sets: &[String]) -> R
         let title =
             format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
         series::write(&file.with_extension(""), &title, &summary.limits, &summary.series)?;
+    }
+    if let Some(file) = &files.hourly {
+        create_parent(file)?;
+        campaigns::write_hourly(file, &summary.campaigns)?;
+    }
+    if let Some(file) = &files.dials {
+        create_parent(file)?;
+        // Replication 0 again, logged: the same streams give the same dials.
+        campaigns::write_dials(file, &model, &simulate_logged(&model, 0, 0).dial_log)?;
     }
     if json {
         println!(

@@ -28,6 +28,7 @@
 //! results are collected in index order before any statistic is computed.
 
 pub mod arrivals;
+pub mod dialer;
 pub mod engine;
 pub mod error;
 pub mod experiment;

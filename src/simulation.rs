@@ -27,11 +27,24 @@
 //!   `max_attempts` attempts; its holding time is drawn once.
 //! - Memory is proportional to the callers in progress, waiting or about to
 //!   redial: finished callers' slots are reused.
+//! - A campaign's dial is a caller of the campaign: it passes the limits that
+//!   apply to the campaign (CPS, numbers, trunk), is placed (if its lead's
+//!   window is still open) and gets its outcome. An answered dial then passes
+//!   the campaign's `agent_limits` within `abandon_after` of the pick-up, or
+//!   is abandoned. The dialer keeps at most `max_concurrent` dials in flight,
+//!   and dials beyond the idle agents (overdials) only while the abandonment
+//!   budget allows: even if every overdial were answered and abandoned,
+//!   abandoned / answered would stay within `max_abandonment`. A dial refused before
+//!   placement pauses the dialer until another dial ends, or for 1 s. Limit
+//!   counts include dials; source metrics and totals do not.
 
 use crate::arrivals::ArrivalProcess;
+use crate::dialer::{DialRecord, LeadBook, Pacing};
 use crate::engine::{routing_stream, source_stream, EventQueue, Purpose, SimRng};
-use crate::model::{Dist, LimitKind, Model, OnFull, RateAlgorithm, Redial, Sampler, Scope, Select, WhenRefused};
-use crate::statistics::{CopyCounts, Counts, LimitCounts, LimitUnit, ReplicationMetrics, TimeAverage};
+use crate::model::{
+    Dist, LimitKind, Model, OnFull, Outcome, RateAlgorithm, Redial, Sampler, Scope, Select, WhenRefused,
+};
+use crate::statistics::{CampaignCounts, CopyCounts, Counts, LimitCounts, LimitUnit, ReplicationMetrics, TimeAverage};
 use crate::timeseries::{Bucket, Recorder, Snapshot, UseScale, SERIES};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
@@ -39,6 +52,13 @@ use rayon::prelude::*;
 use std::collections::VecDeque;
 
 const NONE: u32 = u32::MAX;
+/// `Caller::outcome` of a dial not placed yet, refused before placement, or
+/// not placed because its lead's window closed (values past [`Outcome`]'s).
+const NOT_PLACED: u8 = 100;
+const BLOCKED: u8 = 101;
+const CANCELLED: u8 = 102;
+/// How long a dialer pauses after a dial is refused, if no dial ends first (s).
+const BLOCKED_PAUSE_S: f64 = 1.0;
 
 /// What one replication measured.
 #[derive(Debug, Clone)]
@@ -57,6 +77,11 @@ pub struct Replication {
     pub horizon_s: f64,
     /// The time series, if the model asks for one.
     pub series: Vec<Bucket>,
+    /// Per campaign, in model order.
+    pub campaigns: Vec<CampaignCounts>,
+    /// Per campaign, every placed dial in order (empty unless asked for,
+    /// with [`simulate_logged`]).
+    pub dial_log: Vec<Vec<DialRecord>>,
 }
 
 /// Runs replication `replication` of `model` at sweep point `point`.
@@ -65,7 +90,14 @@ pub struct Replication {
 /// the result depends on nothing else: not the thread, not the order in which
 /// replications run.
 pub fn simulate(model: &Model, point: u64, replication: u32) -> Replication {
-    Sim::new(model, point, replication).run()
+    Sim::new(model, point, replication, false).run()
+}
+
+/// [`simulate`], also keeping the log of every campaign dial (its placement
+/// time, lead, attempt and outcome): the audit that no lead was dialed
+/// outside its window or above its caps.
+pub fn simulate_logged(model: &Model, point: u64, replication: u32) -> Replication {
+    Sim::new(model, point, replication, true).run()
 }
 
 /// Runs all of `model`'s replications at sweep point `point` in parallel
@@ -99,6 +131,10 @@ enum Event {
     WarmupEnd,
     /// The time series closes a bucket.
     SeriesTick,
+    /// A campaign's answered dial is picked up (after its ring time).
+    DialAnswered { caller: u32, serial: u32 },
+    /// A campaign's dialer looks for leads to dial.
+    DialerWake { campaign: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,6 +149,9 @@ enum Phase {
     Silence,
     /// Between attempts.
     Redialing,
+    /// A campaign's dial is placed: ringing, or holding its line for an
+    /// outcome other than an answer.
+    Placed,
 }
 
 struct SourceRt {
@@ -140,6 +179,60 @@ struct SourceRt {
     retry_rng: SimRng,
     silence_rng: SimRng,
     days_rng: SimRng,
+    /// The campaign whose dials these callers are, if any.
+    campaign: Option<u32>,
+    /// A campaign's dial is placed once it holds `chain[..place_at]`; the
+    /// rest of the chain are its agent limits. `u32::MAX` for sources.
+    place_at: u32,
+}
+
+/// A campaign at run time: its leads, pacing state, samplers and counts.
+struct DialerRt {
+    book: LeadBook,
+    /// Its index in `Sim::sources`.
+    source: u32,
+    max_concurrent: u32,
+    /// Cumulative probabilities of answer, busy, no answer, voicemail.
+    outcome_cdf: [f64; 4],
+    /// The outcome drawn when `u` ≥ the last cumulative probability (rounding).
+    last_outcome: usize,
+    holding: [Sampler; 4],
+    ring: Sampler,
+    abandon_after_s: f64,
+    max_abandonment: f64,
+    start_s: f64,
+    outcome_rng: SimRng,
+    holding_rng: SimRng,
+    in_flight: u32,
+    /// Dials connected to an agent and still talking.
+    connected: u32,
+    /// After a refusal: no dialing before this time (or another dial's end).
+    paused_until: f64,
+    paused_by: u32,
+    /// Time of the earliest wake-up pending.
+    wake_t: f64,
+    /// A dial ended: the dialer should look for leads.
+    due: bool,
+    /// What holds the dialer back, since when.
+    cause: Pacing,
+    cause_t: f64,
+    counts: CampaignCounts,
+    log: Option<(Vec<DialRecord>, Vec<u32>)>,
+}
+
+impl DialerRt {
+    /// Whether `excess` dials beyond the idle agents may be in flight: even
+    /// if all of them were answered and abandoned, abandoned / answered
+    /// would stay within the cap: X + e ≤ cap · (A + e), with X abandoned and
+    /// A answered so far. A worst-case budget, so the cap holds for certain
+    /// (unless other traffic takes the agents meanwhile).
+    fn may_overdial(&self, excess: u32) -> bool {
+        let o = &self.counts.outcomes;
+        let abandoned = o[Outcome::Abandoned as usize] as f64;
+        let answered = o[Outcome::Answer as usize] as f64 + abandoned;
+        let e = excess as f64;
+        self.max_abandonment >= 1.0 || abandoned + e <= self.max_abandonment * (answered + e) + 1e-9
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -215,6 +308,9 @@ struct Caller {
     /// The limit and copy whose queue the caller (or its request) is in, or NONE.
     wait_limit: u32,
     wait_copy: u32,
+    /// A campaign's dial: its lead and [`Outcome`] (or `NOT_PLACED`, …).
+    lead: u32,
+    outcome: u8,
 }
 
 struct Sim {
@@ -251,6 +347,11 @@ struct Sim {
     /// The time series being recorded, and the start of its open bucket.
     series: Option<(Recorder, f64)>,
     series_bucket_s: Option<f64>,
+    /// Inbound sources come first in `sources` and `counts`; campaigns follow.
+    n_inbound: usize,
+    dialers: Vec<DialerRt>,
+    /// Some dialer is `due`.
+    pump_due: bool,
 }
 
 enum Admission {
@@ -264,7 +365,7 @@ fn sampler(d: &Dist) -> Sampler {
 }
 
 impl Sim {
-    fn new(model: &Model, point: u64, replication: u32) -> Self {
+    fn new(model: &Model, point: u64, replication: u32, log_dials: bool) -> Self {
         let (seed, rep) = (model.run.seed, replication as u64);
         let sources = model
             .sources
@@ -315,9 +416,87 @@ impl Sim {
                     retry_rng: id(Purpose::Retry),
                     silence_rng: id(Purpose::Silence),
                     days_rng: id(Purpose::Days),
+                    campaign: None,
+                    place_at: u32::MAX,
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let n_inbound = sources.len();
+        let end_t = model.run.warmup_s + model.run.horizon_s;
+        let mut sources = sources;
+        let mut dialers = Vec::new();
+        for (j, c) in model.campaigns.iter().enumerate() {
+            let index = n_inbound + j;
+            let id = |purpose| source_stream(seed, point, rep, index, purpose);
+            let mut chain: Vec<u32> = (0..model.limits.len())
+                .filter(|&l| {
+                    let lim = &model.limits[l];
+                    lim.applies_to(index) && !matches!(lim.scope, Scope::Request { .. }) && !c.agent_limits.contains(&l)
+                })
+                .map(|l| l as u32)
+                .collect();
+            let place_at = chain.len() as u32;
+            chain.extend(c.agent_limits.iter().map(|&l| l as u32));
+            sources.push(SourceRt {
+                process: ArrivalProcess::Dialer,
+                active: 0,
+                holding: Sampler::Const(0.0),
+                patience: None,
+                redial: None,
+                chain,
+                turn_interval: None,
+                requests: Vec::new(),
+                latency_budget_s: 0.0,
+                retry: crate::model::Retry {
+                    max_attempts: 1,
+                    backoff: crate::model::Backoff::Constant,
+                    base_s: 0.0,
+                    jitter: 0.0,
+                },
+                arrivals_rng: id(Purpose::Arrivals),
+                holding_rng: id(Purpose::Holding),
+                patience_rng: id(Purpose::Patience),
+                redial_rng: id(Purpose::Redial),
+                turns_rng: id(Purpose::Turns),
+                requests_rng: id(Purpose::Requests),
+                retry_rng: id(Purpose::Retry),
+                silence_rng: id(Purpose::Silence),
+                days_rng: id(Purpose::Days),
+                campaign: Some(j as u32),
+                place_at,
+            });
+            let mut cdf = [0.0; 4];
+            let mut acc = 0.0;
+            for (k, (p, _)) in c.outcomes.iter().enumerate() {
+                acc += p;
+                cdf[k] = acc;
+            }
+            let leads = c.lead_zones.len();
+            dialers.push(DialerRt {
+                book: LeadBook::new(c),
+                source: index as u32,
+                max_concurrent: c.max_concurrent,
+                outcome_cdf: cdf,
+                last_outcome: c.outcomes.iter().rposition(|o| o.0 > 0.0).unwrap_or(0),
+                holding: std::array::from_fn(|k| sampler(&c.outcomes[k].1)),
+                ring: sampler(&c.ring_time),
+                abandon_after_s: c.abandon_after_s,
+                max_abandonment: c.max_abandonment,
+                start_s: c.start_s,
+                outcome_rng: id(Purpose::Outcomes),
+                holding_rng: id(Purpose::Holding),
+                in_flight: 0,
+                connected: 0,
+                paused_until: 0.0,
+                paused_by: 0,
+                wake_t: f64::INFINITY,
+                due: false,
+                cause: Pacing::Window,
+                cause_t: c.start_s,
+                counts: CampaignCounts::new(leads as u64, c.start_s, end_t, model.limits.len()),
+                log: log_dials.then(|| (Vec::new(), vec![NONE; leads])),
+            });
+        }
         let limits = model
             .limits
             .iter()
@@ -399,7 +578,7 @@ impl Sim {
             free: Vec::new(),
             handed: VecDeque::new(),
             routing_rng: routing_stream(seed, point, rep),
-            counts: vec![Counts::default(); model.sources.len()],
+            counts: vec![Counts::default(); model.sources.len() + model.campaigns.len()],
             total_concurrency: TimeAverage::default(),
             several_sources: model.sources.len() > 1,
             any_sticky: model.limits.iter().any(|l| l.select == Select::Sticky && l.pool > 1),
@@ -407,6 +586,9 @@ impl Sim {
             units,
             series: None,
             series_bucket_s: model.run.timeseries_bucket_s,
+            n_inbound,
+            dialers,
+            pump_due: false,
         }
     }
 
@@ -416,10 +598,14 @@ impl Sim {
         } else {
             self.start_series();
         }
-        for s in 0..self.sources.len() {
+        for s in 0..self.n_inbound {
             let slot = self.events.add_slot();
             debug_assert_eq!(slot, s);
             self.schedule_arrival(s as u32);
+        }
+        for j in 0..self.dialers.len() {
+            let t = self.dialers[j].start_s;
+            self.events.push(t, Event::DialerWake { campaign: j as u32 });
         }
         while let Some((t, event)) = self.events.pop() {
             if t >= self.end_t {
@@ -450,11 +636,32 @@ impl Sim {
                 }
                 Event::WarmupEnd => self.on_warmup_end(),
                 Event::SeriesTick => self.on_series_tick(),
+                Event::DialAnswered { caller, serial } => {
+                    if self.callers[caller as usize].serial == serial {
+                        self.start_agent_stage(caller);
+                        self.advance(caller);
+                    }
+                }
+                Event::DialerWake { campaign } => {
+                    self.dialers[campaign as usize].wake_t = f64::INFINITY;
+                    self.pump(campaign as usize);
+                }
             }
-            while let Some(c) = self.handed.pop_front() {
-                match self.callers[c as usize].phase {
-                    Phase::Request => self.advance_request(c),
-                    _ => self.advance(c),
+            loop {
+                while let Some(c) = self.handed.pop_front() {
+                    match self.callers[c as usize].phase {
+                        Phase::Request => self.advance_request(c),
+                        _ => self.advance(c),
+                    }
+                }
+                if !self.pump_due {
+                    break;
+                }
+                self.pump_due = false;
+                for j in 0..self.dialers.len() {
+                    if std::mem::take(&mut self.dialers[j].due) {
+                        self.pump(j);
+                    }
                 }
             }
         }
@@ -480,6 +687,7 @@ impl Sim {
                 })
             }
             ArrivalProcess::Trace { calls, next } => calls.get(*next).map(|c| c.0.max(now)),
+            ArrivalProcess::Dialer => return, // its dialer places the calls
         };
         match next {
             Some(t) => self.events.set_slot(source as usize, t, Event::Arrival { source }),
@@ -494,8 +702,10 @@ impl Sim {
         let source = self.callers[id as usize].source;
         let s = &mut self.sources[source as usize];
         s.active -= 1;
-        if matches!(s.process, ArrivalProcess::Population { .. }) {
-            self.schedule_arrival(source);
+        match s.process {
+            ArrivalProcess::Population { .. } => self.schedule_arrival(source),
+            ArrivalProcess::Dialer => self.dial_ended(id),
+            _ => {}
         }
     }
 
@@ -541,8 +751,17 @@ impl Sim {
             request_held: 0,
             wait_limit: NONE,
             wait_copy: NONE,
+            lead: NONE,
+            outcome: NOT_PLACED,
         };
-        let id = match self.free.pop() {
+        let id = self.new_caller(caller);
+        self.start_attempt(id);
+    }
+
+    /// Files a new caller in a free slot (or a new one) and returns its id.
+    #[inline]
+    fn new_caller(&mut self, caller: Caller) -> u32 {
+        match self.free.pop() {
             Some(id) => {
                 // Keep the slot's counters running so stale events stay stale.
                 let old = self.callers[id as usize];
@@ -561,8 +780,7 @@ impl Sim {
                 self.sticky.extend(std::iter::repeat_n(NONE, self.n_limits));
                 (self.callers.len() - 1) as u32
             }
-        };
-        self.start_attempt(id);
+        }
     }
 
     #[inline]
@@ -593,8 +811,14 @@ impl Sim {
     fn advance(&mut self, id: u32) {
         let source = self.callers[id as usize].source as usize;
         loop {
-            let k = self.callers[id as usize].held as usize;
-            let Some(&l) = self.sources[source].chain.get(k) else {
+            let k = self.callers[id as usize].held;
+            if k == self.sources[source].place_at && self.callers[id as usize].outcome == NOT_PLACED {
+                if !self.place_dial(id) {
+                    return;
+                }
+                continue;
+            }
+            let Some(&l) = self.sources[source].chain.get(k as usize) else {
                 return self.answer(id);
             };
             let limit = &mut self.limits[l as usize];
@@ -846,10 +1070,13 @@ impl Sim {
             counts.record_wait(wait_s);
         }
         counts.concurrency.step(now, 1);
-        if self.several_sources {
+        if self.several_sources && source < self.n_inbound {
             self.total_concurrency.step(now, 1);
         }
         self.events.push(end_t, Event::Hangup { caller: id, serial });
+        if let Some(j) = self.sources[source].campaign {
+            self.on_connected(j as usize, id);
+        }
         if self.sources[source].turn_interval.is_some() {
             self.schedule_turn(id);
         }
@@ -969,6 +1196,9 @@ impl Sim {
     /// when `left_queue`, abandoned).
     fn refuse_attempt(&mut self, id: u32, l: u32, left_queue: bool) {
         let c = self.callers[id as usize];
+        if let Some(j) = self.sources[c.source as usize].campaign {
+            return self.refuse_dial(j as usize, id, l, left_queue);
+        }
         let wait_s = self.now - c.attempt_t;
         let counts = &mut self.counts[c.source as usize];
         let lc = &mut self.limit_counts[l as usize];
@@ -1026,10 +1256,14 @@ impl Sim {
                 self.end_attempt(id);
                 self.redial_or_give_up(id);
             }
+            Phase::Placed => {
+                self.end_attempt(id);
+                self.retire(id);
+            }
             _ => {
                 // The call ends normally (a turn in progress is dropped).
                 self.counts[source].concurrency.step(self.now, -1);
-                if self.several_sources {
+                if self.several_sources && source < self.n_inbound {
                     self.total_concurrency.step(self.now, -1);
                 }
                 if c.phase == Phase::InCall {
@@ -1137,7 +1371,7 @@ impl Sim {
     fn snapshot(&self) -> Snapshot {
         let now = self.now;
         let mut totals = [0.0; SERIES.len()];
-        for c in &self.counts {
+        for c in &self.counts[..self.n_inbound] {
             let counts = [
                 c.offered_calls,
                 c.attempts,
@@ -1200,21 +1434,34 @@ impl Sim {
             for cp in &limit.copies {
                 for &(w, generation) in &cp.fifo {
                     let c = &self.callers[w as usize];
-                    if c.generation == generation && c.counted && c.phase == Phase::Chain {
+                    let inbound = (c.source as usize) < self.n_inbound;
+                    if inbound && c.generation == generation && c.counted && c.phase == Phase::Chain {
                         self.counts[c.source as usize].waiting_at_end += 1;
                     }
                 }
             }
         }
+        let end_t = self.end_t;
+        for d in &mut self.dialers {
+            d.counts.pacing_s[d.cause.index()] += end_t - d.cause_t.min(end_t);
+            d.counts.in_flight.close(end_t);
+        }
+        self.counts.truncate(self.n_inbound); // campaigns report their own counts
         let mut total = Counts::default();
         total.redialing.close(self.end_t);
         for c in &mut self.counts {
             c.redialing.close(self.end_t);
             total.absorb(c);
         }
-        total.concurrency =
-            if self.several_sources { self.total_concurrency } else { self.counts[0].concurrency.clone() };
+        total.concurrency = match self.counts.as_slice() {
+            [one] => one.concurrency.clone(),
+            _ => self.total_concurrency,
+        };
+        let (campaigns, dial_log) =
+            self.dialers.into_iter().map(|d| (d.counts, d.log.map(|l| l.0).unwrap_or_default())).unzip();
         Replication {
+            campaigns,
+            dial_log,
             sources: self.counts,
             total,
             limits: self.limit_counts,
@@ -1223,6 +1470,267 @@ impl Sim {
             horizon_s: self.horizon_s,
             series: self.series.map(|(r, _)| r.buckets).unwrap_or_default(),
         }
+    }
+}
+
+// Campaigns: the dialer's pacing and the life of a dial.
+impl Sim {
+    /// Dials leads of campaign `j` while nothing holds the dialer back, and
+    /// books the time until now under the cause that held it back before.
+    fn pump(&mut self, j: usize) {
+        let now = self.now;
+        if now < self.dialers[j].start_s {
+            return; // its start wake-up is pending
+        }
+        let cause = loop {
+            let d = &self.dialers[j];
+            if d.in_flight >= d.max_concurrent {
+                break self.congested_limit(j).map_or(Pacing::MaxConcurrent, Pacing::Limit);
+            }
+            if now < d.paused_until {
+                let (t, l) = (d.paused_until, d.paused_by);
+                self.wake(j, t);
+                break Pacing::Limit(l);
+            }
+            let (pending, idle) = (d.in_flight - d.connected, self.idle_agents(j));
+            if pending >= idle && !d.may_overdial(pending + 1 - idle) {
+                // Dial ends wake the dialer; with none in flight (agents busy
+                // with other traffic), look again in a second.
+                if d.in_flight == 0 {
+                    self.wake(j, now + BLOCKED_PAUSE_S);
+                }
+                break Pacing::AbandonmentCap;
+            }
+            let d = &mut self.dialers[j];
+            match d.book.next_lead(now) {
+                Some(lead) => self.dial(j, lead),
+                None => {
+                    let cause = if !d.book.has_waiting() {
+                        Pacing::Done
+                    } else if d.book.any_window_open(now) {
+                        Pacing::RetrySchedule
+                    } else {
+                        Pacing::Window
+                    };
+                    if let Some(t) = d.book.next_eligible(now) {
+                        self.wake(j, t);
+                    }
+                    break cause;
+                }
+            }
+        };
+        let d = &mut self.dialers[j];
+        d.counts.pacing_s[d.cause.index()] += now - d.cause_t;
+        d.cause = cause;
+        d.cause_t = now;
+    }
+
+    /// Schedules a wake-up of dialer `j` at `t` unless an earlier one is pending.
+    fn wake(&mut self, j: usize, t: f64) {
+        // Never at `now` itself: a window edge rounding the other way must
+        // not spin the dialer at one instant.
+        let t = t.max(self.now + 1e-6);
+        let d = &mut self.dialers[j];
+        if t < d.wake_t {
+            d.wake_t = t;
+            self.events.push(t, Event::DialerWake { campaign: j as u32 });
+        }
+    }
+
+    /// The dial-stage limit where the most callers wait, if any wait.
+    fn congested_limit(&self, j: usize) -> Option<u32> {
+        let s = &self.sources[self.dialers[j].source as usize];
+        s.chain[..s.place_at as usize]
+            .iter()
+            .map(|&l| (l, self.limits[l as usize].copies.iter().map(|c| c.live_waiting).sum::<u32>()))
+            .filter(|&(_, w)| w > 0)
+            .fold(None, |best: Option<(u32, u32)>, x| if best.is_some_and(|b| b.1 >= x.1) { best } else { Some(x) })
+            .map(|(l, _)| l)
+    }
+
+    /// Agents free for campaign `j`: the fewest free, not-waited-for slots
+    /// over its concurrency agent limits (`u32::MAX` without any).
+    fn idle_agents(&self, j: usize) -> u32 {
+        let s = &self.sources[self.dialers[j].source as usize];
+        s.chain[s.place_at as usize..]
+            .iter()
+            .filter_map(|&l| match self.limits[l as usize].kind {
+                KindRt::Concurrency { capacity } => Some(
+                    self.limits[l as usize]
+                        .copies
+                        .iter()
+                        .map(|c| capacity.saturating_sub(c.holders + c.live_waiting))
+                        .sum::<u32>(),
+                ),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Starts a dial of `lead` for campaign `j`: it passes the dial-stage limits.
+    fn dial(&mut self, j: usize, lead: u32) {
+        let now = self.now;
+        let d = &mut self.dialers[j];
+        d.in_flight += 1;
+        d.counts.in_flight.step(now, 1);
+        let source = d.source;
+        self.sources[source as usize].active += 1;
+        let id = self.new_caller(Caller {
+            source,
+            attempt: 0,
+            held: 0,
+            generation: 0,
+            serial: 0,
+            phase: Phase::Chain,
+            counted: false,
+            caller_counted: false,
+            attempt_t: now,
+            patience_end_t: f64::INFINITY,
+            holding_s: 0.0,
+            call_end_t: 0.0,
+            turn_t: 0.0,
+            request: 0,
+            request_attempt: 0,
+            request_held: 0,
+            wait_limit: NONE,
+            wait_copy: NONE,
+            lead,
+            outcome: NOT_PLACED,
+        });
+        self.start_attempt(id);
+    }
+
+    /// Dial `id` holds its dial-stage limits: place it (if its lead may
+    /// still be dialed) and draw its outcome. Returns whether it goes on to
+    /// the agent stage at once (an answer with no ring time).
+    fn place_dial(&mut self, id: u32) -> bool {
+        let now = self.now;
+        let c = self.callers[id as usize];
+        let j = self.sources[c.source as usize].campaign.expect("only a campaign's dials are placed") as usize;
+        let d = &mut self.dialers[j];
+        if !d.book.may_dial(c.lead, now) {
+            // Its window closed (or its day's cap filled) while it waited.
+            d.counts.dials_cancelled += 1;
+            self.callers[id as usize].outcome = CANCELLED;
+            self.end_attempt(id);
+            self.retire(id);
+            return false;
+        }
+        d.book.record_attempt(c.lead, now);
+        let attempt = d.book.attempts(c.lead);
+        d.counts.leads_dialed += (attempt == 1) as u64;
+        d.counts.dials += 1;
+        CampaignCounts::count_hour(&mut d.counts.dials_by_hour, now);
+        let u: f64 = d.outcome_rng.random();
+        let o = d.outcome_cdf.iter().position(|&p| u < p).unwrap_or(d.last_outcome);
+        let holding_s = d.holding[o].sample(&mut d.holding_rng);
+        let utc_offset_s = d.book.offset_s(c.lead);
+        if let Some((log, last)) = &mut d.log {
+            last[c.lead as usize] = log.len() as u32;
+            log.push(DialRecord { lead: c.lead, attempt, placed_s: now, utc_offset_s, outcome: Outcome::ALL[o] });
+        }
+        let ring_s = if o == Outcome::Answer as usize { Some(d.ring.sample(&mut d.holding_rng)) } else { None };
+        let caller = &mut self.callers[id as usize];
+        caller.outcome = o as u8;
+        caller.holding_s = holding_s;
+        caller.phase = Phase::Placed;
+        let serial = caller.serial;
+        match ring_s {
+            None => self.events.push(now + holding_s, Event::Hangup { caller: id, serial }),
+            Some(ring_s) if ring_s > 0.0 => {
+                self.events.push(now + ring_s, Event::DialAnswered { caller: id, serial });
+            }
+            Some(_) => {
+                self.start_agent_stage(id);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The callee picked up: the dial must reach an agent within `abandon_after`.
+    fn start_agent_stage(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        let j = self.sources[c.source as usize].campaign.expect("a campaign's dial") as usize;
+        c.phase = Phase::Chain;
+        c.attempt_t = self.now;
+        c.patience_end_t = self.now + self.dialers[j].abandon_after_s;
+    }
+
+    /// Dial `id` of campaign `j` is connected to an agent: its lead is reached.
+    fn on_connected(&mut self, j: usize, id: u32) {
+        let now = self.now;
+        let lead = self.callers[id as usize].lead;
+        let d = &mut self.dialers[j];
+        d.connected += 1;
+        d.counts.outcomes[Outcome::Answer as usize] += 1;
+        d.counts.leads_reached += 1;
+        CampaignCounts::count_hour(&mut d.counts.reached_by_hour, now);
+        d.book.file_outcome(lead, Outcome::Answer, now);
+        d.counts.leads_finished += 1;
+        if d.book.open == 0 {
+            d.counts.completed_s = Some(now);
+        }
+    }
+
+    /// Dial `id` of campaign `j` was refused at limit `l`: before placement
+    /// it is blocked (the dialer pauses); after the answer it is abandoned.
+    fn refuse_dial(&mut self, j: usize, id: u32, l: u32, left_queue: bool) {
+        let c = self.callers[id as usize];
+        if c.counted {
+            let lc = &mut self.limit_counts[l as usize];
+            if left_queue {
+                lc.abandoned_at += 1;
+            } else {
+                lc.blocked_by += 1;
+            }
+        }
+        let d = &mut self.dialers[j];
+        if c.outcome == NOT_PLACED {
+            d.counts.dials_blocked += 1;
+            d.paused_until = self.now + BLOCKED_PAUSE_S;
+            d.paused_by = l;
+            self.callers[id as usize].outcome = BLOCKED;
+        } else {
+            self.callers[id as usize].outcome = Outcome::Abandoned as u8;
+            if let Some((log, last)) = &mut d.log {
+                log[last[c.lead as usize] as usize].outcome = Outcome::Abandoned;
+            }
+        }
+        self.end_attempt(id);
+        self.retire(id);
+    }
+
+    /// Dial `id` is over (its slots are released): file its lead's outcome
+    /// and let the dialer look for the next lead.
+    fn dial_ended(&mut self, id: u32) {
+        let now = self.now;
+        let c = self.callers[id as usize];
+        let j = self.sources[c.source as usize].campaign.expect("a campaign's dial") as usize;
+        let d = &mut self.dialers[j];
+        d.in_flight -= 1;
+        d.counts.in_flight.step(now, -1);
+        match c.outcome {
+            NOT_PLACED | BLOCKED | CANCELLED => d.book.put_back(c.lead, now),
+            o => {
+                d.paused_until = 0.0; // a dial ended: room may have come free
+                let outcome = Outcome::ALL[o as usize];
+                if outcome == Outcome::Answer {
+                    d.connected -= 1; // its lead was filed when it connected
+                } else {
+                    d.counts.outcomes[o as usize] += 1;
+                    if d.book.file_outcome(c.lead, outcome, now) {
+                        d.counts.leads_finished += 1;
+                        if d.book.open == 0 {
+                            d.counts.completed_s = Some(now);
+                        }
+                    }
+                }
+            }
+        }
+        d.due = true;
+        self.pump_due = true;
     }
 }
 
@@ -1239,7 +1747,10 @@ fn fits(kind: KindRt, cp: &mut CopyRt, now: f64) -> bool {
         }
         KindRt::Rate { max, window_s, algorithm, burst, refill_per_s } => match algorithm {
             RateAlgorithm::FixedWindow => {
-                let w = (now / window_s).floor() as i64;
+                // The wake-up comes at (window + 1) × w: that instant must open
+                // the next window even if now / w rounds just below it.
+                let next = if now >= (cp.window + 1) as f64 * window_s { cp.window + 1 } else { cp.window };
+                let w = ((now / window_s).floor() as i64).max(next);
                 if w != cp.window {
                     cp.window = w;
                     cp.count = 0;
@@ -1247,7 +1758,9 @@ fn fits(kind: KindRt, cp: &mut CopyRt, now: f64) -> bool {
                 cp.count < max
             }
             RateAlgorithm::SlidingWindow => {
-                while cp.log.front().is_some_and(|&t| t <= now - window_s) {
+                // `t + w`, the very sum the wake-up is scheduled at, so that
+                // rounding cannot keep an expired admission in the window.
+                while cp.log.front().is_some_and(|&t| t + window_s <= now) {
                     cp.log.pop_front();
                 }
                 (cp.log.len() as u32) < max

@@ -312,7 +312,7 @@ fn bad_limit_chain_keys_get_clear_errors_and_exit_code_2() {
         (
             "name = \"call-slots\"\ncapacity = 50",
             "name = \"call-slots\"\ncapacity = 50\nsources = [\"tenant-x\"]",
-            "no source is named \"tenant-x\"",
+            "no source or campaign is named \"tenant-x\"",
         ),
         // Silence without its patience.
         (

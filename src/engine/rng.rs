@@ -53,6 +53,8 @@ pub enum Purpose {
     Silence = 7,
     /// Day-level overdispersion multipliers.
     Days = 8,
+    /// A campaign's dial outcomes.
+    Outcomes = 9,
 }
 
 /// Stream ids reserved per source; purposes below it can be added without

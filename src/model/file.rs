@@ -12,7 +12,12 @@ pub struct ModelFile {
     #[serde(default)]
     pub description: String,
     pub run: RunFile,
+    /// Inbound traffic; may be empty when the model has `campaigns`.
+    #[serde(default)]
     pub sources: Vec<SourceFile>,
+    /// Outbound dialing campaigns.
+    #[serde(default)]
+    pub campaigns: Vec<CampaignFile>,
     #[serde(default)]
     pub sla: SlaFile,
     pub limits: Vec<LimitFile>,
@@ -149,6 +154,102 @@ pub struct RedialFile {
 pub enum ProbabilityFile {
     One(f64),
     PerAttempt(Vec<f64>),
+}
+
+/// An outbound campaign: a lead list dialed inside local calling hours.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignFile {
+    pub name: String,
+    /// A number of leads, or a CSV with a `utc_offset` per lead.
+    pub leads: LeadsFile,
+    /// With a number of leads: their time zones and shares (default: all at UTC+0).
+    #[serde(default)]
+    pub time_zones: Option<Vec<TimeZoneFile>>,
+    /// When dialing starts ("mon 08:00" or "08:00"; default the run's start).
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub window: Option<WindowFile>,
+    pub max_concurrent: i64,
+    pub outcomes: OutcomesFile,
+    #[serde(default)]
+    pub retry: Option<CampaignRetryFile>,
+    /// Limits an answered call must pass to reach the agent (taken after the answer).
+    #[serde(default)]
+    pub agent_limits: Vec<String>,
+    #[serde(default)]
+    pub abandon_after: Option<String>,
+    #[serde(default)]
+    pub max_abandonment: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LeadsFile {
+    Count(i64),
+    File(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeZoneFile {
+    pub utc_offset: String,
+    pub share: f64,
+}
+
+/// Calling hours in the lead's local time.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowFile {
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    pub days: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomesFile {
+    #[serde(default)]
+    pub answer: Option<OutcomeFile>,
+    #[serde(default)]
+    pub busy: Option<OutcomeFile>,
+    #[serde(default)]
+    pub no_answer: Option<OutcomeFile>,
+    #[serde(default)]
+    pub voicemail: Option<OutcomeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeFile {
+    pub probability: f64,
+    /// How long the dial holds its line with this outcome (for `answer`: the conversation).
+    pub holding: DistFile,
+    /// `answer` only: time from placing the dial to the pick-up.
+    #[serde(default)]
+    pub ring_time: Option<DistFile>,
+}
+
+/// When a lead is dialed again, by the outcome of its last attempt.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignRetryFile {
+    #[serde(default)]
+    pub busy: Option<String>,
+    #[serde(default)]
+    pub no_answer: Option<String>,
+    #[serde(default)]
+    pub voicemail: Option<String>,
+    #[serde(default)]
+    pub abandoned: Option<String>,
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
+    #[serde(default)]
+    pub max_per_day: Option<i64>,
 }
 
 /// A distribution of durations, tagged by `dist`.

@@ -7,10 +7,12 @@
 //! with line and column), [`ModelDoc::set`] overrides keys by path, and
 //! [`ModelDoc::build`] checks every value and yields a [`Model`].
 
+mod campaign;
 pub mod dist;
 pub mod file;
 pub mod overrides;
 mod traffic;
+pub use campaign::{parse_utc_offset_s, Campaign, Outcome, Window};
 pub use traffic::{read_call_log, CallRecord};
 
 use crate::error::{Error, Result};
@@ -26,7 +28,11 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub run: RunSpec,
+    /// Inbound sources (may be empty when there are campaigns).
     pub sources: Vec<Source>,
+    /// Outbound campaigns; in limits' `sources`, campaign `j` is index
+    /// `sources.len() + j`.
+    pub campaigns: Vec<Campaign>,
     pub limits: Vec<Limit>,
     pub sla: Sla,
 }
@@ -198,7 +204,7 @@ pub struct Limit {
     pub pool: u32,
     /// How a call picks a copy when `pool` > 1.
     pub select: Select,
-    /// Indices of the sources it applies to; `None` = all.
+    /// Indices of the sources (then campaigns) it applies to; `None` = all.
     pub sources: Option<Vec<usize>>,
     /// When a slot is held.
     pub scope: Scope,
@@ -390,20 +396,25 @@ impl Builder<'_> {
 
     fn model(&self, f: ModelFile) -> Result<Model> {
         let run = self.run(&f.run)?;
-        if f.sources.is_empty() {
-            return Err(self.err("sources", "a model needs at least one [[sources]] entry"));
+        if f.sources.is_empty() && f.campaigns.is_empty() {
+            return Err(self.err("sources", "a model needs at least one [[sources]] or [[campaigns]] entry"));
         }
         if f.limits.is_empty() {
             return Err(self.err("limits", "a model needs at least one [[limits]] entry"));
         }
         let sources = f.sources.iter().map(|s| self.source(s)).collect::<Result<Vec<_>>>()?;
-        let limits = f.limits.iter().map(|l| self.limit(l, &sources)).collect::<Result<Vec<_>>>()?;
-        unique_names(sources.iter().map(|s| s.name.as_str()), "sources").map_err(|e| self.err("sources", e))?;
+        // Limits name sources and campaigns alike in `sources`.
+        let names: Vec<&str> =
+            sources.iter().map(|s| s.name.as_str()).chain(f.campaigns.iter().map(|c| c.name.as_str())).collect();
+        unique_names(names.iter().copied(), "sources and campaigns").map_err(|e| self.err("sources", e))?;
+        let limits = f.limits.iter().map(|l| self.limit(l, &sources, &names)).collect::<Result<Vec<_>>>()?;
         unique_names(limits.iter().map(|l| l.name.as_str()), "limits").map_err(|e| self.err("limits", e))?;
-        if sources.len() > u16::MAX as usize || limits.len() > u16::MAX as usize {
-            return Err(self.err("", "at most 65535 sources and 65535 limits"));
+        if names.len() > u16::MAX as usize || limits.len() > u16::MAX as usize {
+            return Err(self.err("", "at most 65535 sources and campaigns and 65535 limits"));
         }
-        Ok(Model { name: f.name, description: f.description, run, sources, limits, sla: self.sla(&f.sla)? })
+        let end_s = run.warmup_s + run.horizon_s;
+        let campaigns = f.campaigns.iter().map(|c| self.campaign(c, &limits, end_s)).collect::<Result<Vec<_>>>()?;
+        Ok(Model { name: f.name, description: f.description, run, sources, campaigns, limits, sla: self.sla(&f.sla)? })
     }
 
     fn run(&self, r: &RunFile) -> Result<RunSpec> {
@@ -644,7 +655,8 @@ impl Builder<'_> {
         Ok(out)
     }
 
-    fn limit(&self, l: &LimitFile, sources: &[Source]) -> Result<Limit> {
+    /// Limit `l`; `names` are the sources' then the campaigns' names.
+    fn limit(&self, l: &LimitFile, sources: &[Source], names: &[&str]) -> Result<Limit> {
         let key = format!("limits.{}", l.name);
         let k = |sub: &str| format!("{key}.{sub}");
         let whole = |sub: &str, v: i64, min: i64| -> Result<u32> {
@@ -737,13 +749,15 @@ impl Builder<'_> {
         };
         let limit_sources = match &l.sources {
             None => None,
-            Some(names) => Some(
-                names
+            Some(listed) => Some(
+                listed
                     .iter()
                     .map(|n| {
-                        sources.iter().position(|s| &s.name == n).ok_or_else(|| {
-                            let all: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-                            self.err(&k("sources"), format!("no source is named {n:?} (sources: {})", all.join(", ")))
+                        names.iter().position(|s| s == n).ok_or_else(|| {
+                            self.err(
+                                &k("sources"),
+                                format!("no source or campaign is named {n:?} (names: {})", names.join(", ")),
+                            )
                         })
                     })
                     .collect::<Result<Vec<_>>>()?,

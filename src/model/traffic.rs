@@ -12,9 +12,9 @@ use crate::units::{parse_load_erl, parse_rate_per_s, RATE_HELP};
 use std::path::Path;
 use std::sync::Arc;
 
-const DAY_S: f64 = 86_400.0;
+pub(super) const DAY_S: f64 = 86_400.0;
 const WEEK_S: f64 = 7.0 * DAY_S;
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+pub(super) const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A rate that may be zero (profiles are quiet at night): `"N/unit"`, N ≥ 0.
 fn parse_rate_or_zero(text: &str) -> std::result::Result<f64, String> {
@@ -27,7 +27,7 @@ fn parse_rate_or_zero(text: &str) -> std::result::Result<f64, String> {
 }
 
 /// `"mon 09:30"`, `"09:30"` or `"09:30:15"`: (seconds into the period, has a weekday).
-fn parse_at(text: &str) -> std::result::Result<(f64, bool), String> {
+pub(super) fn parse_at(text: &str) -> std::result::Result<(f64, bool), String> {
     let bad = || format!("{text:?} is not a time such as \"09:30\" or \"mon 09:30\"");
     let t = text.trim().to_ascii_lowercase();
     let (day, clock) = match t.split_once(' ') {

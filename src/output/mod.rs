@@ -3,6 +3,7 @@
 //! its folder and renamed into place, so a failure never leaves a
 //! half-written file and never spoils the previous one.
 
+pub mod campaigns;
 pub mod charts;
 pub mod fit;
 pub mod report;

@@ -42,6 +42,9 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
         "{}: {} replications of {:.0} s after a {:.0} s warm-up, seed {}; mean ± 95% CI half-width\n",
         model.name, r, model.run.horizon_s, model.run.warmup_s, model.run.seed
     );
+    if model.sources.is_empty() {
+        out += "(no inbound sources: campaigns only)\n";
+    }
     let mut header = vec!["metric".to_string(), "total".to_string()];
     if s.sources.len() > 1 {
         header.extend(s.sources.iter().map(|(n, _)| n.clone()));
@@ -52,9 +55,13 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
         if s.sources.len() > 1 {
             row.extend(s.sources.iter().map(|(_, e)| Cell::new(pm(&e[k])).set_alignment(CellAlignment::Right)));
         }
-        t.add_row(row);
+        if !model.sources.is_empty() {
+            t.add_row(row);
+        }
     }
-    out += &format!("{t}\n");
+    if !model.sources.is_empty() {
+        out += &format!("{t}\n");
+    }
     let mut t = table(
         ["limit", "kind", "capacity", "utilization", "p99 occupancy", "blocked", "abandoned", "failed", "loss share"]
             .map(String::from)
@@ -69,7 +76,8 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
         t.add_row(row);
     }
     out += &format!("{t}\n");
-    out + &headroom(s)
+    out += &headroom(s);
+    out + &super::campaigns::text(model, &s.campaigns, &pm)
 }
 
 /// One line per limit, binding limit first: capacity, p99 occupancy (or
@@ -143,6 +151,7 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
         "total": metrics_json(&METRICS, &s.total),
         "limits": limits,
         "binding_limit": binding,
+        "campaigns": super::campaigns::json(&s.campaigns),
     })
 }
 

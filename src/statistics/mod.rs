@@ -6,6 +6,9 @@
 //! if it arrives after the warm-up, and time averages integrate from the end
 //! of the warm-up to the end of the horizon.
 
+pub mod campaign;
+pub use campaign::{CampaignCounts, CampaignMetrics, CampaignSummary, CAMPAIGN_METRICS};
+
 use crate::model::{LimitKind, Model};
 use crate::simulation::Replication;
 use crate::timeseries::Bucket;
@@ -586,6 +589,8 @@ pub struct ReplicationMetrics {
     pub copies: Vec<Vec<CopyMetrics>>,
     /// The time series (empty unless the model asks for one).
     pub series: Vec<Bucket>,
+    /// Per campaign, in model order.
+    pub campaigns: Vec<CampaignMetrics>,
 }
 
 /// Names of the per-copy metrics of a pooled limit.
@@ -599,6 +604,7 @@ impl ReplicationMetrics {
         let all_losses = r.limits.iter().map(LimitCounts::losses).sum();
         ReplicationMetrics {
             series: r.series.clone(),
+            campaigns: r.campaigns.iter().map(|c| c.metrics(r.end_t)).collect(),
             sources: r.sources.iter().map(|c| c.metrics(r.end_t, r.horizon_s)).collect(),
             total: r.total.metrics(r.end_t, r.horizon_s),
             limits: r
@@ -635,6 +641,8 @@ pub struct Summary {
     /// The time series, each bucket's mean over replications (empty unless
     /// the model asks for one).
     pub series: Vec<Bucket>,
+    /// Per campaign, in model order.
+    pub campaigns: Vec<CampaignSummary>,
 }
 
 /// One limit's estimates.
@@ -704,6 +712,7 @@ impl Summary {
                 })
                 .collect(),
             series: crate::timeseries::mean_over(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
+            campaigns: CampaignSummary::of_all(model, &reps.iter().map(|r| r.campaigns.as_slice()).collect::<Vec<_>>()),
         }
     }
 

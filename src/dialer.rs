@@ -1,0 +1,237 @@
+//! The dialer of an outbound campaign: which lead to dial next and when,
+//! within the lead's local calling window and its per-lead caps, and how the
+//! outcome of each attempt schedules the next. The event glue (placing a
+//! dial through the limit chain, the agent stage, pacing) is in
+//! [`crate::simulation`]; this module is the lead book alone, so its rules
+//! can be read (and tested) in one place.
+//!
+//! Order of dialing: leads whose retry is due go first, earliest due first;
+//! then fresh leads in list order, among the time zones whose window is open.
+
+use crate::model::{Campaign, Outcome, Window};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+const DAY_S: f64 = 86_400.0;
+/// See [`LeadBook::eligible_from`].
+const EDGE_S: f64 = 1e-6;
+
+/// Why the dialer is not placing more dials right now (one cause at a time;
+/// the time spent in each is what "which cap paced the dialer" reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    /// `max_concurrent` dials are in flight.
+    MaxConcurrent,
+    /// The abandonment budget allows no more dials beyond the idle agents.
+    AbandonmentCap,
+    /// Leads remain but every time zone's window is closed.
+    Window,
+    /// Leads remain, but none is due (retry delays, per-day caps, or only
+    /// leads of zones whose window is closed).
+    RetrySchedule,
+    /// Every lead is dialed or finished.
+    Done,
+    /// Dials wait at (or were refused by) this limit of the chain.
+    Limit(u32),
+}
+
+/// The fixed pacing causes, in output order; limits follow.
+pub const PACING_CAUSES: [&str; 5] = ["max_concurrent", "abandonment_cap", "window", "retry_schedule", "done"];
+
+impl Pacing {
+    /// Index in [`PACING_CAUSES`], then `PACING_CAUSES.len() + limit`.
+    pub fn index(self) -> usize {
+        match self {
+            Pacing::MaxConcurrent => 0,
+            Pacing::AbandonmentCap => 1,
+            Pacing::Window => 2,
+            Pacing::RetrySchedule => 3,
+            Pacing::Done => 4,
+            Pacing::Limit(l) => PACING_CAUSES.len() + l as usize,
+        }
+    }
+}
+
+/// One placed dial, for the dial log (`simcall run --dials`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialRecord {
+    pub lead: u32,
+    /// Attempt number of this lead (1 = first).
+    pub attempt: u32,
+    /// Simulated time of placement (s; 0 = Monday 00:00 UTC).
+    pub placed_s: f64,
+    /// The lead's UTC offset (s).
+    pub utc_offset_s: f64,
+    pub outcome: Outcome,
+}
+
+/// The state of every lead of one campaign.
+pub struct LeadBook {
+    zone_offsets_s: Vec<f64>,
+    lead_zones: std::sync::Arc<[u16]>,
+    window: Window,
+    max_attempts: u32,
+    max_per_day: u32,
+    retry_after_s: [Option<f64>; 5],
+    attempts: Vec<u8>,
+    /// Local day of the lead's last attempt, and attempts on that day.
+    day: Vec<i32>,
+    today: Vec<u8>,
+    /// Never-dialed leads per zone, in list order.
+    fresh: Vec<VecDeque<u32>>,
+    /// Leads to dial again: (earliest time as f64 bits, lead). Times are
+    /// ≥ 0, so their bit patterns sort like the numbers.
+    retry: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Leads not finished (not reached, not out of attempts or retries).
+    pub open: u32,
+}
+
+impl LeadBook {
+    pub fn new(c: &Campaign) -> Self {
+        let n = c.lead_zones.len();
+        let mut fresh = vec![VecDeque::new(); c.zone_offsets_s.len()];
+        for (i, &z) in c.lead_zones.iter().enumerate() {
+            fresh[z as usize].push_back(i as u32);
+        }
+        LeadBook {
+            zone_offsets_s: c.zone_offsets_s.clone(),
+            lead_zones: c.lead_zones.clone(),
+            window: c.window.clone(),
+            max_attempts: c.max_attempts,
+            max_per_day: c.max_per_day,
+            retry_after_s: c.retry_after_s,
+            attempts: vec![0; n],
+            day: vec![i32::MIN; n],
+            today: vec![0; n],
+            fresh,
+            retry: BinaryHeap::new(),
+            open: n as u32,
+        }
+    }
+
+    /// The lead's UTC offset (s).
+    pub fn offset_s(&self, lead: u32) -> f64 {
+        self.zone_offsets_s[self.lead_zones[lead as usize] as usize]
+    }
+
+    /// Attempts made on `lead` so far.
+    pub fn attempts(&self, lead: u32) -> u32 {
+        self.attempts[lead as usize] as u32
+    }
+
+    fn local_day(local_s: f64) -> i32 {
+        (local_s / DAY_S).floor() as i32
+    }
+
+    /// Whether `lead` may be dialed at `now`: inside its local window, under
+    /// its attempt cap and its cap for the local day.
+    pub fn may_dial(&self, lead: u32, now: f64) -> bool {
+        let local = now + self.offset_s(lead);
+        let i = lead as usize;
+        self.window.is_open(local)
+            && (self.attempts[i] as u32) < self.max_attempts
+            && (Self::local_day(local) != self.day[i] || (self.today[i] as u32) < self.max_per_day)
+    }
+
+    /// The earliest time > `t` at which `lead` may be dialed (the window
+    /// opens weekly: checked when the model is built).
+    fn eligible_from(&self, lead: u32, t: f64) -> f64 {
+        let off = self.offset_s(lead);
+        let i = lead as usize;
+        let opens = |local: f64| self.window.next_open(local).expect("the window opens every week");
+        let mut local = opens(t + off);
+        if Self::local_day(local) == self.day[i] && (self.today[i] as u32) >= self.max_per_day {
+            local = opens((self.day[i] + 1) as f64 * DAY_S);
+        }
+        // 1 µs late, so that rounding in local → UTC → local cannot land it
+        // a hair before the opening (which `may_dial` would refuse).
+        local - off + EDGE_S
+    }
+
+    /// Counts an attempt on `lead` placed at `now`.
+    pub fn record_attempt(&mut self, lead: u32, now: f64) {
+        let i = lead as usize;
+        let day = Self::local_day(now + self.offset_s(lead));
+        if day != self.day[i] {
+            self.day[i] = day;
+            self.today[i] = 0;
+        }
+        self.today[i] += 1;
+        self.attempts[i] += 1;
+    }
+
+    /// The next lead to dial at `now`, taken out of the book, or `None`.
+    pub fn next_lead(&mut self, now: f64) -> Option<u32> {
+        while let Some(&Reverse((bits, lead))) = self.retry.peek() {
+            if f64::from_bits(bits) > now {
+                break;
+            }
+            self.retry.pop();
+            if self.may_dial(lead, now) {
+                return Some(lead);
+            }
+            // Due, but its window closed meanwhile: next opening (> now).
+            let t = self.eligible_from(lead, now);
+            self.retry.push(Reverse((t.to_bits(), lead)));
+        }
+        let mut best: Option<(u32, usize)> = None;
+        for (z, queue) in self.fresh.iter().enumerate() {
+            if let Some(&lead) = queue.front() {
+                if best.is_none_or(|b| lead < b.0) && self.window.is_open(now + self.zone_offsets_s[z]) {
+                    best = Some((lead, z));
+                }
+            }
+        }
+        best.map(|(lead, z)| {
+            self.fresh[z].pop_front();
+            lead
+        })
+    }
+
+    /// When a lead may next become dialable (for a wake-up), if any remains.
+    pub fn next_eligible(&self, now: f64) -> Option<f64> {
+        let retry = self.retry.peek().map(|Reverse((bits, _))| f64::from_bits(*bits).max(now));
+        let fresh = self
+            .fresh
+            .iter()
+            .zip(&self.zone_offsets_s)
+            .filter(|(q, _)| !q.is_empty())
+            .map(|(_, off)| self.window.next_open(now + off).expect("the window opens every week") - off);
+        retry.into_iter().chain(fresh).reduce(f64::min)
+    }
+
+    /// Whether any time zone's window is open at `now`.
+    pub fn any_window_open(&self, now: f64) -> bool {
+        self.zone_offsets_s.iter().any(|off| self.window.is_open(now + off))
+    }
+
+    /// Whether any lead waits to be dialed (fresh or retry).
+    pub fn has_waiting(&self) -> bool {
+        self.fresh.iter().any(|q| !q.is_empty()) || !self.retry.is_empty()
+    }
+
+    /// A dial of `lead` that was never placed (refused by the chain, or its
+    /// window closed while it waited) goes back, dialable again from `now`.
+    pub fn put_back(&mut self, lead: u32, now: f64) {
+        let t = self.eligible_from(lead, now);
+        self.retry.push(Reverse((t.to_bits(), lead)));
+    }
+
+    /// Files the outcome of `lead`'s attempt ending at `now`: reached (an
+    /// answer connected to an agent) finishes it; other outcomes retry after
+    /// their delay while attempts remain. Returns whether the lead is finished.
+    pub fn file_outcome(&mut self, lead: u32, outcome: Outcome, now: f64) -> bool {
+        let retry = self.retry_after_s[outcome as usize];
+        match retry {
+            Some(delay) if self.attempts(lead) < self.max_attempts => {
+                let t = self.eligible_from(lead, now + delay);
+                self.retry.push(Reverse((t.to_bits(), lead)));
+                false
+            }
+            _ => {
+                self.open -= 1;
+                true
+            }
+        }
+    }
+}

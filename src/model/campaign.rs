@@ -1,0 +1,414 @@
+//! Checking a `[[campaigns]]` entry: the lead list and its time zones, the
+//! dialing window in the lead's local time, pacing, outcomes, the retry
+//! schedule and the abandonment cap.
+//!
+//! Defaults follow US outbound rules and dialer conventions (`shared/domain.md`):
+//! calls only 08:00–21:00 in the callee's local time (47 CFR 64.1200(c)(1));
+//! abandoned calls (no agent within 2 s of the answer) at most 3% of answered
+//! calls per campaign (47 CFR 64.1200(a)(7)); busy retried after 30 min,
+//! no-answer after 4 h, voicemail after a day, at most 6 attempts per lead
+//! and 2 a day.
+
+use super::file::{CampaignFile, LeadsFile, OutcomeFile};
+use super::traffic::{parse_at, DAYS, DAY_S};
+use super::{Builder, Dist, Limit, Scope};
+use crate::error::Result;
+use std::path::Path;
+use std::sync::Arc;
+
+/// An outbound campaign, checked.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub name: String,
+    /// UTC offset of each time zone the leads live in (s, east positive).
+    pub zone_offsets_s: Vec<f64>,
+    /// The zone (index into `zone_offsets_s`) of each lead, in dialing order.
+    pub lead_zones: Arc<[u16]>,
+    /// When dialing starts (s of simulated time; 0 = Monday 00:00 UTC).
+    pub start_s: f64,
+    pub window: Window,
+    /// Dials in flight at most: waiting in the chain, ringing or connected.
+    pub max_concurrent: u32,
+    /// Per [`Outcome`] of a placed dial (answer, busy, no answer, voicemail):
+    /// probability and how long the dial holds its line.
+    pub outcomes: [(f64, Dist); 4],
+    /// Time from placing a dial to the pick-up, for answered dials.
+    pub ring_time: Dist,
+    /// Per [`Outcome`] (abandoned included): the delay before the lead is
+    /// dialed again; `None` = the lead is finished.
+    pub retry_after_s: [Option<f64>; 5],
+    /// Attempts per lead in all.
+    pub max_attempts: u32,
+    /// Attempts per lead per local calendar day.
+    pub max_per_day: u32,
+    /// Limits (indices) an answered dial passes to reach the agent.
+    pub agent_limits: Vec<usize>,
+    /// An answered dial not connected to an agent within this is abandoned (s).
+    pub abandon_after_s: f64,
+    /// Abandoned / answered above which the dialer stops overdialing.
+    pub max_abandonment: f64,
+}
+
+/// What a placed dial ends in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Answer = 0,
+    Busy = 1,
+    NoAnswer = 2,
+    Voicemail = 3,
+    /// Answered, but no agent within `abandon_after`.
+    Abandoned = 4,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] =
+        [Outcome::Answer, Outcome::Busy, Outcome::NoAnswer, Outcome::Voicemail, Outcome::Abandoned];
+
+    pub fn name(self) -> &'static str {
+        ["answer", "busy", "no_answer", "voicemail", "abandoned"][self as usize]
+    }
+}
+
+/// Calling hours: from `start_s` to `end_s` after local midnight on the
+/// allowed weekdays (Monday = 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub days: [bool; 7],
+}
+
+impl Window {
+    /// Whether the window is open at local time `local_s` (s since the local
+    /// Monday 00:00 of simulated week 0; may be negative).
+    pub fn is_open(&self, local_s: f64) -> bool {
+        let day = (local_s / DAY_S).floor();
+        let time_of_day = local_s - day * DAY_S;
+        self.days[(day as i64).rem_euclid(7) as usize] && time_of_day >= self.start_s && time_of_day < self.end_s
+    }
+
+    /// The earliest local time ≥ `local_s` at which the window is open, or
+    /// `None` if it never opens (no allowed day).
+    pub fn next_open(&self, local_s: f64) -> Option<f64> {
+        let day0 = (local_s / DAY_S).floor();
+        (0..=7).map(|i| day0 + i as f64).find_map(|day| {
+            let (open, close) = (day * DAY_S + self.start_s, day * DAY_S + self.end_s);
+            (self.days[(day as i64).rem_euclid(7) as usize] && close > local_s).then(|| open.max(local_s))
+        })
+    }
+
+    /// "08:00–21:00 mon–sun"-style text for messages.
+    pub fn describe(&self) -> String {
+        let hm = |s: f64| format!("{:02}:{:02}", (s / 3600.0) as u32, ((s % 3600.0) / 60.0) as u32);
+        let days: Vec<&str> = (0..7).filter(|&d| self.days[d]).map(|d| DAYS[d]).collect();
+        format!("{}–{} local time, {}", hm(self.start_s), hm(self.end_s), days.join(" "))
+    }
+}
+
+/// Parses a UTC offset such as `"-05:00"`, `"+5:30"`, `"-5"` or `"UTC-5"` into
+/// seconds (east positive); errors outside ±14 h.
+pub fn parse_utc_offset_s(text: &str) -> std::result::Result<f64, String> {
+    let bad = || format!("{text:?} is not a UTC offset such as \"-05:00\", \"+01:00\" or \"-5\" (hours, ±14 at most)");
+    let t = text.trim();
+    let t = t.strip_prefix("UTC").or_else(|| t.strip_prefix("utc")).unwrap_or(t);
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'-') => (-1.0, &t[1..]),
+        Some(b'+') => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h.parse::<u32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?),
+        None => (rest.parse::<u32>().map_err(|_| bad())?, 0),
+    };
+    let s = sign * (h as f64 * 3600.0 + m as f64 * 60.0);
+    if m >= 60 || s.abs() > 14.0 * 3600.0 {
+        return Err(bad());
+    }
+    Ok(s)
+}
+
+impl Builder<'_> {
+    /// Checks campaign `c`; `n_sources` inbound sources come first in the
+    /// index space that limits' `sources` use. `end_s` is the end of the run.
+    ///
+    /// Errors on a lead list that is empty or unreadable (with the line), on
+    /// probabilities that do not sum to 1, on unknown agent limits, and on a
+    /// window that never opens before the run ends.
+    pub(super) fn campaign(&self, c: &CampaignFile, limits: &[Limit], end_s: f64) -> Result<Campaign> {
+        let key = format!("campaigns.{}", c.name);
+        let k = |sub: &str| format!("{key}.{sub}");
+        let (zone_offsets_s, lead_zones) = match (&c.leads, &c.time_zones) {
+            (LeadsFile::Count(n), zones) => {
+                if !(1..=100_000_000).contains(n) {
+                    return Err(self.err(&k("leads"), format!("{n} is not allowed: 1 to 100000000 leads")));
+                }
+                let zones = match zones {
+                    None => vec![(0.0, 1.0)],
+                    Some(z) if z.is_empty() => return Err(self.err(&k("time_zones"), "needs at least one entry")),
+                    Some(z) => z
+                        .iter()
+                        .map(|tz| {
+                            let off = parse_utc_offset_s(&tz.utc_offset).map_err(|e| self.err(&k("time_zones"), e))?;
+                            if !(tz.share.is_finite() && tz.share > 0.0) {
+                                return Err(self.err(&k("time_zones"), format!("share {} must be > 0", tz.share)));
+                            }
+                            Ok((off, tz.share))
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                };
+                let total: f64 = zones.iter().map(|z| z.1).sum();
+                if (total - 1.0).abs() > 1e-6 {
+                    return Err(self.err(&k("time_zones"), format!("the shares sum to {total}, not 1")));
+                }
+                let shares: Vec<f64> = zones.iter().map(|z| z.1).collect();
+                (zones.iter().map(|z| z.0).collect(), interleave(&shares, *n as usize))
+            }
+            (LeadsFile::File(f), None) => self.leads_csv(&k("leads"), f)?,
+            (LeadsFile::File(_), Some(_)) => {
+                return Err(self.err(&k("time_zones"), "a lead CSV gives each lead's `utc_offset`: drop `time_zones`"))
+            }
+        };
+        let start_s = match &c.start {
+            None => 0.0,
+            Some(t) => parse_at(t).map_err(|e| self.err(&k("start"), e))?.0,
+        };
+        let w = c.window.as_ref();
+        let clock = |sub: &str, v: Option<&String>, default: f64| -> Result<f64> {
+            match v {
+                None => Ok(default),
+                Some(t) if t.trim() == "24:00" => Ok(DAY_S),
+                Some(t) => match parse_at(t) {
+                    Ok((s, false)) => Ok(s),
+                    _ => Err(self.err(&k(sub), format!("{t:?} is not a time of day such as \"08:00\""))),
+                },
+            }
+        };
+        let window_start = clock("window.start", w.and_then(|w| w.start.as_ref()), 8.0 * 3600.0)?;
+        let window_end = clock("window.end", w.and_then(|w| w.end.as_ref()), 21.0 * 3600.0)?;
+        let mut days = [true; 7];
+        if let Some(list) = w.and_then(|w| w.days.as_ref()) {
+            days = [false; 7];
+            for d in list {
+                let i = DAYS.iter().position(|x| d.trim().to_ascii_lowercase().starts_with(x)).ok_or_else(|| {
+                    self.err(&k("window.days"), format!("{d:?} is not a weekday (mon, tue, wed, thu, fri, sat, sun)"))
+                })?;
+                days[i] = true;
+            }
+        }
+        let window = Window { start_s: window_start, end_s: window_end, days };
+        if window_start >= window_end || !days.contains(&true) {
+            return Err(self.err(
+                &k("window"),
+                format!(
+                    "the dialing window never opens: {} (start must be before end on the same day, and `days` \
+                     must name at least one weekday)",
+                    window.describe()
+                ),
+            ));
+        }
+        let mut used = vec![false; zone_offsets_s.len()];
+        for &z in lead_zones.iter() {
+            used[z as usize] = true;
+        }
+        let opens_in_run = zone_offsets_s
+            .iter()
+            .zip(&used)
+            .any(|(off, &u)| u && window.next_open(start_s + off).is_some_and(|local| local - off < end_s));
+        if !opens_in_run {
+            return Err(self.err(
+                &k("window"),
+                format!(
+                    "the dialing window ({}) never opens for any lead between the campaign start ({:.1} h) and \
+                     the end of the run ({:.1} h): lengthen run.horizon, move `start` or widen the window",
+                    window.describe(),
+                    start_s / 3600.0,
+                    end_s / 3600.0
+                ),
+            ));
+        }
+        let max_concurrent = match c.max_concurrent {
+            n @ 1..=1_000_000 => n as u32,
+            n => return Err(self.err(&k("max_concurrent"), format!("{n} is not allowed: 1 to 1000000 dials"))),
+        };
+        let o = &c.outcomes;
+        let mut outcomes: [(f64, Dist); 4] = std::array::from_fn(|_| (0.0, Dist::Deterministic { value_s: 0.0 }));
+        let mut ring_time = Dist::Deterministic { value_s: 0.0 };
+        for (i, entry) in [&o.answer, &o.busy, &o.no_answer, &o.voicemail].into_iter().enumerate() {
+            let name = Outcome::ALL[i].name();
+            let Some(OutcomeFile { probability, holding, ring_time: ring }) = entry else { continue };
+            let ok = k(&format!("outcomes.{name}"));
+            if !(0.0..=1.0).contains(probability) {
+                return Err(self.err(&format!("{ok}.probability"), format!("{probability} is not between 0 and 1")));
+            }
+            outcomes[i] = (*probability, self.dist(&format!("{ok}.holding"), holding)?);
+            match (ring, Outcome::ALL[i]) {
+                (None, _) => {}
+                (Some(r), Outcome::Answer) => ring_time = self.dist(&format!("{ok}.ring_time"), r)?,
+                (Some(_), _) => {
+                    return Err(self.err(
+                        &format!("{ok}.ring_time"),
+                        "`ring_time` is for `answer` (other outcomes' `holding` covers their ringing)",
+                    ))
+                }
+            }
+        }
+        let total: f64 = outcomes.iter().map(|o| o.0).sum();
+        if (total - 1.0).abs() > 1e-6 {
+            return Err(self.err(
+                &k("outcomes"),
+                format!("the probabilities of answer, busy, no_answer and voicemail sum to {total}, not 1"),
+            ));
+        }
+        let r = c.retry.as_ref();
+        let delay = |name: &str, v: Option<&String>, default: Option<f64>| -> Result<Option<f64>> {
+            match v.map(|s| s.trim()) {
+                None => Ok(default),
+                Some("never") => Ok(None),
+                Some(t) => self.duration(&k(&format!("retry.{name}")), t).map(Some),
+            }
+        };
+        let retry_after_s = [
+            None, // a lead reached is done
+            delay("busy", r.and_then(|r| r.busy.as_ref()), Some(1800.0))?,
+            delay("no_answer", r.and_then(|r| r.no_answer.as_ref()), Some(4.0 * 3600.0))?,
+            delay("voicemail", r.and_then(|r| r.voicemail.as_ref()), Some(DAY_S))?,
+            delay("abandoned", r.and_then(|r| r.abandoned.as_ref()), Some(4.0 * 3600.0))?,
+        ];
+        let whole = |sub: &str, v: Option<i64>, default: u32| match v {
+            None => Ok(default),
+            Some(n @ 1..=250) => Ok(n as u32),
+            Some(n) => Err(self.err(&k(sub), format!("{n} is not allowed: 1 to 250"))),
+        };
+        let max_attempts = whole("retry.max_attempts", r.and_then(|r| r.max_attempts), 6)?;
+        let max_per_day = whole("retry.max_per_day", r.and_then(|r| r.max_per_day), 2)?;
+        let agent_limits = c
+            .agent_limits
+            .iter()
+            .map(|n| {
+                let i = limits.iter().position(|l| &l.name == n).ok_or_else(|| {
+                    let all: Vec<&str> = limits.iter().map(|l| l.name.as_str()).collect();
+                    self.err(&k("agent_limits"), format!("no limit is named {n:?} (limits: {})", all.join(", ")))
+                })?;
+                if limits[i].scope != Scope::Call {
+                    return Err(self.err(&k("agent_limits"), format!("{n:?} must have scope = \"call\"")));
+                }
+                Ok(i)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let abandon_after_s = match &c.abandon_after {
+            None => 2.0,
+            Some(t) => self.duration(&k("abandon_after"), t)?,
+        };
+        let max_abandonment = c.max_abandonment.unwrap_or(0.03);
+        if !(0.0..=1.0).contains(&max_abandonment) {
+            return Err(self.err(&k("max_abandonment"), format!("{max_abandonment} is not between 0 and 1")));
+        }
+        Ok(Campaign {
+            name: c.name.clone(),
+            zone_offsets_s,
+            lead_zones,
+            start_s,
+            window,
+            max_concurrent,
+            outcomes,
+            ring_time,
+            retry_after_s,
+            max_attempts,
+            max_per_day,
+            agent_limits,
+            abandon_after_s,
+            max_abandonment,
+        })
+    }
+
+    /// A lead list: a CSV with a `utc_offset` column (other columns are
+    /// ignored); the leads are dialed in file order.
+    fn leads_csv(&self, key: &str, file: &str) -> Result<(Vec<f64>, Arc<[u16]>)> {
+        let path = self.path.parent().unwrap_or(Path::new(".")).join(file);
+        let shown = path.display();
+        let mut rdr = csv::Reader::from_path(&path).map_err(|e| self.err(key, format!("cannot read {shown}: {e}")))?;
+        let headers = rdr.headers().map_err(|e| self.err(key, format!("{shown}: {e}")))?.clone();
+        let col = headers
+            .iter()
+            .position(|h| h.trim() == "utc_offset")
+            .ok_or_else(|| self.err(key, format!("{shown}: needs a column `utc_offset` (such as \"-05:00\")")))?;
+        let (mut offsets, mut zones) = (Vec::<f64>::new(), Vec::new());
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i + 2;
+            let rec = rec.map_err(|e| self.err(key, format!("{shown} line {line}: {e}")))?;
+            let off = parse_utc_offset_s(rec.get(col).unwrap_or(""))
+                .map_err(|e| self.err(key, format!("{shown} line {line}: {e}")))?;
+            let z = match offsets.iter().position(|&o| o == off) {
+                Some(z) => z,
+                None => {
+                    offsets.push(off);
+                    offsets.len() - 1
+                }
+            };
+            zones.push(z as u16);
+        }
+        if zones.is_empty() {
+            return Err(self.err(key, format!("{shown} has no leads")));
+        }
+        Ok((offsets, Arc::from(zones)))
+    }
+}
+
+/// Zones for `n` leads with the given shares, interleaved so that every
+/// prefix of the list has close to the shares (each lead goes to the zone
+/// furthest below its share so far), as a mixed real list would.
+fn interleave(shares: &[f64], n: usize) -> Arc<[u16]> {
+    let mut given = vec![0usize; shares.len()];
+    (0..n)
+        .map(|i| {
+            let deficit = |z: usize| shares[z] * (i + 1) as f64 - given[z] as f64;
+            let z = (0..shares.len()).fold(0, |b, z| if deficit(z) > deficit(b) { z } else { b });
+            given[z] += 1;
+            z as u16
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(start_h: f64, end_h: f64, days: [bool; 7]) -> Window {
+        Window { start_s: start_h * 3600.0, end_s: end_h * 3600.0, days }
+    }
+
+    #[test]
+    fn window_opens_and_closes_on_local_days() {
+        let w = window(8.0, 21.0, [true, true, true, true, true, false, false]);
+        assert!(!w.is_open(7.99 * 3600.0));
+        assert!(w.is_open(8.0 * 3600.0));
+        assert!(!w.is_open(21.0 * 3600.0));
+        assert!(!w.is_open(5.0 * DAY_S + 10.0 * 3600.0)); // saturday
+        assert!(!w.is_open(-DAY_S + 10.0 * 3600.0)); // the sunday before week 0
+        assert_eq!(w.next_open(0.0), Some(8.0 * 3600.0));
+        assert_eq!(w.next_open(9.0 * 3600.0), Some(9.0 * 3600.0));
+        assert_eq!(w.next_open(4.0 * DAY_S + 21.0 * 3600.0), Some(7.0 * DAY_S + 8.0 * 3600.0)); // fri → mon
+        assert_eq!(w.next_open(-3600.0), Some(8.0 * 3600.0));
+        assert_eq!(window(8.0, 21.0, [false; 7]).next_open(0.0), None);
+    }
+
+    #[test]
+    fn utc_offsets() {
+        assert_eq!(parse_utc_offset_s("-05:00"), Ok(-5.0 * 3600.0));
+        assert_eq!(parse_utc_offset_s("+5:30"), Ok(5.5 * 3600.0));
+        assert_eq!(parse_utc_offset_s("UTC-8"), Ok(-8.0 * 3600.0));
+        assert_eq!(parse_utc_offset_s("0"), Ok(0.0));
+        assert!(parse_utc_offset_s("-15:00").is_err());
+        assert!(parse_utc_offset_s("EST").is_err());
+    }
+
+    #[test]
+    fn interleaved_zones_keep_their_shares_in_every_prefix() {
+        let z = interleave(&[0.5, 0.3, 0.2], 1000);
+        for n in [10, 100, 1000] {
+            let count = |k: u16| z[..n].iter().filter(|&&x| x == k).count() as f64;
+            assert!((count(0) - 0.5 * n as f64).abs() <= 1.0);
+            assert!((count(2) - 0.2 * n as f64).abs() <= 1.0);
+        }
+    }
+}

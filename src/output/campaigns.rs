@@ -1,0 +1,143 @@
+//! Outbound campaigns in the reports: the `run` block per campaign (metrics,
+//! what paced the dialer), its JSON, the hourly table (`run --hourly`) and
+//! the dial log (`run --dials`).
+
+use super::write_atomic;
+use crate::dialer::DialRecord;
+use crate::error::Result;
+use crate::model::Model;
+use crate::statistics::{CampaignSummary, Estimate, CAMPAIGN_METRICS};
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// "tue 14:05:09" for a time in seconds from Monday 00:00 (weeks wrap).
+pub fn clock(t_s: f64) -> String {
+    let day = (t_s / 86_400.0).floor();
+    let rest = (t_s - day * 86_400.0).round() as u64;
+    format!("{} {:02}:{:02}:{:02}", DAYS[(day as i64).rem_euclid(7) as usize], rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// The `run` block of each campaign: its metrics (mean ± 95% CI
+/// half-width), then the share of time each cause held the dialer back,
+/// the cap that paced it marked.
+pub fn text(model: &Model, campaigns: &[CampaignSummary], pm: &dyn Fn(&Estimate) -> String) -> String {
+    let r = model.run.replications;
+    let mut out = String::new();
+    for c in campaigns {
+        out += &format!("campaign {}: mean ± 95% CI half-width over {r} replications\n", c.name);
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["metric", "value"]);
+        for (k, name) in CAMPAIGN_METRICS.iter().enumerate() {
+            let value = if *name == "completion_h" && c.completed_replications < r as usize {
+                format!("not within the run in {} of {r} replications", r as usize - c.completed_replications)
+            } else {
+                pm(&c.metrics[k])
+            };
+            t.add_row(vec![comfy_table::Cell::new(name), comfy_table::Cell::new(value)]);
+        }
+        out += &format!("{t}\n");
+        out += "held back by (share of the campaign's time):\n";
+        let mut shares: Vec<&(String, Estimate)> = c.pacing.iter().filter(|(_, e)| e.mean > 0.0).collect();
+        shares.sort_by(|a, b| b.1.mean.total_cmp(&a.1.mean));
+        for (name, e) in shares {
+            let mark = if c.paced_by.as_deref() == Some(name) { "  ← paced the dialer" } else { "" };
+            out += &format!("  {name}: {:.1}%{mark}\n", 100.0 * e.mean);
+        }
+        let peak = c.hourly.iter().enumerate().max_by(|a, b| a.1 .0.total_cmp(&b.1 .0));
+        if let Some((h, (reached, _))) = peak {
+            out += &format!("peak hour: {reached:.1} leads reached from {} UTC\n", &clock(h as f64 * 3600.0)[..9]);
+        }
+    }
+    out
+}
+
+/// Each campaign as `{ metrics…, completed_replications, paced_by, pacing, hourly }`.
+pub fn json(campaigns: &[CampaignSummary]) -> Value {
+    let all: Map<String, Value> = campaigns
+        .iter()
+        .map(|c| {
+            let mut m: Map<String, Value> =
+                CAMPAIGN_METRICS.iter().zip(&c.metrics).map(|(n, e)| (n.to_string(), json!(e))).collect();
+            m.insert("completed_replications".into(), json!(c.completed_replications));
+            m.insert("paced_by".into(), json!(c.paced_by));
+            m.insert(
+                "pacing".into(),
+                Value::Object(c.pacing.iter().map(|(n, e)| (n.clone(), json!(e.mean))).collect()),
+            );
+            m.insert(
+                "hourly".into(),
+                Value::Array(
+                    c.hourly
+                        .iter()
+                        .enumerate()
+                        .map(|(h, (reached, dials))| json!({ "hour": h, "leads_reached": reached, "dials": dials }))
+                        .collect(),
+                ),
+            );
+            (c.name.clone(), Value::Object(m))
+        })
+        .collect();
+    Value::Object(all)
+}
+
+/// The hourly table: one row per campaign and hour of simulated time, with
+/// the mean over replications of leads reached and dials placed.
+pub fn write_hourly(path: &Path, campaigns: &[CampaignSummary]) -> Result<()> {
+    write_atomic(path, |tmp| {
+        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+        w.write_record(["campaign", "hour", "start_s", "start", "leads_reached", "dials"])
+            .map_err(|e| e.to_string())?;
+        for c in campaigns {
+            for (h, (reached, dials)) in c.hourly.iter().enumerate() {
+                let t = h as f64 * 3600.0;
+                w.write_record([
+                    c.name.clone(),
+                    h.to_string(),
+                    format!("{t}"),
+                    clock(t),
+                    format!("{reached}"),
+                    format!("{dials}"),
+                ])
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        w.flush().map_err(|e| e.to_string())
+    })
+}
+
+/// The dial log of one replication: every placed dial with its lead, attempt,
+/// time in UTC and in the lead's local time, and outcome.
+pub fn write_dials(path: &Path, model: &Model, log: &[Vec<DialRecord>]) -> Result<()> {
+    write_atomic(path, |tmp| {
+        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+        w.write_record([
+            "campaign",
+            "lead",
+            "attempt",
+            "placed_s",
+            "placed_utc",
+            "utc_offset_h",
+            "placed_local",
+            "outcome",
+        ])
+        .map_err(|e| e.to_string())?;
+        for (c, dials) in model.campaigns.iter().zip(log) {
+            for d in dials {
+                w.write_record([
+                    c.name.clone(),
+                    d.lead.to_string(),
+                    d.attempt.to_string(),
+                    format!("{:.3}", d.placed_s),
+                    clock(d.placed_s),
+                    format!("{}", d.utc_offset_s / 3600.0),
+                    clock(d.placed_s + d.utc_offset_s),
+                    d.outcome.name().to_string(),
+                ])
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        w.flush().map_err(|e| e.to_string())
+    })
+}
