@@ -636,12 +636,7 @@ impl Sim {
                 }
                 Event::WarmupEnd => self.on_warmup_end(),
                 Event::SeriesTick => self.on_series_tick(),
-                Event::DialAnswered { caller, serial } => {
-                    if self.callers[caller as usize].serial == serial {
-                        self.start_agent_stage(caller);
-                        self.advance(caller);
-                    }
-                }
+                Event::DialAnswered { caller, serial } => self.on_dial_answered(caller, serial),
                 Event::DialerWake { campaign } => {
                     self.dialers[campaign as usize].wake_t = f64::INFINITY;
                     self.pump(campaign as usize);
@@ -759,7 +754,7 @@ impl Sim {
     }
 
     /// Files a new caller in a free slot (or a new one) and returns its id.
-    #[inline]
+    #[inline(always)]
     fn new_caller(&mut self, caller: Caller) -> u32 {
         match self.free.pop() {
             Some(id) => {
@@ -783,7 +778,7 @@ impl Sim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn start_attempt(&mut self, id: u32) {
         let now = self.now;
         let c = &mut self.callers[id as usize];
@@ -811,8 +806,10 @@ impl Sim {
     fn advance(&mut self, id: u32) {
         let source = self.callers[id as usize].source as usize;
         loop {
-            let k = self.callers[id as usize].held;
-            if k == self.sources[source].place_at && self.callers[id as usize].outcome == NOT_PLACED {
+            let c = &self.callers[id as usize];
+            let k = c.held;
+            // Only a campaign's dial has a lead (checked first: the caller is at hand).
+            if c.lead != NONE && k == self.sources[source].place_at && c.outcome == NOT_PLACED {
                 if !self.place_dial(id) {
                     return;
                 }
@@ -1060,7 +1057,7 @@ impl Sim {
         let c = &mut self.callers[id as usize];
         c.phase = Phase::InCall;
         c.call_end_t = now + c.holding_s;
-        let (source, serial, end_t) = (c.source as usize, c.serial, c.call_end_t);
+        let (source, serial, end_t, dial) = (c.source as usize, c.serial, c.call_end_t, c.lead != NONE);
         let counts = &mut self.counts[source];
         if c.counted {
             let wait_s = now - c.attempt_t;
@@ -1074,7 +1071,8 @@ impl Sim {
             self.total_concurrency.step(now, 1);
         }
         self.events.push(end_t, Event::Hangup { caller: id, serial });
-        if let Some(j) = self.sources[source].campaign {
+        if dial {
+            let j = self.sources[source].campaign.expect("a dial belongs to a campaign");
             self.on_connected(j as usize, id);
         }
         if self.sources[source].turn_interval.is_some() {
@@ -1477,6 +1475,8 @@ impl Sim {
 impl Sim {
     /// Dials leads of campaign `j` while nothing holds the dialer back, and
     /// books the time until now under the cause that held it back before.
+    #[cold]
+    #[inline(never)]
     fn pump(&mut self, j: usize) {
         let now = self.now;
         if now < self.dialers[j].start_s {
@@ -1604,6 +1604,8 @@ impl Sim {
     /// Dial `id` holds its dial-stage limits: place it (if its lead may
     /// still be dialed) and draw its outcome. Returns whether it goes on to
     /// the agent stage at once (an answer with no ring time).
+    #[cold]
+    #[inline(never)]
     fn place_dial(&mut self, id: u32) -> bool {
         let now = self.now;
         let c = self.callers[id as usize];
@@ -1649,6 +1651,16 @@ impl Sim {
         false
     }
 
+    /// A dial's ring time is over: the callee picks up.
+    #[cold]
+    #[inline(never)]
+    fn on_dial_answered(&mut self, id: u32, serial: u32) {
+        if self.callers[id as usize].serial == serial {
+            self.start_agent_stage(id);
+            self.advance(id);
+        }
+    }
+
     /// The callee picked up: the dial must reach an agent within `abandon_after`.
     fn start_agent_stage(&mut self, id: u32) {
         let c = &mut self.callers[id as usize];
@@ -1659,6 +1671,8 @@ impl Sim {
     }
 
     /// Dial `id` of campaign `j` is connected to an agent: its lead is reached.
+    #[cold]
+    #[inline(never)]
     fn on_connected(&mut self, j: usize, id: u32) {
         let now = self.now;
         let lead = self.callers[id as usize].lead;
@@ -1676,6 +1690,8 @@ impl Sim {
 
     /// Dial `id` of campaign `j` was refused at limit `l`: before placement
     /// it is blocked (the dialer pauses); after the answer it is abandoned.
+    #[cold]
+    #[inline(never)]
     fn refuse_dial(&mut self, j: usize, id: u32, l: u32, left_queue: bool) {
         let c = self.callers[id as usize];
         if c.counted {
@@ -1704,6 +1720,8 @@ impl Sim {
 
     /// Dial `id` is over (its slots are released): file its lead's outcome
     /// and let the dialer look for the next lead.
+    #[cold]
+    #[inline(never)]
     fn dial_ended(&mut self, id: u32) {
         let now = self.now;
         let c = self.callers[id as usize];
