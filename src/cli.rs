@@ -179,7 +179,10 @@ fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
         ("limits", tables::limits(&exp, &res)),
         ("recommendation", tables::recommendation(&exp, &res)),
     ];
-    let frames = frames.into_iter().chain(tables::copies(&exp, &res).map(|df| ("copies", df)));
+    let frames = frames
+        .into_iter()
+        .chain(tables::copies(&exp, &res).map(|df| ("copies", df)))
+        .chain(tables::campaigns(&exp, &res).map(|df| ("campaigns", df)));
     for (name, mut df) in frames {
         tables::write_csv(&mut df, &dir.join(format!("{name}.csv")))?;
         if name != "recommendation" {

@@ -1499,7 +1499,9 @@ impl Sim {
                 if d.in_flight == 0 {
                     self.wake(j, now + BLOCKED_PAUSE_S);
                 }
-                break Pacing::AbandonmentCap;
+                // Dials queued at a dial-stage limit count in the budget (they
+                // will ring): if some are, that limit is what holds them.
+                break self.congested_limit(j).map_or(Pacing::AbandonmentCap, Pacing::Limit);
             }
             let d = &mut self.dialers[j];
             match d.book.next_lead(now) {

@@ -87,11 +87,19 @@ fn price(exp: &Experiment, tier: usize) -> f64 {
 
 /// Whether the estimated means meet every objective the SLA sets:
 /// `blocking_probability ≤ max_blocking`, `abandonment_probability ≤
-/// max_abandonment`, `p95_wait_s ≤ max_p95_wait`. An SLA with no objective
-/// is met by every cell.
+/// max_abandonment`, `p95_wait_s ≤ max_p95_wait`, and every campaign
+/// completed in every replication with `completion_h` within
+/// `max_completion`. An SLA with no objective is met by every cell.
 pub fn meets_sla(sla: &Sla, s: &Summary) -> bool {
     let within = |limit: Option<f64>, metric: &str| limit.is_none_or(|l| s.total(metric).mean <= l);
+    let completes = |limit_s: f64| {
+        s.campaigns.iter().all(|c| {
+            c.completed_replications == c.get("leads").replications.len()
+                && c.get("completion_h").mean * 3600.0 <= limit_s
+        })
+    };
     within(sla.max_blocking, "blocking_probability")
         && within(sla.max_abandonment, "abandonment_probability")
         && within(sla.max_p95_wait_s, "p95_wait_s")
+        && sla.max_completion_s.is_none_or(completes)
 }

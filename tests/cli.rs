@@ -416,3 +416,75 @@ fn sweep_outputs_match_the_golden_files() {
         assert!(got == want, "{f} differs from {}: review the change, then UPDATE_GOLDEN=1", golden.display());
     }
 }
+
+#[test]
+fn run_reports_campaigns_with_hourly_table_and_dial_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hourly, dials) = (dir.path().join("hourly.csv"), dir.path().join("out/dials.csv"));
+    let out = simcall(&[
+        "run",
+        &repo("models/campaign.toml"),
+        "--set",
+        "run.replications=2",
+        "--hourly",
+        hourly.to_str().unwrap(),
+        "--dials",
+        dials.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for needle in ["campaign renewals", "leads_reached", "abandonment_rate", "completion_h", "← paced the dialer"] {
+        assert!(s.contains(needle), "missing {needle:?} in\n{s}");
+    }
+    let hourly = std::fs::read_to_string(&hourly).unwrap();
+    assert!(hourly.starts_with("campaign,hour,start_s,start,leads_reached,dials\n"), "{hourly}");
+    assert_eq!(hourly.lines().count(), 1 + 12 * 24, "one row per hour of the 12-day run");
+    let dials = std::fs::read_to_string(&dials).unwrap();
+    let mut rows = dials.lines();
+    assert_eq!(rows.next(), Some("campaign,lead,attempt,placed_s,placed_utc,utc_offset_h,placed_local,outcome"));
+    // The first dial of the Monday: 08:00 Eastern, the first zone to open.
+    assert!(rows.next().unwrap().contains("mon 13:00:00,-5,mon 08:00:00"), "{dials:.300}");
+    let json = simcall(&["run", &repo("models/campaign.toml"), "--set", "run.replications=2", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let c = &v["campaigns"]["renewals"];
+    assert_eq!(c["leads"]["replications"].as_array().unwrap().len(), 2);
+    assert!(c["paced_by"].is_string() && c["hourly"].as_array().unwrap().len() == 12 * 24, "{c}");
+}
+
+#[test]
+fn a_campaign_window_that_never_opens_is_refused_with_exit_code_2() {
+    let model = repo("models/campaign.toml");
+    for (set, needle) in [
+        ("campaigns.renewals.window.end=\"07:00\"", "never opens"),
+        // A Saturday window: the run covers Sunday evening to Friday, local time.
+        ("campaigns.renewals.window.days=[\"sat\"]", "never opens for any lead"),
+        ("run.horizon=\"12h\"", "never opens for any lead"),
+    ] {
+        let out = simcall(&["run", &model, "--set", "run.horizon=\"5d\"", "--set", set]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {err}");
+        assert!(err.contains(needle) && err.contains("campaign.toml"), "{set}: {err}");
+        assert!(err.contains("campaigns.renewals.window"), "{set}: {err}");
+    }
+}
+
+#[test]
+fn a_campaign_sweep_writes_its_table_and_completion_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = simcall(&[
+        "sweep",
+        &repo("experiments/campaign-agents.toml"),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--set",
+        "run.replications=2",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in ["campaigns.csv", "campaigns.parquet", "completion.png", "price.svg", "recommendation.txt"] {
+        assert!(dir.path().join(f).exists(), "{f} missing");
+    }
+    let table = std::fs::read_to_string(dir.path().join("campaigns.csv")).unwrap();
+    assert!(table.lines().next().unwrap().contains("completion_h_mean") && table.contains("paced_by"));
+    assert_eq!(table.lines().count(), 1 + 5 * 3, "one row per point × tier");
+    assert!(text(&out.stdout).contains("completion (h)"));
+}

@@ -300,6 +300,9 @@ pub struct SlaFile {
     pub max_abandonment: Option<f64>,
     #[serde(default)]
     pub max_p95_wait: Option<String>,
+    /// Every campaign finishes all its leads in every replication, on average within this.
+    #[serde(default)]
+    pub max_completion: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -307,12 +307,16 @@ pub struct Sla {
     pub max_blocking: Option<f64>,
     pub max_abandonment: Option<f64>,
     pub max_p95_wait_s: Option<f64>,
+    /// Every campaign finishes all its leads in every replication, on
+    /// average within this of its start (s).
+    pub max_completion_s: Option<f64>,
 }
 
 impl Model {
     /// Total offered load of first attempts over all sources, in Erlangs.
     pub fn offered_load_erl(&self) -> f64 {
-        self.sources.iter().map(Source::offered_load_erl).sum()
+        // `+ 0.0`: an empty f64 sum is −0.0, which would print as "-0.0".
+        self.sources.iter().map(Source::offered_load_erl).sum::<f64>() + 0.0
     }
 }
 
@@ -836,6 +840,11 @@ impl Builder<'_> {
             max_blocking: prob("sla.max_blocking", s.max_blocking)?,
             max_abandonment: prob("sla.max_abandonment", s.max_abandonment)?,
             max_p95_wait_s: s.max_p95_wait.as_ref().map(|t| self.duration("sla.max_p95_wait", t)).transpose()?,
+            max_completion_s: s
+                .max_completion
+                .as_ref()
+                .map(|t| self.positive_duration("sla.max_completion", t))
+                .transpose()?,
         })
     }
 }

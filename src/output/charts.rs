@@ -6,7 +6,7 @@
 use super::write_atomic;
 use crate::error::Result;
 use crate::experiment::Experiment;
-use crate::sweep::SweepResult;
+use crate::sweep::{CellResult, SweepResult};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -41,6 +41,7 @@ struct Series {
 
 struct Chart {
     title: String,
+    x_desc: String,
     y_desc: String,
     log_y: bool,
     series: Vec<Series>,
@@ -60,11 +61,44 @@ pub const COLORS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
+/// What the charts put on x: the nominal offered load, or, for a model of
+/// campaigns alone, the first sweep axis (its value if a number, else the
+/// point's index).
+struct XAxis {
+    outbound: bool,
+    desc: String,
+}
+
+impl XAxis {
+    fn new(exp: &Experiment) -> Self {
+        let outbound = exp.cells.first().is_some_and(|c| c.model.sources.is_empty() && !c.model.campaigns.is_empty());
+        let desc = match (outbound, exp.axes.first()) {
+            (false, _) => "offered load (Erlangs)".to_string(),
+            (true, Some(a)) => a.path.clone(),
+            (true, None) => "sweep point".to_string(),
+        };
+        XAxis { outbound, desc }
+    }
+
+    fn of(&self, exp: &Experiment, c: &CellResult) -> f64 {
+        if !self.outbound {
+            return c.offered_load_erl;
+        }
+        match exp.points[c.point].first() {
+            Some(toml::Value::Integer(v)) => *v as f64,
+            Some(toml::Value::Float(v)) => *v,
+            _ => c.point as f64,
+        }
+    }
+}
+
 /// Draws the sweep charts into `dir` as `<name>.png` and `<name>.svg`:
-/// `blocking` (log scale), `p95_wait`, `price` and `losses`.
+/// `blocking` (log scale), `p95_wait`, `price` and `losses`; for a model of
+/// campaigns alone, `completion` and `price` against the first sweep axis.
 pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
     register_font();
-    let per_tier = |metric: &str, floor: f64| -> Vec<Series> {
+    let x = XAxis::new(exp);
+    let per_tier = |value: &dyn Fn(&CellResult) -> f64| -> Vec<Series> {
         exp.tiers
             .iter()
             .enumerate()
@@ -73,19 +107,56 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
                     .cells
                     .iter()
                     .filter(|c| c.tier == t)
-                    .map(|c| (c.offered_load_erl, c.summary.total(metric).mean.max(floor)))
+                    .map(|c| (x.of(exp, c), value(c)))
+                    .filter(|p| p.1.is_finite())
                     .collect();
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
                 Series { name: tier.name.clone(), points, pass: None, show_line: true }
             })
             .collect()
     };
+    let total = |metric: &'static str, floor: f64| move |c: &CellResult| c.summary.total(metric).mean.max(floor);
     let sla = &exp.cells[0].model.sla;
+    render(&price_chart(exp, res, &x), &dir.join("price"))?;
+    if x.outbound {
+        // The latest campaign's mean completion; a tier that does not
+        // complete in some replication has no point there.
+        let completion = |c: &CellResult| {
+            c.summary
+                .campaigns
+                .iter()
+                .map(|k| {
+                    let done = k.completed_replications == k.get("leads").replications.len();
+                    if done {
+                        k.get("completion_h").mean
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let mut chart = Chart {
+            title: format!("{}: campaign completion (no point: not complete within the run)", exp.name),
+            x_desc: x.desc.clone(),
+            y_desc: "hours from the campaign's start until every lead is finished".into(),
+            log_y: false,
+            series: per_tier(&completion),
+            step: None,
+            legend: SeriesLabelPosition::UpperLeft,
+        };
+        if let Some(m) = sla.max_completion_s {
+            let xs = x_range(&chart.series);
+            chart.step =
+                Some((format!("SLA max completion {:.0} h", m / 3600.0), vec![(xs.0, m / 3600.0), (xs.1, m / 3600.0)]));
+        }
+        return render(&chart, &dir.join("completion"));
+    }
     let mut blocking = Chart {
         title: format!("{}: blocking probability vs offered load", exp.name),
+        x_desc: x.desc.clone(),
         y_desc: format!("blocking probability (log; below {BLOCKING_FLOOR:e} drawn at it)"),
         log_y: true,
-        series: per_tier("blocking_probability", BLOCKING_FLOOR),
+        series: per_tier(&total("blocking_probability", BLOCKING_FLOOR)),
         step: None,
         legend: SeriesLabelPosition::LowerRight,
     };
@@ -97,9 +168,10 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
 
     let mut wait = Chart {
         title: format!("{}: 95th-percentile wait vs offered load", exp.name),
+        x_desc: x.desc.clone(),
         y_desc: "p95 wait (s)".into(),
         log_y: false,
-        series: per_tier("p95_wait_s", 0.0),
+        series: per_tier(&total("p95_wait_s", 0.0)),
         step: None,
         legend: SeriesLabelPosition::UpperLeft,
     };
@@ -109,7 +181,6 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     }
     render(&wait, &dir.join("p95_wait"))?;
 
-    render(&price_chart(exp, res), &dir.join("price"))?;
     let stem = dir.join("losses");
     write_atomic(&stem.with_extension("png"), |tmp| {
         draw_losses(BitMapBackend::new(tmp, (1000, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
@@ -187,7 +258,7 @@ fn draw_losses<DB: DrawingBackend>(
 /// Monthly price of each tier against offered load, each point filled if the
 /// tier meets the SLA there and hollow if not, and the cheapest passing tier
 /// as a step line.
-fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
+fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
     let series = exp
         .tiers
         .iter()
@@ -195,10 +266,10 @@ fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
         .filter(|(_, t)| t.price_per_month.is_some())
         .map(|(t, tier)| {
             let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == t).collect();
-            cells.sort_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl));
+            cells.sort_by(|a, b| x.of(exp, a).total_cmp(&x.of(exp, b)));
             Series {
                 name: format!("{} (filled = meets SLA)", tier.name),
-                points: cells.iter().map(|c| (c.offered_load_erl, tier.price_per_month.unwrap_or(0.0))).collect(),
+                points: cells.iter().map(|c| (x.of(exp, c), tier.price_per_month.unwrap_or(0.0))).collect(),
                 pass: Some(cells.iter().map(|c| c.meets_sla).collect()),
                 show_line: false,
             }
@@ -210,14 +281,15 @@ fn price_chart(exp: &Experiment, res: &SweepResult) -> Chart {
         .enumerate()
         .filter_map(|(p, t)| {
             let t = (*t)?;
-            let load = res.cells.iter().find(|c| c.point == p)?.offered_load_erl;
-            Some((load, exp.tiers[t].price_per_month?))
+            let at = x.of(exp, res.cells.iter().find(|c| c.point == p)?);
+            Some((at, exp.tiers[t].price_per_month?))
         })
         .collect();
     best.sort_by(|a, b| a.0.total_cmp(&b.0));
     let step = best.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]).chain(best.last().copied()).collect();
     Chart {
-        title: format!("{}: monthly price vs offered load", exp.name),
+        title: format!("{}: monthly price vs {}", exp.name, if x.outbound { &x.desc } else { "offered load" }),
+        x_desc: x.desc.clone(),
         y_desc: "price per month".into(),
         log_y: false,
         series,
@@ -278,7 +350,7 @@ where
 {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     ctx.configure_mesh()
-        .x_desc("offered load (Erlangs)")
+        .x_desc(&chart.x_desc)
         .y_desc(&chart.y_desc)
         .label_style((FONT_FAMILY, 14))
         .draw()

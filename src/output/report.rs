@@ -155,26 +155,46 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
     })
 }
 
-/// The sweep's closing table: per point, the cheapest tier meeting the SLA.
+/// The sweep's closing table: per point, the cheapest tier meeting the SLA
+/// with its blocking and p95 wait, or, for a model of campaigns alone, its
+/// completion time, reach and what paced the dialer (the first campaign's).
 pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
+    let outbound = exp.cells.first().is_some_and(|c| c.model.sources.is_empty() && !c.model.campaigns.is_empty());
     let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
-    header.extend(
-        ["offered load (Erl)", "recommended tier", "price/month", "blocking", "p95 wait (s)"].map(String::from),
-    );
+    if outbound {
+        header
+            .extend(["recommended tier", "price/month", "completion (h)", "reach rate", "paced by"].map(String::from));
+    } else {
+        header.extend(
+            ["offered load (Erl)", "recommended tier", "price/month", "blocking", "p95 wait (s)"].map(String::from),
+        );
+    }
     let mut t = table(header);
     for (p, rec) in res.recommendation.iter().enumerate() {
         let mut row: Vec<Cell> = exp.points[p].iter().map(|v| Cell::new(value_label(v))).collect();
         let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
-        row.push(Cell::new(format!("{:.1}", any.offered_load_erl)));
+        if !outbound {
+            row.push(Cell::new(format!("{:.1}", any.offered_load_erl)));
+        }
         match rec {
             Some(t) => {
                 let c = res.cells.iter().find(|c| c.point == p && c.tier == *t).expect("every point has every tier");
                 row.push(Cell::new(&exp.tiers[*t].name));
                 row.push(Cell::new(exp.tiers[*t].price_per_month.map_or("-".into(), |v| format!("{v}"))));
-                row.push(Cell::new(pm(c.summary.total("blocking_probability"))));
-                row.push(Cell::new(pm(c.summary.total("p95_wait_s"))));
+                if outbound {
+                    let first = &c.summary.campaigns[0];
+                    row.push(Cell::new(pm(first.get("completion_h"))));
+                    row.push(Cell::new(pm(first.get("reach_rate"))));
+                    row.push(Cell::new(first.paced_by.as_deref().unwrap_or("-")));
+                } else {
+                    row.push(Cell::new(pm(c.summary.total("blocking_probability"))));
+                    row.push(Cell::new(pm(c.summary.total("p95_wait_s"))));
+                }
             }
-            None => row.extend(["none meets the SLA", "-", "-", "-"].map(Cell::new)),
+            None => {
+                row.push(Cell::new("none meets the SLA"));
+                row.extend(std::iter::repeat_n(Cell::new("-"), if outbound { 4 } else { 3 }));
+            }
         }
         t.add_row(row);
     }

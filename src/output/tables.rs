@@ -5,12 +5,16 @@
 //!   (`<metric>_mean`, `<metric>_ci95`), `meets_sla`.
 //! - `limits`: one row per point × tier × limit, with the limit metrics.
 //! - `copies`: one row per point × tier × copy of each pooled limit.
+//! - `campaigns`: one row per point × tier × campaign, with the campaign
+//!   metrics, the replications that completed and the cap that paced the dialer.
 //! - `recommendation`: one row per point: the cheapest tier meeting the SLA.
 
 use super::write_atomic;
 use crate::error::Result;
 use crate::experiment::{value_label, Experiment};
-use crate::statistics::{Estimate, LimitSummary, COPY_METRICS, LIMIT_METRICS, METRICS};
+use crate::statistics::{
+    CampaignSummary, Estimate, LimitSummary, CAMPAIGN_METRICS, COPY_METRICS, LIMIT_METRICS, METRICS,
+};
 use crate::sweep::{CellResult, SweepResult};
 use polars::prelude::*;
 use std::fs::File;
@@ -107,6 +111,28 @@ pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
         let ests: Vec<&Estimate> = entries.iter().map(|e| &e.4[k]).collect();
         cols.extend(estimate_columns(name, &ests));
     }
+    Some(frame(cols))
+}
+
+/// The campaigns table (`None` when the model has no campaign).
+pub fn campaigns(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
+    let entries: Vec<(usize, usize, &CampaignSummary)> =
+        res.cells.iter().flat_map(|c| c.summary.campaigns.iter().map(move |k| (c.point, c.tier, k))).collect();
+    if entries.is_empty() {
+        return None;
+    }
+    let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
+    let mut cols = key_columns(exp, &rows);
+    cols.push(Column::new("campaign".into(), entries.iter().map(|e| e.2.name.clone()).collect::<Vec<_>>()));
+    for (k, name) in CAMPAIGN_METRICS.iter().enumerate() {
+        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.2.metrics[k]).collect();
+        cols.extend(estimate_columns(name, &ests));
+    }
+    cols.push(Column::new(
+        "completed_replications".into(),
+        entries.iter().map(|e| e.2.completed_replications as u32).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new("paced_by".into(), entries.iter().map(|e| e.2.paced_by.clone()).collect::<Vec<_>>()));
     Some(frame(cols))
 }
 
