@@ -235,3 +235,85 @@ impl LeadBook {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Dist;
+
+    const H: f64 = 3600.0;
+
+    /// Leads at UTC+0, or alternating between UTC+0 and UTC−5 if `mixed`; a
+    /// 08:00–21:00 window every day, no-answer retried after 1 h, 6
+    /// attempts, 2 a day.
+    fn book(leads: usize, mixed: bool) -> LeadBook {
+        let zero = || (0.0, Dist::Deterministic { value_s: 0.0 });
+        LeadBook::new(&Campaign {
+            name: "c".into(),
+            zone_offsets_s: vec![0.0, -5.0 * H],
+            lead_zones: (0..leads).map(|i| if mixed { (i % 2) as u16 } else { 0 }).collect(),
+            start_s: 0.0,
+            window: Window { start_s: 8.0 * H, end_s: 21.0 * H, days: [true; 7] },
+            max_concurrent: 1,
+            outcomes: [zero(), zero(), (1.0, Dist::Deterministic { value_s: 30.0 }), zero()],
+            ring_time: Dist::Deterministic { value_s: 0.0 },
+            retry_after_s: [None, Some(1800.0), Some(H), None, Some(H)],
+            max_attempts: 6,
+            max_per_day: 2,
+            agent_limits: vec![],
+            abandon_after_s: 2.0,
+            max_abandonment: 0.03,
+        })
+    }
+
+    #[test]
+    fn fresh_leads_go_in_list_order_among_open_zones() {
+        let mut b = book(4, true);
+        // 09:00 UTC: UTC+0 is open, UTC−5 (04:00 local) is not.
+        assert_eq!(b.next_lead(9.0 * H), Some(0));
+        assert_eq!(b.next_lead(9.0 * H), Some(2));
+        assert_eq!(b.next_lead(9.0 * H), None);
+        // The UTC−5 leads become dialable at 13:00 UTC.
+        assert_eq!(b.next_eligible(9.0 * H), Some(13.0 * H));
+        assert_eq!(b.next_lead(13.0 * H), Some(1));
+    }
+
+    #[test]
+    fn the_day_cap_moves_a_retry_to_the_next_local_day() {
+        let mut b = book(1, false);
+        let lead = b.next_lead(9.0 * H).unwrap();
+        b.record_attempt(lead, 9.0 * H);
+        assert!(!b.file_outcome(lead, Outcome::NoAnswer, 9.0 * H));
+        assert_eq!(b.next_lead(9.5 * H), None, "due only after 1 h");
+        assert_eq!(b.next_lead(10.0 * H + 1.0), Some(lead));
+        b.record_attempt(lead, 10.0 * H + 1.0);
+        assert!(!b.may_dial(lead, 12.0 * H), "two attempts today already");
+        assert!(!b.file_outcome(lead, Outcome::NoAnswer, 10.0 * H + 1.0));
+        // Next day's opening (08:00 UTC), not 1 h later.
+        let due = b.next_eligible(11.0 * H).unwrap();
+        assert!((due - (24.0 + 8.0) * H).abs() < 1e-3, "{due}");
+        assert!(b.may_dial(lead, due));
+    }
+
+    #[test]
+    fn leads_finish_when_reached_out_of_attempts_or_not_retried() {
+        let mut b = book(3, false);
+        assert!(b.file_outcome(0, Outcome::Answer, 9.0 * H));
+        assert!(b.file_outcome(1, Outcome::Voicemail, 9.0 * H), "voicemail is not retried here");
+        for k in 0..6 {
+            b.record_attempt(2, (k as f64 * 24.0 + 9.0) * H);
+        }
+        assert!(b.file_outcome(2, Outcome::Busy, 6.0 * 24.0 * H), "six attempts made");
+        assert_eq!(b.open, 0);
+    }
+
+    #[test]
+    fn a_lead_put_back_after_its_window_closed_waits_for_the_next_opening() {
+        let mut b = book(1, false);
+        assert_eq!(b.next_lead(9.0 * H), Some(0));
+        b.put_back(0, 21.5 * H);
+        assert_eq!(b.next_lead(22.0 * H), None);
+        let due = b.next_eligible(22.0 * H).unwrap();
+        assert!((due - 32.0 * H).abs() < 1e-3, "{due}");
+    }
+}

@@ -170,20 +170,43 @@ struct SourceRt {
     requests: Vec<(Sampler, Vec<u32>)>,
     latency_budget_s: f64,
     retry: crate::model::Retry,
-    arrivals_rng: SimRng,
-    holding_rng: SimRng,
-    patience_rng: SimRng,
-    redial_rng: SimRng,
-    turns_rng: SimRng,
-    requests_rng: SimRng,
-    retry_rng: SimRng,
-    silence_rng: SimRng,
-    days_rng: SimRng,
+    rng: Streams,
     /// The campaign whose dials these callers are, if any.
     campaign: Option<u32>,
     /// A campaign's dial is placed once it holds `chain[..place_at]`; the
     /// rest of the chain are its agent limits. `u32::MAX` for sources.
     place_at: u32,
+}
+
+/// A source's random streams, one per purpose ([`Purpose`]).
+struct Streams {
+    arrivals: SimRng,
+    holding: SimRng,
+    patience: SimRng,
+    redial: SimRng,
+    turns: SimRng,
+    requests: SimRng,
+    retry: SimRng,
+    silence: SimRng,
+    days: SimRng,
+}
+
+impl Streams {
+    /// The streams of source (or campaign) `index` in replication `rep` of `point`.
+    fn new(seed: u64, point: u64, rep: u64, index: usize) -> Self {
+        let id = |purpose| source_stream(seed, point, rep, index, purpose);
+        Streams {
+            arrivals: id(Purpose::Arrivals),
+            holding: id(Purpose::Holding),
+            patience: id(Purpose::Patience),
+            redial: id(Purpose::Redial),
+            turns: id(Purpose::Turns),
+            requests: id(Purpose::Requests),
+            retry: id(Purpose::Retry),
+            silence: id(Purpose::Silence),
+            days: id(Purpose::Days),
+        }
+    }
 }
 
 /// A campaign at run time: its leads, pacing state, samplers and counts.
@@ -313,6 +336,36 @@ struct Caller {
     outcome: u8,
 }
 
+impl Caller {
+    /// A new caller of `source` arriving at `now` (its first attempt starts
+    /// with [`Sim::start_attempt`]); `lead` is a campaign dial's lead, else NONE.
+    #[inline(always)]
+    fn new(source: u32, holding_s: f64, now: f64, counted: bool, lead: u32) -> Self {
+        Caller {
+            source,
+            attempt: 0,
+            held: 0,
+            generation: 0,
+            serial: 0,
+            phase: Phase::Redialing,
+            counted,
+            caller_counted: counted,
+            attempt_t: now,
+            patience_end_t: f64::INFINITY,
+            holding_s,
+            call_end_t: 0.0,
+            turn_t: 0.0,
+            request: 0,
+            request_attempt: 0,
+            request_held: 0,
+            wait_limit: NONE,
+            wait_copy: NONE,
+            lead,
+            outcome: NOT_PLACED,
+        }
+    }
+}
+
 struct Sim {
     now: f64,
     end_t: f64,
@@ -372,7 +425,6 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let id = |purpose| source_stream(seed, point, rep, i, purpose);
                 let chain = (0..model.limits.len())
                     .filter(|&l| {
                         let lim = &model.limits[l];
@@ -407,15 +459,7 @@ impl Sim {
                     requests,
                     latency_budget_s: s.latency_budget_s,
                     retry: s.retry.clone(),
-                    arrivals_rng: id(Purpose::Arrivals),
-                    holding_rng: id(Purpose::Holding),
-                    patience_rng: id(Purpose::Patience),
-                    redial_rng: id(Purpose::Redial),
-                    turns_rng: id(Purpose::Turns),
-                    requests_rng: id(Purpose::Requests),
-                    retry_rng: id(Purpose::Retry),
-                    silence_rng: id(Purpose::Silence),
-                    days_rng: id(Purpose::Days),
+                    rng: Streams::new(seed, point, rep, i),
                     campaign: None,
                     place_at: u32::MAX,
                 }
@@ -453,15 +497,7 @@ impl Sim {
                     base_s: 0.0,
                     jitter: 0.0,
                 },
-                arrivals_rng: id(Purpose::Arrivals),
-                holding_rng: id(Purpose::Holding),
-                patience_rng: id(Purpose::Patience),
-                redial_rng: id(Purpose::Redial),
-                turns_rng: id(Purpose::Turns),
-                requests_rng: id(Purpose::Requests),
-                retry_rng: id(Purpose::Retry),
-                silence_rng: id(Purpose::Silence),
-                days_rng: id(Purpose::Days),
+                rng: Streams::new(seed, point, rep, index),
                 campaign: Some(j as u32),
                 place_at,
             });
@@ -672,12 +708,12 @@ impl Sim {
         let now = self.now;
         let s = &mut self.sources[source as usize];
         let next = match &mut s.process {
-            ArrivalProcess::Poisson(gap) => Some(now + gap.sample(&mut s.arrivals_rng)),
-            ArrivalProcess::Varying(rate) => rate.next_after(now, &mut s.arrivals_rng, &mut s.days_rng),
+            ArrivalProcess::Poisson(gap) => Some(now + gap.sample(&mut s.rng.arrivals)),
+            ArrivalProcess::Varying(rate) => rate.next_after(now, &mut s.rng.arrivals, &mut s.rng.days),
             ArrivalProcess::Population { size, rate_per_idle_per_s } => {
                 let idle = size.saturating_sub(s.active);
                 (idle > 0).then(|| {
-                    let e: f64 = Exp1.sample(&mut s.arrivals_rng);
+                    let e: f64 = Exp1.sample(&mut s.rng.arrivals);
                     now + e / (idle as f64 * *rate_per_idle_per_s)
                 })
             }
@@ -717,7 +753,7 @@ impl Sim {
                 *next += 1;
                 calls[*next - 1].1
             }
-            _ => s.holding.sample(&mut s.holding_rng),
+            _ => s.holding.sample(&mut s.rng.holding),
         };
         s.active += 1;
         self.schedule_arrival(source);
@@ -727,29 +763,7 @@ impl Sim {
             c.offered_calls += 1;
             c.offered_holding_s += holding_s;
         }
-        let caller = Caller {
-            source,
-            attempt: 0,
-            held: 0,
-            generation: 0,
-            serial: 0,
-            phase: Phase::Redialing,
-            counted,
-            caller_counted: counted,
-            attempt_t: self.now,
-            patience_end_t: f64::INFINITY,
-            holding_s,
-            call_end_t: 0.0,
-            turn_t: 0.0,
-            request: 0,
-            request_attempt: 0,
-            request_held: 0,
-            wait_limit: NONE,
-            wait_copy: NONE,
-            lead: NONE,
-            outcome: NOT_PLACED,
-        };
-        let id = self.new_caller(caller);
+        let id = self.new_caller(Caller::new(source, holding_s, self.now, counted, NONE));
         self.start_attempt(id);
     }
 
@@ -789,7 +803,7 @@ impl Sim {
         c.phase = Phase::Chain;
         c.counted = now >= self.warmup_s;
         c.patience_end_t = match &s.patience {
-            Some(p) => now + p.sample(&mut s.patience_rng),
+            Some(p) => now + p.sample(&mut s.rng.patience),
             None => f64::INFINITY,
         };
         if c.counted {
@@ -1084,7 +1098,7 @@ impl Sim {
         let c = self.callers[id as usize];
         let s = &mut self.sources[c.source as usize];
         if let Some(interval) = &s.turn_interval {
-            let t = self.now + interval.sample(&mut s.turns_rng);
+            let t = self.now + interval.sample(&mut s.rng.turns);
             if t < c.call_end_t {
                 self.events.push(t, Event::TurnStart { caller: id, serial: c.serial });
             }
@@ -1118,7 +1132,7 @@ impl Sim {
             }
         }
         let s = &mut self.sources[source];
-        let t = self.now + s.requests[c.request as usize].0.sample(&mut s.requests_rng);
+        let t = self.now + s.requests[c.request as usize].0.sample(&mut s.rng.requests);
         self.events.push(t, Event::RequestDone { caller: id, serial: c.serial });
     }
 
@@ -1164,7 +1178,7 @@ impl Sim {
         let s = &mut self.sources[c.source as usize];
         if c.request_attempt < s.retry.max_attempts {
             let next = c.request_attempt + 1;
-            let jitter = s.retry.jitter * (2.0 * s.retry_rng.random::<f64>() - 1.0);
+            let jitter = s.retry.jitter * (2.0 * s.rng.retry.random::<f64>() - 1.0);
             let delay = s.retry.delay_s(next) * (1.0 + jitter);
             if c.counted {
                 lc.request_retries += 1;
@@ -1209,7 +1223,7 @@ impl Sim {
                 lc.failed_after_connect += 1;
             }
             let s = &mut self.sources[c.source as usize];
-            let t = self.now + silence.sample(&mut s.silence_rng);
+            let t = self.now + silence.sample(&mut s.rng.silence);
             self.callers[id as usize].phase = Phase::Silence;
             self.events.push(t, Event::Hangup { caller: id, serial: c.serial });
             return;
@@ -1326,8 +1340,8 @@ impl Sim {
         let s = &mut self.sources[c.source as usize];
         if let Some((redial, delay)) = &s.redial {
             let p = redial.probability_after(c.attempt);
-            if c.attempt < redial.max_attempts && (p >= 1.0 || s.redial_rng.random::<f64>() < p) {
-                let t = self.now + delay.sample(&mut s.redial_rng);
+            if c.attempt < redial.max_attempts && (p >= 1.0 || s.rng.redial.random::<f64>() < p) {
+                let t = self.now + delay.sample(&mut s.rng.redial);
                 self.counts[c.source as usize].redialing.step(self.now, 1);
                 self.events.push(t, Event::Redial { caller: id });
                 return;
@@ -1578,28 +1592,8 @@ impl Sim {
         d.counts.in_flight.step(now, 1);
         let source = d.source;
         self.sources[source as usize].active += 1;
-        let id = self.new_caller(Caller {
-            source,
-            attempt: 0,
-            held: 0,
-            generation: 0,
-            serial: 0,
-            phase: Phase::Chain,
-            counted: false,
-            caller_counted: false,
-            attempt_t: now,
-            patience_end_t: f64::INFINITY,
-            holding_s: 0.0,
-            call_end_t: 0.0,
-            turn_t: 0.0,
-            request: 0,
-            request_attempt: 0,
-            request_held: 0,
-            wait_limit: NONE,
-            wait_copy: NONE,
-            lead,
-            outcome: NOT_PLACED,
-        });
+        // Campaign figures have their own counts: the caller counters stay out.
+        let id = self.new_caller(Caller::new(source, 0.0, now, false, lead));
         self.start_attempt(id);
     }
 
