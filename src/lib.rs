@@ -4,8 +4,9 @@
 //!
 //! The modules follow the data: [`model`] (a checked model file) →
 //! [`engine`] (event list, random streams) → [`arrivals`] (when first
-//! attempts come) → [`simulation`] (one replication of the call model
-//! through the limit chain) → [`statistics`] (metrics, confidence intervals,
+//! attempts come) and [`dialer`] (which lead an outbound campaign dials
+//! next) → [`simulation`] (one replication of the call model through the
+//! limit chain) → [`statistics`] (metrics, confidence intervals,
 //! the binding limit) and [`timeseries`] (per-bucket snapshots) →
 //! [`experiment`] and [`sweep`] (grids of models run in parallel) → `output`
 //! (tables, charts, reports; with the `cli` feature). [`fit`] goes the other
