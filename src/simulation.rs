@@ -466,73 +466,12 @@ impl Sim {
             })
             .collect::<Vec<_>>();
         let n_inbound = sources.len();
-        let end_t = model.run.warmup_s + model.run.horizon_s;
+        // Campaigns' dials are callers of sources after the inbound ones.
+        let (campaign_sources, dialers): (Vec<SourceRt>, Vec<DialerRt>) = (0..model.campaigns.len())
+            .map(|j| campaign_rt(model, j, n_inbound + j, (seed, point, rep), log_dials))
+            .unzip();
         let mut sources = sources;
-        let mut dialers = Vec::new();
-        for (j, c) in model.campaigns.iter().enumerate() {
-            let index = n_inbound + j;
-            let id = |purpose| source_stream(seed, point, rep, index, purpose);
-            let mut chain: Vec<u32> = (0..model.limits.len())
-                .filter(|&l| {
-                    let lim = &model.limits[l];
-                    lim.applies_to(index) && !matches!(lim.scope, Scope::Request { .. }) && !c.agent_limits.contains(&l)
-                })
-                .map(|l| l as u32)
-                .collect();
-            let place_at = chain.len() as u32;
-            chain.extend(c.agent_limits.iter().map(|&l| l as u32));
-            sources.push(SourceRt {
-                process: ArrivalProcess::Dialer,
-                active: 0,
-                holding: Sampler::Const(0.0),
-                patience: None,
-                redial: None,
-                chain,
-                turn_interval: None,
-                requests: Vec::new(),
-                latency_budget_s: 0.0,
-                retry: crate::model::Retry {
-                    max_attempts: 1,
-                    backoff: crate::model::Backoff::Constant,
-                    base_s: 0.0,
-                    jitter: 0.0,
-                },
-                rng: Streams::new(seed, point, rep, index),
-                campaign: Some(j as u32),
-                place_at,
-            });
-            let mut cdf = [0.0; 4];
-            let mut acc = 0.0;
-            for (k, (p, _)) in c.outcomes.iter().enumerate() {
-                acc += p;
-                cdf[k] = acc;
-            }
-            let leads = c.lead_zones.len();
-            dialers.push(DialerRt {
-                book: LeadBook::new(c),
-                source: index as u32,
-                max_concurrent: c.max_concurrent,
-                outcome_cdf: cdf,
-                last_outcome: c.outcomes.iter().rposition(|o| o.0 > 0.0).unwrap_or(0),
-                holding: std::array::from_fn(|k| sampler(&c.outcomes[k].1)),
-                ring: sampler(&c.ring_time),
-                abandon_after_s: c.abandon_after_s,
-                max_abandonment: c.max_abandonment,
-                start_s: c.start_s,
-                outcome_rng: id(Purpose::Outcomes),
-                holding_rng: id(Purpose::Holding),
-                in_flight: 0,
-                connected: 0,
-                paused_until: 0.0,
-                paused_by: 0,
-                wake_t: f64::INFINITY,
-                due: false,
-                cause: Pacing::Window,
-                cause_t: c.start_s,
-                counts: CampaignCounts::new(leads as u64, c.start_s, end_t, model.limits.len()),
-                log: log_dials.then(|| (Vec::new(), vec![NONE; leads])),
-            });
-        }
+        sources.extend(campaign_sources);
         let limits = model
             .limits
             .iter()
@@ -1483,6 +1422,83 @@ impl Sim {
             series: self.series.map(|(r, _)| r.buckets).unwrap_or_default(),
         }
     }
+}
+
+/// The runtime of campaign `j` of `model`: its callers' source (index
+/// `index` in `Sim::sources`: its dial-stage limits, then its agent limits)
+/// and its dialer, with streams from `(seed, point, replication)`.
+fn campaign_rt(
+    model: &Model,
+    j: usize,
+    index: usize,
+    streams: (u64, u64, u64),
+    log_dials: bool,
+) -> (SourceRt, DialerRt) {
+    let (seed, point, rep) = streams;
+    let c = &model.campaigns[j];
+    let end_t = model.run.warmup_s + model.run.horizon_s;
+    let id = |purpose| source_stream(seed, point, rep, index, purpose);
+    let mut chain: Vec<u32> = (0..model.limits.len())
+        .filter(|&l| {
+            let lim = &model.limits[l];
+            lim.applies_to(index) && !matches!(lim.scope, Scope::Request { .. }) && !c.agent_limits.contains(&l)
+        })
+        .map(|l| l as u32)
+        .collect();
+    let place_at = chain.len() as u32;
+    chain.extend(c.agent_limits.iter().map(|&l| l as u32));
+    let source = SourceRt {
+        process: ArrivalProcess::Dialer,
+        active: 0,
+        holding: Sampler::Const(0.0),
+        patience: None,
+        redial: None,
+        chain,
+        turn_interval: None,
+        requests: Vec::new(),
+        latency_budget_s: 0.0,
+        retry: crate::model::Retry {
+            max_attempts: 1,
+            backoff: crate::model::Backoff::Constant,
+            base_s: 0.0,
+            jitter: 0.0,
+        },
+        rng: Streams::new(seed, point, rep, index),
+        campaign: Some(j as u32),
+        place_at,
+    };
+    let mut cdf = [0.0; 4];
+    let mut acc = 0.0;
+    for (k, (p, _)) in c.outcomes.iter().enumerate() {
+        acc += p;
+        cdf[k] = acc;
+    }
+    let leads = c.lead_zones.len();
+    let dialer = DialerRt {
+        book: LeadBook::new(c),
+        source: index as u32,
+        max_concurrent: c.max_concurrent,
+        outcome_cdf: cdf,
+        last_outcome: c.outcomes.iter().rposition(|o| o.0 > 0.0).unwrap_or(0),
+        holding: std::array::from_fn(|k| sampler(&c.outcomes[k].1)),
+        ring: sampler(&c.ring_time),
+        abandon_after_s: c.abandon_after_s,
+        max_abandonment: c.max_abandonment,
+        start_s: c.start_s,
+        outcome_rng: id(Purpose::Outcomes),
+        holding_rng: id(Purpose::Holding),
+        in_flight: 0,
+        connected: 0,
+        paused_until: 0.0,
+        paused_by: 0,
+        wake_t: f64::INFINITY,
+        due: false,
+        cause: Pacing::Window,
+        cause_t: c.start_s,
+        counts: CampaignCounts::new(leads as u64, c.start_s, end_t, model.limits.len()),
+        log: log_dials.then(|| (Vec::new(), vec![NONE; leads])),
+    };
+    (source, dialer)
 }
 
 // Campaigns: the dialer's pacing and the life of a dial.

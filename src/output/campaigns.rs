@@ -2,11 +2,13 @@
 //! what paced the dialer), its JSON, the hourly table (`run --hourly`) and
 //! the dial log (`run --dials`).
 
+use super::report::{pm, table};
 use super::write_atomic;
 use crate::dialer::DialRecord;
 use crate::error::Result;
 use crate::model::Model;
 use crate::statistics::{CampaignSummary, Estimate, CAMPAIGN_METRICS};
+use comfy_table::Cell;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
@@ -22,20 +24,19 @@ pub fn clock(t_s: f64) -> String {
 /// The `run` block of each campaign: its metrics (mean ± 95% CI
 /// half-width), then the share of time each cause held the dialer back,
 /// the cap that paced it marked.
-pub fn text(model: &Model, campaigns: &[CampaignSummary], pm: &dyn Fn(&Estimate) -> String) -> String {
+pub fn text(model: &Model, campaigns: &[CampaignSummary]) -> String {
     let r = model.run.replications;
     let mut out = String::new();
     for c in campaigns {
         out += &format!("campaign {}: mean ± 95% CI half-width over {r} replications\n", c.name);
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["metric", "value"]);
+        let mut t = table(vec!["metric".into(), "value".into()]);
         for (k, name) in CAMPAIGN_METRICS.iter().enumerate() {
             let value = if *name == "completion_h" && c.completed_replications < r as usize {
                 format!("not within the run in {} of {r} replications", r as usize - c.completed_replications)
             } else {
                 pm(&c.metrics[k])
             };
-            t.add_row(vec![comfy_table::Cell::new(name), comfy_table::Cell::new(value)]);
+            t.add_row(vec![Cell::new(name), Cell::new(value)]);
         }
         out += &format!("{t}\n");
         out += "held back by (share of the campaign's time):\n";

@@ -9,7 +9,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
 
 /// `mean ± ci95` with a precision that suits the value.
-fn pm(e: &Estimate) -> String {
+pub(super) fn pm(e: &Estimate) -> String {
     let digits = |v: f64| {
         if v == 0.0 || v.abs() >= 100.0 {
             1
@@ -28,23 +28,14 @@ fn pm(e: &Estimate) -> String {
     }
 }
 
-fn table(header: Vec<String>) -> Table {
+pub(super) fn table(header: Vec<String>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(header);
     t
 }
 
-/// The `simcall run` tables: every metric per source and in total, then
-/// the limits, each as mean ± 95% confidence half-width.
-pub fn run_text(model: &Model, s: &Summary) -> String {
-    let r = model.run.replications;
-    let mut out = format!(
-        "{}: {} replications of {:.0} s after a {:.0} s warm-up, seed {}; mean ± 95% CI half-width\n",
-        model.name, r, model.run.horizon_s, model.run.warmup_s, model.run.seed
-    );
-    if model.sources.is_empty() {
-        out += "(no inbound sources: campaigns only)\n";
-    }
+/// Every metric of [`METRICS`] in total and, with several sources, per source.
+fn sources_table(s: &Summary) -> Table {
     let mut header = vec!["metric".to_string(), "total".to_string()];
     if s.sources.len() > 1 {
         header.extend(s.sources.iter().map(|(n, _)| n.clone()));
@@ -55,12 +46,24 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
         if s.sources.len() > 1 {
             row.extend(s.sources.iter().map(|(_, e)| Cell::new(pm(&e[k])).set_alignment(CellAlignment::Right)));
         }
-        if !model.sources.is_empty() {
-            t.add_row(row);
-        }
+        t.add_row(row);
     }
-    if !model.sources.is_empty() {
-        out += &format!("{t}\n");
+    t
+}
+
+/// The `simcall run` tables: every metric per source and in total, then
+/// the limits, each as mean ± 95% confidence half-width, the headroom lines
+/// and each campaign's block.
+pub fn run_text(model: &Model, s: &Summary) -> String {
+    let r = model.run.replications;
+    let mut out = format!(
+        "{}: {} replications of {:.0} s after a {:.0} s warm-up, seed {}; mean ± 95% CI half-width\n",
+        model.name, r, model.run.horizon_s, model.run.warmup_s, model.run.seed
+    );
+    if model.sources.is_empty() {
+        out += "(no inbound sources: campaigns only)\n";
+    } else {
+        out += &format!("{}\n", sources_table(s));
     }
     let mut t = table(
         ["limit", "kind", "capacity", "utilization", "p99 occupancy", "blocked", "abandoned", "failed", "loss share"]
@@ -77,7 +80,7 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
     }
     out += &format!("{t}\n");
     out += &headroom(s);
-    out + &super::campaigns::text(model, &s.campaigns, &pm)
+    out + &super::campaigns::text(model, &s.campaigns)
 }
 
 /// One line per limit, binding limit first: capacity, p99 occupancy (or
