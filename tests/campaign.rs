@@ -300,6 +300,11 @@ fn bad_campaigns_get_clear_errors() {
         ("max_concurrent = 5", "max_concurrent = 5\nagent_limits = [\"nope\"]", "no limit is named \"nope\""),
         ("max_concurrent = 5", "max_concurrent = 5\ntime_zones = [{ utc_offset = \"EST\", share = 1 }]", "UTC offset"),
         ("max_concurrent = 5", "max_concurrent = 5\ntime_zones = [{ utc_offset = \"-5\", share = 0.5 }]", "sum to 0.5"),
+        (
+            "max_concurrent = 5",
+            "max_concurrent = 5\ntime_zones = [{ utc_offset = \"-5\", time_zone = \"America/Chicago\", share = 1 }]",
+            "exactly one of",
+        ),
         ("max_concurrent = 5", "max_concurrent = 5\nretry = { busy = \"soon\" }", "campaigns.c.retry.busy"),
     ];
     for (from, to, expected) in cases {
@@ -332,4 +337,17 @@ fn a_lead_list_gives_each_lead_its_time_zone_and_reports_bad_rows() {
     std::fs::write(&leads, "phone,utc_offset\n+12125550100,-05:00\n+13105550100,Pacific\n").expect("write");
     let msg = ModelDoc::parse(&toml, &path).and_then(|d| d.build()).expect_err("a bad row").to_string();
     assert!(msg.contains("line 3") && msg.contains("Pacific"), "{msg}");
+    // IANA names, with the offsets of the run's week: daylight time in July.
+    std::fs::write(&leads, "phone,time_zone\n+12125550100,America/New_York\n+13105550100,America/Los_Angeles\n")
+        .expect("write");
+    let summer = toml.replace("seed = 7\n", "seed = 7\nweek_of = \"2026-07-06\"\n");
+    let m = ModelDoc::parse(&summer, &path).and_then(|d| d.build()).expect("a valid model");
+    assert_eq!(m.campaigns[0].zone_offsets_s, vec![-4.0 * 3600.0, -7.0 * 3600.0]);
+    let msg = ModelDoc::parse(&toml, &path).and_then(|d| d.build()).expect_err("no week_of").to_string();
+    assert!(msg.contains("line 2") && msg.contains("week_of"), "{msg}");
+    let msg = ModelDoc::parse(&summer.replace("2026-07-06", "2026-07-07"), &path)
+        .and_then(|d| d.build())
+        .expect_err("a Tuesday")
+        .to_string();
+    assert!(msg.contains("run.week_of") && msg.contains("Monday"), "{msg}");
 }

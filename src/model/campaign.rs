@@ -11,8 +11,10 @@
 
 use super::file::{CampaignFile, LeadsFile, OutcomeFile};
 use super::traffic::{parse_at, DAYS, DAY_S};
-use super::{Builder, Dist, Limit, Scope};
+use super::{Builder, Dist, Limit, RunSpec, Scope};
 use crate::error::Result;
+use chrono::{NaiveDate, Offset, TimeZone};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -127,16 +129,50 @@ pub fn parse_utc_offset_s(text: &str) -> std::result::Result<f64, String> {
     Ok(s)
 }
 
+/// The UTC offset (s) of the IANA time zone `name` (e.g. "America/Chicago")
+/// at `instant_s` of simulated time, simulated Monday 00:00 UTC being
+/// `week_of`. Errors on an unknown name or without `week_of`.
+pub fn zone_offset_s(name: &str, week_of: Option<NaiveDate>, instant_s: f64) -> std::result::Result<f64, String> {
+    let tz: chrono_tz::Tz = name
+        .trim()
+        .parse()
+        .map_err(|_| format!("{name:?} is not a time zone of the IANA database (\"America/Chicago\")"))?;
+    let monday = week_of.ok_or_else(|| {
+        format!(
+            "the time zone {name:?} needs [run] week_of (the date of simulated Monday 00:00 UTC, such as \"2026-11-23\") \
+             to know its daylight-saving offset; or give utc_offset"
+        )
+    })?;
+    let at = monday.and_hms_opt(0, 0, 0).expect("midnight exists")
+        + chrono::Duration::milliseconds((instant_s * 1000.0).round() as i64);
+    Ok(tz.offset_from_utc_datetime(&at).fix().local_minus_utc() as f64)
+}
+
+/// A lead's UTC offset (s) from its `utc_offset` or its `time_zone` text.
+type OffsetOf<'a> = dyn Fn(Option<&str>, Option<&str>) -> std::result::Result<f64, String> + 'a;
+
 impl Builder<'_> {
-    /// Checks campaign `c`; `n_sources` inbound sources come first in the
-    /// index space that limits' `sources` use. `end_s` is the end of the run.
+    /// Checks campaign `c` of a model whose run is `run`.
     ///
     /// Errors on a lead list that is empty or unreadable (with the line), on
+    /// an unknown time zone (or a zone name without `run.week_of`), on
     /// probabilities that do not sum to 1, on unknown agent limits, and on a
     /// window that never opens before the run ends.
-    pub(super) fn campaign(&self, c: &CampaignFile, limits: &[Limit], end_s: f64) -> Result<Campaign> {
+    pub(super) fn campaign(&self, c: &CampaignFile, limits: &[Limit], run: &RunSpec) -> Result<Campaign> {
         let key = format!("campaigns.{}", c.name);
         let k = |sub: &str| format!("{key}.{sub}");
+        let end_s = run.warmup_s + run.horizon_s;
+        let start_s = match &c.start {
+            None => 0.0,
+            Some(t) => parse_at(t).map_err(|e| self.err(&k("start"), e))?.0,
+        };
+        // A zone name takes its offset at the campaign's start (a
+        // daylight-saving change during the run is not followed).
+        let offset_of = |utc_offset: Option<&str>, time_zone: Option<&str>| match (utc_offset, time_zone) {
+            (Some(o), None) => parse_utc_offset_s(o),
+            (None, Some(z)) => zone_offset_s(z, run.week_of, start_s),
+            _ => Err("give exactly one of `utc_offset` (\"-05:00\") or `time_zone` (\"America/New_York\")".into()),
+        };
         let (zone_offsets_s, lead_zones) = match (&c.leads, &c.time_zones) {
             (LeadsFile::Count(n), zones) => {
                 if !(1..=100_000_000).contains(n) {
@@ -148,7 +184,8 @@ impl Builder<'_> {
                     Some(z) => z
                         .iter()
                         .map(|tz| {
-                            let off = parse_utc_offset_s(&tz.utc_offset).map_err(|e| self.err(&k("time_zones"), e))?;
+                            let off = offset_of(tz.utc_offset.as_deref(), tz.time_zone.as_deref())
+                                .map_err(|e| self.err(&k("time_zones"), e))?;
                             if !(tz.share.is_finite() && tz.share > 0.0) {
                                 return Err(self.err(&k("time_zones"), format!("share {} must be > 0", tz.share)));
                             }
@@ -163,14 +200,10 @@ impl Builder<'_> {
                 let shares: Vec<f64> = zones.iter().map(|z| z.1).collect();
                 (zones.iter().map(|z| z.0).collect(), interleave(&shares, *n as usize))
             }
-            (LeadsFile::File(f), None) => self.leads_csv(&k("leads"), f)?,
+            (LeadsFile::File(f), None) => self.leads_csv(&k("leads"), f, &offset_of)?,
             (LeadsFile::File(_), Some(_)) => {
                 return Err(self.err(&k("time_zones"), "a lead CSV gives each lead's `utc_offset`: drop `time_zones`"))
             }
-        };
-        let start_s = match &c.start {
-            None => 0.0,
-            Some(t) => parse_at(t).map_err(|e| self.err(&k("start"), e))?.0,
         };
         let w = c.window.as_ref();
         let clock = |sub: &str, v: Option<&String>, default: f64| -> Result<f64> {
@@ -321,23 +354,43 @@ impl Builder<'_> {
         })
     }
 
-    /// A lead list: a CSV with a `utc_offset` column (other columns are
-    /// ignored); the leads are dialed in file order.
-    fn leads_csv(&self, key: &str, file: &str) -> Result<(Vec<f64>, Arc<[u16]>)> {
+    /// A lead list: a CSV with a `utc_offset` or a `time_zone` column (other
+    /// columns are ignored); the leads are dialed in file order.
+    fn leads_csv(&self, key: &str, file: &str, offset_of: &OffsetOf) -> Result<(Vec<f64>, Arc<[u16]>)> {
         let path = self.path.parent().unwrap_or(Path::new(".")).join(file);
         let shown = path.display();
         let mut rdr = csv::Reader::from_path(&path).map_err(|e| self.err(key, format!("cannot read {shown}: {e}")))?;
         let headers = rdr.headers().map_err(|e| self.err(key, format!("{shown}: {e}")))?.clone();
-        let col = headers
-            .iter()
-            .position(|h| h.trim() == "utc_offset")
-            .ok_or_else(|| self.err(key, format!("{shown}: needs a column `utc_offset` (such as \"-05:00\")")))?;
+        let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let (col, named) = match (find("utc_offset"), find("time_zone")) {
+            (Some(c), None) => (c, false),
+            (None, Some(c)) => (c, true),
+            _ => {
+                return Err(self.err(
+                    key,
+                    format!(
+                        "{shown}: needs one column `utc_offset` (such as \"-05:00\") or `time_zone` (such as \
+                         \"America/New_York\")"
+                    ),
+                ))
+            }
+        };
         let (mut offsets, mut zones) = (Vec::<f64>::new(), Vec::new());
+        // Leads share a few zones: look each name up once.
+        let mut known: HashMap<String, f64> = HashMap::new();
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
             let rec = rec.map_err(|e| self.err(key, format!("{shown} line {line}: {e}")))?;
-            let off = parse_utc_offset_s(rec.get(col).unwrap_or(""))
-                .map_err(|e| self.err(key, format!("{shown} line {line}: {e}")))?;
+            let cell = rec.get(col).unwrap_or("").trim();
+            let off = match known.get(cell) {
+                Some(&off) => off,
+                None => {
+                    let off = if named { offset_of(None, Some(cell)) } else { offset_of(Some(cell), None) }
+                        .map_err(|e| self.err(key, format!("{shown} line {line}: {e}")))?;
+                    known.insert(cell.to_string(), off);
+                    off
+                }
+            };
             let z = match offsets.iter().position(|&o| o == off) {
                 Some(z) => z,
                 None => {
@@ -400,6 +453,17 @@ mod tests {
         assert_eq!(parse_utc_offset_s("0"), Ok(0.0));
         assert!(parse_utc_offset_s("-15:00").is_err());
         assert!(parse_utc_offset_s("EST").is_err());
+    }
+
+    #[test]
+    fn zone_names_take_their_offset_on_the_campaign_week() {
+        let date = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+        let h = 3600.0;
+        assert_eq!(zone_offset_s("America/New_York", date("2026-11-23"), 13.0 * h), Ok(-5.0 * h));
+        assert_eq!(zone_offset_s("America/New_York", date("2026-07-06"), 13.0 * h), Ok(-4.0 * h));
+        assert_eq!(zone_offset_s("Asia/Kolkata", date("2026-11-23"), 0.0), Ok(5.5 * h));
+        assert!(zone_offset_s("America/Gotham", date("2026-11-23"), 0.0).unwrap_err().contains("IANA"));
+        assert!(zone_offset_s("America/Chicago", None, 0.0).unwrap_err().contains("week_of"));
     }
 
     #[test]

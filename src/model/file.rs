@@ -36,6 +36,9 @@ pub struct RunFile {
     pub replications: Option<i64>,
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The UTC date of simulated Monday 00:00 ("2026-11-23"), for time-zone names.
+    #[serde(default)]
+    pub week_of: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,7 +197,11 @@ pub enum LeadsFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimeZoneFile {
-    pub utc_offset: String,
+    #[serde(default)]
+    pub utc_offset: Option<String>,
+    /// An IANA name such as "America/Chicago" (needs `run.week_of`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
     pub share: f64,
 }
 

@@ -50,6 +50,8 @@ pub struct RunSpec {
     pub seed: u64,
     /// Bucket width of the time series (s); `None` = no time series.
     pub timeseries_bucket_s: Option<f64>,
+    /// The UTC date of simulated Monday 00:00, if given (for time-zone names).
+    pub week_of: Option<chrono::NaiveDate>,
 }
 
 /// A stream of callers.
@@ -416,8 +418,7 @@ impl Builder<'_> {
         if names.len() > u16::MAX as usize || limits.len() > u16::MAX as usize {
             return Err(self.err("", "at most 65535 sources and campaigns and 65535 limits"));
         }
-        let end_s = run.warmup_s + run.horizon_s;
-        let campaigns = f.campaigns.iter().map(|c| self.campaign(c, &limits, end_s)).collect::<Result<Vec<_>>>()?;
+        let campaigns = f.campaigns.iter().map(|c| self.campaign(c, &limits, &run)).collect::<Result<Vec<_>>>()?;
         Ok(Model { name: f.name, description: f.description, run, sources, campaigns, limits, sla: self.sla(&f.sla)? })
     }
 
@@ -439,12 +440,28 @@ impl Builder<'_> {
         if timeseries_bucket_s.is_some_and(|b| horizon_s / b > 1e6) {
             return Err(self.err("run.timeseries", "more than 1,000,000 buckets: use a wider bucket"));
         }
+        let week_of = match &r.week_of {
+            None => None,
+            Some(d) => {
+                use chrono::Datelike;
+                let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| self.err("run.week_of", format!("{d:?} is not a date such as \"2026-11-23\"")))?;
+                if date.weekday() != chrono::Weekday::Mon {
+                    return Err(self.err(
+                        "run.week_of",
+                        format!("{d} is a {:?}: give the Monday that simulated time 0 falls on", date.weekday()),
+                    ));
+                }
+                Some(date)
+            }
+        };
         Ok(RunSpec {
             horizon_s,
             warmup_s,
             replications: replications as u32,
             seed: r.seed.unwrap_or(1),
             timeseries_bucket_s,
+            week_of,
         })
     }
 
