@@ -40,7 +40,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         timeseries: Option<PathBuf>,
         /// Write each campaign's leads reached and dials per hour (mean over
-        /// replications) to FILE (CSV).
+        /// replications) to FILE.csv, with a chart in FILE.png and FILE.svg.
         #[arg(long, value_name = "FILE")]
         hourly: Option<PathBuf>,
         /// Write every dial of replication 0's campaigns (time in UTC and in the
@@ -143,7 +143,13 @@ fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<()> 
     }
     if let Some(file) = &files.hourly {
         create_parent(file)?;
-        campaigns::write_hourly(file, &summary.campaigns)?;
+        let stem = file.with_extension("");
+        campaigns::write_hourly(&stem.with_extension("csv"), &summary.campaigns)?;
+        let title = format!(
+            "{}: leads reached and dials per hour (mean of {} replications)",
+            model.name, model.run.replications
+        );
+        charts::write_hourly(&stem, &title, &summary.campaigns)?;
     }
     if let Some(file) = &files.dials {
         create_parent(file)?;
@@ -224,8 +230,14 @@ fn worst_point_series(exp: &Experiment, res: &sweep::SweepResult, dir: &Path) ->
         let summary = Summary::new(&model, &replicate(&model, cell.point as u64));
         let name: String =
             tier.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        let title =
-            format!("{}: tier {} at its worst point ({:.0} Erl)", exp.name, tier.name, res.cells[i].offered_load_erl);
+        // Campaigns alone have no offered load: name the point by its axis values.
+        let at = if model.sources.is_empty() {
+            let values: Vec<String> = exp.points[cell.point].iter().map(crate::experiment::value_label).collect();
+            values.join(", ")
+        } else {
+            format!("{:.0} Erl", res.cells[i].offered_load_erl)
+        };
+        let title = format!("{}: tier {} at its worst point ({at})", exp.name, tier.name);
         series::write(&dir.join(format!("timeseries_{name}")), &title, &summary.limits, &summary.series)?;
     }
     Ok(())

@@ -436,6 +436,7 @@ fn run_reports_campaigns_with_hourly_table_and_dial_log() {
     for needle in ["campaign renewals", "leads_reached", "abandonment_rate", "completion_h", "← paced the dialer"] {
         assert!(s.contains(needle), "missing {needle:?} in\n{s}");
     }
+    assert!(dir.path().join("hourly.png").exists() && dir.path().join("hourly.svg").exists(), "the hourly chart");
     let hourly = std::fs::read_to_string(&hourly).unwrap();
     assert!(hourly.starts_with("campaign,hour,start_s,start,leads_reached,dials\n"), "{hourly}");
     assert_eq!(hourly.lines().count(), 1 + 12 * 24, "one row per hour of the 12-day run");

@@ -37,6 +37,8 @@ struct Series {
     points: Vec<(f64, f64)>,
     pass: Option<Vec<bool>>,
     show_line: bool,
+    /// A marker at every point (off for long hourly lines).
+    markers: bool,
 }
 
 struct Chart {
@@ -111,7 +113,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
                     .filter(|p| p.1.is_finite())
                     .collect();
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Series { name: tier.name.clone(), points, pass: None, show_line: true }
+                Series { name: tier.name.clone(), points, pass: None, show_line: true, markers: true }
             })
             .collect()
     };
@@ -272,6 +274,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
                 points: cells.iter().map(|c| (x.of(exp, c), tier.price_per_month.unwrap_or(0.0))).collect(),
                 pass: Some(cells.iter().map(|c| c.meets_sla).collect()),
                 show_line: false,
+                markers: true,
             }
         })
         .collect();
@@ -296,6 +299,35 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
         step: Some(("cheapest tier meeting the SLA".into(), step)),
         legend: SeriesLabelPosition::MiddleRight,
     }
+}
+
+/// Leads reached and dials placed per hour of each campaign (means over
+/// replications), against hours from Monday 00:00 UTC, to `<stem>.png` and `.svg`.
+pub fn write_hourly(stem: &Path, title: &str, campaigns: &[crate::statistics::CampaignSummary]) -> Result<()> {
+    register_font();
+    let series = campaigns
+        .iter()
+        .flat_map(|c| {
+            let line = |name: &str, get: fn(&(f64, f64)) -> f64| Series {
+                name: format!("{}: {name}", c.name),
+                points: c.hourly.iter().enumerate().map(|(h, v)| (h as f64, get(v))).collect(),
+                pass: None,
+                show_line: true,
+                markers: false,
+            };
+            [line("leads reached", |v| v.0), line("dials placed", |v| v.1)]
+        })
+        .collect();
+    let chart = Chart {
+        title: title.to_string(),
+        x_desc: "hours from Monday 00:00 UTC".into(),
+        y_desc: "per hour (mean over replications)".into(),
+        log_y: false,
+        series,
+        step: None,
+        legend: SeriesLabelPosition::UpperRight,
+    };
+    render(&chart, stem)
 }
 
 fn x_range(series: &[Series]) -> (f64, f64) {
@@ -363,6 +395,9 @@ where
             ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()).map_err(|e| err(&e))?
         };
         anno.label(&s.name).legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        if !s.markers {
+            continue;
+        }
         ctx.draw_series(s.points.iter().enumerate().map(|(k, &p)| {
             let filled = s.pass.as_ref().is_none_or(|pass| pass[k]);
             Circle::new(p, 5, if filled { color.filled() } else { color.stroke_width(2) })
