@@ -642,7 +642,7 @@ impl Sim {
     /// (slot index = source index), out of the heap. A source with no
     /// further arrivals (a profile that stays at zero, a finished trace, a
     /// population with no idle caller) leaves its slot empty.
-    #[inline]
+    #[inline(always)]
     fn schedule_arrival(&mut self, source: u32) {
         let now = self.now;
         let s = &mut self.sources[source as usize];
