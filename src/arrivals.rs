@@ -13,7 +13,7 @@ use crate::model::{Arrivals, Profile};
 use rand_distr::{Distribution, Exp, Exp1, Gamma};
 use std::sync::Arc;
 
-const DAY_S: f64 = 86_400.0;
+use crate::units::DAY_S;
 
 /// A source's arrival process.
 pub enum ArrivalProcess {

@@ -231,7 +231,7 @@ fn worst_point_series(exp: &Experiment, res: &sweep::SweepResult, dir: &Path) ->
         let name: String =
             tier.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
         // Campaigns alone have no offered load: name the point by its axis values.
-        let at = if model.sources.is_empty() {
+        let at = if model.campaigns_only() {
             let values: Vec<String> = exp.points[cell.point].iter().map(crate::experiment::value_label).collect();
             values.join(", ")
         } else {

@@ -12,9 +12,7 @@ use crate::model::{Campaign, Outcome, Window};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-const DAY_S: f64 = 86_400.0;
-/// See [`LeadBook::eligible_from`].
-const EDGE_S: f64 = 1e-6;
+use crate::units::DAY_S;
 
 /// Why the dialer is not placing more dials right now (one cause at a time;
 /// the time spent in each is what "which cap paced the dialer" reports).
@@ -133,8 +131,12 @@ impl LeadBook {
             && (Self::local_day(local) != self.day[i] || (self.today[i] as u32) < self.max_per_day)
     }
 
-    /// The earliest time > `t` at which `lead` may be dialed (the window
-    /// opens weekly: checked when the model is built).
+    /// The earliest time ≥ `t` at which `lead` may be dialed (the window
+    /// opens weekly: checked when the model is built). Offsets and window
+    /// edges are whole seconds, so an opening converts between local time
+    /// and UTC exactly; and since rounding is monotonic, a `t` whose local
+    /// time is before an opening maps to a UTC time before that opening's:
+    /// a lead not dialable at `now` is never due again at `now`.
     fn eligible_from(&self, lead: u32, t: f64) -> f64 {
         let off = self.offset_s(lead);
         let i = lead as usize;
@@ -143,9 +145,7 @@ impl LeadBook {
         if Self::local_day(local) == self.day[i] && (self.today[i] as u32) >= self.max_per_day {
             local = opens((self.day[i] + 1) as f64 * DAY_S);
         }
-        // 1 µs late, so that rounding in local → UTC → local cannot land it
-        // a hair before the opening (which `may_dial` would refuse).
-        local - off + EDGE_S
+        local - off
     }
 
     /// Counts an attempt on `lead` placed at `now`.

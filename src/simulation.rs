@@ -223,7 +223,6 @@ struct DialerRt {
     ring: Sampler,
     abandon_after_s: f64,
     max_abandonment: f64,
-    start_s: f64,
     outcome_rng: SimRng,
     holding_rng: SimRng,
     in_flight: u32,
@@ -244,6 +243,15 @@ struct DialerRt {
 }
 
 impl DialerRt {
+    /// Counts `lead`'s outcome at `now` and files it in the lead book; the
+    /// campaign is complete when its last lead is finished.
+    fn file(&mut self, lead: u32, outcome: Outcome, now: f64) {
+        self.counts.outcomes[outcome as usize] += 1;
+        if self.book.file_outcome(lead, outcome, now) && self.book.open == 0 {
+            self.counts.completed_s = Some(now);
+        }
+    }
+
     /// Whether `excess` dials beyond the idle agents may be in flight: even
     /// if all of them were answered and abandoned, abandoned / answered
     /// would stay within the cap: X + e ≤ cap · (A + e), with X abandoned and
@@ -579,7 +587,7 @@ impl Sim {
             self.schedule_arrival(s as u32);
         }
         for j in 0..self.dialers.len() {
-            let t = self.dialers[j].start_s;
+            let t = self.dialers[j].counts.start_s;
             self.events.push(t, Event::DialerWake { campaign: j as u32 });
         }
         while let Some((t, event)) = self.events.pop() {
@@ -1396,6 +1404,7 @@ impl Sim {
         for d in &mut self.dialers {
             d.counts.pacing_s[d.cause.index()] += end_t - d.cause_t.min(end_t);
             d.counts.in_flight.close(end_t);
+            d.counts.leads_finished = d.counts.leads - d.book.open as u64;
         }
         self.counts.truncate(self.n_inbound); // campaigns report their own counts
         let mut total = Counts::default();
@@ -1484,7 +1493,6 @@ fn campaign_rt(
         ring: sampler(&c.ring_time),
         abandon_after_s: c.abandon_after_s,
         max_abandonment: c.max_abandonment,
-        start_s: c.start_s,
         outcome_rng: id(Purpose::Outcomes),
         holding_rng: id(Purpose::Holding),
         in_flight: 0,
@@ -1509,7 +1517,7 @@ impl Sim {
     #[inline(never)]
     fn pump(&mut self, j: usize) {
         let now = self.now;
-        if now < self.dialers[j].start_s {
+        if now < self.dialers[j].counts.start_s {
             return; // its start wake-up is pending
         }
         let cause = loop {
@@ -1559,8 +1567,9 @@ impl Sim {
 
     /// Schedules a wake-up of dialer `j` at `t` unless an earlier one is pending.
     fn wake(&mut self, j: usize, t: f64) {
-        // Never at `now` itself: a window edge rounding the other way must
-        // not spin the dialer at one instant.
+        // Callers pass times after `now` (see `LeadBook::eligible_from`);
+        // the floor only keeps a broken invariant from spinning the dialer
+        // at one instant.
         let t = t.max(self.now + 1e-6);
         let d = &mut self.dialers[j];
         if t < d.wake_t {
@@ -1690,14 +1699,9 @@ impl Sim {
         let lead = self.callers[id as usize].lead;
         let d = &mut self.dialers[j];
         d.connected += 1;
-        d.counts.outcomes[Outcome::Answer as usize] += 1;
         d.counts.leads_reached += 1;
         CampaignCounts::count_hour(&mut d.counts.reached_by_hour, now);
-        d.book.file_outcome(lead, Outcome::Answer, now);
-        d.counts.leads_finished += 1;
-        if d.book.open == 0 {
-            d.counts.completed_s = Some(now);
-        }
+        d.file(lead, Outcome::Answer, now);
     }
 
     /// Dial `id` of campaign `j` was refused at limit `l`: before placement
@@ -1749,13 +1753,7 @@ impl Sim {
                 if outcome == Outcome::Answer {
                     d.connected -= 1; // its lead was filed when it connected
                 } else {
-                    d.counts.outcomes[o as usize] += 1;
-                    if d.book.file_outcome(c.lead, outcome, now) {
-                        d.counts.leads_finished += 1;
-                        if d.book.open == 0 {
-                            d.counts.completed_s = Some(now);
-                        }
-                    }
+                    d.file(c.lead, outcome, now);
                 }
             }
         }

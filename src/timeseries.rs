@@ -6,6 +6,8 @@
 //! event snapshots the cumulative counters and time integrals, and a bucket
 //! is the difference of two snapshots.
 
+use crate::units::WEEKDAYS;
+
 /// Names of the per-bucket totals, in output order: counts in the bucket
 /// (attempts arriving after the warm-up), then time averages over it.
 pub const SERIES: [&str; 8] = [
@@ -108,12 +110,17 @@ pub fn mean_over(replications: &[&[Bucket]]) -> Vec<Bucket> {
         .collect()
 }
 
-/// A clock label for a time in seconds since Monday 00:00, e.g. "tue 09:35".
+/// A clock label for a time in seconds since Monday 00:00, e.g. "tue 09:35"
+/// (weeks wrap; a negative time is in the week before).
 pub fn clock_label(t_s: f64) -> String {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let minutes = (t_s / 60.0).floor() as i64;
-    let day = (minutes / 1440).rem_euclid(7) as usize;
-    format!("{} {:02}:{:02}", DAYS[day], (minutes % 1440) / 60, minutes % 60)
+    let (day, minute) = (minutes.div_euclid(1440).rem_euclid(7) as usize, minutes.rem_euclid(1440));
+    format!("{} {:02}:{:02}", WEEKDAYS[day], minute / 60, minute % 60)
+}
+
+/// [`clock_label`] with the seconds, e.g. "tue 09:35:07".
+pub fn clock_label_s(t_s: f64) -> String {
+    format!("{}:{:02}", clock_label(t_s), (t_s.floor() as i64).rem_euclid(60))
 }
 
 #[cfg(test)]
@@ -133,5 +140,7 @@ mod tests {
         assert_eq!(r.buckets[1].totals[6], 2.0); // 600 call-seconds over 300 s
         assert_eq!(r.buckets[1].limits, vec![1.0, 1.0]);
         assert_eq!(clock_label(86_400.0 + 9.0 * 3600.0 + 35.0 * 60.0), "tue 09:35");
+        assert_eq!(clock_label_s(86_400.0 + 9.0 * 3600.0 + 35.0 * 60.0 + 7.9), "tue 09:35:07");
+        assert_eq!(clock_label_s(-3600.0), "sun 23:00:00");
     }
 }

@@ -4,6 +4,11 @@
 //! Every parser returns the value in SI base units (seconds, per second,
 //! Erlangs) or a message saying what is allowed; callers add the file and key.
 
+/// Seconds in a day: simulated time 0 is Monday 00:00, so day k starts at k·DAY_S.
+pub const DAY_S: f64 = 86_400.0;
+/// Weekday names as written in model files and outputs, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
 /// What a duration may look like, for error messages.
 pub const DURATION_HELP: &str = "a duration with units such as \"250ms\", \"5s\", \"3m\", \"1h30m\", \"24h\", \"2d\"";
 /// What a rate may look like, for error messages.

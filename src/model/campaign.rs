@@ -10,9 +10,10 @@
 //! and 2 a day.
 
 use super::file::{CampaignFile, LeadsFile, OutcomeFile};
-use super::traffic::{parse_at, DAYS, DAY_S};
+use super::traffic::parse_at;
 use super::{Builder, Dist, Limit, RunSpec, Scope};
 use crate::error::Result;
+use crate::units::{DAY_S, WEEKDAYS as DAYS};
 use chrono::{NaiveDate, Offset, TimeZone};
 use std::collections::HashMap;
 use std::path::Path;
@@ -210,9 +211,13 @@ impl Builder<'_> {
             match v {
                 None => Ok(default),
                 Some(t) if t.trim() == "24:00" => Ok(DAY_S),
+                // Whole seconds, like UTC offsets: the dialer's local ↔ UTC
+                // conversions of window edges are then exact.
                 Some(t) => match parse_at(t) {
-                    Ok((s, false)) => Ok(s),
-                    _ => Err(self.err(&k(sub), format!("{t:?} is not a time of day such as \"08:00\""))),
+                    Ok((s, false)) if s.fract() == 0.0 => Ok(s),
+                    _ => {
+                        Err(self.err(&k(sub), format!("{t:?} is not a time of day in whole seconds such as \"08:00\"")))
+                    }
                 },
             }
         };

@@ -315,6 +315,12 @@ pub struct Sla {
 }
 
 impl Model {
+    /// Whether the model has campaigns and no inbound source: its outputs
+    /// are judged by the campaigns (completion, reach), not by offered load.
+    pub fn campaigns_only(&self) -> bool {
+        self.sources.is_empty() && !self.campaigns.is_empty()
+    }
+
     /// Total offered load of first attempts over all sources, in Erlangs.
     pub fn offered_load_erl(&self) -> f64 {
         // `+ 0.0`: an empty f64 sum is −0.0, which would print as "-0.0".

@@ -12,9 +12,8 @@ use crate::units::{parse_load_erl, parse_rate_per_s, RATE_HELP};
 use std::path::Path;
 use std::sync::Arc;
 
-pub(super) const DAY_S: f64 = 86_400.0;
+use crate::units::{DAY_S, WEEKDAYS as DAYS};
 const WEEK_S: f64 = 7.0 * DAY_S;
-pub(super) const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A rate that may be zero (profiles are quiet at night): `"N/unit"`, N ≥ 0.
 fn parse_rate_or_zero(text: &str) -> std::result::Result<f64, String> {

@@ -2,24 +2,16 @@
 //! what paced the dialer), its JSON, the hourly table (`run --hourly`) and
 //! the dial log (`run --dials`).
 
-use super::report::{pm, table};
+use super::report::{metrics_json, pm, table};
 use super::write_atomic;
 use crate::dialer::DialRecord;
 use crate::error::Result;
 use crate::model::Model;
 use crate::statistics::{CampaignSummary, Estimate, CAMPAIGN_METRICS};
+use crate::timeseries::{clock_label, clock_label_s};
 use comfy_table::Cell;
 use serde_json::{json, Map, Value};
 use std::path::Path;
-
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
-/// "tue 14:05:09" for a time in seconds from Monday 00:00 (weeks wrap).
-pub fn clock(t_s: f64) -> String {
-    let day = (t_s / 86_400.0).floor();
-    let rest = (t_s - day * 86_400.0).round() as u64;
-    format!("{} {:02}:{:02}:{:02}", DAYS[(day as i64).rem_euclid(7) as usize], rest / 3600, rest % 3600 / 60, rest % 60)
-}
 
 /// The `run` block of each campaign: its metrics (mean ± 95% CI
 /// half-width), then the share of time each cause held the dialer back,
@@ -48,7 +40,7 @@ pub fn text(model: &Model, campaigns: &[CampaignSummary]) -> String {
         }
         let peak = c.hourly.iter().enumerate().max_by(|a, b| a.1 .0.total_cmp(&b.1 .0));
         if let Some((h, (reached, _))) = peak {
-            out += &format!("peak hour: {reached:.1} leads reached from {} UTC\n", &clock(h as f64 * 3600.0)[..9]);
+            out += &format!("peak hour: {reached:.1} leads reached from {} UTC\n", clock_label(h as f64 * 3600.0));
         }
     }
     out
@@ -59,8 +51,7 @@ pub fn json(campaigns: &[CampaignSummary]) -> Value {
     let all: Map<String, Value> = campaigns
         .iter()
         .map(|c| {
-            let mut m: Map<String, Value> =
-                CAMPAIGN_METRICS.iter().zip(&c.metrics).map(|(n, e)| (n.to_string(), json!(e))).collect();
+            let mut m = metrics_json(&CAMPAIGN_METRICS, &c.metrics);
             m.insert("completed_replications".into(), json!(c.completed_replications));
             m.insert("paced_by".into(), json!(c.paced_by));
             m.insert(
@@ -97,7 +88,7 @@ pub fn write_hourly(path: &Path, campaigns: &[CampaignSummary]) -> Result<()> {
                     c.name.clone(),
                     h.to_string(),
                     format!("{t}"),
-                    clock(t),
+                    clock_label_s(t),
                     format!("{reached}"),
                     format!("{dials}"),
                 ])
@@ -131,9 +122,9 @@ pub fn write_dials(path: &Path, model: &Model, log: &[Vec<DialRecord>]) -> Resul
                     d.lead.to_string(),
                     d.attempt.to_string(),
                     format!("{:.3}", d.placed_s),
-                    clock(d.placed_s),
+                    clock_label_s(d.placed_s),
                     format!("{}", d.utc_offset_s / 3600.0),
-                    clock(d.placed_s + d.utc_offset_s),
+                    clock_label_s(d.placed_s + d.utc_offset_s),
                     d.outcome.name().to_string(),
                 ])
                 .map_err(|e| e.to_string())?;

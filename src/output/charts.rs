@@ -73,7 +73,7 @@ struct XAxis {
 
 impl XAxis {
     fn new(exp: &Experiment) -> Self {
-        let outbound = exp.cells.first().is_some_and(|c| c.model.sources.is_empty() && !c.model.campaigns.is_empty());
+        let outbound = exp.cells.first().is_some_and(|c| c.model.campaigns_only());
         let desc = match (outbound, exp.axes.first()) {
             (false, _) => "offered load (Erlangs)".to_string(),
             (true, Some(a)) => a.path.clone(),
@@ -121,21 +121,14 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     let sla = &exp.cells[0].model.sla;
     render(&price_chart(exp, res, &x), &dir.join("price"))?;
     if x.outbound {
-        // The latest campaign's mean completion; a tier that does not
-        // complete in some replication has no point there.
+        // The latest campaign's mean completion; a tier where some campaign
+        // does not complete in some replication has no point there.
         let completion = |c: &CellResult| {
             c.summary
                 .campaigns
                 .iter()
-                .map(|k| {
-                    let done = k.completed_replications == k.get("leads").replications.len();
-                    if done {
-                        k.get("completion_h").mean
-                    } else {
-                        f64::NAN
-                    }
-                })
-                .fold(f64::NEG_INFINITY, f64::max)
+                .try_fold(f64::NEG_INFINITY, |latest, k| k.completion_h().map(|h| latest.max(h)))
+                .unwrap_or(f64::NAN)
         };
         let mut chart = Chart {
             title: format!("{}: campaign completion (no point: not complete within the run)", exp.name),

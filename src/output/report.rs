@@ -115,14 +115,16 @@ pub fn headroom(s: &Summary) -> String {
     out
 }
 
-fn metrics_json(names: &[&str], ests: &[Estimate]) -> Value {
-    Value::Object(names.iter().zip(ests).map(|(n, e)| (n.to_string(), json!(e))).collect())
+/// `{ name: estimate, … }` for parallel lists of names and estimates.
+pub(super) fn metrics_json(names: &[&str], ests: &[Estimate]) -> Map<String, Value> {
+    names.iter().zip(ests).map(|(n, e)| (n.to_string(), json!(e))).collect()
 }
 
 /// The `simcall run --json` object: per source and total, each metric as
 /// `{ mean, std_error, ci95, replications }`; per limit its capacity and metrics.
 pub fn run_json(model: &Model, s: &Summary) -> Value {
-    let sources: Map<String, Value> = s.sources.iter().map(|(n, e)| (n.clone(), metrics_json(&METRICS, e))).collect();
+    let sources: Map<String, Value> =
+        s.sources.iter().map(|(n, e)| (n.clone(), Value::Object(metrics_json(&METRICS, e)))).collect();
     let limits: Map<String, Value> = s
         .limits
         .iter()
@@ -131,13 +133,11 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
             m.insert("kind".into(), json!(l.kind));
             m.insert("capacity".into(), json!(l.capacity));
             m.insert("pool".into(), json!(l.pool));
-            if let Value::Object(metrics) = metrics_json(&LIMIT_METRICS, &l.metrics) {
-                m.extend(metrics);
-            }
+            m.extend(metrics_json(&LIMIT_METRICS, &l.metrics));
             if !l.copies.is_empty() {
                 m.insert(
                     "copies".into(),
-                    Value::Array(l.copies.iter().map(|c| metrics_json(&COPY_METRICS, c)).collect()),
+                    Value::Array(l.copies.iter().map(|c| Value::Object(metrics_json(&COPY_METRICS, c))).collect()),
                 );
             }
             (l.name.clone(), Value::Object(m))
@@ -162,7 +162,7 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
 /// with its blocking and p95 wait, or, for a model of campaigns alone, its
 /// completion time, reach and what paced the dialer (the first campaign's).
 pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
-    let outbound = exp.cells.first().is_some_and(|c| c.model.sources.is_empty() && !c.model.campaigns.is_empty());
+    let outbound = exp.cells.first().is_some_and(|c| c.model.campaigns_only());
     let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     if outbound {
         header

@@ -46,7 +46,8 @@ pub struct CampaignCounts {
     pub leads: u64,
     pub leads_dialed: u64,
     pub leads_reached: u64,
-    /// Leads reached, or out of attempts, or with an outcome not retried.
+    /// Leads reached, or out of attempts, or with an outcome not retried
+    /// (set at the end of the run, from the lead book).
     pub leads_finished: u64,
     /// Dials placed (rung), by outcome below.
     pub dials: u64,
@@ -168,6 +169,11 @@ pub struct CampaignSummary {
 }
 
 impl CampaignSummary {
+    /// The mean completion time (h) if every replication completed, else `None`.
+    pub fn completion_h(&self) -> Option<f64> {
+        (self.completed_replications == self.get("leads").replications.len()).then(|| self.get("completion_h").mean)
+    }
+
     /// The estimate of the campaign metric `name`.
     pub fn get(&self, name: &str) -> &Estimate {
         &self.metrics
