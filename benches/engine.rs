@@ -20,7 +20,7 @@ use rand_distr::{Distribution, Exp};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use simcall::model::ModelDoc;
 use simcall::simulation::simulate;
-use simcall::statistics::{metric_index, ReplicationMetrics};
+use simcall::statistics::ReplicationMetrics;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::hint::black_box;
@@ -144,9 +144,8 @@ fn compare(name: &str, n: f64, runs: usize, rate: f64, patience: bool) {
     let metric = if patience { "abandonment_probability" } else { "blocking_probability" };
     for run in 0..runs {
         let (s, r) = time(|| ReplicationMetrics::of(&simulate(&model, 0, run as u32)));
-        let attempts = r.total[metric_index("attempts")];
-        ours.push(attempts / s);
-        est_ours = r.total[metric_index(metric)];
+        ours.push(r.total.attempts / s);
+        est_ours = if patience { r.total.abandonment_probability } else { r.total.blocking_probability };
         let (s, frac) = time(|| {
             if patience {
                 baseline_erlang_a(n as u64, rate, run as u64)
@@ -185,7 +184,7 @@ fn main() {
             println!(
                 "memory: {n:.0e} arrivals (Erlang A) in {s:.1} s, peak RSS so far {} MiB, attempts {}",
                 peak_rss_kib() / 1024,
-                r.total[metric_index("attempts")]
+                r.total.attempts
             );
         }
         return;

@@ -219,7 +219,7 @@ fn worst_point_series(exp: &Experiment, res: &sweep::SweepResult, dir: &Path) ->
             .enumerate()
             .filter(|(_, c)| c.tier == t)
             .max_by(|(_, a), (_, b)| {
-                let loss = |c: &sweep::CellResult| c.summary.total("loss_probability").mean;
+                let loss = |c: &sweep::CellResult| c.summary.total.loss_probability.mean;
                 loss(a).total_cmp(&loss(b)).then(a.offered_load_erl.total_cmp(&b.offered_load_erl))
             })
             .map(|(i, _)| i);

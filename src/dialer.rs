@@ -9,6 +9,7 @@
 //! then fresh leads in list order, among the time zones whose window is open.
 
 use crate::model::{Campaign, Outcome, Window};
+pub use crate::record::campaign::DialRecord;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -48,19 +49,6 @@ impl Pacing {
             Pacing::Limit(l) => PACING_CAUSES.len() + l as usize,
         }
     }
-}
-
-/// One placed dial, for the dial log (`simcall run --dials`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DialRecord {
-    pub lead: u32,
-    /// Attempt number of this lead (1 = first).
-    pub attempt: u32,
-    /// Simulated time of placement (s; 0 = Monday 00:00 UTC).
-    pub placed_s: f64,
-    /// The lead's UTC offset (s).
-    pub utc_offset_s: f64,
-    pub outcome: Outcome,
 }
 
 /// The state of every lead of one campaign.

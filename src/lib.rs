@@ -6,8 +6,9 @@
 //! [`engine`] (event list, random streams) → [`arrivals`] (when first
 //! attempts come) and [`dialer`] (which lead an outbound campaign dials
 //! next) → [`simulation`] (one replication of the call model through the
-//! limit chain) → [`statistics`] (metrics, confidence intervals,
-//! the binding limit) and [`timeseries`] (per-bucket snapshots) →
+//! limit chain) → [`record`] (what a replication counted, its time series)
+//! → [`statistics`] (typed metrics, confidence intervals, the binding
+//! limit) →
 //! [`experiment`] and [`sweep`] (grids of models run in parallel) → `output`
 //! (tables, charts, reports; with the `cli` feature). [`fit`] goes the other
 //! way: from a call log to a model's traffic.
@@ -35,10 +36,10 @@ pub mod error;
 pub mod experiment;
 pub mod fit;
 pub mod model;
+pub mod record;
 pub mod simulation;
 pub mod statistics;
 pub mod sweep;
-pub mod timeseries;
 pub mod units;
 
 #[cfg(feature = "cli")]

@@ -91,10 +91,10 @@ fn price(exp: &Experiment, tier: usize) -> f64 {
 /// completed in every replication with `completion_h` within
 /// `max_completion`. An SLA with no objective is met by every cell.
 pub fn meets_sla(sla: &Sla, s: &Summary) -> bool {
-    let within = |limit: Option<f64>, metric: &str| limit.is_none_or(|l| s.total(metric).mean <= l);
+    let within = |limit: Option<f64>, e: &crate::statistics::Estimate| limit.is_none_or(|l| e.mean <= l);
     let completes = |limit_s: f64| s.campaigns.iter().all(|c| c.completion_h().is_some_and(|h| h * 3600.0 <= limit_s));
-    within(sla.max_blocking, "blocking_probability")
-        && within(sla.max_abandonment, "abandonment_probability")
-        && within(sla.max_p95_wait_s, "p95_wait_s")
+    within(sla.max_blocking, &s.total.blocking_probability)
+        && within(sla.max_abandonment, &s.total.abandonment_probability)
+        && within(sla.max_p95_wait_s, &s.total.p95_wait_s)
         && sla.max_completion_s.is_none_or(completes)
 }

@@ -80,9 +80,29 @@ pub fn parse_load_erl(text: &str) -> Result<f64, String> {
     Ok(n)
 }
 
+/// A clock label for a time in seconds since Monday 00:00, e.g. "tue 09:35"
+/// (weeks wrap; a negative time is in the week before).
+pub fn clock_label(t_s: f64) -> String {
+    let minutes = (t_s / 60.0).floor() as i64;
+    let (day, minute) = (minutes.div_euclid(1440).rem_euclid(7) as usize, minutes.rem_euclid(1440));
+    format!("{} {:02}:{:02}", WEEKDAYS[day], minute / 60, minute % 60)
+}
+
+/// [`clock_label`] with the seconds, e.g. "tue 09:35:07".
+pub fn clock_label_s(t_s: f64) -> String {
+    format!("{}:{:02}", clock_label(t_s), (t_s.floor() as i64).rem_euclid(60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_labels_wrap_weeks() {
+        assert_eq!(clock_label(86_400.0 + 9.0 * 3600.0 + 35.0 * 60.0), "tue 09:35");
+        assert_eq!(clock_label_s(86_400.0 + 9.0 * 3600.0 + 35.0 * 60.0 + 7.9), "tue 09:35:07");
+        assert_eq!(clock_label_s(-3600.0), "sun 23:00:00");
+    }
 
     #[test]
     fn durations() {

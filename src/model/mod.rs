@@ -215,7 +215,8 @@ pub struct Limit {
 }
 
 /// What a limit caps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LimitKind {
     /// At most `capacity` holders at once.
     Concurrency { capacity: u32 },
@@ -228,7 +229,8 @@ pub enum LimitKind {
 }
 
 /// How a rate limit counts admissions.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RateAlgorithm {
     /// Windows [k·w, (k+1)·w) from time 0, each admitting `max`.
     FixedWindow,
@@ -274,15 +276,31 @@ pub enum WhenRefused {
     Silence { silence_patience: Dist },
 }
 
-impl Limit {
+impl LimitKind {
     /// The cap in the limit's own unit, per copy: slots, admissions per
     /// window, or tokens per minute.
     pub fn capacity(&self) -> f64 {
-        match self.kind {
+        match *self {
             LimitKind::Concurrency { capacity } => capacity as f64,
             LimitKind::Rate { max, .. } => max as f64,
             LimitKind::Tokens { tokens_per_minute, .. } => tokens_per_minute,
         }
+    }
+
+    /// Its name in model files and outputs: `concurrency`, `rate` or `tokens`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LimitKind::Concurrency { .. } => "concurrency",
+            LimitKind::Rate { .. } => "rate",
+            LimitKind::Tokens { .. } => "tokens",
+        }
+    }
+}
+
+impl Limit {
+    /// The cap in the limit's own unit, per copy ([`LimitKind::capacity`]).
+    pub fn capacity(&self) -> f64 {
+        self.kind.capacity()
     }
 
     /// Whether it applies to source `s`.

@@ -2,13 +2,13 @@
 //! what paced the dialer), its JSON, the hourly table (`run --hourly`) and
 //! the dial log (`run --dials`).
 
-use super::report::{metrics_json, pm, table};
+use super::format::{metrics_json, pm, table};
 use super::write_atomic;
-use crate::dialer::DialRecord;
 use crate::error::Result;
 use crate::model::Model;
-use crate::statistics::{CampaignSummary, Estimate, CAMPAIGN_METRICS};
-use crate::timeseries::{clock_label, clock_label_s};
+use crate::record::campaign::DialRecord;
+use crate::statistics::{CampaignSummary, Estimate};
+use crate::units::{clock_label, clock_label_s};
 use comfy_table::Cell;
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -22,11 +22,11 @@ pub fn text(model: &Model, campaigns: &[CampaignSummary]) -> String {
     for c in campaigns {
         out += &format!("campaign {}: mean ± 95% CI half-width over {r} replications\n", c.name);
         let mut t = table(vec!["metric".into(), "value".into()]);
-        for (k, name) in CAMPAIGN_METRICS.iter().enumerate() {
-            let value = if *name == "completion_h" && c.completed_replications < r as usize {
+        for (name, e) in c.metrics.fields() {
+            let value = if name == "completion_h" && c.completed_replications < r as usize {
                 format!("not within the run in {} of {r} replications", r as usize - c.completed_replications)
             } else {
-                pm(&c.metrics[k])
+                pm(e)
             };
             t.add_row(vec![Cell::new(name), Cell::new(value)]);
         }
@@ -51,7 +51,7 @@ pub fn json(campaigns: &[CampaignSummary]) -> Value {
     let all: Map<String, Value> = campaigns
         .iter()
         .map(|c| {
-            let mut m = metrics_json(&CAMPAIGN_METRICS, &c.metrics);
+            let mut m = metrics_json(c.metrics.fields());
             m.insert("completed_replications".into(), json!(c.completed_replications));
             m.insert("paced_by".into(), json!(c.paced_by));
             m.insert(

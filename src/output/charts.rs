@@ -117,7 +117,8 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             })
             .collect()
     };
-    let total = |metric: &'static str, floor: f64| move |c: &CellResult| c.summary.total(metric).mean.max(floor);
+    let blocking_of = |c: &CellResult| c.summary.total.blocking_probability.mean.max(BLOCKING_FLOOR);
+    let p95_wait_of = |c: &CellResult| c.summary.total.p95_wait_s.mean.max(0.0);
     let sla = &exp.cells[0].model.sla;
     render(&price_chart(exp, res, &x), &dir.join("price"))?;
     if x.outbound {
@@ -151,7 +152,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         x_desc: x.desc.clone(),
         y_desc: format!("blocking probability (log; below {BLOCKING_FLOOR:e} drawn at it)"),
         log_y: true,
-        series: per_tier(&total("blocking_probability", BLOCKING_FLOOR)),
+        series: per_tier(&blocking_of),
         step: None,
         legend: SeriesLabelPosition::LowerRight,
     };
@@ -166,7 +167,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         x_desc: x.desc.clone(),
         y_desc: "p95 wait (s)".into(),
         log_y: false,
-        series: per_tier(&total("p95_wait_s", 0.0)),
+        series: per_tier(&p95_wait_of),
         step: None,
         legend: SeriesLabelPosition::UpperLeft,
     };
@@ -205,10 +206,10 @@ fn draw_losses<DB: DrawingBackend>(
         // stack[k][i]: share of attempts lost at limits 0..=k, at the i-th load.
         let mut stack = vec![vec![0.0; cells.len()]; names.len()];
         for (i, c) in cells.iter().enumerate() {
-            let attempts = c.summary.total("attempts").mean.max(1.0);
+            let attempts = c.summary.total.attempts.mean.max(1.0);
             let mut acc = 0.0;
             for (k, l) in c.summary.limits.iter().enumerate() {
-                acc += l.get("losses_caused").mean / attempts;
+                acc += l.metrics.losses_caused.mean / attempts;
                 stack[k][i] = acc;
             }
         }

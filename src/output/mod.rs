@@ -6,6 +6,7 @@
 pub mod campaigns;
 pub mod charts;
 pub mod fit;
+pub mod format;
 pub mod report;
 pub mod series;
 pub mod tables;

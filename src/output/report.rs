@@ -1,50 +1,27 @@
 //! Reports for people and programs: the `run` table and JSON, and the
 //! sweep's recommendation table.
 
+use super::format::{metrics_json, pm, table};
 use crate::experiment::{value_label, Experiment};
-use crate::model::Model;
-use crate::statistics::{Estimate, Summary, COPY_METRICS, LIMIT_METRICS, METRICS};
+use crate::model::{LimitKind, Model};
+use crate::statistics::Summary;
 use crate::sweep::SweepResult;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
 
-/// `mean ± ci95` with a precision that suits the value.
-pub(super) fn pm(e: &Estimate) -> String {
-    let digits = |v: f64| {
-        if v == 0.0 || v.abs() >= 100.0 {
-            1
-        } else if v.abs() >= 1.0 {
-            3
-        } else {
-            5
-        }
-    };
-    if e.mean.is_nan() {
-        "-".to_string() // not defined for this kind of limit
-    } else if e.ci95.is_finite() {
-        format!("{:.*} ± {:.*}", digits(e.mean), e.mean, digits(e.mean), e.ci95)
-    } else {
-        format!("{:.*}", digits(e.mean), e.mean)
-    }
-}
-
-pub(super) fn table(header: Vec<String>) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header(header);
-    t
-}
-
-/// Every metric of [`METRICS`] in total and, with several sources, per source.
+/// Every source metric in total and, with several sources, per source.
 fn sources_table(s: &Summary) -> Table {
     let mut header = vec!["metric".to_string(), "total".to_string()];
     if s.sources.len() > 1 {
-        header.extend(s.sources.iter().map(|(n, _)| n.clone()));
+        header.extend(s.sources.iter().map(|src| src.name.clone()));
     }
     let mut t = table(header);
-    for (k, name) in METRICS.iter().enumerate() {
-        let mut row = vec![Cell::new(name), Cell::new(pm(&s.total[k])).set_alignment(CellAlignment::Right)];
+    let per_source: Vec<Vec<&crate::statistics::Estimate>> =
+        s.sources.iter().map(|src| src.metrics.fields().map(|(_, e)| e).collect()).collect();
+    for (k, (name, total)) in s.total.fields().enumerate() {
+        let mut row = vec![Cell::new(name), Cell::new(pm(total)).set_alignment(CellAlignment::Right)];
         if s.sources.len() > 1 {
-            row.extend(s.sources.iter().map(|(_, e)| Cell::new(pm(&e[k])).set_alignment(CellAlignment::Right)));
+            row.extend(per_source.iter().map(|e| Cell::new(pm(e[k])).set_alignment(CellAlignment::Right)));
         }
         t.add_row(row);
     }
@@ -71,10 +48,13 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
             .to_vec(),
     );
     for l in &s.limits {
-        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity) } else { format!("{}", l.capacity) };
-        let mut row = vec![Cell::new(&l.name), Cell::new(l.kind), Cell::new(cap)];
-        for m in ["utilization", "p99_occupancy", "blocked_by", "abandoned_at", "failed_after_connect", "loss_share"] {
-            row.push(Cell::new(pm(l.get(m))).set_alignment(CellAlignment::Right));
+        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity()) } else { format!("{}", l.capacity()) };
+        let mut row = vec![Cell::new(&l.name), Cell::new(l.kind.name()), Cell::new(cap)];
+        let m = &l.metrics;
+        for e in
+            [&m.utilization, &m.p99_occupancy, &m.blocked_by, &m.abandoned_at, &m.failed_after_connect, &m.loss_share]
+        {
+            row.push(Cell::new(pm(e)).set_alignment(CellAlignment::Right));
         }
         t.add_row(row);
     }
@@ -94,50 +74,45 @@ pub fn headroom(s: &Summary) -> String {
     for i in order {
         let l = &s.limits[i];
         let unit = match l.kind {
-            "rate" => "admissions per window",
-            "tokens" => "tokens/min",
-            _ => "slots",
+            LimitKind::Rate { .. } => "admissions per window",
+            LimitKind::Tokens { .. } => "tokens/min",
+            LimitKind::Concurrency { .. } => "slots",
         };
-        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity) } else { format!("{}", l.capacity) };
-        let p99 = l.get("p99_occupancy").mean;
+        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity()) } else { format!("{}", l.capacity()) };
+        let p99 = l.metrics.p99_occupancy.mean;
         let level = if p99.is_finite() {
-            format!("p99 occupancy {p99:.0} (headroom {:.0})", l.get("headroom").mean)
+            format!("p99 occupancy {p99:.0} (headroom {:.0})", l.metrics.headroom.mean)
         } else {
-            format!("utilization {:.0}%", 100.0 * l.get("utilization").mean)
+            format!("utilization {:.0}%", 100.0 * l.metrics.utilization.mean)
         };
         let mark = if i == b { "  ← binding" } else { "" };
         out += &format!(
             "  {}: {cap} {unit}, {level}, caused {:.0}% of losses{mark}\n",
             l.name,
-            100.0 * l.get("loss_share").mean
+            100.0 * l.metrics.loss_share.mean
         );
     }
     out
-}
-
-/// `{ name: estimate, … }` for parallel lists of names and estimates.
-pub(super) fn metrics_json(names: &[&str], ests: &[Estimate]) -> Map<String, Value> {
-    names.iter().zip(ests).map(|(n, e)| (n.to_string(), json!(e))).collect()
 }
 
 /// The `simcall run --json` object: per source and total, each metric as
 /// `{ mean, std_error, ci95, replications }`; per limit its capacity and metrics.
 pub fn run_json(model: &Model, s: &Summary) -> Value {
     let sources: Map<String, Value> =
-        s.sources.iter().map(|(n, e)| (n.clone(), Value::Object(metrics_json(&METRICS, e)))).collect();
+        s.sources.iter().map(|src| (src.name.clone(), Value::Object(metrics_json(src.metrics.fields())))).collect();
     let limits: Map<String, Value> = s
         .limits
         .iter()
         .map(|l| {
             let mut m = Map::new();
-            m.insert("kind".into(), json!(l.kind));
-            m.insert("capacity".into(), json!(l.capacity));
+            m.insert("kind".into(), json!(l.kind.name()));
+            m.insert("capacity".into(), json!(l.capacity()));
             m.insert("pool".into(), json!(l.pool));
-            m.extend(metrics_json(&LIMIT_METRICS, &l.metrics));
+            m.extend(metrics_json(l.metrics.fields()));
             if !l.copies.is_empty() {
                 m.insert(
                     "copies".into(),
-                    Value::Array(l.copies.iter().map(|c| Value::Object(metrics_json(&COPY_METRICS, c))).collect()),
+                    Value::Array(l.copies.iter().map(|c| Value::Object(metrics_json(c.fields()))).collect()),
                 );
             }
             (l.name.clone(), Value::Object(m))
@@ -151,7 +126,7 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
         "horizon_s": model.run.horizon_s,
         "warmup_s": model.run.warmup_s,
         "sources": sources,
-        "total": metrics_json(&METRICS, &s.total),
+        "total": metrics_json(s.total.fields()),
         "limits": limits,
         "binding_limit": binding,
         "campaigns": super::campaigns::json(&s.campaigns),
@@ -186,12 +161,12 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
                 row.push(Cell::new(exp.tiers[*t].price_per_month.map_or("-".into(), |v| format!("{v}"))));
                 if outbound {
                     let first = &c.summary.campaigns[0];
-                    row.push(Cell::new(pm(first.get("completion_h"))));
-                    row.push(Cell::new(pm(first.get("reach_rate"))));
+                    row.push(Cell::new(pm(&first.metrics.completion_h)));
+                    row.push(Cell::new(pm(&first.metrics.reach_rate)));
                     row.push(Cell::new(first.paced_by.as_deref().unwrap_or("-")));
                 } else {
-                    row.push(Cell::new(pm(c.summary.total("blocking_probability"))));
-                    row.push(Cell::new(pm(c.summary.total("p95_wait_s"))));
+                    row.push(Cell::new(pm(&c.summary.total.blocking_probability)));
+                    row.push(Cell::new(pm(&c.summary.total.p95_wait_s)));
                 }
             }
             None => {

@@ -5,23 +5,26 @@
 use super::charts::{COLORS, FONT_FAMILY};
 use super::{tables, write_atomic};
 use crate::error::Result;
+use crate::model::LimitKind;
+use crate::record::{Bucket, SeriesTotals};
 use crate::statistics::LimitSummary;
-use crate::timeseries::{clock_label, Bucket, SERIES};
+use crate::units::clock_label;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use polars::prelude::*;
 use std::path::Path;
 
 /// One row per bucket: `bucket_start_s`, `clock` ("mon 09:35"), the totals
-/// of [`SERIES`], then per limit `<limit>_use` and `<limit>_capacity`
+/// of [`SeriesTotals`], then per limit `<limit>_use` and `<limit>_capacity`
 /// (capacity × pool, in the limit's unit).
 pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
     let mut cols = vec![
         Column::new("bucket_start_s".into(), series.iter().map(|b| b.start_s).collect::<Vec<_>>()),
         Column::new("clock".into(), series.iter().map(|b| clock_label(b.start_s)).collect::<Vec<_>>()),
     ];
-    for (k, name) in SERIES.iter().enumerate() {
-        cols.push(Column::new((*name).into(), series.iter().map(|b| b.totals[k]).collect::<Vec<_>>()));
+    for (k, name) in SeriesTotals::<f64>::NAMES.iter().enumerate() {
+        let values: Vec<f64> = series.iter().map(|b| *b.totals.fields().nth(k).expect("a named field").1).collect();
+        cols.push(Column::new((*name).into(), values));
     }
     for (l, lim) in limits.iter().enumerate() {
         cols.push(Column::new(
@@ -30,7 +33,7 @@ pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
         ));
         cols.push(Column::new(
             format!("{}_capacity", lim.name).into(),
-            vec![lim.capacity * lim.pool as f64; series.len()],
+            vec![lim.capacity() * lim.pool as f64; series.len()],
         ));
     }
     DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
@@ -74,8 +77,9 @@ fn draw<DB: DrawingBackend>(
     // Top: concurrency limits (slots) against their capacity; rate and
     // token limits are in other units and stay in the table.
     let mut top_lines = Vec::new();
-    for (i, l) in limits.iter().filter(|l| l.kind == "concurrency").enumerate() {
-        let (color, cap) = (COLORS[i % COLORS.len()], l.capacity * l.pool as f64);
+    let concurrency = limits.iter().filter(|l| matches!(l.kind, LimitKind::Concurrency { .. }));
+    for (i, l) in concurrency.enumerate() {
+        let (color, cap) = (COLORS[i % COLORS.len()], l.capacity() * l.pool as f64);
         let k = limits.iter().position(|m| m.name == l.name).expect("a limit of the list");
         let points = series.iter().map(|b| (hours(b), b.limits[k])).collect();
         top_lines.push(Line { label: Some(format!("{} (capacity {cap})", l.name)), points, color, dashed: false });
@@ -83,12 +87,17 @@ fn draw<DB: DrawingBackend>(
     }
     panel(&top, Some(title), "slots in use (mean per bucket)", (x0, x1), top_lines, SeriesLabelPosition::LowerRight)?;
     // Bottom: offered calls, blocked, abandoned and failed per bucket.
-    let bottom_lines = ["offered_calls", "blocked_calls", "abandoned_calls", "failed_after_connect"]
+    let pick: [(&str, fn(&SeriesTotals) -> f64); 4] = [
+        ("offered_calls", |t| t.offered_calls),
+        ("blocked_calls", |t| t.blocked_calls),
+        ("abandoned_calls", |t| t.abandoned_calls),
+        ("failed_after_connect", |t| t.failed_after_connect),
+    ];
+    let bottom_lines = pick
         .iter()
         .enumerate()
-        .map(|(c, name)| {
-            let k = SERIES.iter().position(|s| s == name).expect("a series name");
-            let points = series.iter().map(|b| (hours(b), b.totals[k])).collect();
+        .map(|(c, (name, get))| {
+            let points = series.iter().map(|b| (hours(b), get(&b.totals))).collect();
             Line { label: Some(name.to_string()), points, color: COLORS[c % COLORS.len()], dashed: false }
         })
         .collect();

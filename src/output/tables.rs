@@ -12,9 +12,7 @@
 use super::write_atomic;
 use crate::error::Result;
 use crate::experiment::{value_label, Experiment};
-use crate::statistics::{
-    CampaignSummary, Estimate, LimitSummary, CAMPAIGN_METRICS, COPY_METRICS, LIMIT_METRICS, METRICS,
-};
+use crate::statistics::{CampaignSummary, CopyMetrics, Estimate, LimitSummary};
 use crate::sweep::{CellResult, SweepResult};
 use polars::prelude::*;
 use std::fs::File;
@@ -49,6 +47,22 @@ fn estimate_columns(name: &str, ests: &[&Estimate]) -> [Column; 2] {
     ]
 }
 
+/// `<name>_mean` and `<name>_ci95` columns for every metric of a set, one
+/// row per item of `rows` (each a metric set's fields, in output order).
+fn metric_columns<'a, I>(rows: impl Iterator<Item = I>) -> Vec<Column>
+where
+    I: Iterator<Item = (&'static str, &'a Estimate)>,
+{
+    let rows: Vec<Vec<(&'static str, &Estimate)>> = rows.map(Iterator::collect).collect();
+    let Some(first) = rows.first() else { return Vec::new() };
+    let names: Vec<&'static str> = first.iter().map(|f| f.0).collect();
+    names
+        .iter()
+        .enumerate()
+        .flat_map(|(k, name)| estimate_columns(name, &rows.iter().map(|r| r[k].1).collect::<Vec<_>>()))
+        .collect()
+}
+
 fn frame(cols: Vec<Column>) -> DataFrame {
     DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
 }
@@ -61,10 +75,7 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
         "nominal_offered_load_erl".into(),
         res.cells.iter().map(|c| c.offered_load_erl).collect::<Vec<_>>(),
     ));
-    for (k, name) in METRICS.iter().enumerate() {
-        let ests: Vec<&Estimate> = res.cells.iter().map(|c| &c.summary.total[k]).collect();
-        cols.extend(estimate_columns(name, &ests));
-    }
+    cols.extend(metric_columns(res.cells.iter().map(|c| c.summary.total.fields())));
     cols.push(Column::new("meets_sla".into(), res.cells.iter().map(|c| c.meets_sla).collect::<Vec<_>>()));
     let binding = |c: &CellResult| c.summary.binding_limit().map(|b| c.summary.limits[b].name.clone());
     cols.push(Column::new("binding_limit".into(), res.cells.iter().map(binding).collect::<Vec<_>>()));
@@ -78,20 +89,17 @@ pub fn limits(exp: &Experiment, res: &SweepResult) -> DataFrame {
     let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2.name.clone()).collect::<Vec<_>>()));
-    cols.push(Column::new("kind".into(), entries.iter().map(|e| e.2.kind).collect::<Vec<_>>()));
-    cols.push(Column::new("capacity".into(), entries.iter().map(|e| e.2.capacity).collect::<Vec<_>>()));
+    cols.push(Column::new("kind".into(), entries.iter().map(|e| e.2.kind.name()).collect::<Vec<_>>()));
+    cols.push(Column::new("capacity".into(), entries.iter().map(|e| e.2.capacity()).collect::<Vec<_>>()));
     cols.push(Column::new("pool".into(), entries.iter().map(|e| e.2.pool).collect::<Vec<_>>()));
-    for (k, name) in LIMIT_METRICS.iter().enumerate() {
-        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.2.metrics[k]).collect();
-        cols.extend(estimate_columns(name, &ests));
-    }
+    cols.extend(metric_columns(entries.iter().map(|e| e.2.metrics.fields())));
     frame(cols)
 }
 
 /// The per-copy table of pooled limits (`None` when no limit has a pool):
 /// one row per point × tier × limit × copy.
 pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
-    let entries: Vec<(usize, usize, &str, usize, &Vec<Estimate>)> = res
+    let entries: Vec<(usize, usize, &str, usize, &CopyMetrics<Estimate>)> = res
         .cells
         .iter()
         .flat_map(|c| {
@@ -107,10 +115,7 @@ pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2).collect::<Vec<_>>()));
     cols.push(Column::new("copy".into(), entries.iter().map(|e| e.3 as u32).collect::<Vec<_>>()));
-    for (k, name) in COPY_METRICS.iter().enumerate() {
-        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.4[k]).collect();
-        cols.extend(estimate_columns(name, &ests));
-    }
+    cols.extend(metric_columns(entries.iter().map(|e| e.4.fields())));
     Some(frame(cols))
 }
 
@@ -124,10 +129,7 @@ pub fn campaigns(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
     let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new("campaign".into(), entries.iter().map(|e| e.2.name.clone()).collect::<Vec<_>>()));
-    for (k, name) in CAMPAIGN_METRICS.iter().enumerate() {
-        let ests: Vec<&Estimate> = entries.iter().map(|e| &e.2.metrics[k]).collect();
-        cols.extend(estimate_columns(name, &ests));
-    }
+    cols.extend(metric_columns(entries.iter().map(|e| e.2.metrics.fields())));
     cols.push(Column::new(
         "completed_replications".into(),
         entries.iter().map(|e| e.2.completed_replications as u32).collect::<Vec<_>>(),
@@ -152,8 +154,12 @@ pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
         "price_per_month".into(),
         rows.iter().map(|r| r.1.and_then(|t| exp.tiers[t].price_per_month)).collect::<Vec<_>>(),
     ));
-    for metric in ["blocking_probability", "p95_wait_s"] {
-        let v: Vec<Option<f64>> = rows.iter().map(|r| r.1.map(|t| cell(r.0, t).summary.total(metric).mean)).collect();
+    let picks: [(&str, fn(&CellResult) -> f64); 2] = [
+        ("blocking_probability", |c| c.summary.total.blocking_probability.mean),
+        ("p95_wait_s", |c| c.summary.total.p95_wait_s.mean),
+    ];
+    for (metric, get) in picks {
+        let v: Vec<Option<f64>> = rows.iter().map(|r| r.1.map(|t| get(cell(r.0, t)))).collect();
         cols.push(Column::new(format!("{metric}_mean").into(), v));
     }
     frame(cols)

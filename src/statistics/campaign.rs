@@ -1,160 +1,126 @@
-//! Statistics of outbound campaigns: what a campaign counted in one
-//! replication, its named metrics, and their estimates across replications.
-//!
-//! A campaign counts from its start to the end of the run; the warm-up does
-//! not apply (a campaign is a transient, not a steady state).
+//! Statistics of outbound campaigns: a campaign's named metrics in one
+//! replication, and their estimates across replications, with the share of
+//! time each cause held the dialer back and the cap that paced it.
 
-use super::{Estimate, TimeAverage};
+use super::Estimate;
 use crate::dialer::{Pacing, PACING_CAUSES};
 use crate::model::{Model, Outcome};
+use crate::record::{metric_set, CampaignCounts};
+use serde::{Deserialize, Serialize};
 
-/// Names of the per-campaign metrics, in output order. `answered` counts
-/// pick-ups (connected to an agent or abandoned); `abandonment_rate` is
-/// abandoned / answered, the ratio 47 CFR 64.1200(a)(7) caps at 3%;
-/// `completion_h` is the time from the campaign's start until every lead is
-/// finished (NaN when that is not within the run); `reached_per_hour` is
-/// leads reached per hour from the start until completion (or the run's end).
-pub const CAMPAIGN_METRICS: [&str; 20] = [
-    "leads",
-    "leads_dialed",
-    "leads_reached",
-    "reach_rate",
-    "leads_finished",
-    "leads_open",
-    "dials",
-    "dials_blocked",
-    "dials_cancelled",
-    "answered",
-    "busy",
-    "no_answer",
-    "voicemail",
-    "abandoned",
-    "abandonment_rate",
-    "attempts_per_lead",
-    "completion_h",
-    "reached_per_hour",
-    "peak_reached_per_hour",
-    "mean_dials_in_flight",
-];
-
-/// One value per name of [`CAMPAIGN_METRICS`].
-pub type CampaignMetricValues = [f64; CAMPAIGN_METRICS.len()];
-
-/// What one campaign counted in one replication.
-#[derive(Debug, Clone, Default)]
-pub struct CampaignCounts {
-    pub leads: u64,
-    pub leads_dialed: u64,
-    pub leads_reached: u64,
-    /// Leads reached, or out of attempts, or with an outcome not retried
-    /// (set at the end of the run, from the lead book).
-    pub leads_finished: u64,
-    /// Dials placed (rung), by outcome below.
-    pub dials: u64,
-    /// Dials refused by a limit of the chain before they were placed.
-    pub dials_blocked: u64,
-    /// Dials that got through the chain after the lead's window had closed
-    /// (or its day's cap was used), so were not placed.
-    pub dials_cancelled: u64,
-    /// Placed dials by [`Outcome`]: `Answer` counts answers connected to an agent.
-    pub outcomes: [u64; 5],
-    /// When the campaign starts and (if within the run) when its last lead finished (s).
-    pub start_s: f64,
-    pub completed_s: Option<f64>,
-    /// Leads reached and dials placed per hour of simulated time, hour k = [k h, (k+1) h).
-    pub reached_by_hour: Vec<u32>,
-    pub dials_by_hour: Vec<u32>,
-    /// Dials in flight (in the chain, ringing or connected), from the start.
-    pub in_flight: TimeAverage,
-    /// Time (s) the dialer spent held back by each cause ([`Pacing::index`]).
-    pub pacing_s: Vec<f64>,
+metric_set! {
+    /// The per-campaign metrics, in output order. `answered` counts pick-ups
+    /// (connected to an agent or abandoned); `abandonment_rate` is abandoned /
+    /// answered, the ratio 47 CFR 64.1200(a)(7) caps at 3%; `completion_h`
+    /// is the time from the campaign's start until every lead is finished
+    /// (NaN when that is not within the run); `reached_per_hour` is leads
+    /// reached per hour from the start until completion (or the run's end).
+    pub struct CampaignMetrics {
+        /// Leads in the list.
+        leads,
+        /// Leads dialed at least once.
+        leads_dialed,
+        /// Leads connected to an agent.
+        leads_reached,
+        /// Leads reached / leads.
+        reach_rate,
+        /// Leads reached or out of attempts.
+        leads_finished,
+        /// Leads not finished.
+        leads_open,
+        /// Dials placed.
+        dials,
+        /// Dials refused by a limit before ringing.
+        dials_blocked,
+        /// Dials through the chain after their lead's window closed.
+        dials_cancelled,
+        /// Placed dials picked up (connected + abandoned).
+        answered,
+        /// Placed dials busy.
+        busy,
+        /// Placed dials not answered.
+        no_answer,
+        /// Placed dials reaching voicemail.
+        voicemail,
+        /// Answered dials with no agent within `abandon_after`.
+        abandoned,
+        /// Abandoned / answered.
+        abandonment_rate,
+        /// Dials / leads dialed.
+        attempts_per_lead,
+        /// Hours from the start until every lead is finished.
+        completion_h,
+        /// Leads reached per hour until completion.
+        reached_per_hour,
+        /// Leads reached in the best clock hour.
+        peak_reached_per_hour,
+        /// Time-average dials in flight.
+        mean_dials_in_flight,
+    }
 }
 
 /// A campaign's values in one replication.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CampaignMetrics {
-    pub metrics: CampaignMetricValues,
-    /// Share of the campaign's time held back by each pacing cause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignValues {
+    /// The named metrics.
+    pub metrics: CampaignMetrics,
+    /// Share of the campaign's time held back by each pacing cause
+    /// ([`Pacing::index`]).
     pub pacing_share: Vec<f64>,
+    /// Leads reached per hour of simulated time.
     pub reached_by_hour: Vec<f64>,
+    /// Dials placed per hour of simulated time.
     pub dials_by_hour: Vec<f64>,
 }
 
-impl CampaignCounts {
-    /// Counts for a campaign starting at `start_s` in a run ending at `end_t`,
-    /// with `n_limits` limits (pacing causes).
-    pub fn new(leads: u64, start_s: f64, end_t: f64, n_limits: usize) -> Self {
-        let hours = (end_t / 3600.0).ceil() as usize;
-        let mut in_flight = TimeAverage::default();
-        in_flight.restart(start_s);
-        CampaignCounts {
-            leads,
-            start_s,
-            reached_by_hour: vec![0; hours],
-            dials_by_hour: vec![0; hours],
-            in_flight,
-            pacing_s: vec![0.0; PACING_CAUSES.len() + n_limits],
-            ..Default::default()
-        }
-    }
-
-    /// Adds one to the hour of `t` in `by_hour`.
-    pub fn count_hour(by_hour: &mut [u32], t: f64) {
-        if let Some(h) = by_hour.get_mut((t / 3600.0) as usize) {
-            *h += 1;
-        }
-    }
-
-    /// The values of [`CAMPAIGN_METRICS`] for a run ending at `end_t`.
-    pub fn metrics(&self, end_t: f64) -> CampaignMetrics {
+impl CampaignValues {
+    /// The values of counts `c` for a run ending at `end_t`.
+    pub fn of(c: &CampaignCounts, end_t: f64) -> Self {
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        let o = &self.outcomes;
-        let answered = o[Outcome::Answer as usize] + o[Outcome::Abandoned as usize];
-        let until = self.completed_s.unwrap_or(end_t);
-        let span_s = (end_t - self.start_s).max(f64::MIN_POSITIVE);
-        let pacing_total: f64 = self.pacing_s.iter().sum();
-        let metrics = [
-            self.leads as f64,
-            self.leads_dialed as f64,
-            self.leads_reached as f64,
-            ratio(self.leads_reached, self.leads),
-            self.leads_finished as f64,
-            (self.leads - self.leads_finished) as f64,
-            self.dials as f64,
-            self.dials_blocked as f64,
-            self.dials_cancelled as f64,
-            answered as f64,
-            o[Outcome::Busy as usize] as f64,
-            o[Outcome::NoAnswer as usize] as f64,
-            o[Outcome::Voicemail as usize] as f64,
-            o[Outcome::Abandoned as usize] as f64,
-            ratio(o[Outcome::Abandoned as usize], answered),
-            ratio(self.dials, self.leads_dialed),
-            self.completed_s.map_or(f64::NAN, |t| (t - self.start_s) / 3600.0),
-            self.leads_reached as f64 / ((until - self.start_s).max(1.0) / 3600.0),
-            self.reached_by_hour.iter().copied().max().unwrap_or(0) as f64,
-            self.in_flight.mean(end_t, span_s),
-        ];
-        CampaignMetrics {
+        let abandoned = c.outcome(Outcome::Abandoned);
+        let answered = c.outcome(Outcome::Answer) + abandoned;
+        let until = c.completed_s.unwrap_or(end_t);
+        let span_s = (end_t - c.start_s).max(f64::MIN_POSITIVE);
+        let pacing_total: f64 = c.pacing_s.iter().sum();
+        let metrics = CampaignMetrics {
+            leads: c.leads as f64,
+            leads_dialed: c.leads_dialed as f64,
+            leads_reached: c.leads_reached as f64,
+            reach_rate: ratio(c.leads_reached, c.leads),
+            leads_finished: c.leads_finished as f64,
+            leads_open: (c.leads - c.leads_finished) as f64,
+            dials: c.dials as f64,
+            dials_blocked: c.dials_blocked as f64,
+            dials_cancelled: c.dials_cancelled as f64,
+            answered: answered as f64,
+            busy: c.outcome(Outcome::Busy) as f64,
+            no_answer: c.outcome(Outcome::NoAnswer) as f64,
+            voicemail: c.outcome(Outcome::Voicemail) as f64,
+            abandoned: abandoned as f64,
+            abandonment_rate: ratio(abandoned, answered),
+            attempts_per_lead: ratio(c.dials, c.leads_dialed),
+            completion_h: c.completed_s.map_or(f64::NAN, |t| (t - c.start_s) / 3600.0),
+            reached_per_hour: c.leads_reached as f64 / ((until - c.start_s).max(1.0) / 3600.0),
+            peak_reached_per_hour: c.reached_by_hour.iter().copied().max().unwrap_or(0) as f64,
+            mean_dials_in_flight: c.in_flight.mean(end_t, span_s),
+        };
+        CampaignValues {
             metrics,
-            pacing_share: self
-                .pacing_s
-                .iter()
-                .map(|s| if pacing_total > 0.0 { s / pacing_total } else { 0.0 })
-                .collect(),
-            reached_by_hour: self.reached_by_hour.iter().map(|&v| v as f64).collect(),
-            dials_by_hour: self.dials_by_hour.iter().map(|&v| v as f64).collect(),
+            pacing_share: c.pacing_s.iter().map(|s| if pacing_total > 0.0 { s / pacing_total } else { 0.0 }).collect(),
+            reached_by_hour: c.reached_by_hour.iter().map(|&v| v as f64).collect(),
+            dials_by_hour: c.dials_by_hour.iter().map(|&v| v as f64).collect(),
         }
     }
 }
 
 /// One campaign's estimates across replications.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSummary {
+    /// The campaign's name.
     pub name: String,
-    /// One estimate per [`CAMPAIGN_METRICS`] entry (`completion_h` over the
-    /// replications that completed; NaN if none did).
-    pub metrics: Vec<Estimate>,
+    /// Each metric's estimate (`completion_h` over the replications that
+    /// completed; NaN if none did).
+    pub metrics: CampaignMetrics<Estimate>,
     /// Replications in which every lead finished within the run.
     pub completed_replications: usize,
     /// (cause, share of the campaign's time): the fixed causes of
@@ -171,18 +137,12 @@ pub struct CampaignSummary {
 impl CampaignSummary {
     /// The mean completion time (h) if every replication completed, else `None`.
     pub fn completion_h(&self) -> Option<f64> {
-        (self.completed_replications == self.get("leads").replications.len()).then(|| self.get("completion_h").mean)
+        (self.completed_replications == self.metrics.leads.replications.len()).then_some(self.metrics.completion_h.mean)
     }
 
-    /// The estimate of the campaign metric `name`.
-    pub fn get(&self, name: &str) -> &Estimate {
-        &self.metrics
-            [CAMPAIGN_METRICS.iter().position(|m| *m == name).unwrap_or_else(|| panic!("no campaign metric {name}"))]
-    }
-
-    /// The summaries of `model`'s campaigns from each replication's metrics
+    /// The summaries of `model`'s campaigns from each replication's values
     /// (`reps[r][j]` = campaign j in replication r; at least one replication).
-    pub fn of_all(model: &Model, reps: &[&[CampaignMetrics]]) -> Vec<CampaignSummary> {
+    pub fn of_all(model: &Model, reps: &[&[CampaignValues]]) -> Vec<CampaignSummary> {
         let pacing_names: Vec<String> = PACING_CAUSES
             .iter()
             .map(|c| c.to_string())
@@ -194,12 +154,12 @@ impl CampaignSummary {
             .enumerate()
             .map(|(j, c)| {
                 let of =
-                    |get: &dyn Fn(&CampaignMetrics) -> f64| Estimate::new(reps.iter().map(|r| get(&r[j])).collect());
-                let completion = CAMPAIGN_METRICS.iter().position(|m| *m == "completion_h").expect("listed");
-                let mut metrics: Vec<Estimate> = (0..CAMPAIGN_METRICS.len()).map(|k| of(&|m| m.metrics[k])).collect();
-                let done: Vec<f64> = reps.iter().map(|r| r[j].metrics[completion]).filter(|v| v.is_finite()).collect();
+                    |get: &dyn Fn(&CampaignValues) -> f64| Estimate::new(reps.iter().map(|r| get(&r[j])).collect());
+                let mut metrics = CampaignMetrics::zip_with(reps.iter().map(|r| &r[j].metrics), Estimate::new);
+                let done: Vec<f64> = reps.iter().map(|r| r[j].metrics.completion_h).filter(|v| v.is_finite()).collect();
                 let completed_replications = done.len();
-                metrics[completion] = if done.is_empty() { Estimate::new(vec![f64::NAN]) } else { Estimate::new(done) };
+                metrics.completion_h =
+                    if done.is_empty() { Estimate::new(vec![f64::NAN]) } else { Estimate::new(done) };
                 let pacing: Vec<(String, Estimate)> =
                     pacing_names.iter().enumerate().map(|(k, n)| (n.clone(), of(&|m| m.pacing_share[k]))).collect();
                 let caps = [Pacing::MaxConcurrent.index(), Pacing::AbandonmentCap.index()]
@@ -216,7 +176,7 @@ impl CampaignSummary {
                 let r = reps.len() as f64;
                 let hourly = (0..hours)
                     .map(|h| {
-                        let sum = |get: &dyn Fn(&CampaignMetrics) -> f64| reps.iter().map(|x| get(&x[j])).sum::<f64>();
+                        let sum = |get: &dyn Fn(&CampaignValues) -> f64| reps.iter().map(|x| get(&x[j])).sum::<f64>();
                         (sum(&|m| m.reached_by_hour[h]) / r, sum(&|m| m.dials_by_hour[h]) / r)
                     })
                     .collect();

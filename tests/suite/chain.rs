@@ -3,10 +3,8 @@
 //! latency with every outcome in play. Same rule as `theory.rs`: R = 100
 //! replications, |T| > 4.06 fails.
 
-mod common;
-use common::*;
+use crate::common::*;
 use simcall::simulation::replicate;
-use simcall::statistics::{metric_index, LIMIT_METRICS};
 
 const R: usize = 100;
 
@@ -40,7 +38,7 @@ fn fixed_window_rejects_the_poisson_excess() {
         2.0e4,
         "[[limits]]\nname = \"cps\"\nkind = \"rate\"\nmax = 5\nwindow = \"1s\"\nalgorithm = \"fixed_window\"",
     ));
-    check("fixed window", &total(&replicate(&m, 0), "blocking_probability"), exact);
+    check("fixed window", &total(&replicate(&m, 0), |m| m.blocking_probability), exact);
 }
 
 /// Blocking of M/D/1/K (service time 1/r, Poisson arrivals λ), from the
@@ -93,7 +91,7 @@ fn token_bucket_with_reject_is_an_md1k_queue() {
         2.0e4,
         "[[limits]]\nname = \"bucket\"\nkind = \"rate\"\nmax = 10\nwindow = \"1s\"\nalgorithm = \"token_bucket\"\nburst = 4",
     ));
-    check("token bucket", &total(&replicate(&m, 0), "blocking_probability"), exact);
+    check("token bucket", &total(&replicate(&m, 0), |m| m.blocking_probability), exact);
 }
 
 #[test]
@@ -108,11 +106,11 @@ fn sliding_window_never_admits_more_than_max_per_window() {
         "[[limits]]\nname = \"cps\"\nkind = \"rate\"\nmax = 5\nwindow = \"1s\"\nalgorithm = \"sliding_window\"",
     ));
     let reps = replicate(&m, 0);
-    let k = LIMIT_METRICS.iter().position(|n| *n == "admitted").unwrap();
     for r in &reps {
-        assert!(r.limits[0][k] <= 5.0 * (5.0e3 + 1.0), "admitted {}", r.limits[0][k]);
+        let admitted = r.limits[0].metrics.admitted;
+        assert!(admitted <= 5.0 * (5.0e3 + 1.0), "admitted {admitted}");
     }
-    let blocked = total(&reps, "blocking_probability");
+    let blocked = total(&reps, |m| m.blocking_probability);
     assert!(blocked.iter().all(|b| *b >= 1.0 - 5.0 / 8.0 - 0.01), "{blocked:?}");
 }
 
@@ -173,8 +171,7 @@ fn per_source_caps_inside_a_shared_cap_match_the_product_form() {
         h = secs(3.0e5),
     ));
     let reps = replicate(&m, 0);
-    let k = metric_index("blocking_probability");
-    let per = |i: usize| reps.iter().map(|r| r.sources[i][k]).collect::<Vec<_>>();
+    let per = |i: usize| reps.iter().map(|r| r.sources[i].blocking_probability).collect::<Vec<_>>();
     check("kelly class a", &per(0), b1);
     check("kelly class b", &per(1), b2);
 }
@@ -208,16 +205,15 @@ fn pools_random_is_independent_erlang_b_and_least_loaded_is_full_availability() 
     // k independent Erlang B systems. Least-loaded blocks only when every
     // copy is full: one group of k·c slots.
     let random = replicate(&model(&pool_model("random")), 0);
-    check("pool random", &total(&random, "blocking_probability"), erlang_b(10.0, 12));
+    check("pool random", &total(&random, |m| m.blocking_probability), erlang_b(10.0, 12));
     let least = replicate(&model(&pool_model("least_loaded")), 0);
-    check("pool least_loaded", &total(&least, "blocking_probability"), erlang_b(40.0, 48));
+    check("pool least_loaded", &total(&least, |m| m.blocking_probability), erlang_b(40.0, 48));
     let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
-    assert!(mean(total(&least, "blocking_probability")) < mean(total(&random, "blocking_probability")));
+    assert!(mean(total(&least, |m| m.blocking_probability)) < mean(total(&random, |m| m.blocking_probability)));
     // Per-copy statistics add up to the pool's.
     for r in &random {
-        let admitted: f64 = r.copies[0].iter().map(|c| c[1]).sum();
-        let k = LIMIT_METRICS.iter().position(|n| *n == "admitted").unwrap();
-        assert_eq!(admitted, r.limits[0][k]);
+        let admitted: f64 = r.limits[0].copies.iter().map(|c| c.admitted).sum();
+        assert_eq!(admitted, r.limits[0].metrics.admitted);
     }
 }
 
@@ -231,12 +227,11 @@ fn a_token_budget_without_growth_is_a_concurrency_cap() {
         "[[limits]]\nname = \"llm\"\nkind = \"tokens\"\ntokens_per_minute = 10000\ntokens_per_call_minute = 1000",
     ));
     let reps = replicate(&m, 0);
-    check("token budget", &total(&reps, "blocking_probability"), erlang_b(8.0, 10));
+    check("token budget", &total(&reps, |m| m.blocking_probability), erlang_b(8.0, 10));
     // Utilization of the budget equals the carried load × 1,000 / 10,000.
-    let k = LIMIT_METRICS.iter().position(|n| *n == "utilization").unwrap();
     for r in &reps {
-        let carried = r.total[metric_index("mean_concurrency")];
-        assert!((r.limits[0][k] - carried / 10.0).abs() < 1e-9);
+        let carried = r.total.mean_concurrency;
+        assert!((r.limits[0].metrics.utilization - carried / 10.0).abs() < 1e-9);
     }
 }
 
@@ -303,27 +298,29 @@ fn conservation_holds_with_every_outcome() {
         let m = model(&everything(seed));
         for r in replicate(&m, 0) {
             for counts in r.sources.iter().chain([&r.total]) {
-                let v = |n: &str| counts[metric_index(n)];
+                let v = counts;
                 assert_eq!(
-                    v("attempts"),
-                    v("carried_calls")
-                        + v("blocked_calls")
-                        + v("abandoned_calls")
-                        + v("failed_after_connect")
-                        + v("waiting_at_end"),
+                    v.attempts,
+                    v.carried_calls + v.blocked_calls + v.abandoned_calls + v.failed_after_connect + v.waiting_at_end,
                 );
             }
-            let g = |n: &str| r.total[metric_index(n)];
-            for n in ["blocked_calls", "abandoned_calls", "failed_after_connect", "requests_refused", "turns"] {
-                assert!(g(n) > 0.0, "the model must exercise {n}");
+            let g = &r.total;
+            let exercised = [
+                ("blocked_calls", g.blocked_calls),
+                ("abandoned_calls", g.abandoned_calls),
+                ("failed_after_connect", g.failed_after_connect),
+                ("requests_refused", g.requests_refused),
+                ("turns", g.turns),
+            ];
+            for (n, v) in exercised {
+                assert!(v > 0.0, "the model must exercise {n}");
             }
-            let col = |n: &str| LIMIT_METRICS.iter().position(|m| m == &n).unwrap();
-            let losses: f64 = r.limits.iter().map(|l| l[col("losses_caused")]).sum();
-            assert_eq!(losses, g("blocked_calls") + g("abandoned_calls") + g("failed_after_connect"));
-            let shares: f64 = r.limits.iter().map(|l| l[col("loss_share")]).sum();
+            let losses: f64 = r.limits.iter().map(|l| l.metrics.losses_caused).sum();
+            assert_eq!(losses, g.blocked_calls + g.abandoned_calls + g.failed_after_connect);
+            let shares: f64 = r.limits.iter().map(|l| l.metrics.loss_share).sum();
             assert!((shares - 1.0).abs() < 1e-9);
-            let refused: f64 = r.limits.iter().map(|l| l[col("requests_refused")]).sum();
-            assert_eq!(refused, g("requests_refused"));
+            let refused: f64 = r.limits.iter().map(|l| l.metrics.requests_refused).sum();
+            assert_eq!(refused, g.requests_refused);
         }
     }
 }
@@ -359,11 +356,11 @@ fn turn_latency_is_the_sum_of_request_times_without_contention() {
     );
     let reps = replicate(&m, 0);
     for r in &reps {
-        let g = |n: &str| r.total[metric_index(n)];
-        assert!(g("turns") > 100.0);
-        assert!((g("mean_turn_latency_s") - 0.875).abs() < 1e-9, "{}", g("mean_turn_latency_s"));
-        assert!((g("p95_turn_latency_s") - 0.875).abs() < 0.001);
-        assert_eq!(g("turns_over_budget"), 0.0);
+        let g = &r.total;
+        assert!(g.turns > 100.0);
+        assert!((g.mean_turn_latency_s - 0.875).abs() < 1e-9, "{}", g.mean_turn_latency_s);
+        assert!((g.p95_turn_latency_s - 0.875).abs() < 0.001);
+        assert_eq!(g.turns_over_budget, 0.0);
     }
 }
 
@@ -372,7 +369,7 @@ fn a_binding_limit_is_named() {
     let m = model(&everything(5));
     let s = simcall::statistics::Summary::new(&m, &replicate(&m, 0));
     let b = s.binding_limit().expect("a model with limits has a binding one");
-    let share = |i: usize| s.limits[i].get("loss_share").mean;
+    let share = |i: usize| s.limits[i].metrics.loss_share.mean;
     assert!((0..s.limits.len()).all(|i| share(b) >= share(i)));
 }
 
@@ -388,5 +385,5 @@ fn a_setup_scoped_limit_blocks_like_erlang_b_over_the_setup_time() {
         2.0e4,
         "[[limits]]\nname = \"sbc\"\ncapacity = 8\nscope = \"setup\"\nsetup_time = { dist = \"exponential\", mean = \"2s\" }",
     ));
-    check("setup scope", &total(&replicate(&m, 0), "blocking_probability"), erlang_b(lam * 2.0, 8));
+    check("setup scope", &total(&replicate(&m, 0), |m| m.blocking_probability), erlang_b(lam * 2.0, 8));
 }

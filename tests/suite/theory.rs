@@ -10,8 +10,7 @@
 //! test of bias, with less power. The test prints each row's estimate,
 //! exact value, relative standard error and T (`--nocapture`).
 
-mod common;
-use common::*;
+use crate::common::*;
 use simcall::simulation::replicate;
 use simcall::statistics::ReplicationMetrics;
 use std::collections::BTreeMap;
@@ -133,8 +132,8 @@ fn erlang_b_blocking_and_busy_servers() {
         let reps = run_set(&rows[0].params, &exponential(&rows[0].params), "\"reject\"", None);
         for row in &rows {
             let values = match row.metric.as_str() {
-                "P_block" => total(&reps, "blocking_probability"),
-                "mean_busy_servers" => total(&reps, "mean_concurrency"),
+                "P_block" => total(&reps, |m| m.blocking_probability),
+                "mean_busy_servers" => total(&reps, |m| m.mean_concurrency),
                 other => panic!("unexpected metric {other}"),
             };
             failures.extend(judge(&format!("erlang_b {label} {}", row.metric), &values, row.exact));
@@ -151,14 +150,14 @@ fn erlang_b_is_insensitive_to_the_holding_distribution() {
         let cv = p["cv"];
         let holding = format!("{{ dist = \"lognormal\", mean = \"{}\", cv = {cv} }}", secs(p["mean_hold"]));
         let reps = run_set(p, &holding, "\"reject\"", None);
-        failures.extend(judge(&format!("lognormal {label}"), &total(&reps, "blocking_probability"), rows[0].exact));
+        failures.extend(judge(&format!("lognormal {label}"), &total(&reps, |m| m.blocking_probability), rows[0].exact));
     }
     // Deterministic holding at the same (A, c): Sevastyanov's insensitivity
     // covers every holding distribution with that mean.
     let p: BTreeMap<String, f64> =
         [("lam", 45.0), ("mean_hold", 1.0), ("c", 50.0)].map(|(k, v)| (k.to_string(), v)).into();
     let reps = run_set(&p, "{ dist = \"deterministic\", value = \"1s\" }", "\"reject\"", None);
-    failures.extend(judge("deterministic A=45;c=50", &total(&reps, "blocking_probability"), erlang_b(45.0, 50)));
+    failures.extend(judge("deterministic A=45;c=50", &total(&reps, |m| m.blocking_probability), erlang_b(45.0, 50)));
     assert_none_failed(failures);
 }
 
@@ -170,10 +169,10 @@ fn erlang_c_waits() {
         let reps = run_set(&rows[0].params, &exponential(&rows[0].params), "{ queue = {} }", t);
         for row in &rows {
             let values = match row.metric.as_str() {
-                "P_wait" => total(&reps, "wait_probability"),
-                "mean_wait" => total(&reps, "mean_wait_s"),
+                "P_wait" => total(&reps, |m| m.wait_probability),
+                "mean_wait" => total(&reps, |m| m.mean_wait_s),
                 // Without abandonment every caller is answered: P(W > t) = 1 − service level.
-                m if m.starts_with("P_wait_gt") => total(&reps, "service_level").iter().map(|s| 1.0 - s).collect(),
+                m if m.starts_with("P_wait_gt") => total(&reps, |m| m.service_level).iter().map(|s| 1.0 - s).collect(),
                 other => panic!("unexpected metric {other}"),
             };
             failures.extend(judge(&format!("erlang_c {label} {}", row.metric), &values, row.exact));
@@ -191,15 +190,15 @@ fn mmck_finite_queue() {
         let reps = run_set(p, &exponential(p), &format!("{{ queue = {{ max_waiting = {places} }} }}"), None);
         for row in &rows {
             let values = match row.metric.as_str() {
-                "P_block" => total(&reps, "blocking_probability"),
+                "P_block" => total(&reps, |m| m.blocking_probability),
                 // Blocked attempts wait 0, so the admitted mean is the
                 // all-attempts mean rescaled to the admitted ones.
                 "mean_wait_admitted" => {
                     let (w, n, q, b) = (
-                        total(&reps, "mean_wait_s"),
-                        total(&reps, "attempts"),
-                        total(&reps, "waiting_at_end"),
-                        total(&reps, "blocked_calls"),
+                        total(&reps, |m| m.mean_wait_s),
+                        total(&reps, |m| m.attempts),
+                        total(&reps, |m| m.waiting_at_end),
+                        total(&reps, |m| m.blocked_calls),
                     );
                     (0..reps.len()).map(|i| w[i] * (n[i] - q[i]) / (n[i] - q[i] - b[i])).collect()
                 }
@@ -222,10 +221,10 @@ fn erlang_a_abandonment() {
         let reps = run_set(&rows[0].params, &exponential(&rows[0].params), "{ queue = {} }", t);
         for row in &rows {
             let values = match row.metric.as_str() {
-                "P_wait" => total(&reps, "wait_probability"),
-                "P_abandon" => total(&reps, "abandonment_probability"),
-                "mean_wait" => total(&reps, "mean_wait_s"),
-                m if m.starts_with("P_served_within") => total(&reps, "service_level"),
+                "P_wait" => total(&reps, |m| m.wait_probability),
+                "P_abandon" => total(&reps, |m| m.abandonment_probability),
+                "mean_wait" => total(&reps, |m| m.mean_wait_s),
+                m if m.starts_with("P_served_within") => total(&reps, |m| m.service_level),
                 m if m.starts_with("P_wait_gt") => continue,
                 other => panic!("unexpected metric {other}"),
             };

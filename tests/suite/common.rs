@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use simcall::model::{Model, ModelDoc};
-use simcall::statistics::{metric_index, ReplicationMetrics};
+use simcall::statistics::{ReplicationMetrics, SourceMetrics};
 use std::path::Path;
 
 /// Builds a model from TOML text (panics with the error on bad text: tests
@@ -13,9 +13,8 @@ pub fn model(toml: &str) -> Model {
 }
 
 /// One metric of the total, one value per replication.
-pub fn total(reps: &[ReplicationMetrics], name: &str) -> Vec<f64> {
-    let k = metric_index(name);
-    reps.iter().map(|r| r.total[k]).collect()
+pub fn total(reps: &[ReplicationMetrics], get: fn(&SourceMetrics) -> f64) -> Vec<f64> {
+    reps.iter().map(|r| get(&r.total)).collect()
 }
 
 /// T = (mean − exact) / (s / √R): the validation rule's statistic.

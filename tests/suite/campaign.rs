@@ -4,20 +4,18 @@
 //! calling-hours and per-lead rules over random campaigns, read from the
 //! dial log.
 
-mod common;
-use common::{model, t_stat, T_CRIT};
+use crate::common::{model, t_stat, T_CRIT};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use simcall::dialer::DialRecord;
 use simcall::model::{ModelDoc, Outcome};
 use simcall::simulation::{replicate, simulate, simulate_logged};
-use simcall::statistics::{CampaignSummary, Summary, CAMPAIGN_METRICS};
+use simcall::statistics::{CampaignMetrics, CampaignSummary, Summary};
 use std::collections::HashMap;
 use std::path::Path;
 
-fn campaign_metric(reps: &[simcall::statistics::ReplicationMetrics], name: &str) -> Vec<f64> {
-    let k = CAMPAIGN_METRICS.iter().position(|m| *m == name).expect("a campaign metric");
-    reps.iter().map(|r| r.campaigns[0].metrics[k]).collect()
+fn campaign_metric(reps: &[simcall::statistics::ReplicationMetrics], get: fn(&CampaignMetrics) -> f64) -> Vec<f64> {
+    reps.iter().map(|r| get(&r.campaigns[0].metrics)).collect()
 }
 
 fn summary(toml: &str) -> CampaignSummary {
@@ -51,15 +49,15 @@ fn reach_follows_the_geometric_law_of_attempts() {
     );
     let m = model(&toml);
     let reps = replicate(&m, 0);
-    let (t, mean, _) = t_stat(&campaign_metric(&reps, "reach_rate"), 1.0 - 0.7f64.powi(3));
+    let (t, mean, _) = t_stat(&campaign_metric(&reps, |m| m.reach_rate), 1.0 - 0.7f64.powi(3));
     println!("reach rate {mean:.5} vs {:.5} (T {t:+.2})", 1.0 - 0.7f64.powi(3));
     assert!(t.abs() < T_CRIT);
     let exact = (1.0 - 0.7f64.powi(3)) / 0.3;
-    let (t, mean, _) = t_stat(&campaign_metric(&reps, "attempts_per_lead"), exact);
+    let (t, mean, _) = t_stat(&campaign_metric(&reps, |m| m.attempts_per_lead), exact);
     println!("attempts per lead {mean:.5} vs {exact:.5} (T {t:+.2})");
     assert!(t.abs() < T_CRIT);
     // Every lead is finished, so the campaign completes.
-    assert!(campaign_metric(&reps, "leads_open").iter().all(|&v| v == 0.0));
+    assert!(campaign_metric(&reps, |m| m.leads_open).iter().all(|&v| v == 0.0));
 }
 
 #[test]
@@ -74,12 +72,12 @@ fn max_concurrent_paces_deterministic_dials_exactly() {
          retry = { max_attempts = 1 }",
         ROOMY,
     ));
-    assert_eq!(s.get("completion_h").mean, 2.0);
+    assert_eq!(s.metrics.completion_h.mean, 2.0);
     assert_eq!(s.hourly[0].1, 1200.0);
     assert_eq!(s.hourly[1].1, 1200.0);
     assert_eq!(s.paced_by.as_deref(), Some("max_concurrent"));
     // Little's law: 10 in flight for 2 h of the 3.
-    assert!((s.get("mean_dials_in_flight").mean - 10.0 * 2.0 / 3.0).abs() < 1e-9);
+    assert!((s.metrics.mean_dials_in_flight.mean - 10.0 * 2.0 / 3.0).abs() < 1e-9);
 }
 
 #[test]
@@ -96,7 +94,7 @@ fn a_queued_cps_limit_paces_the_dialer_to_its_rate() {
          on_full = { queue = {} }\n",
     ));
     // The last dial is admitted at 1,799 s and rings 30 s.
-    assert_eq!(s.get("completion_h").mean, (1799.0 + 30.0) / 3600.0);
+    assert_eq!(s.metrics.completion_h.mean, (1799.0 + 30.0) / 3600.0);
     assert_eq!(s.paced_by.as_deref(), Some("limit:cps"));
 }
 
@@ -121,7 +119,7 @@ fn overdialing(max_abandonment: f64) -> CampaignSummary {
 fn the_abandonment_cap_holds_by_slowing_the_dialer() {
     let capped = overdialing(0.03);
     let free = overdialing(1.0);
-    let (rate_capped, rate_free) = (capped.get("abandonment_rate"), free.get("abandonment_rate"));
+    let (rate_capped, rate_free) = (&capped.metrics.abandonment_rate, &free.metrics.abandonment_rate);
     println!(
         "abandonment: capped {:.4} ± {:.4}, uncapped {:.4} ± {:.4}; paced by {:?} / {:?}",
         rate_capped.mean, rate_capped.ci95, rate_free.mean, rate_free.ci95, capped.paced_by, free.paced_by
@@ -135,7 +133,7 @@ fn the_abandonment_cap_holds_by_slowing_the_dialer() {
     assert_eq!(capped.paced_by.as_deref(), Some("abandonment_cap"));
     assert_eq!(free.paced_by.as_deref(), Some("max_concurrent"));
     // Abandoned callers are counted at the agent limit.
-    assert!(capped.get("abandoned").mean > 0.0);
+    assert!(capped.metrics.abandoned.mean > 0.0);
 }
 
 /// A random campaign: time zones, a window on some weekdays, caps, retry

@@ -1,10 +1,9 @@
 //! Conservation, Little's law, limits in series and wait percentiles: laws
 //! that hold for every model, and exact results beyond the vector file.
 
-mod common;
-use common::*;
+use crate::common::*;
 use simcall::simulation::{replicate, simulate};
-use simcall::statistics::{metric_index, ReplicationMetrics, LIMIT_METRICS};
+use simcall::statistics::{ReplicationMetrics, SourceMetrics};
 
 /// A model exercising every outcome: two sources, redials, patience, a
 /// reject limit before a queue with timeout and max_waiting.
@@ -38,37 +37,32 @@ fn busy_model(seed: u64) -> String {
     )
 }
 
-fn get(r: &ReplicationMetrics, name: &str) -> f64 {
-    r.total[metric_index(name)]
-}
-
 #[test]
 fn every_attempt_is_carried_blocked_abandoned_or_still_waiting() {
     for seed in 1..=3 {
         let m = model(&busy_model(seed));
         for r in replicate(&m, 0) {
             for counts in r.sources.iter().chain([&r.total]) {
-                let v = |n: &str| counts[metric_index(n)];
+                let v = counts;
                 assert_eq!(
-                    v("attempts"),
-                    v("carried_calls") + v("blocked_calls") + v("abandoned_calls") + v("waiting_at_end"),
+                    v.attempts,
+                    v.carried_calls + v.blocked_calls + v.abandoned_calls + v.waiting_at_end,
                     "seed {seed}"
                 );
-                assert!(v("offered_calls") <= v("attempts"));
+                assert!(v.offered_calls <= v.attempts);
             }
             // Per-limit counts add up to the totals.
-            let k_blocked = LIMIT_METRICS.iter().position(|m| *m == "blocked_by").unwrap();
-            let k_aband = LIMIT_METRICS.iter().position(|m| *m == "abandoned_at").unwrap();
-            assert_eq!(r.limits.iter().map(|l| l[k_blocked]).sum::<f64>(), get(&r, "blocked_calls"));
-            assert_eq!(r.limits.iter().map(|l| l[k_aband]).sum::<f64>(), get(&r, "abandoned_calls"));
+            assert_eq!(r.limits.iter().map(|l| l.metrics.blocked_by).sum::<f64>(), r.total.blocked_calls);
+            assert_eq!(r.limits.iter().map(|l| l.metrics.abandoned_at).sum::<f64>(), r.total.abandoned_calls);
             assert!(
-                get(&r, "blocked_calls") > 0.0 && get(&r, "abandoned_calls") > 0.0,
+                r.total.blocked_calls > 0.0 && r.total.abandoned_calls > 0.0,
                 "the model must exercise every outcome"
             );
             // Sources add up to the total.
-            for name in ["attempts", "carried_calls", "blocked_calls", "abandoned_calls"] {
-                let k = metric_index(name);
-                assert_eq!(r.sources.iter().map(|s| s[k]).sum::<f64>(), r.total[k]);
+            let per_source: [fn(&SourceMetrics) -> f64; 4] =
+                [|m| m.attempts, |m| m.carried_calls, |m| m.blocked_calls, |m| m.abandoned_calls];
+            for get in per_source {
+                assert_eq!(r.sources.iter().map(get).sum::<f64>(), get(&r.total));
             }
         }
     }
@@ -82,13 +76,14 @@ fn littles_law_for_calls_in_progress_and_for_the_queue() {
     // calls × their holding times over the window (edge effects are a few
     // holding times out of two hours: well inside 2%).
     for r in &reps {
-        let (l, lw) = (get(r, "mean_concurrency"), get(r, "carried_load_erl"));
+        let (l, lw) = (r.total.mean_concurrency, r.total.carried_load_erl);
         assert!((l / lw - 1.0).abs() < 0.02, "L {l} vs λW {lw}");
     }
     // For the queue: time-average callers waiting = attempts/horizon × mean wait.
-    let k_wait = LIMIT_METRICS.iter().position(|m| *m == "mean_waiting").unwrap();
-    let (lq, lw): (Vec<f64>, Vec<f64>) =
-        reps.iter().map(|r| (r.limits[1][k_wait], get(r, "attempts") / 7200.0 * get(r, "mean_wait_s"))).unzip();
+    let (lq, lw): (Vec<f64>, Vec<f64>) = reps
+        .iter()
+        .map(|r| (r.limits[1].metrics.mean_waiting, r.total.attempts / 7200.0 * r.total.mean_wait_s))
+        .unzip();
     let (lq, lw) = (lq.iter().sum::<f64>(), lw.iter().sum::<f64>());
     assert!((lq / lw - 1.0).abs() < 0.02, "Lq {lq} vs λWq {lw}");
 }
@@ -119,11 +114,10 @@ fn two_reject_limits_in_series_block_like_erlang_b_at_the_smaller() {
     ));
     let reps = replicate(&m, 0);
     let exact = erlang_b(25.0, 30);
-    let (t, mean, _) = t_stat(&total(&reps, "blocking_probability"), exact);
+    let (t, mean, _) = t_stat(&total(&reps, |m| m.blocking_probability), exact);
     println!("series: estimate {mean} exact {exact} T {t}");
     assert!(t.abs() < T_CRIT, "T = {t}");
-    let k = LIMIT_METRICS.iter().position(|m| *m == "blocked_by").unwrap();
-    assert!(reps.iter().all(|r| r.limits[0][k] == 0.0), "the larger limit never blocks");
+    assert!(reps.iter().all(|r| r.limits[0].metrics.blocked_by == 0.0), "the larger limit never blocks");
 }
 
 #[test]
@@ -141,7 +135,7 @@ fn erlang_c_wait_percentile() {
         400.0,
         5,
     ));
-    let p95 = total(&replicate(&m, 0), "p95_wait_s");
+    let p95 = total(&replicate(&m, 0), |m| m.p95_wait_s);
     let (t, mean, se) = t_stat(&p95, exact);
     println!("p95 wait: estimate {mean} exact {exact} se {se} T {t}");
     // The histogram reads up to 0.1% low (0.0026 s here), an eighth of the standard error.

@@ -3,9 +3,9 @@
 //! follows the retrial queue; a replayed trace reproduces itself exactly.
 //! Same rule as `theory.rs`: R = 100 replications, |T| > 4.06 fails.
 
-mod common;
-use common::*;
+use crate::common::*;
 use simcall::model::ModelDoc;
+use simcall::record::SeriesTotals;
 use simcall::simulation::replicate;
 
 fn check(label: &str, values: &[f64], exact: f64) {
@@ -31,7 +31,7 @@ fn a_constant_profile_is_plain_poisson() {
     // 24 equal hourly rates of 10/min with 1 min holding: 10 Erl on 12 slots.
     let hourly = format!("{{ profile = \"flat\", hourly = [{}] }}", vec!["\"10/min\""; 24].join(", "));
     let m = model(&source_model(&hourly, "", "[[limits]]\nname = \"c\"\ncapacity = 12", 5.0e4, 1200.0));
-    check("constant profile", &total(&replicate(&m, 0), "blocking_probability"), erlang_b(10.0, 12));
+    check("constant profile", &total(&replicate(&m, 0), |m| m.blocking_probability), erlang_b(10.0, 12));
     assert!((m.sources[0].arrival_rate_per_s - 10.0 / 60.0).abs() < 1e-12);
 }
 
@@ -62,7 +62,7 @@ fn a_finite_population_follows_engset() {
         1200.0,
     ));
     let reps = replicate(&m, 0);
-    check("engset call congestion", &total(&reps, "blocking_probability"), exact);
+    check("engset call congestion", &total(&reps, |m| m.blocking_probability), exact);
     // Time congestion with N sources, seen in the limit's occupancy: P(n = c).
     assert!(engset_time_congestion(n, beta, c) > exact, "time congestion exceeds call congestion");
 }
@@ -88,8 +88,8 @@ fn persistent_redialing_follows_the_mm1_retrial_queue() {
         5,
     ));
     let reps = replicate(&m, 0);
-    check("M/M/1 retrial mean orbit", &total(&reps, "mean_redialing"), exact_orbit);
-    check("M/M/1 retrial first-attempt blocking", &total(&reps, "first_attempt_blocking"), rho);
+    check("M/M/1 retrial mean orbit", &total(&reps, |m| m.mean_redialing), exact_orbit);
+    check("M/M/1 retrial first-attempt blocking", &total(&reps, |m| m.first_attempt_blocking), rho);
 }
 
 /// Stationary distribution of the M/M/c retrial queue truncated at
@@ -160,10 +160,10 @@ fn persistent_redialing_on_several_lines_matches_the_retrial_ctmc() {
         6,
     ));
     let reps = replicate(&m, 0);
-    check("M/M/3 retrial mean orbit", &total(&reps, "mean_redialing"), orbit);
-    check("M/M/3 retrial first-attempt blocking", &total(&reps, "first_attempt_blocking"), busy);
+    check("M/M/3 retrial mean orbit", &total(&reps, |m| m.mean_redialing), orbit);
+    check("M/M/3 retrial first-attempt blocking", &total(&reps, |m| m.first_attempt_blocking), busy);
     // Redials inflate the offered traffic: attempts per caller > 1.
-    assert!(total(&reps, "attempts_per_caller").iter().all(|a| *a > 1.0));
+    assert!(total(&reps, |m| m.attempts_per_caller).iter().all(|a| *a > 1.0));
 }
 
 #[test]
@@ -199,10 +199,10 @@ fn a_replayed_trace_reproduces_its_own_arrivals() {
         "#;
     let m = ModelDoc::parse(text, &dir.path().join("replay.toml")).and_then(|d| d.build()).unwrap();
     for r in replicate(&m, 0) {
-        let g = |n: &str| r.total[simcall::statistics::metric_index(n)];
-        assert_eq!(g("offered_calls"), expected_calls as f64);
-        assert_eq!(g("carried_calls"), expected_calls as f64);
-        assert!((g("offered_load_erl") - expected_holding / 3000.0).abs() < 1e-12);
+        let g = &r.total;
+        assert_eq!(g.offered_calls, expected_calls as f64);
+        assert_eq!(g.carried_calls, expected_calls as f64);
+        assert!((g.offered_load_erl - expected_holding / 3000.0).abs() < 1e-12);
     }
 }
 
@@ -259,22 +259,26 @@ fn time_series_buckets_add_up_to_the_run() {
         "#
     ));
     let reps = replicate(&m, 0);
-    let k = |name: &str| simcall::timeseries::SERIES.iter().position(|s| *s == name).unwrap();
     for r in &reps {
         assert_eq!(r.series.len(), 144, "a day of 10-minute buckets");
         assert_eq!(r.series[0].start_s, 3600.0);
-        let g = |n: &str| r.total[simcall::statistics::metric_index(n)];
-        for name in ["offered_calls", "attempts", "blocked_calls", "abandoned_calls"] {
-            let sum: f64 = r.series.iter().map(|b| b.totals[k(name)]).sum();
-            assert_eq!(sum, g(name), "{name}");
+        let pairs: [(&str, fn(&SeriesTotals) -> f64, f64); 4] = [
+            ("offered_calls", |t| t.offered_calls, r.total.offered_calls),
+            ("attempts", |t| t.attempts, r.total.attempts),
+            ("blocked_calls", |t| t.blocked_calls, r.total.blocked_calls),
+            ("abandoned_calls", |t| t.abandoned_calls, r.total.abandoned_calls),
+        ];
+        for (name, get, total) in pairs {
+            let sum: f64 = r.series.iter().map(|b| get(&b.totals)).sum();
+            assert_eq!(sum, total, "{name}");
         }
-        let mean: f64 = r.series.iter().map(|b| b.totals[k("mean_concurrency")]).sum::<f64>() / 144.0;
-        assert!((mean - g("mean_concurrency")).abs() < 1e-9 * (1.0 + mean));
+        let mean: f64 = r.series.iter().map(|b| b.totals.mean_concurrency).sum::<f64>() / 144.0;
+        assert!((mean - r.total.mean_concurrency).abs() < 1e-9 * (1.0 + mean));
         let use_mean: f64 = r.series.iter().map(|b| b.limits[0]).sum::<f64>() / 144.0;
         assert!(
-            (use_mean - r.limits[0][1]).abs() < 1e-9 * (1.0 + use_mean),
+            (use_mean - r.limits[0].metrics.mean_occupancy).abs() < 1e-9 * (1.0 + use_mean),
             "limit use {use_mean} vs {}",
-            r.limits[0][1]
+            r.limits[0].metrics.mean_occupancy
         );
     }
 }

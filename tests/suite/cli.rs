@@ -68,7 +68,7 @@ fn run_json_has_every_metric_per_replication_and_conserves_attempts() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for name in simcall::statistics::METRICS {
+    for name in simcall::statistics::SourceMetrics::<f64>::NAMES {
         let m = &v["total"][name];
         assert_eq!(m["replications"].as_array().map(Vec::len), Some(4), "{name}");
         assert!(m["mean"].is_number() && m["ci95"].is_number() && m["std_error"].is_number(), "{name}");

@@ -1,0 +1,37 @@
+//! Formatting shared by the reports: estimates as `mean ± ci95`, terminal
+//! tables, and metric sets as JSON objects.
+
+use crate::statistics::Estimate;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde_json::{json, Map, Value};
+
+/// `mean ± ci95` with a precision that suits the value.
+pub fn pm(e: &Estimate) -> String {
+    let digits = |v: f64| {
+        if v == 0.0 || v.abs() >= 100.0 {
+            1
+        } else if v.abs() >= 1.0 {
+            3
+        } else {
+            5
+        }
+    };
+    if e.mean.is_nan() {
+        "-".to_string() // not defined for this kind of limit
+    } else if e.ci95.is_finite() {
+        format!("{:.*} ± {:.*}", digits(e.mean), e.mean, digits(e.mean), e.ci95)
+    } else {
+        format!("{:.*}", digits(e.mean), e.mean)
+    }
+}
+
+pub fn table(header: Vec<String>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    t
+}
+
+/// `{ name: estimate, … }` from a metric set's fields.
+pub fn metrics_json<'a>(fields: impl Iterator<Item = (&'static str, &'a Estimate)>) -> Map<String, Value> {
+    fields.map(|(n, e)| (n.to_string(), json!(e))).collect()
+}

@@ -1,0 +1,91 @@
+//! What an outbound campaign records in one replication: its counters, its
+//! hourly counts, the time its dialer spent held back by each cause, and
+//! (when asked for) the log of every placed dial.
+//!
+//! A campaign counts from its start to the end of the run; the warm-up does
+//! not apply (a campaign is a transient, not a steady state).
+
+use super::TimeAverage;
+use crate::model::Outcome;
+
+/// One placed dial, for the dial log (`simcall run --dials`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialRecord {
+    /// The lead's index in the campaign's list.
+    pub lead: u32,
+    /// Attempt number of this lead (1 = first).
+    pub attempt: u32,
+    /// Simulated time of placement (s; 0 = Monday 00:00 UTC).
+    pub placed_s: f64,
+    /// The lead's UTC offset (s).
+    pub utc_offset_s: f64,
+    /// How the dial went.
+    pub outcome: Outcome,
+}
+
+/// What one campaign counted in one replication.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignCounts {
+    /// Leads in the list.
+    pub leads: u64,
+    /// Leads dialed at least once.
+    pub leads_dialed: u64,
+    /// Leads connected to an agent.
+    pub leads_reached: u64,
+    /// Leads reached, or out of attempts, or with an outcome not retried
+    /// (set at the end of the run, from the lead book).
+    pub leads_finished: u64,
+    /// Dials placed (rung), by outcome below.
+    pub dials: u64,
+    /// Dials refused by a limit of the chain before they were placed.
+    pub dials_blocked: u64,
+    /// Dials that got through the chain after the lead's window had closed
+    /// (or its day's cap was used), so were not placed.
+    pub dials_cancelled: u64,
+    /// Placed dials by [`Outcome`] (index `Outcome as usize`): `Answer`
+    /// counts answers connected to an agent.
+    pub outcomes: [u64; 5],
+    /// When the campaign starts (s).
+    pub start_s: f64,
+    /// When its last lead finished (s), if within the run.
+    pub completed_s: Option<f64>,
+    /// Leads reached per hour of simulated time, hour k = [k h, (k+1) h).
+    pub reached_by_hour: Vec<u32>,
+    /// Dials placed per hour of simulated time.
+    pub dials_by_hour: Vec<u32>,
+    /// Dials in flight (in the chain, ringing or connected), from the start.
+    pub in_flight: TimeAverage,
+    /// Time (s) the dialer spent held back by each pacing cause (by its index).
+    pub pacing_s: Vec<f64>,
+}
+
+impl CampaignCounts {
+    /// Counts for a campaign of `leads` starting at `start_s` in a run
+    /// ending at `end_t`, with `pacing_causes` causes to book time under.
+    pub fn new(leads: u64, start_s: f64, end_t: f64, pacing_causes: usize) -> Self {
+        let hours = (end_t / 3600.0).ceil() as usize;
+        let mut in_flight = TimeAverage::default();
+        in_flight.restart(start_s);
+        CampaignCounts {
+            leads,
+            start_s,
+            reached_by_hour: vec![0; hours],
+            dials_by_hour: vec![0; hours],
+            in_flight,
+            pacing_s: vec![0.0; pacing_causes],
+            ..Default::default()
+        }
+    }
+
+    /// Placed dials with `outcome`.
+    pub fn outcome(&self, outcome: Outcome) -> u64 {
+        self.outcomes[outcome as usize]
+    }
+
+    /// Adds one to the hour of `t` in `by_hour`.
+    pub fn count_hour(by_hour: &mut [u32], t: f64) {
+        if let Some(h) = by_hour.get_mut((t / 3600.0) as usize) {
+            *h += 1;
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! What one replication records: counters, levels integrated over time,
+//! histograms and the time series, as the simulation writes them. Metrics
+//! (ratios, percentiles, estimates across replications) are derived from
+//! these in [`crate::statistics`]; this module imports nothing above it, so
+//! both the simulation and the statistics can depend on it.
+
+pub mod campaign;
+mod levels;
+pub mod series;
+
+pub use campaign::CampaignCounts;
+pub use levels::{token_rate_per_min, LevelTime, TimeAverage, TokenUse};
+pub use series::{Bucket, Recorder, SeriesTotals, Snapshot, UseScale};
+
+use hdrhistogram::Histogram;
+
+/// Defines a set of named metrics as a struct generic over the value type:
+/// `Name<f64>` holds one replication's values, `Name<Estimate>` their
+/// estimates across replications. The field order is the output order (the
+/// column order of tables), so adding a metric touches one struct (and the
+/// README's metric table). Generated: `NAMES`, `fields()` (name, value) in
+/// order, `map`, and `zip_with` (one value per replication → one result).
+macro_rules! metric_set {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct $name<T = f64> {
+            $($(#[$fmeta])* pub $field: T,)*
+        }
+
+        impl<T> $name<T> {
+            /// The metrics' names, in output order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Each metric's name and value, in output order.
+            pub fn fields(&self) -> impl Iterator<Item = (&'static str, &T)> {
+                [$((stringify!($field), &self.$field)),*].into_iter()
+            }
+
+            /// Applies `f` to every metric.
+            pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> $name<U> {
+                $name { $($field: f(&self.$field),)* }
+            }
+        }
+
+        impl $name<f64> {
+            /// Combines one set per replication metric by metric: `f` gets a
+            /// metric's values in replication order.
+            pub fn zip_with<'a, U>(
+                sets: impl Iterator<Item = &'a Self> + Clone,
+                mut f: impl FnMut(Vec<f64>) -> U,
+            ) -> $name<U> {
+                $name { $($field: f(sets.clone().map(|s| s.$field).collect()),)* }
+            }
+        }
+    };
+}
+pub(crate) use metric_set;
+
+/// What one source (or the total) counted in one replication.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    /// First attempts of callers.
+    pub offered_calls: u64,
+    /// All attempts, redials included.
+    pub attempts: u64,
+    /// Attempts answered (and not failed later).
+    pub carried_calls: u64,
+    /// Attempts refused by a full limit.
+    pub blocked_calls: u64,
+    /// Attempts that left a queue unserved.
+    pub abandoned_calls: u64,
+    /// Attempts connected whose AI part failed (silence, or a turn that
+    /// failed for good); not in `carried_calls`.
+    pub failed_after_connect: u64,
+    /// Resolved attempts (answered, blocked or abandoned) that waited > 0.
+    pub waited: u64,
+    /// Attempts answered within the SLA's `answer_within`.
+    pub answered_within_sla: u64,
+    /// Callers (counted at their first attempt) that gave up unserved.
+    pub callers_lost: u64,
+    /// Attempts still waiting when the horizon ended.
+    pub waiting_at_end: u64,
+    /// Sum over resolved attempts of the time from arrival to answer or loss (s).
+    pub wait_sum_s: f64,
+    /// Sum of the holding times of first attempts (s): offered traffic.
+    pub offered_holding_s: f64,
+    /// Sum of the holding times of answered attempts (s): carried traffic.
+    pub carried_holding_s: f64,
+    /// Non-zero waits of resolved attempts, in microseconds.
+    pub waits_us: Histogram<u64>,
+    /// Resolved attempts that did not wait.
+    pub zero_waits: u64,
+    /// Calls in progress (answered, not yet ended).
+    pub concurrency: TimeAverage,
+    /// Completed agent turns.
+    pub turns: u64,
+    /// Sum of the completed turns' latencies (s).
+    pub turn_latency_sum_s: f64,
+    /// Turns slower than the source's latency budget.
+    pub turns_over_budget: u64,
+    /// Turn latencies, in microseconds.
+    pub turn_latency_us: Histogram<u64>,
+    /// Request refusals (429s and queue timeouts), retried or not.
+    pub requests_refused: u64,
+    /// First attempts blocked.
+    pub first_attempt_blocked: u64,
+    /// Sum of the holding times of all attempts (s): traffic inflated by redials.
+    pub attempt_holding_s: f64,
+    /// Callers waiting to redial.
+    pub redialing: TimeAverage,
+}
+
+/// An empty auto-resizing histogram with 3 significant digits (quantiles
+/// within 0.1%).
+fn histogram() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant digits is a valid histogram precision")
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts {
+            offered_calls: 0,
+            attempts: 0,
+            carried_calls: 0,
+            blocked_calls: 0,
+            abandoned_calls: 0,
+            failed_after_connect: 0,
+            waited: 0,
+            answered_within_sla: 0,
+            callers_lost: 0,
+            waiting_at_end: 0,
+            wait_sum_s: 0.0,
+            offered_holding_s: 0.0,
+            carried_holding_s: 0.0,
+            waits_us: histogram(),
+            zero_waits: 0,
+            concurrency: TimeAverage::default(),
+            turns: 0,
+            turn_latency_sum_s: 0.0,
+            turns_over_budget: 0,
+            turn_latency_us: histogram(),
+            requests_refused: 0,
+            first_attempt_blocked: 0,
+            attempt_holding_s: 0.0,
+            redialing: TimeAverage::default(),
+        }
+    }
+}
+
+/// Records `us` microseconds in `h`. The histogram grows as needed; only a
+/// value past its absolute reach (about 290,000 years) is clamped.
+#[inline]
+fn record_us(h: &mut Histogram<u64>, s: f64) {
+    let us = (s * 1e6).round() as u64;
+    if h.record(us).is_err() {
+        h.saturating_record(us);
+    }
+}
+
+impl Counts {
+    /// Records a resolved attempt's wait (s).
+    #[inline]
+    pub fn record_wait(&mut self, wait_s: f64) {
+        self.waited += (wait_s > 0.0) as u64;
+        self.wait_sum_s += wait_s;
+        // Zero waits (most attempts on a loss system) are only counted here
+        // and added to the histogram once, when metrics are taken.
+        if wait_s == 0.0 {
+            self.zero_waits += 1;
+            return;
+        }
+        record_us(&mut self.waits_us, wait_s);
+    }
+
+    /// Records a completed turn's latency (s) against the budget (s).
+    #[inline]
+    pub fn record_turn(&mut self, latency_s: f64, budget_s: f64) {
+        self.turns += 1;
+        self.turn_latency_sum_s += latency_s;
+        self.turns_over_budget += (latency_s > budget_s) as u64;
+        record_us(&mut self.turn_latency_us, latency_s);
+    }
+
+    /// Adds another source's counts into this total (not the concurrency,
+    /// whose peak is not additive: the simulation tracks the total's itself).
+    /// Time averages must be closed at the same instant first.
+    pub fn absorb(&mut self, o: &Counts) {
+        self.offered_calls += o.offered_calls;
+        self.attempts += o.attempts;
+        self.carried_calls += o.carried_calls;
+        self.blocked_calls += o.blocked_calls;
+        self.abandoned_calls += o.abandoned_calls;
+        self.failed_after_connect += o.failed_after_connect;
+        self.waited += o.waited;
+        self.answered_within_sla += o.answered_within_sla;
+        self.callers_lost += o.callers_lost;
+        self.waiting_at_end += o.waiting_at_end;
+        self.wait_sum_s += o.wait_sum_s;
+        self.offered_holding_s += o.offered_holding_s;
+        self.carried_holding_s += o.carried_holding_s;
+        self.waits_us.add(&o.waits_us).expect("auto-resizing histograms always merge");
+        self.zero_waits += o.zero_waits;
+        self.turns += o.turns;
+        self.turn_latency_sum_s += o.turn_latency_sum_s;
+        self.turns_over_budget += o.turns_over_budget;
+        self.turn_latency_us.add(&o.turn_latency_us).expect("auto-resizing histograms always merge");
+        self.requests_refused += o.requests_refused;
+        self.first_attempt_blocked += o.first_attempt_blocked;
+        self.redialing.add(&o.redialing);
+        self.attempt_holding_s += o.attempt_holding_s;
+    }
+}
+
+/// What a limit caps, as its records need it: the unit its use is counted in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UseUnit {
+    /// Slots held.
+    Slots,
+    /// Admissions, against a cap per window of `window_s` seconds.
+    Admissions {
+        /// The rate limit's window (s).
+        window_s: f64,
+    },
+    /// Tokens per minute (the use itself is in [`LimitCounts::tokens`]).
+    Tokens,
+}
+
+/// What one limit counted in one replication, over all its copies.
+#[derive(Debug, Clone)]
+pub struct LimitCounts {
+    /// The unit of its use.
+    pub unit: UseUnit,
+    /// Cap per copy, in the limit's unit.
+    pub capacity: f64,
+    /// Copies in its pool (≥ 1).
+    pub pool: u32,
+    /// Holders (concurrency and token limits), over all copies.
+    pub occupancy: LevelTime,
+    /// Token use (token limits only).
+    pub tokens: TokenUse,
+    /// Callers or requests waiting.
+    pub waiting: TimeAverage,
+    /// Admissions since the start of the run, warm-up included (seizures;
+    /// for rate limits, admitted calls or requests).
+    pub admitted: u64,
+    /// Counted attempts blocked here.
+    pub blocked_by: u64,
+    /// Counted attempts that left this limit's queue unserved.
+    pub abandoned_at: u64,
+    /// Requests refused here (429 or queue timeout).
+    pub requests_refused: u64,
+    /// Refused requests retried.
+    pub request_retries: u64,
+    /// Counted attempts that connected and failed because of this limit.
+    pub failed_after_connect: u64,
+    /// Per copy of a pool (empty without a pool): holders and admissions.
+    pub copies: Vec<CopyCounts>,
+}
+
+impl LimitCounts {
+    /// Empty counts of a limit of `pool` copies with `capacity` each, in `unit`.
+    pub fn new(unit: UseUnit, capacity: f64, pool: u32, tokens: TokenUse) -> Self {
+        LimitCounts {
+            unit,
+            capacity,
+            pool,
+            occupancy: LevelTime::default(),
+            tokens,
+            waiting: TimeAverage::default(),
+            admitted: 0,
+            blocked_by: 0,
+            abandoned_at: 0,
+            requests_refused: 0,
+            request_retries: 0,
+            failed_after_connect: 0,
+            copies: if pool > 1 { vec![CopyCounts::default(); pool as usize] } else { Vec::new() },
+        }
+    }
+
+    /// Losses (blocked, abandoned, failed after connect) caused here.
+    pub fn losses(&self) -> u64 {
+        self.blocked_by + self.abandoned_at + self.failed_after_connect
+    }
+
+    /// Its use integrated from the last restart to `now`, in the limit's
+    /// unit × seconds (slots, tokens per minute), or its admissions for a
+    /// rate limit.
+    pub fn use_integral(&self, now: f64) -> f64 {
+        match self.unit {
+            UseUnit::Slots => self.occupancy.integral(now),
+            UseUnit::Admissions { .. } => self.admitted as f64,
+            UseUnit::Tokens => self.tokens.integral(now),
+        }
+    }
+}
+
+/// What one copy of a pooled limit counted.
+#[derive(Debug, Clone, Default)]
+pub struct CopyCounts {
+    /// Holders of this copy.
+    pub occupancy: TimeAverage,
+    /// Admissions to this copy.
+    pub admitted: u64,
+    /// Refusals at this copy.
+    pub refused: u64,
+}
+
+/// What one replication measured.
+#[derive(Debug, Clone)]
+pub struct Replication {
+    /// Per source, in model order.
+    pub sources: Vec<Counts>,
+    /// All sources together.
+    pub total: Counts,
+    /// Per limit, in model order.
+    pub limits: Vec<LimitCounts>,
+    /// End of the horizon (warm-up + horizon), s.
+    pub end_t: f64,
+    /// Length of the measured window, s.
+    pub horizon_s: f64,
+    /// The time series, if the model asks for one.
+    pub series: Vec<Bucket>,
+    /// Per campaign, in model order.
+    pub campaigns: Vec<CampaignCounts>,
+    /// Per campaign, every placed dial in order (empty unless asked for).
+    pub dial_log: Vec<Vec<campaign::DialRecord>>,
+}

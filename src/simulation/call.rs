@@ -1,0 +1,317 @@
+//! The life of a call: passing the chain, the answer, conversation turns
+//! and their requests (with 429 retries), refusals (blocked, abandoned or
+//! connected to silence), the hang-up and the redial.
+
+use super::limits::Admission;
+use super::runtime::KindRt;
+use super::{DialState, Event, Phase, Sim, NONE};
+use rand::Rng;
+
+impl Sim {
+    /// Passes the remaining limits of caller `id`'s chain in order, until it
+    /// is answered, queued or refused.
+    #[inline]
+    pub(super) fn advance(&mut self, id: u32) {
+        let source = self.callers[id as usize].source as usize;
+        loop {
+            let c = &self.callers[id as usize];
+            let k = c.held;
+            // Only a campaign's dial is ever not placed (checked first: the
+            // caller is at hand).
+            if c.dial == DialState::NotPlaced && k == self.sources[source].place_at {
+                if !self.place_dial(id) {
+                    return;
+                }
+                continue;
+            }
+            let Some(&l) = self.sources[source].chain.get(k as usize) else {
+                return self.answer(id);
+            };
+            let limit = &mut self.limits[l as usize];
+            if let (true, KindRt::Concurrency { capacity }) = (limit.plain, limit.kind) {
+                let cp = &mut limit.copies[0];
+                if cp.holders < capacity && cp.live_waiting == 0 {
+                    cp.holders += 1;
+                    let lc = &mut self.limit_counts[l as usize];
+                    lc.admitted += 1;
+                    lc.occupancy.step(self.now, 1);
+                    let slot = self.slot(id, l);
+                    self.held_copy[slot] = 0;
+                    self.callers[id as usize].held += 1;
+                    continue;
+                }
+            }
+            match self.admit(id, l) {
+                Admission::Passed => self.callers[id as usize].held += 1,
+                Admission::Queued => return,
+                Admission::Refused => return self.refuse_attempt(id, l, false),
+            }
+        }
+    }
+
+    #[inline]
+    pub(super) fn answer(&mut self, id: u32) {
+        let now = self.now;
+        let c = &mut self.callers[id as usize];
+        c.phase = Phase::InCall;
+        c.call_end_t = now + c.holding_s;
+        let (source, serial, end_t) = (c.source as usize, c.serial, c.call_end_t);
+        let dial = c.dial != DialState::NotADial;
+        if c.counted {
+            let counts = &mut self.counts[source];
+            let wait_s = now - c.attempt_t;
+            counts.carried_calls += 1;
+            counts.carried_holding_s += c.holding_s;
+            counts.answered_within_sla += (wait_s <= self.answer_within_s) as u64;
+            counts.record_wait(wait_s);
+        }
+        self.step_calls_in_progress(source, 1);
+        self.events.push(end_t, Event::Hangup { caller: id, serial });
+        if dial {
+            let j = self.sources[source].campaign.expect("a dial belongs to a campaign");
+            self.on_connected(j as usize, id);
+        }
+        if self.sources[source].turn_interval.is_some() {
+            self.schedule_turn(id);
+        }
+    }
+
+    pub(super) fn schedule_turn(&mut self, id: u32) {
+        let c = self.callers[id as usize];
+        let s = &mut self.sources[c.source as usize];
+        if let Some(interval) = &s.turn_interval {
+            let t = self.now + interval.sample(&mut s.rng.turns);
+            if t < c.call_end_t {
+                self.events.push(t, Event::TurnStart { caller: id, serial: c.serial });
+            }
+        }
+    }
+
+    pub(super) fn on_turn_start(&mut self, id: u32, serial: u32) {
+        let c = &mut self.callers[id as usize];
+        if c.serial != serial {
+            return;
+        }
+        c.phase = Phase::Request;
+        c.turn_t = self.now;
+        c.request = 0;
+        c.request_attempt = 1;
+        c.request_held = 0;
+        self.advance_request(id);
+    }
+
+    /// Passes the current request's limits in order, then serves the request.
+    pub(super) fn advance_request(&mut self, id: u32) {
+        let c = self.callers[id as usize];
+        let source = c.source as usize;
+        loop {
+            let k = self.callers[id as usize].request_held as usize;
+            let Some(&l) = self.sources[source].requests[c.request as usize].1.get(k) else { break };
+            match self.admit(id, l) {
+                Admission::Passed => self.callers[id as usize].request_held += 1,
+                Admission::Queued => return,
+                Admission::Refused => return self.refuse_request(id, l),
+            }
+        }
+        let s = &mut self.sources[source];
+        let t = self.now + s.requests[c.request as usize].0.sample(&mut s.rng.requests);
+        self.events.push(t, Event::RequestDone { caller: id, serial: c.serial });
+    }
+
+    /// Releases the request-scoped limits the current request holds.
+    pub(super) fn release_request(&mut self, id: u32) {
+        let c = self.callers[id as usize];
+        for k in 0..c.request_held as usize {
+            let l = self.sources[c.source as usize].requests[c.request as usize].1[k];
+            self.release(id, l);
+        }
+        self.callers[id as usize].request_held = 0;
+    }
+
+    pub(super) fn on_request_done(&mut self, id: u32, serial: u32) {
+        if self.callers[id as usize].serial != serial {
+            return;
+        }
+        self.release_request(id);
+        let c = &mut self.callers[id as usize];
+        c.request += 1;
+        c.request_attempt = 1;
+        let c = *c;
+        let s = &self.sources[c.source as usize];
+        if (c.request as usize) < s.requests.len() {
+            return self.advance_request(id);
+        }
+        if c.counted {
+            self.counts[c.source as usize].record_turn(self.now - c.turn_t, s.latency_budget_s);
+        }
+        self.callers[id as usize].phase = Phase::InCall;
+        self.schedule_turn(id);
+    }
+
+    /// A request was refused at limit `l`: retry it, or end the call.
+    pub(super) fn refuse_request(&mut self, id: u32, l: u32) {
+        self.release_request(id);
+        let c = self.callers[id as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        if c.counted {
+            self.counts[c.source as usize].requests_refused += 1;
+            lc.requests_refused += 1;
+        }
+        let s = &mut self.sources[c.source as usize];
+        if c.request_attempt < s.retry.max_attempts {
+            let next = c.request_attempt + 1;
+            let jitter = s.retry.jitter * (2.0 * s.rng.retry.random::<f64>() - 1.0);
+            let delay = s.retry.delay_s(next) * (1.0 + jitter);
+            if c.counted {
+                lc.request_retries += 1;
+            }
+            self.callers[id as usize].request_attempt = next;
+            self.events.push(self.now + delay, Event::RequestRetry { caller: id, serial: c.serial });
+            return;
+        }
+        // The turn failed for good: the caller gives up on the call.
+        let now = self.now;
+        let counts = &mut self.counts[c.source as usize];
+        if c.counted {
+            counts.carried_calls -= 1;
+            counts.carried_holding_s -= c.call_end_t - now;
+            counts.failed_after_connect += 1;
+            self.limit_counts[l as usize].failed_after_connect += 1;
+        }
+        self.step_calls_in_progress(c.source as usize, -1);
+        self.end_attempt(id);
+        self.redial_or_give_up(id);
+    }
+
+    /// The attempt of caller `id` was refused at chain limit `l` (blocked or,
+    /// when `left_queue`, abandoned).
+    pub(super) fn refuse_attempt(&mut self, id: u32, l: u32, left_queue: bool) {
+        let c = self.callers[id as usize];
+        if let Some(j) = self.sources[c.source as usize].campaign {
+            return self.refuse_dial(j as usize, id, l, left_queue);
+        }
+        let wait_s = self.now - c.attempt_t;
+        let counts = &mut self.counts[c.source as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        let limit = &mut self.limits[l as usize];
+        if let Some(silence) = &limit.silence {
+            // Connected to silence: hold what was seized until the caller hangs up.
+            if c.counted {
+                counts.failed_after_connect += 1;
+                counts.record_wait(wait_s);
+                lc.failed_after_connect += 1;
+            }
+            let s = &mut self.sources[c.source as usize];
+            let t = self.now + silence.sample(&mut s.rng.silence);
+            self.callers[id as usize].phase = Phase::Silence;
+            self.events.push(t, Event::Hangup { caller: id, serial: c.serial });
+            return;
+        }
+        if c.counted {
+            if left_queue {
+                counts.abandoned_calls += 1;
+                lc.abandoned_at += 1;
+            } else {
+                counts.blocked_calls += 1;
+                counts.first_attempt_blocked += (c.attempt == 1) as u64;
+                lc.blocked_by += 1;
+            }
+            counts.record_wait(wait_s);
+        }
+        self.end_attempt(id);
+        self.redial_or_give_up(id);
+    }
+
+    pub(super) fn on_wait_expiry(&mut self, id: u32, generation: u32, l: u32) {
+        if self.callers[id as usize].generation != generation {
+            return; // served (or moved on) before its wait ran out
+        }
+        let copy = self.callers[id as usize].wait_copy;
+        self.leave_queue(id);
+        self.note_refusal(l, copy);
+        match self.callers[id as usize].phase {
+            Phase::Request => self.refuse_request(id, l),
+            _ => self.refuse_attempt(id, l, true),
+        }
+    }
+
+    #[inline]
+    pub(super) fn on_hangup(&mut self, id: u32, serial: u32) {
+        let c = self.callers[id as usize];
+        if c.serial != serial {
+            return;
+        }
+        let source = c.source as usize;
+        match c.phase {
+            Phase::Silence => {
+                self.end_attempt(id);
+                self.redial_or_give_up(id);
+            }
+            Phase::Placed => {
+                self.end_attempt(id);
+                self.retire(id);
+            }
+            _ => {
+                // The call ends normally (a turn in progress is dropped).
+                self.step_calls_in_progress(source, -1);
+                if c.phase == Phase::InCall {
+                    // Between turns nothing waits or is in a request: release
+                    // the chain directly (the common case, kept lean).
+                    let c = &mut self.callers[id as usize];
+                    c.serial = c.serial.wrapping_add(1);
+                    self.release_chain(id);
+                } else {
+                    self.end_attempt(id);
+                }
+                self.retire(id);
+            }
+        }
+    }
+
+    /// Ends the current attempt: leaves any queue, releases every slot and
+    /// makes the attempt's pending events stale.
+    #[inline]
+    pub(super) fn end_attempt(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        c.generation = c.generation.wrapping_add(1);
+        c.serial = c.serial.wrapping_add(1);
+        let (phase, waiting) = (c.phase, c.wait_limit != NONE);
+        if waiting {
+            self.leave_queue(id);
+        }
+        if phase == Phase::Request {
+            self.release_request(id);
+        }
+        self.release_chain(id);
+        self.callers[id as usize].phase = Phase::Redialing;
+    }
+
+    /// Releases the chain limits caller `id` holds, last seized first.
+    #[inline]
+    pub(super) fn release_chain(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        let (source, held) = (c.source as usize, std::mem::replace(&mut c.held, 0));
+        for k in (0..held as usize).rev() {
+            let l = self.sources[source].chain[k];
+            self.release(id, l);
+        }
+    }
+
+    pub(super) fn redial_or_give_up(&mut self, id: u32) {
+        let c = self.callers[id as usize];
+        let s = &mut self.sources[c.source as usize];
+        if let Some((redial, delay)) = &s.redial {
+            let p = redial.probability_after(c.attempt);
+            if c.attempt < redial.max_attempts && (p >= 1.0 || s.rng.redial.random::<f64>() < p) {
+                let t = self.now + delay.sample(&mut s.rng.redial);
+                self.counts[c.source as usize].redialing.step(self.now, 1);
+                self.events.push(t, Event::Redial { caller: id });
+                return;
+            }
+        }
+        if c.caller_counted {
+            self.counts[c.source as usize].callers_lost += 1;
+        }
+        self.retire(id);
+    }
+}

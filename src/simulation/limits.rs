@@ -1,0 +1,305 @@
+//! Limits at run time: picking a copy of a pool, admitting (seize, queue
+//! or refuse), releasing and serving a copy's waiters first come first
+//! served, and the rate limits' windows and wake-ups.
+
+use super::runtime::{CopyRt, KindRt};
+use super::{Event, Phase, Sim, NONE};
+use crate::model::{RateAlgorithm, Select};
+use crate::record::token_rate_per_min;
+use rand::Rng;
+
+/// What trying to pass a limit did.
+pub(super) enum Admission {
+    /// Seized (or admitted, for a rate limit).
+    Passed,
+    /// Waiting in the copy's queue.
+    Queued,
+    /// Refused: full and no queue, or the queue full.
+    Refused,
+}
+
+impl Sim {
+    /// Picks a copy of limit `l` for caller `id`.
+    #[inline]
+    pub(super) fn pick_copy(&mut self, id: u32, l: u32) -> u32 {
+        let limit = &mut self.limits[l as usize];
+        let n = limit.copies.len() as u32;
+        if n == 1 {
+            return 0;
+        }
+        match limit.select {
+            Select::RoundRobin => {
+                let c = limit.next_copy;
+                limit.next_copy = (c + 1) % n;
+                c
+            }
+            Select::Random => self.routing_rng.random_range(0..n),
+            Select::LeastLoaded => {
+                let now = self.now;
+                let load = |c: &mut CopyRt| c.live_waiting as f64 + room_used(limit.kind, c, now);
+                let mut best = (f64::INFINITY, 0);
+                for i in 0..n {
+                    let v = load(&mut limit.copies[i as usize]);
+                    if v < best.0 {
+                        best = (v, i);
+                    }
+                }
+                best.1
+            }
+            Select::Sticky => {
+                let slot = id as usize * self.n_limits + l as usize;
+                if self.sticky[slot] == NONE {
+                    self.sticky[slot] = limit.next_copy;
+                    limit.next_copy = (limit.next_copy + 1) % n;
+                }
+                self.sticky[slot]
+            }
+        }
+    }
+
+    /// Tries to pass limit `l`: seizes it, queues for it, or is refused.
+    #[inline]
+    pub(super) fn admit(&mut self, id: u32, l: u32) -> Admission {
+        let copy = self.pick_copy(id, l);
+        let now = self.now;
+        let limit = &mut self.limits[l as usize];
+        let cp = &mut limit.copies[copy as usize];
+        if cp.live_waiting == 0 && fits(limit.kind, cp, now) {
+            self.seize(id, l, copy);
+            return Admission::Passed;
+        }
+        let Some((timeout_s, max_waiting)) = limit.queue else {
+            self.note_refusal(l, copy);
+            return Admission::Refused;
+        };
+        if cp.live_waiting >= max_waiting {
+            self.note_refusal(l, copy);
+            return Admission::Refused;
+        }
+        let c = &mut self.callers[id as usize];
+        c.wait_limit = l;
+        c.wait_copy = copy;
+        cp.fifo.push_back((id, c.generation));
+        cp.live_waiting += 1;
+        self.limit_counts[l as usize].waiting.step(now, 1);
+        // A request waits for the limit's timeout only; a caller in the chain
+        // also until its patience ends.
+        let patience_end_t = if c.phase == Phase::Chain { c.patience_end_t } else { f64::INFINITY };
+        let leave_t = (now + timeout_s).min(patience_end_t);
+        if leave_t.is_finite() {
+            self.events.push(leave_t, Event::WaitExpiry { caller: id, generation: c.generation, limit: l });
+        }
+        if matches!(limit.kind, KindRt::Rate { .. }) {
+            self.schedule_rate_ready(l, copy);
+        }
+        Admission::Queued
+    }
+
+    pub(super) fn note_refusal(&mut self, l: u32, copy: u32) {
+        if let Some(c) = self.limit_counts[l as usize].copies.get_mut(copy as usize) {
+            c.refused += 1;
+        }
+    }
+
+    /// Takes copy `copy` of limit `l` for caller `id` (the caller fits).
+    #[inline]
+    pub(super) fn seize(&mut self, id: u32, l: u32, copy: u32) {
+        let now = self.now;
+        let limit = &mut self.limits[l as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        let cp = &mut limit.copies[copy as usize];
+        lc.admitted += 1;
+        if let Some(c) = lc.copies.get_mut(copy as usize) {
+            c.admitted += 1;
+        }
+        match limit.kind {
+            KindRt::Rate { algorithm, .. } => {
+                match algorithm {
+                    RateAlgorithm::FixedWindow => cp.count += 1,
+                    RateAlgorithm::SlidingWindow => cp.log.push_back(now),
+                    RateAlgorithm::TokenBucket => cp.tokens -= 1.0,
+                }
+                return; // a rate admission holds nothing
+            }
+            KindRt::Concurrency { .. } => {}
+            KindRt::Tokens { .. } => {
+                lc.tokens.step(now, 1, now);
+                cp.sum_start_t += now;
+                let slot = id as usize * self.n_limits + l as usize;
+                self.held_t[slot] = now;
+            }
+        }
+        cp.holders += 1;
+        lc.occupancy.step(now, 1);
+        if let Some(c) = lc.copies.get_mut(copy as usize) {
+            c.occupancy.step(now, 1);
+        }
+        let slot = self.slot(id, l);
+        self.held_copy[slot] = copy;
+        if let Some(setup) = &self.limits[l as usize].setup {
+            let t = now + setup.sample(&mut self.routing_rng);
+            let serial = self.callers[id as usize].serial;
+            self.events.push(t, Event::SetupDone { caller: id, serial, limit: l });
+        }
+    }
+
+    /// Releases caller `id`'s hold on limit `l`, if any, and serves that copy's waiters.
+    #[inline]
+    pub(super) fn release(&mut self, id: u32, l: u32) {
+        let slot = self.slot(id, l);
+        let copy = std::mem::replace(&mut self.held_copy[slot], NONE);
+        if copy == NONE {
+            return;
+        }
+        let now = self.now;
+        let limit = &mut self.limits[l as usize];
+        let lc = &mut self.limit_counts[l as usize];
+        let cp = &mut limit.copies[copy as usize];
+        if limit.plain {
+            cp.holders -= 1;
+            lc.occupancy.step(now, -1);
+            if cp.live_waiting > 0 {
+                self.serve_waiters(l, copy);
+            }
+            return;
+        }
+        if let KindRt::Tokens { .. } = limit.kind {
+            lc.tokens.step(now, -1, self.held_t[slot]);
+            cp.sum_start_t -= self.held_t[slot];
+        }
+        cp.holders -= 1;
+        lc.occupancy.step(now, -1);
+        if let Some(c) = lc.copies.get_mut(copy as usize) {
+            c.occupancy.step(now, -1);
+        }
+        if cp.live_waiting > 0 {
+            self.serve_waiters(l, copy);
+        }
+    }
+
+    /// Admits the waiters of a copy, first come first served, while they fit.
+    pub(super) fn serve_waiters(&mut self, l: u32, copy: u32) {
+        let now = self.now;
+        loop {
+            let limit = &mut self.limits[l as usize];
+            let cp = &mut limit.copies[copy as usize];
+            let Some(&(w, generation)) = cp.fifo.front() else { return };
+            if self.callers[w as usize].generation != generation {
+                cp.fifo.pop_front(); // stale: that caller left
+                continue;
+            }
+            if !fits(limit.kind, cp, now) {
+                return;
+            }
+            cp.fifo.pop_front();
+            cp.live_waiting -= 1;
+            self.limit_counts[l as usize].waiting.step(now, -1);
+            let waiter = &mut self.callers[w as usize];
+            waiter.generation = waiter.generation.wrapping_add(1); // cancels its expiry
+            waiter.wait_limit = NONE;
+            match waiter.phase {
+                Phase::Request => waiter.request_held += 1,
+                _ => waiter.held += 1,
+            }
+            self.seize(w, l, copy);
+            self.handed.push_back(w);
+        }
+    }
+
+    pub(super) fn schedule_rate_ready(&mut self, l: u32, copy: u32) {
+        let limit = &mut self.limits[l as usize];
+        let KindRt::Rate { window_s, algorithm, refill_per_s, .. } = limit.kind else { return };
+        let cp = &mut limit.copies[copy as usize];
+        if cp.wakeup {
+            return;
+        }
+        let t = match algorithm {
+            RateAlgorithm::FixedWindow => (cp.window + 1) as f64 * window_s,
+            RateAlgorithm::SlidingWindow => cp.log.front().map_or(self.now, |t0| t0 + window_s),
+            RateAlgorithm::TokenBucket => cp.refill_t + (1.0 - cp.tokens).max(0.0) / refill_per_s,
+        };
+        cp.wakeup = true;
+        self.events.push(t.max(self.now), Event::RateReady { limit: l, copy });
+    }
+
+    pub(super) fn on_rate_ready(&mut self, l: u32, copy: u32) {
+        self.limits[l as usize].copies[copy as usize].wakeup = false;
+        self.serve_waiters(l, copy);
+        if self.limits[l as usize].copies[copy as usize].live_waiting > 0 {
+            self.schedule_rate_ready(l, copy);
+        }
+    }
+
+    /// Takes caller `id` out of the queue it waits in, if any. Its FIFO
+    /// entry stays behind, stale (the caller's generation moves on), and is
+    /// skipped when it reaches the head.
+    pub(super) fn leave_queue(&mut self, id: u32) {
+        let c = &mut self.callers[id as usize];
+        if c.wait_limit == NONE {
+            return;
+        }
+        let (l, copy) = (std::mem::replace(&mut c.wait_limit, NONE), c.wait_copy);
+        c.generation = c.generation.wrapping_add(1);
+        self.limits[l as usize].copies[copy as usize].live_waiting -= 1;
+        self.limit_counts[l as usize].waiting.step(self.now, -1);
+    }
+}
+
+/// Whether one more holder or admission fits copy `cp` at `now`. Brings a
+/// rate copy's state up to `now` first (window roll-over, sliding-window
+/// expiry, bucket refill).
+#[inline(always)]
+fn fits(kind: KindRt, cp: &mut CopyRt, now: f64) -> bool {
+    match kind {
+        KindRt::Concurrency { capacity } => cp.holders < capacity,
+        KindRt::Tokens { budget, r0, g } => {
+            token_rate_per_min(cp.holders, cp.sum_start_t, now, r0, g) + r0 <= budget * (1.0 + 1e-12)
+        }
+        KindRt::Rate { max, window_s, algorithm, burst, refill_per_s } => match algorithm {
+            RateAlgorithm::FixedWindow => {
+                // The wake-up comes at (window + 1) × w: that instant must open
+                // the next window even if now / w rounds just below it.
+                let next = if now >= (cp.window + 1) as f64 * window_s { cp.window + 1 } else { cp.window };
+                let w = ((now / window_s).floor() as i64).max(next);
+                if w != cp.window {
+                    cp.window = w;
+                    cp.count = 0;
+                }
+                cp.count < max
+            }
+            RateAlgorithm::SlidingWindow => {
+                // `t + w`, the very sum the wake-up is scheduled at, so that
+                // rounding cannot keep an expired admission in the window.
+                while cp.log.front().is_some_and(|&t| t + window_s <= now) {
+                    cp.log.pop_front();
+                }
+                (cp.log.len() as u32) < max
+            }
+            RateAlgorithm::TokenBucket => {
+                cp.tokens = (cp.tokens + (now - cp.refill_t) * refill_per_s).min(burst);
+                cp.refill_t = now;
+                // A wake-up computed for the instant the bucket reaches one
+                // token may land a rounding error short of it.
+                cp.tokens >= 1.0 - 1e-9
+            }
+        },
+    }
+}
+
+/// How much of a copy is in use, for `least_loaded`: holders, token use as a
+/// share of the per-call rate, or admissions in the current window.
+fn room_used(kind: KindRt, cp: &mut CopyRt, now: f64) -> f64 {
+    match kind {
+        KindRt::Concurrency { .. } => cp.holders as f64,
+        KindRt::Tokens { r0, g, .. } => token_rate_per_min(cp.holders, cp.sum_start_t, now, r0, g) / r0,
+        KindRt::Rate { .. } => {
+            fits(kind, cp, now);
+            match kind {
+                KindRt::Rate { algorithm: RateAlgorithm::FixedWindow, .. } => cp.count as f64,
+                KindRt::Rate { algorithm: RateAlgorithm::SlidingWindow, .. } => cp.log.len() as f64,
+                KindRt::Rate { burst, .. } => burst - cp.tokens,
+                _ => unreachable!("matched a rate limit above"),
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The state of one replication built from the model: each source's
+//! arrival process, samplers and random streams, each limit's runtime form
+//! and its records.
+
+use crate::arrivals::ArrivalProcess;
+use crate::engine::{source_stream, Purpose, SimRng};
+use crate::model::{
+    Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Retry, Sampler, Scope, Select, WhenRefused,
+};
+use crate::record::{LimitCounts, TokenUse, UseUnit};
+use std::collections::VecDeque;
+
+/// A source (or a campaign's dials) at run time.
+pub(super) struct SourceRt {
+    pub(super) process: ArrivalProcess,
+    /// Callers of this source alive (in a call, waiting, or about to redial):
+    /// a finite population's busy members.
+    pub(super) active: u32,
+    pub(super) holding: Sampler,
+    pub(super) patience: Option<Sampler>,
+    /// The redial policy and a sampler of its delay.
+    pub(super) redial: Option<(Redial, Sampler)>,
+    /// Limits of the call chain that apply to this source, in order.
+    pub(super) chain: Vec<u32>,
+    pub(super) turn_interval: Option<Sampler>,
+    /// Per request of a turn: its service time and the request-scoped limits it takes.
+    pub(super) requests: Vec<(Sampler, Vec<u32>)>,
+    pub(super) latency_budget_s: f64,
+    pub(super) retry: Retry,
+    pub(super) rng: Streams,
+    /// The campaign whose dials these callers are, if any.
+    pub(super) campaign: Option<u32>,
+    /// A campaign's dial is placed once it holds `chain[..place_at]`; the
+    /// rest of the chain are its agent limits. `u32::MAX` for sources.
+    pub(super) place_at: u32,
+}
+
+/// A source's random streams, one per purpose ([`Purpose`]), each drawn
+/// from one generator only.
+pub(super) struct Streams {
+    pub(super) arrivals: SimRng,
+    pub(super) holding: SimRng,
+    pub(super) patience: SimRng,
+    pub(super) redial: SimRng,
+    pub(super) turns: SimRng,
+    pub(super) requests: SimRng,
+    pub(super) retry: SimRng,
+    pub(super) silence: SimRng,
+    pub(super) days: SimRng,
+    /// A campaign's dial outcomes.
+    pub(super) outcomes: SimRng,
+}
+
+impl Streams {
+    /// The streams of source (or campaign) `index` in replication `rep` of `point`.
+    pub(super) fn new(seed: u64, point: u64, rep: u64, index: usize) -> Self {
+        let id = |purpose| source_stream(seed, point, rep, index, purpose);
+        Streams {
+            arrivals: id(Purpose::Arrivals),
+            holding: id(Purpose::Holding),
+            patience: id(Purpose::Patience),
+            redial: id(Purpose::Redial),
+            turns: id(Purpose::Turns),
+            requests: id(Purpose::Requests),
+            retry: id(Purpose::Retry),
+            silence: id(Purpose::Silence),
+            days: id(Purpose::Days),
+            outcomes: id(Purpose::Outcomes),
+        }
+    }
+}
+
+/// What a limit caps, in the form the engine checks fastest.
+#[derive(Clone, Copy)]
+pub(super) enum KindRt {
+    Concurrency {
+        capacity: u32,
+    },
+    Rate {
+        max: u32,
+        window_s: f64,
+        algorithm: RateAlgorithm,
+        burst: f64,
+        refill_per_s: f64,
+    },
+    /// Budget, per-call rate and growth, all per minute ([`crate::record::token_rate_per_min`]).
+    Tokens {
+        budget: f64,
+        r0: f64,
+        g: f64,
+    },
+}
+
+/// A limit at run time.
+pub(super) struct LimitRt {
+    pub(super) kind: KindRt,
+    /// A single-copy, call-scoped concurrency limit: the plain case, which
+    /// `advance` and `release` handle inline.
+    pub(super) plain: bool,
+    /// `Some((timeout_s, max_waiting))` for `on_full = queue`.
+    pub(super) queue: Option<(f64, u32)>,
+    pub(super) select: Select,
+    pub(super) next_copy: u32,
+    pub(super) setup: Option<Sampler>,
+    pub(super) silence: Option<Sampler>,
+    pub(super) copies: Vec<CopyRt>,
+}
+
+/// One copy of a limit at run time.
+#[derive(Default)]
+pub(super) struct CopyRt {
+    /// Holders (concurrency, tokens).
+    pub(super) holders: u32,
+    /// Σ seizure times of the holders (tokens).
+    pub(super) sum_start_t: f64,
+    /// (caller, generation at joining); entries whose caller has moved on
+    /// are stale and skipped when they reach the head.
+    pub(super) fifo: VecDeque<(u32, u32)>,
+    pub(super) live_waiting: u32,
+    /// Fixed window: index of the current window and admissions in it.
+    pub(super) window: i64,
+    pub(super) count: u32,
+    /// Sliding window: admission times in the last window.
+    pub(super) log: VecDeque<f64>,
+    /// Token bucket: tokens at `refill_t`.
+    pub(super) tokens: f64,
+    pub(super) refill_t: f64,
+    /// A RateReady event is pending.
+    pub(super) wakeup: bool,
+}
+
+pub(super) fn sampler(d: &Dist) -> Sampler {
+    d.sampler().expect("distributions are checked when the model is built")
+}
+
+/// Source `i` of `model` at run time, with streams from `(seed, point, replication)`.
+pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> SourceRt {
+    let (seed, point, rep) = streams;
+    let s = &model.sources[i];
+    let chain = (0..model.limits.len())
+        .filter(|&l| {
+            let lim = &model.limits[l];
+            lim.applies_to(i) && !matches!(lim.scope, Scope::Request { .. })
+        })
+        .map(|l| l as u32)
+        .collect();
+    let requests = s
+        .turns
+        .iter()
+        .flat_map(|t| &t.requests)
+        .map(|r| {
+            let limits = (0..model.limits.len())
+                .filter(|&l| {
+                    let lim = &model.limits[l];
+                    lim.applies_to(i) && matches!(&lim.scope, Scope::Request { requests } if requests.contains(&r.name))
+                })
+                .map(|l| l as u32)
+                .collect();
+            (sampler(&r.service), limits)
+        })
+        .collect();
+    SourceRt {
+        process: ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv),
+        active: 0,
+        holding: sampler(&s.holding),
+        patience: s.patience.as_ref().map(sampler),
+        redial: s.redial.as_ref().map(|r| (r.clone(), sampler(&r.delay))),
+        chain,
+        turn_interval: s.turns.as_ref().map(|t| sampler(&t.interval)),
+        requests,
+        latency_budget_s: s.latency_budget_s,
+        retry: s.retry.clone(),
+        rng: Streams::new(seed, point, rep, i),
+        campaign: None,
+        place_at: u32::MAX,
+    }
+}
+
+/// Limit `l` at run time.
+pub(super) fn limit_rt(l: &Limit) -> LimitRt {
+    let kind = match l.kind {
+        LimitKind::Concurrency { capacity } => KindRt::Concurrency { capacity },
+        LimitKind::Rate { max, window_s, algorithm, burst } => {
+            KindRt::Rate { max, window_s, algorithm, burst: burst as f64, refill_per_s: max as f64 / window_s }
+        }
+        LimitKind::Tokens { tokens_per_minute, tokens_per_call_minute, growth_per_minute } => {
+            KindRt::Tokens { budget: tokens_per_minute, r0: tokens_per_call_minute, g: growth_per_minute }
+        }
+    };
+    let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
+    LimitRt {
+        kind,
+        plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call,
+        queue: match l.on_full {
+            OnFull::Reject => None,
+            OnFull::Queue { timeout_s, max_waiting } => {
+                Some((timeout_s.unwrap_or(f64::INFINITY), max_waiting.unwrap_or(u32::MAX)))
+            }
+        },
+        select: l.select,
+        next_copy: 0,
+        setup: match &l.scope {
+            Scope::Setup { setup_time } => Some(sampler(setup_time)),
+            _ => None,
+        },
+        silence: match &l.when_refused {
+            WhenRefused::Silence { silence_patience } => Some(sampler(silence_patience)),
+            WhenRefused::Busy => None,
+        },
+        copies: (0..l.pool).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect(),
+    }
+}
+
+/// The empty records of limit `l`.
+pub(super) fn limit_counts(l: &Limit) -> LimitCounts {
+    let (unit, tokens) = match l.kind {
+        LimitKind::Concurrency { .. } => (UseUnit::Slots, TokenUse::default()),
+        LimitKind::Rate { window_s, .. } => (UseUnit::Admissions { window_s }, TokenUse::default()),
+        LimitKind::Tokens { tokens_per_call_minute, growth_per_minute, .. } => {
+            (UseUnit::Tokens, TokenUse::new(tokens_per_call_minute, growth_per_minute))
+        }
+    };
+    LimitCounts::new(unit, l.capacity(), l.pool, tokens)
+}

@@ -1,0 +1,282 @@
+//! The named metrics of one replication, derived from its records: per
+//! source (and in total), per limit, per copy of a pool. Each set is a
+//! struct generic over its value: `f64` for one replication, [`Estimate`]
+//! across replications.
+//!
+//! All metrics count only what happens after the warm-up: an attempt counts
+//! if it arrives after the warm-up, and time averages integrate from the end
+//! of the warm-up to the end of the horizon.
+
+use super::campaign::CampaignValues;
+use crate::record::{metric_set, Bucket, Counts, LimitCounts, Replication, UseUnit};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+metric_set! {
+    /// The metrics of a source (or of all sources), in output order. Ratios
+    /// over zero attempts are 0.
+    pub struct SourceMetrics {
+        /// First attempts.
+        offered_calls,
+        /// All attempts, redials included.
+        attempts,
+        /// Attempts answered (and not failed later).
+        carried_calls,
+        /// Attempts blocked.
+        blocked_calls,
+        /// Attempts abandoned.
+        abandoned_calls,
+        /// Attempts connected whose AI part failed.
+        failed_after_connect,
+        /// Attempts still waiting at the end.
+        waiting_at_end,
+        /// Blocked / attempts.
+        blocking_probability,
+        /// Abandoned / attempts.
+        abandonment_probability,
+        /// Failed after connect / attempts.
+        failure_probability,
+        /// Callers finally not served / callers.
+        loss_probability,
+        /// Blocked first attempts / first attempts.
+        first_attempt_blocking,
+        /// Attempts / first attempts.
+        attempts_per_caller,
+        /// Time-average callers waiting to redial.
+        mean_redialing,
+        /// Holding times of all attempts / horizon (Erlangs).
+        inflated_load_erl,
+        /// Attempts that waited > 0 / attempts.
+        wait_probability,
+        /// Mean wait of resolved attempts, zeros included (s).
+        mean_wait_s,
+        /// Median wait (s).
+        p50_wait_s,
+        /// 95th-percentile wait (s).
+        p95_wait_s,
+        /// 99th-percentile wait (s).
+        p99_wait_s,
+        /// Attempts answered within `answer_within` / attempts.
+        service_level,
+        /// Time-average calls in progress.
+        mean_concurrency,
+        /// Most calls in progress at once.
+        peak_concurrency,
+        /// Holding times of first attempts / horizon (Erlangs).
+        offered_load_erl,
+        /// Time in call of answered attempts / horizon (Erlangs).
+        carried_load_erl,
+        /// Completed agent turns.
+        turns,
+        /// Mean turn latency (s).
+        mean_turn_latency_s,
+        /// Median turn latency (s).
+        p50_turn_latency_s,
+        /// 95th-percentile turn latency (s).
+        p95_turn_latency_s,
+        /// 99th-percentile turn latency (s).
+        p99_turn_latency_s,
+        /// Turns slower than the latency budget / turns.
+        turns_over_budget,
+        /// Request refusals (429s and queue timeouts).
+        requests_refused,
+    }
+}
+
+metric_set! {
+    /// The metrics of a limit over all its copies, in output order.
+    /// Occupancy is in the limit's unit: holders (concurrency), admissions
+    /// per window (rate), tokens per minute (tokens), summed over a pool's
+    /// copies. Peak and p99 are NaN where not defined (p99 and headroom for
+    /// concurrency limits only, peak not for rate limits).
+    pub struct LimitMetrics {
+        /// Mean occupancy / (capacity × pool).
+        utilization,
+        /// Time-average use.
+        mean_occupancy,
+        /// Highest use.
+        peak_occupancy,
+        /// 99th percentile of the use over time.
+        p99_occupancy,
+        /// Capacity × pool − p99 occupancy.
+        headroom,
+        /// Time-average callers or requests waiting.
+        mean_waiting,
+        /// Admissions.
+        admitted,
+        /// Attempts blocked here.
+        blocked_by,
+        /// Attempts that left this limit's queue unserved.
+        abandoned_at,
+        /// Requests refused here.
+        requests_refused,
+        /// Refused requests retried.
+        request_retries,
+        /// Attempts that connected and failed because of this limit.
+        failed_after_connect,
+        /// Blocked + abandoned + failed here.
+        losses_caused,
+        /// Losses caused here / all losses.
+        loss_share,
+    }
+}
+
+metric_set! {
+    /// The metrics of one copy of a pooled limit.
+    pub struct CopyMetrics {
+        /// Time-average holders / capacity.
+        utilization,
+        /// Admissions to this copy.
+        admitted,
+        /// Refusals at this copy.
+        refused,
+    }
+}
+
+/// A percentile of `h` in seconds (values in µs): the lowest value of the
+/// quantile's bucket (within 0.1%), so a wait of exactly a timeout reads as
+/// that timeout, not 0.1% above it.
+fn quantile_s(h: &Histogram<u64>, p: f64) -> f64 {
+    h.lowest_equivalent(h.value_at_quantile(p)) as f64 / 1e6
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl SourceMetrics {
+    /// The metrics of counts `c`, for a window of `horizon_s` ending at `end_t`.
+    /// Percentiles are over resolved attempts, zeros included, like
+    /// `mean_wait_s`, with 3 significant digits (HdrHistogram).
+    pub fn of(c: &Counts, end_t: f64, horizon_s: f64) -> Self {
+        let resolved = c.attempts - c.waiting_at_end;
+        let mut waits = c.waits_us.clone();
+        waits.record_n(0, c.zero_waits).expect("0 is always recordable");
+        let turn_q = |p: f64| if c.turns == 0 { 0.0 } else { quantile_s(&c.turn_latency_us, p) };
+        SourceMetrics {
+            offered_calls: c.offered_calls as f64,
+            attempts: c.attempts as f64,
+            carried_calls: c.carried_calls as f64,
+            blocked_calls: c.blocked_calls as f64,
+            abandoned_calls: c.abandoned_calls as f64,
+            failed_after_connect: c.failed_after_connect as f64,
+            waiting_at_end: c.waiting_at_end as f64,
+            blocking_probability: ratio(c.blocked_calls, c.attempts),
+            abandonment_probability: ratio(c.abandoned_calls, c.attempts),
+            failure_probability: ratio(c.failed_after_connect, c.attempts),
+            loss_probability: ratio(c.callers_lost, c.offered_calls),
+            first_attempt_blocking: ratio(c.first_attempt_blocked, c.offered_calls),
+            attempts_per_caller: ratio(c.attempts, c.offered_calls),
+            mean_redialing: c.redialing.mean(end_t, horizon_s),
+            inflated_load_erl: c.attempt_holding_s / horizon_s,
+            wait_probability: ratio(c.waited, c.attempts),
+            mean_wait_s: if resolved == 0 { 0.0 } else { c.wait_sum_s / resolved as f64 },
+            p50_wait_s: quantile_s(&waits, 0.50),
+            p95_wait_s: quantile_s(&waits, 0.95),
+            p99_wait_s: quantile_s(&waits, 0.99),
+            service_level: ratio(c.answered_within_sla, c.attempts),
+            mean_concurrency: c.concurrency.mean(end_t, horizon_s),
+            peak_concurrency: c.concurrency.peak as f64,
+            offered_load_erl: c.offered_holding_s / horizon_s,
+            carried_load_erl: c.carried_holding_s / horizon_s,
+            turns: c.turns as f64,
+            mean_turn_latency_s: if c.turns == 0 { 0.0 } else { c.turn_latency_sum_s / c.turns as f64 },
+            p50_turn_latency_s: turn_q(0.50),
+            p95_turn_latency_s: turn_q(0.95),
+            p99_turn_latency_s: turn_q(0.99),
+            turns_over_budget: ratio(c.turns_over_budget, c.turns),
+            requests_refused: c.requests_refused as f64,
+        }
+    }
+}
+
+impl LimitMetrics {
+    /// The metrics of limit counts `l`, for a window of `horizon_s` ending at
+    /// `end_t`, with `all_losses` lost attempts over all limits.
+    pub fn of(l: &LimitCounts, end_t: f64, horizon_s: f64, all_losses: u64) -> Self {
+        let cap = l.capacity * l.pool as f64;
+        let (mean, peak, p99) = match l.unit {
+            UseUnit::Slots => {
+                (l.occupancy.mean(end_t, horizon_s), l.occupancy.peak as f64, l.occupancy.quantile(end_t, 0.99))
+            }
+            UseUnit::Admissions { window_s } => (l.admitted as f64 / horizon_s * window_s, f64::NAN, f64::NAN),
+            UseUnit::Tokens => (l.tokens.mean(end_t, horizon_s), l.tokens.peak, f64::NAN),
+        };
+        let losses = l.losses();
+        LimitMetrics {
+            utilization: mean / cap,
+            mean_occupancy: mean,
+            peak_occupancy: peak,
+            p99_occupancy: p99,
+            headroom: cap - p99,
+            mean_waiting: l.waiting.mean(end_t, horizon_s),
+            admitted: l.admitted as f64,
+            blocked_by: l.blocked_by as f64,
+            abandoned_at: l.abandoned_at as f64,
+            requests_refused: l.requests_refused as f64,
+            request_retries: l.request_retries as f64,
+            failed_after_connect: l.failed_after_connect as f64,
+            losses_caused: losses as f64,
+            loss_share: ratio(losses, all_losses),
+        }
+    }
+}
+
+/// One limit's metrics in one replication, with its copies'.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimitValues {
+    /// Over all copies.
+    pub metrics: LimitMetrics,
+    /// Per copy of a pool (empty without a pool).
+    pub copies: Vec<CopyMetrics>,
+}
+
+/// The metrics of one replication: what is kept of it once it has run (the
+/// counters and histograms are dropped, so a sweep's memory does not grow
+/// with its replications' sizes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicationMetrics {
+    /// Per source, in model order.
+    pub sources: Vec<SourceMetrics>,
+    /// All sources together.
+    pub total: SourceMetrics,
+    /// Per limit, in model order.
+    pub limits: Vec<LimitValues>,
+    /// The time series (empty unless the model asks for one).
+    pub series: Vec<Bucket>,
+    /// Per campaign, in model order.
+    pub campaigns: Vec<CampaignValues>,
+}
+
+impl ReplicationMetrics {
+    /// The metrics of a finished replication.
+    pub fn of(r: &Replication) -> Self {
+        let all_losses = r.limits.iter().map(LimitCounts::losses).sum();
+        ReplicationMetrics {
+            series: r.series.clone(),
+            campaigns: r.campaigns.iter().map(|c| CampaignValues::of(c, r.end_t)).collect(),
+            sources: r.sources.iter().map(|c| SourceMetrics::of(c, r.end_t, r.horizon_s)).collect(),
+            total: SourceMetrics::of(&r.total, r.end_t, r.horizon_s),
+            limits: r
+                .limits
+                .iter()
+                .map(|l| LimitValues {
+                    metrics: LimitMetrics::of(l, r.end_t, r.horizon_s, all_losses),
+                    copies: l
+                        .copies
+                        .iter()
+                        .map(|c| CopyMetrics {
+                            utilization: c.occupancy.mean(r.end_t, r.horizon_s) / l.capacity,
+                            admitted: c.admitted as f64,
+                            refused: c.refused as f64,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! simcall's integration tests, in one binary (one link of the library and
+//! polars instead of one per file): theory (exact queueing vectors), laws
+//! (conservation, Little), the limit chain, traffic, campaigns, fitting and
+//! the command line.
+
+mod campaign;
+mod chain;
+mod cli;
+mod common;
+mod fit;
+mod laws;
+mod theory;
+mod traffic;
