@@ -18,7 +18,7 @@
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use simcall::model::ModelDoc;
+use simcall::config::ModelDoc;
 use simcall::simulation::simulate;
 use simcall::statistics::ReplicationMetrics;
 use std::cmp::Reverse;

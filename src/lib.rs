@@ -30,10 +30,10 @@
 //! results are collected in index order before any statistic is computed.
 
 pub mod arrivals;
+pub mod config;
 pub mod dialer;
 pub mod engine;
 pub mod error;
-pub mod experiment;
 pub mod fit;
 pub mod model;
 pub mod record;

@@ -1,15 +1,33 @@
-//! Running an experiment's grid: every cell × replication in parallel
-//! (rayon), results collected in grid order, each cell judged against its
-//! SLA, and per sweep point the cheapest tier that meets it.
+//! Running models: one model's replications into a [`Summary`]
+//! ([`run_model`]), an experiment's grid (every cell × replication in
+//! parallel with rayon, results collected in grid order, each cell judged
+//! against its SLA, per sweep point the cheapest tier that meets it), and
+//! each tier's worst point again with its time series.
 
-use crate::experiment::Experiment;
-use crate::model::Sla;
-use crate::simulation::simulate;
+use crate::config::Experiment;
+use crate::model::{Model, Sla};
+use crate::simulation::{replicate, simulate};
 use crate::statistics::{ReplicationMetrics, Summary};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The time series bucket when the model names none: 5 minutes.
+pub const DEFAULT_BUCKET_S: f64 = 300.0;
+
+/// Every replication of `model` at sweep point `point`, estimated.
+pub fn run_model(model: &Model, point: u64) -> Summary {
+    Summary::new(model, &replicate(model, point))
+}
+
+/// `model` with its time series switched on (5-minute buckets unless it names its own).
+pub fn with_series(model: &Model) -> Model {
+    let mut m = model.clone();
+    m.run.timeseries_bucket_s = m.run.timeseries_bucket_s.or(Some(DEFAULT_BUCKET_S));
+    m
+}
 
 /// The result of one grid cell (a sweep point with one tier).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
     pub point: usize,
     pub tier: usize,
@@ -21,7 +39,7 @@ pub struct CellResult {
 }
 
 /// Every cell's result and the recommendation per sweep point.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepResult {
     /// In grid order (point-major, then tier).
     pub cells: Vec<CellResult>,
@@ -79,6 +97,25 @@ pub fn run(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult 
         })
         .collect();
     SweepResult { cells, recommendation }
+}
+
+/// Per tier, its worst cell (index into `res.cells`): the highest
+/// `loss_probability`, ties to the higher offered load; `None` for a tier
+/// with no cell.
+pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<usize>> {
+    (0..exp.tiers.len())
+        .map(|t| {
+            res.cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.tier == t)
+                .max_by(|(_, a), (_, b)| {
+                    let loss = |c: &CellResult| c.summary.total.loss_probability.mean;
+                    loss(a).total_cmp(&loss(b)).then(a.offered_load_erl.total_cmp(&b.offered_load_erl))
+                })
+                .map(|(i, _)| i)
+        })
+        .collect()
 }
 
 fn price(exp: &Experiment, tier: usize) -> f64 {

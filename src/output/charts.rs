@@ -4,8 +4,8 @@
 //! font, so charts look the same on every machine.
 
 use super::write_atomic;
+use crate::config::Experiment;
 use crate::error::Result;
-use crate::experiment::Experiment;
 use crate::sweep::{CellResult, SweepResult};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;

@@ -5,6 +5,8 @@
 
 pub mod campaigns;
 pub mod charts;
+pub mod diagnostics;
+pub mod exporters;
 pub mod fit;
 pub mod format;
 pub mod report;

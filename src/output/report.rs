@@ -2,7 +2,7 @@
 //! sweep's recommendation table.
 
 use super::format::{metrics_json, pm, table};
-use crate::experiment::{value_label, Experiment};
+use crate::config::{value_label, Experiment};
 use crate::model::{LimitKind, Model};
 use crate::statistics::Summary;
 use crate::sweep::SweepResult;

@@ -10,8 +10,8 @@
 //! - `recommendation`: one row per point: the cheapest tier meeting the SLA.
 
 use super::write_atomic;
+use crate::config::{value_label, Experiment};
 use crate::error::Result;
-use crate::experiment::{value_label, Experiment};
 use crate::statistics::{CampaignSummary, CopyMetrics, Estimate, LimitSummary};
 use crate::sweep::{CellResult, SweepResult};
 use polars::prelude::*;

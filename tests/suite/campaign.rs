@@ -7,8 +7,9 @@
 use crate::common::{model, t_stat, T_CRIT};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use simcall::config::ModelDoc;
 use simcall::dialer::DialRecord;
-use simcall::model::{ModelDoc, Outcome};
+use simcall::model::Outcome;
 use simcall::simulation::{replicate, simulate, simulate_logged};
 use simcall::statistics::{CampaignMetrics, CampaignSummary, Summary};
 use std::collections::HashMap;

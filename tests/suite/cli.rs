@@ -489,3 +489,51 @@ fn a_campaign_sweep_writes_its_table_and_completion_chart() {
     assert_eq!(table.lines().count(), 1 + 5 * 3, "one row per point × tier");
     assert!(text(&out.stdout).contains("completion (h)"));
 }
+
+#[test]
+fn validate_prints_every_mistake_with_its_line_key_and_what_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string(repo("models/voice-agent.toml")).unwrap();
+    let broken = model
+        .replacen("capacity = 100", "capacty = 100", 1)
+        .replacen("rate = \"10/min\"", "rate = \"10/fortnight\"", 1)
+        .replacen("max_blocking = 0.01", "max_blocking = 3", 1);
+    let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let path = dir.path().join("three.toml");
+    std::fs::write(&path, &broken).unwrap();
+    let out = simcall(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for (key, needle, allowed) in [
+        ("limits.trunk.capacty", "capacty = 100", "expected one of"),
+        ("sources.inbound.arrivals.rate", "10/fortnight", "unit s, min, h or day"),
+        ("sla.max_blocking", "max_blocking = 3", "between 0 and 1"),
+    ] {
+        let line = line_of(needle);
+        let head = err.lines().find(|l| l.contains(&format!("`{key}`:"))).unwrap_or_else(|| panic!("{key}: {err}"));
+        assert!(head.contains(&format!("line {line},")) && head.contains(allowed), "{head}");
+        assert!(
+            err.contains(&format!("{line} │ {}", broken.lines().nth(line - 1).unwrap())),
+            "shows line {line}: {err}"
+        );
+    }
+    assert!(text(&out.stdout).contains("3 errors"), "{}", text(&out.stdout));
+    // Every shipped file validates; a model with one replication gets a warning, not an error.
+    let mut files = vec!["validate".to_string()];
+    for d in ["models", "experiments"] {
+        for e in std::fs::read_dir(repo(d)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    let out = simcall(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let one = dir.path().join("one.toml");
+    std::fs::write(&one, model.replacen("replications = 10", "replications = 1", 1)).unwrap();
+    let out = simcall(&["validate", one.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("warning") && text(&out.stderr).contains("run.replications"));
+}

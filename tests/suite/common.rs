@@ -2,7 +2,8 @@
 //! T statistic of `../shared/validation/README.md`, and exact formulas.
 #![allow(dead_code)]
 
-use simcall::model::{Model, ModelDoc};
+use simcall::config::ModelDoc;
+use simcall::model::Model;
 use simcall::statistics::{ReplicationMetrics, SourceMetrics};
 use std::path::Path;
 

@@ -2,7 +2,8 @@
 //! by `simcall generate` from models/calls-example.toml): fitting recovers the
 //! profile and the holding-time distribution the log was made from.
 
-use simcall::model::{read_call_log, Arrivals, ModelDoc};
+use simcall::config::{read_call_log, ModelDoc};
+use simcall::model::Arrivals;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 use std::path::Path;
 

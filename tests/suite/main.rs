@@ -9,5 +9,6 @@ mod cli;
 mod common;
 mod fit;
 mod laws;
+mod results;
 mod theory;
 mod traffic;

@@ -4,7 +4,7 @@
 //! Same rule as `theory.rs`: R = 100 replications, |T| > 4.06 fails.
 
 use crate::common::*;
-use simcall::model::ModelDoc;
+use simcall::config::ModelDoc;
 use simcall::record::SeriesTotals;
 use simcall::simulation::replicate;
 

@@ -2,8 +2,10 @@
 //! and the plan tiers to compare. Expanding it gives the grid: every
 //! combination of axis values (first axis slowest) crossed with every tier.
 
+use super::overrides::parse_value;
+use super::ModelDoc;
 use crate::error::{Error, Result};
-use crate::model::{overrides::parse_value, Model, ModelDoc};
+use crate::model::Model;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -125,11 +127,9 @@ impl Experiment {
                 // Tier keys, then axis values, then --set: the later wins.
                 let axis_sets = axes.iter().map(|a| a.path.clone()).zip(values.iter().cloned());
                 for (k, v) in tier.set.iter().cloned().chain(axis_sets).chain(cli_sets.iter().cloned()) {
-                    doc.set(&k, v)
-                        .map_err(|e| Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name)))?;
+                    doc.set(&k, v).map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
                 }
-                let model =
-                    doc.build().map_err(|e| Error::Input(format!("{}: tier {:?}: {e}", path.display(), tier.name)))?;
+                let model = doc.build().map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
                 cells.push(Cell { point: p, tier: t, model });
             }
         }
@@ -158,7 +158,7 @@ pub fn parse_sets(args: &[String]) -> Result<Vec<(String, Value)>> {
     args.iter()
         .map(|a| match a.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), parse_value(v.trim()))),
-            _ => Err(Error::Input(format!("--set {a:?}: expected PATH=VALUE, such as limits.trunk.capacity=60"))),
+            _ => Err(Error::usage(format!("--set {a:?}: expected PATH=VALUE, such as limits.trunk.capacity=60"))),
         })
         .collect()
 }

@@ -5,9 +5,11 @@
 //! Simulated time 0 is Monday 00:00; a daily profile repeats every 24 h and
 //! a weekly one every 168 h.
 
+use super::build::Builder;
+use super::csv_input::{rows, AtRateRow, CallRow};
 use super::file::ArrivalsFile;
-use super::{Arrivals, Builder, Dist, Profile};
 use crate::error::Result;
+use crate::model::{Arrivals, CallRecord, Dist, Profile};
 use crate::units::{parse_load_erl, parse_rate_per_s, RATE_HELP};
 use std::path::Path;
 use std::sync::Arc;
@@ -156,7 +158,7 @@ impl Builder<'_> {
                     .and_then(|(r, p)| profile(r, p))
             }
             "file" => {
-                let path = self.path.parent().unwrap_or(Path::new(".")).join(a.file.as_ref().expect("given"));
+                let path = self.relative(a.file.as_ref().expect("given"));
                 let rows = self.at_rate_csv(&k("file"), &path)?;
                 self.points(&k("file"), rows).and_then(|(r, p)| profile(r, p))
             }
@@ -237,26 +239,16 @@ impl Builder<'_> {
 
     /// Rows `at,rate` of a profile CSV, with their line numbers in errors.
     fn at_rate_csv(&self, key: &str, path: &Path) -> Result<Vec<(String, String)>> {
-        let mut rdr =
-            csv::Reader::from_path(path).map_err(|e| self.err(key, format!("cannot read {}: {e}", path.display())))?;
-        let headers = rdr.headers().map_err(|e| self.err(key, format!("{}: {e}", path.display())))?.clone();
-        let col = |name: &str| headers.iter().position(|h| h == name);
-        let (Some(at), Some(rate)) = (col("at"), col("rate")) else {
-            return Err(self.err(key, format!("{}: needs columns `at` and `rate`", path.display())));
-        };
-        rdr.records()
-            .enumerate()
-            .map(|(i, rec)| {
-                let rec = rec.map_err(|e| self.err(key, format!("{} line {}: {e}", path.display(), i + 2)))?;
-                Ok((rec.get(at).unwrap_or("").to_string(), rec.get(rate).unwrap_or("").to_string()))
-            })
-            .collect()
+        let text = self.inputs.text(path).map_err(|e| self.err(key, e))?;
+        let rows: Vec<(u64, AtRateRow)> = rows(&text, path, &[&["at"], &["rate"]]).map_err(|e| self.err(key, e))?;
+        Ok(rows.into_iter().map(|(_, r)| (r.at, r.rate)).collect())
     }
 
     /// A call log's calls for `source` (see [`read_call_log`]), sorted by start.
     pub(super) fn trace_csv(&self, key: &str, file: &str, source: &str) -> Result<Arc<[(f64, f64)]>> {
-        let path = self.path.parent().unwrap_or(Path::new(".")).join(file);
-        let calls: Vec<(f64, f64)> = read_call_log(&path)
+        let path = self.relative(file);
+        let text = self.inputs.text(&path).map_err(|e| self.err(key, e))?;
+        let calls: Vec<(f64, f64)> = call_log(&text, &path)
             .map_err(|e| self.err(key, e))?
             .into_iter()
             .filter(|c| c.source.as_deref().is_none_or(|s| s == source))
@@ -269,46 +261,34 @@ impl Builder<'_> {
     }
 }
 
-/// One call of a log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallRecord {
-    /// Seconds from Monday 00:00.
-    pub start_s: f64,
-    pub duration_s: f64,
-    pub source: Option<String>,
-}
-
 /// Reads a call log: CSV with `start` (seconds from Monday 00:00, or a time
 /// such as "mon 09:30:00") and `duration` (seconds, or with units such as
 /// "3m20s"), and optionally `source`. Returns the calls sorted by start.
 ///
 /// Errors name the file and, for a row that does not parse, its line.
 pub fn read_call_log(path: &Path) -> std::result::Result<Vec<CallRecord>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    call_log(&text, path)
+}
+
+/// [`read_call_log`] from text already read.
+fn call_log(text: &str, path: &Path) -> std::result::Result<Vec<CallRecord>, String> {
     let shown = path.display();
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let headers = rdr.headers().map_err(|e| format!("{shown}: {e}"))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(start), Some(duration)) = (col("start"), col("duration")) else {
-        return Err(format!("{shown}: needs columns `start` and `duration` (and optionally `source`)"));
-    };
-    let source_col = col("source");
-    let mut calls = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| format!("{shown} line {line}: {e}"))?;
-        let cell = |c: usize| rec.get(c).unwrap_or("").trim();
-        let start_s = match cell(start).parse::<f64>() {
+    let rows: Vec<(u64, CallRow)> = rows(text, path, &[&["start"], &["duration"]])?;
+    let mut calls = Vec::with_capacity(rows.len());
+    for (line, r) in rows {
+        let start_s = match r.start.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
-            _ => parse_at(cell(start))
+            _ => parse_at(&r.start)
                 .map(|(t, _)| t)
                 .map_err(|e| format!("{shown} line {line}: start: {e}, or seconds ≥ 0"))?,
         };
-        let duration_s = match cell(duration).parse::<f64>() {
+        let duration_s = match r.duration.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
-            _ => crate::units::parse_duration_s(cell(duration))
+            _ => crate::units::parse_duration_s(&r.duration)
                 .map_err(|e| format!("{shown} line {line}: duration: {e}, or seconds ≥ 0"))?,
         };
-        calls.push(CallRecord { start_s, duration_s, source: source_col.map(|c| cell(c).to_string()) });
+        calls.push(CallRecord { start_s, duration_s, source: r.source });
     }
     calls.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     Ok(calls)

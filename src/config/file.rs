@@ -1,26 +1,28 @@
-//! The model file as written (`models/*.toml`): serde types that mirror the
-//! TOML one to one. Unknown keys are rejected (`deny_unknown_fields`), so a
-//! typo is reported with its line, column and the allowed names. Values stay
-//! as written here; `model::build` checks and converts them.
+//! The model file as written (`models/*.toml`): private serde types that
+//! mirror the TOML one to one. Unknown keys are rejected
+//! (`deny_unknown_fields`), so a typo is reported with the allowed names.
+//! Values stay as written here; `build` checks and converts them.
 
 use serde::Deserialize;
 
+/// The top level of a model file; each part is checked on its own, so one
+/// bad entry does not hide the problems of the others.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    pub run: RunFile,
+    pub run: toml::Value,
     /// Inbound traffic; may be empty when the model has `campaigns`.
     #[serde(default)]
-    pub sources: Vec<SourceFile>,
+    pub sources: Vec<toml::Value>,
     /// Outbound dialing campaigns.
     #[serde(default)]
-    pub campaigns: Vec<CampaignFile>,
+    pub campaigns: Vec<toml::Value>,
     #[serde(default)]
-    pub sla: SlaFile,
-    pub limits: Vec<LimitFile>,
+    pub sla: Option<toml::Value>,
+    pub limits: Vec<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]

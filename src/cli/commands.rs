@@ -1,0 +1,192 @@
+//! What each command does: read its input through [`crate::config`], run
+//! it through the library, hand the results to [`crate::output`].
+
+use crate::config::{parse_sets, read_call_log, Experiment, ModelDoc};
+use crate::error::{Diagnostic, Error, Result, Severity};
+use crate::model::CallRecord;
+use crate::output::{campaigns, charts, exporters, report, series, write_atomic};
+use crate::simulation::simulate_logged;
+use crate::sweep;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+
+/// The files `simcall run` may write besides its report.
+pub(super) struct RunFiles {
+    pub(super) timeseries: Option<PathBuf>,
+    pub(super) hourly: Option<PathBuf>,
+    pub(super) dials: Option<PathBuf>,
+}
+
+pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<()> {
+    let timeseries = files.timeseries.as_deref();
+    let mut doc = ModelDoc::load(path)?;
+    for (k, v) in parse_sets(sets)? {
+        doc.set(&k, v)?;
+    }
+    let mut model = doc.build()?;
+    if timeseries.is_some() {
+        model = sweep::with_series(&model);
+    }
+    let summary = sweep::run_model(&model, 0);
+    if let Some(file) = timeseries {
+        create_parent(file)?;
+        let title =
+            format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
+        series::write(&file.with_extension(""), &title, &summary.limits, &summary.series)?;
+    }
+    if let Some(file) = &files.hourly {
+        create_parent(file)?;
+        let stem = file.with_extension("");
+        campaigns::write_hourly(&stem.with_extension("csv"), &summary.campaigns)?;
+        let title = format!(
+            "{}: leads reached and dials per hour (mean of {} replications)",
+            model.name, model.run.replications
+        );
+        charts::write_hourly(&stem, &title, &summary.campaigns)?;
+    }
+    if let Some(file) = &files.dials {
+        create_parent(file)?;
+        // Replication 0 again, logged: the same streams give the same dials.
+        campaigns::write_dials(file, &model, &simulate_logged(&model, 0, 0).dial_log)?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::run_json(&model, &summary)).expect("JSON values serialize")
+        );
+    } else {
+        print!("{}", report::run_text(&model, &summary));
+    }
+    Ok(())
+}
+
+pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
+    let exp = Experiment::load(path, &parse_sets(sets)?)?;
+    let dir = out.unwrap_or_else(|| Path::new("output").join(&exp.name));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let bar = ProgressBar::new(sweep::total_replications(&exp)).with_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("{}: {} cells", exp.name, exp.cells.len()));
+    let res = sweep::run(&exp, &|| bar.inc(1));
+    bar.finish_and_clear();
+
+    for exporter in exporters::sweep_exporters() {
+        exporter.export(&exp, &res, &dir)?;
+    }
+    println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
+    print!("{}", report::recommendation_text(&exp, &res));
+    Ok(())
+}
+
+/// Checks each file (a model, or an experiment: it has a `model` key) by
+/// building every model it makes, and prints every error and warning.
+/// Exit code 2 if any file has an error.
+pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
+    let mut errors = 0;
+    for path in files {
+        let diagnostics = validate_one(path);
+        for d in &diagnostics {
+            eprint!("{}", crate::output::diagnostics::render_one(d));
+        }
+        let n = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        let warnings = diagnostics.len() - n;
+        println!(
+            "{}: {}",
+            path.display(),
+            if n == 0 { format!("ok ({warnings} warnings)") } else { format!("{n} errors, {warnings} warnings") }
+        );
+        errors += n;
+    }
+    if errors > 0 {
+        let files = if files.len() == 1 { "1 file".to_string() } else { format!("{} files", files.len()) };
+        return Err(Error::usage(format!("{errors} errors in {files}")));
+    }
+    Ok(())
+}
+
+/// Every diagnostic of one model or experiment file.
+fn validate_one(path: &Path) -> Vec<Diagnostic> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return vec![Diagnostic::error(path, "", format!("cannot read the file: {e}"))],
+    };
+    let is_experiment = text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("model"));
+    if is_experiment {
+        return match Experiment::load(path, &[]) {
+            // Warnings of the model as the experiment runs it (its first cell).
+            Ok(exp) => exp.cells.first().map_or_else(Vec::new, |c| crate::config::warnings(&c.model, path)),
+            Err(Error::Input(ds)) => ds,
+            Err(e) => vec![Diagnostic::error(path, "", e)],
+        };
+    }
+    match ModelDoc::parse(&text, path) {
+        Ok(doc) => doc.check().1,
+        Err(Error::Input(ds)) => ds,
+        Err(e) => vec![Diagnostic::error(path, "", e)],
+    }
+}
+
+pub(super) fn fit(path: &Path, source: Option<&str>, out: Option<PathBuf>) -> Result<()> {
+    let calls: Vec<CallRecord> = read_call_log(path)
+        .map_err(Error::usage)?
+        .into_iter()
+        .filter(|c| source.is_none_or(|s| c.source.as_deref() == Some(s)))
+        .collect();
+    if calls.len() < 2 {
+        return Err(Error::usage(format!(
+            "{}: fewer than 2 calls{} to fit",
+            path.display(),
+            source.map_or(String::new(), |s| format!(" for source {s:?}"))
+        )));
+    }
+    let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).filter(|d| *d > 0.0).collect();
+    let fits = crate::fit::fit_holding(&durations);
+    let Some(best) = fits.first() else {
+        return Err(Error::usage(format!("{}: the durations do not vary (nothing to fit)", path.display())));
+    };
+    let rates = crate::fit::hourly_rates(&calls);
+    let conc = crate::fit::concurrency(&calls);
+    let name = source.unwrap_or("fitted");
+    let snippet = crate::fit::model_snippet(name, &rates, best);
+    let span_days = (calls[calls.len() - 1].start_s - calls[0].start_s) / 86_400.0;
+    let dir = out.unwrap_or_else(|| {
+        Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
+    });
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    crate::output::fit::write(&dir, &rates, &fits, &durations, &snippet)?;
+    print!("{}", crate::output::fit::text(calls.len(), span_days, &rates, &fits, &conc, &snippet));
+    println!("→ {}", dir.display());
+    Ok(())
+}
+
+pub(super) fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
+    if !(days.is_finite() && days > 0.0 && days <= 3650.0) {
+        return Err(Error::usage(format!("--days {days}: use a number of days between 0 and 3650")));
+    }
+    let model = ModelDoc::load(path)?.build()?;
+    let calls = crate::arrivals::generate_log(&model, days).map_err(|e| Error::input(path, "", e))?;
+    create_parent(out)?;
+    write_atomic(out, |tmp| {
+        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+        w.write_record(["start", "duration", "source"]).map_err(|e| e.to_string())?;
+        for c in &calls {
+            let row =
+                [format!("{:.3}", c.start_s), format!("{:.3}", c.duration_s), c.source.clone().unwrap_or_default()];
+            w.write_record(&row).map_err(|e| e.to_string())?;
+        }
+        w.flush().map_err(|e| e.to_string())
+    })?;
+    println!("{} calls over {days} days → {}", calls.len(), out.display());
+    Ok(())
+}
+
+/// Creates the folder `path` will be written into, if it has one.
+fn create_parent(path: &Path) -> Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,122 @@
+//! The command line: arguments (clap) and dispatch to [`commands`]. Bad
+//! input ends with every problem found (file, line, key, what is allowed)
+//! and exit code 2.
+
+mod commands;
+
+use crate::error::{Error, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "simcall",
+    version,
+    about = "Discrete-event simulation of call traffic through a chain of capacity limits"
+)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate one model and print its metrics with 95% confidence intervals.
+    Run {
+        /// The model file (models/*.toml).
+        model: PathBuf,
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Also write the time series (per 5-minute bucket unless the model's
+        /// `[run] timeseries` says otherwise) to FILE.csv, .parquet, .png and .svg.
+        #[arg(long, value_name = "FILE")]
+        timeseries: Option<PathBuf>,
+        /// Write each campaign's leads reached and dials per hour (mean over
+        /// replications) to FILE.csv, with a chart in FILE.png and FILE.svg.
+        #[arg(long, value_name = "FILE")]
+        hourly: Option<PathBuf>,
+        /// Write every dial of replication 0's campaigns (time in UTC and in the
+        /// lead's local time, attempt, outcome) to FILE (CSV): the calling-hours audit.
+        #[arg(long, value_name = "FILE")]
+        dials: Option<PathBuf>,
+        /// Override a model key, e.g. --set limits.trunk.capacity=60 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Run an experiment's grid of sweep points × tiers; write tables and charts.
+    Sweep {
+        /// The experiment file (experiments/*.toml).
+        experiment: PathBuf,
+        /// Output folder (default: output/<experiment name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a model key for every cell, e.g. --set run.replications=5 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Fit a call log: arrival profile, holding-time distribution, concurrency, model snippet.
+    Fit {
+        /// The log: CSV with `start`, `duration` and optionally `source`.
+        calls: PathBuf,
+        /// Only this source's rows (default: all).
+        #[arg(long)]
+        source: Option<String>,
+        /// Output folder (default: output/fit-<file name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check model and experiment files without running them: build every
+    /// cell and print every error and warning (exit 2 on any error, else 0).
+    Validate {
+        /// Model (models/*.toml) or experiment (experiments/*.toml) files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a call log drawn from a model's sources alone (no limits).
+    Generate {
+        /// The model file.
+        model: PathBuf,
+        /// Days of calls from Monday 00:00.
+        #[arg(long, default_value_t = 7.0)]
+        days: f64,
+        /// The CSV to write (`start`, `duration`, `source`).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprint!("{}", crate::output::diagnostics::render(&e));
+            e.exit_code()
+        }
+    }
+}
+
+fn execute(cli: Cli) -> Result<()> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            return Err(Error::usage("--threads must be at least 1"));
+        }
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().map_err(|e| Error::usage(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| match cli.command {
+        Command::Run { model, json, timeseries, hourly, dials, sets } => {
+            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials }, &sets)
+        }
+        Command::Sweep { experiment, out, sets } => commands::sweep(&experiment, out, &sets),
+        Command::Fit { calls, source, out } => commands::fit(&calls, source.as_deref(), out),
+        Command::Generate { model, days, out } => commands::generate(&model, days, &out),
+        Command::Validate { files } => commands::validate(&files),
+    })
+}

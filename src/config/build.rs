@@ -1,0 +1,600 @@
+//! Checking a model file's values and converting them into a [`Model`]:
+//! durations in seconds, rates per second, names resolved to indices. Each
+//! part (run, every source, limit and campaign, the SLA) is checked on its
+//! own and every problem is kept, so one pass reports them all.
+
+use super::file::*;
+use super::locate::unknown_field;
+use super::Inputs;
+use crate::error::{Error, Problems, Result};
+use crate::model::dist;
+use crate::model::{
+    Backoff, Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope, Select, Sla,
+    Source, Turns, WhenRefused,
+};
+use crate::units::parse_duration_s;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Checks a model file's values; `path` names it in errors and anchors
+/// relative paths, `inputs` reads the files it names.
+pub(super) struct Builder<'a> {
+    pub(super) path: &'a Path,
+    pub(super) inputs: &'a Inputs,
+}
+
+/// The name of an array entry for key paths: its `name`, else its position.
+fn entry_name(v: &toml::Value, i: usize) -> String {
+    v.get("name").and_then(toml::Value::as_str).map_or_else(|| format!("[{i}]"), str::to_string)
+}
+
+impl Builder<'_> {
+    pub(super) fn err(&self, key: &str, msg: impl std::fmt::Display) -> Error {
+        Error::input(self.path, key, msg)
+    }
+
+    /// A part of the file as its serde mirror `T`; a type or unknown-key
+    /// error is reported under `key` (with the unknown key appended).
+    fn part<T: DeserializeOwned>(&self, key: &str, value: &toml::Value) -> Result<T> {
+        value.clone().try_into::<T>().map_err(|e| {
+            let key = match unknown_field(e.message()) {
+                Some(field) if key.is_empty() => field.to_string(),
+                Some(field) => format!("{key}.{field}"),
+                None => key.to_string(),
+            };
+            self.err(&key, e.message().trim())
+        })
+    }
+
+    /// The file relative to the model's folder.
+    pub(super) fn relative(&self, file: &str) -> std::path::PathBuf {
+        self.path.parent().unwrap_or(Path::new(".")).join(file)
+    }
+
+    pub(super) fn duration(&self, key: &str, text: &str) -> Result<f64> {
+        parse_duration_s(text).map_err(|e| self.err(key, e))
+    }
+
+    pub(super) fn positive_duration(&self, key: &str, text: &str) -> Result<f64> {
+        let v = self.duration(key, text)?;
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(key, format!("{text:?} must be greater than zero")))
+        }
+    }
+
+    /// The model of a parsed file, or every problem found in it.
+    pub(super) fn model(&self, table: &toml::Table) -> Result<Model> {
+        let f: ModelFile = self.part("", &toml::Value::Table(table.clone()))?;
+        let mut p = Problems::default();
+        let run = p.take(self.part::<RunFile>("run", &f.run).and_then(|r| self.run(&r)));
+        if f.sources.is_empty() && f.campaigns.is_empty() {
+            p.take::<()>(Err(self.err("sources", "a model needs at least one [[sources]] or [[campaigns]] entry")));
+        }
+        if f.limits.is_empty() {
+            p.take::<()>(Err(self.err("limits", "a model needs at least one [[limits]] entry")));
+        }
+        let source_files: Vec<Option<SourceFile>> = f
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, v)| p.take(self.part(&format!("sources.{}", entry_name(v, i)), v)))
+            .collect();
+        let campaign_files: Vec<Option<CampaignFile>> = f
+            .campaigns
+            .iter()
+            .enumerate()
+            .map(|(i, v)| p.take(self.part(&format!("campaigns.{}", entry_name(v, i)), v)))
+            .collect();
+        // Limits name sources and campaigns alike in `sources`.
+        let names: Vec<String> =
+            f.sources.iter().chain(&f.campaigns).enumerate().map(|(i, v)| entry_name(v, i)).collect();
+        p.take(
+            unique_names(names.iter().map(String::as_str), "sources and campaigns").map_err(|e| self.err("sources", e)),
+        );
+        // Requests each source makes, for request-scoped limits.
+        let requests: Vec<Vec<&str>> = source_files
+            .iter()
+            .map(|s| {
+                s.iter().flat_map(|s| s.turns.iter().flat_map(|t| t.requests.iter().map(|r| r.name.as_str()))).collect()
+            })
+            .collect();
+        let sources: Vec<Option<Source>> =
+            source_files.iter().map(|s| s.as_ref().and_then(|s| p.take(self.source(s)))).collect();
+        let limits: Vec<Option<Limit>> = f
+            .limits
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let key = format!("limits.{}", entry_name(v, i));
+                p.take(self.part::<LimitFile>(&key, v).and_then(|l| self.limit(&l, &requests, &names)))
+            })
+            .collect();
+        let limit_names = f.limits.iter().enumerate().map(|(i, v)| entry_name(v, i)).collect::<Vec<_>>();
+        p.take(unique_names(limit_names.iter().map(String::as_str), "limits").map_err(|e| self.err("limits", e)));
+        if names.len() > u16::MAX as usize || limit_names.len() > u16::MAX as usize {
+            p.take::<()>(Err(self.err("", "at most 65535 sources and campaigns and 65535 limits")));
+        }
+        let sla = p.take(match &f.sla {
+            Some(v) => self.part::<SlaFile>("sla", v).and_then(|s| self.sla(&s)),
+            None => self.sla(&SlaFile::default()),
+        });
+        // Campaigns refer to limits and the run: checked once those are.
+        let campaigns: Vec<Option<crate::model::Campaign>> = match (&run, limits.iter().all(Option::is_some)) {
+            (Some(run), true) => {
+                let limits: Vec<Limit> = limits.iter().flatten().cloned().collect();
+                campaign_files.iter().map(|c| c.as_ref().and_then(|c| p.take(self.campaign(c, &limits, run)))).collect()
+            }
+            _ => Vec::new(),
+        };
+        p.finish(|| Model {
+            name: f.name,
+            description: f.description,
+            run: run.expect("no problem means a run"),
+            sources: sources.into_iter().flatten().collect(),
+            campaigns: campaigns.into_iter().flatten().collect(),
+            limits: limits.into_iter().flatten().collect(),
+            sla: sla.expect("no problem means an SLA"),
+        })
+    }
+
+    fn run(&self, r: &RunFile) -> Result<RunSpec> {
+        let horizon_s = self.positive_duration("run.horizon", &r.horizon)?;
+        let warmup_s = match &r.warmup {
+            Some(w) => self.duration("run.warmup", w)?,
+            None => 0.0,
+        };
+        let replications = r.replications.unwrap_or(10);
+        if !(1..=1_000_000).contains(&replications) {
+            return Err(self.err(
+                "run.replications",
+                format!("{replications} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)"),
+            ));
+        }
+        let timeseries_bucket_s =
+            r.timeseries.as_ref().map(|t| self.positive_duration("run.timeseries", t)).transpose()?;
+        if timeseries_bucket_s.is_some_and(|b| horizon_s / b > 1e6) {
+            return Err(self.err("run.timeseries", "more than 1,000,000 buckets: use a wider bucket"));
+        }
+        let week_of = match &r.week_of {
+            None => None,
+            Some(d) => {
+                use chrono::Datelike;
+                let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| self.err("run.week_of", format!("{d:?} is not a date such as \"2026-11-23\"")))?;
+                if date.weekday() != chrono::Weekday::Mon {
+                    return Err(self.err(
+                        "run.week_of",
+                        format!("{d} is a {:?}: give the Monday that simulated time 0 falls on", date.weekday()),
+                    ));
+                }
+                Some(date)
+            }
+        };
+        Ok(RunSpec {
+            horizon_s,
+            warmup_s,
+            replications: replications as u32,
+            seed: r.seed.unwrap_or(1),
+            timeseries_bucket_s,
+            week_of,
+        })
+    }
+
+    fn source(&self, s: &SourceFile) -> Result<Source> {
+        let key = format!("sources.{}", s.name);
+        let trace = match &s.arrivals.trace {
+            Some(f) => Some(self.trace_csv(&format!("{key}.arrivals.trace"), f, &s.name)?),
+            None => None,
+        };
+        let holding = match (&s.holding, &trace) {
+            (Some(h), _) => self.dist(&format!("{key}.holding"), h)?,
+            (None, Some(calls)) => Dist::Empirical { values_s: calls.iter().map(|c| c.1).collect() },
+            (None, None) => {
+                return Err(self.err(
+                    &format!("{key}.holding"),
+                    "a source needs `holding` (a distribution) unless it replays a `trace`",
+                ))
+            }
+        };
+        if holding.mean_s() <= 0.0 {
+            return Err(self.err(&format!("{key}.holding"), "the mean holding time must be greater than zero"));
+        }
+        let (arrival_rate_per_s, arrivals, overdispersion_cv) = self.arrivals(&key, &s.arrivals, &holding, trace)?;
+        let patience = s.patience.as_ref().map(|p| self.dist(&format!("{key}.patience"), p)).transpose()?;
+        let redial = match &s.redial {
+            None => None,
+            Some(r) => {
+                if !(1..=1000).contains(&r.max_attempts) {
+                    return Err(self.err(
+                        &format!("{key}.redial.max_attempts"),
+                        "must be 1 to 1000 (attempts in all, the first included)",
+                    ));
+                }
+                let delay = self.dist(&format!("{key}.redial.delay"), &r.delay)?;
+                let probability = match &r.probability {
+                    None => vec![],
+                    Some(ProbabilityFile::One(p)) => vec![*p],
+                    Some(ProbabilityFile::PerAttempt(ps)) => ps.clone(),
+                };
+                if let Some(p) = probability.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+                    return Err(self.err(
+                        &format!("{key}.redial.probability"),
+                        format!("{p} is not a probability between 0 and 1"),
+                    ));
+                }
+                Some(Redial { max_attempts: r.max_attempts as u32, delay, probability })
+            }
+        };
+        let turns = match &s.turns {
+            None => None,
+            Some(t) => {
+                if t.requests.is_empty() {
+                    return Err(self.err(&format!("{key}.turns.requests"), "a turn needs at least one request"));
+                }
+                let requests = t
+                    .requests
+                    .iter()
+                    .map(|r| {
+                        Ok(Request {
+                            name: r.name.clone(),
+                            service: self.dist(&format!("{key}.turns.requests.{}.service", r.name), &r.service)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                unique_names(requests.iter().map(|r| r.name.as_str()), "requests")
+                    .map_err(|e| self.err(&format!("{key}.turns.requests"), e))?;
+                Some(Turns { interval: self.dist(&format!("{key}.turns.interval"), &t.interval)?, requests })
+            }
+        };
+        let latency_budget_s = match &s.latency_budget {
+            Some(t) => self.positive_duration(&format!("{key}.latency_budget"), t)?,
+            None => 0.8,
+        };
+        let retry = match &s.retry {
+            None => Retry { max_attempts: 1, backoff: Backoff::Constant, base_s: 0.0, jitter: 0.0 },
+            Some(r) => {
+                if !(1..=1000).contains(&r.max_attempts) {
+                    return Err(self.err(
+                        &format!("{key}.retry.max_attempts"),
+                        "must be 1 to 1000 (attempts in all, the first included)",
+                    ));
+                }
+                let jitter = r.jitter.unwrap_or(0.0);
+                if !(0.0..=1.0).contains(&jitter) {
+                    return Err(self.err(&format!("{key}.retry.jitter"), format!("{jitter} must be between 0 and 1")));
+                }
+                let backoff = match r.backoff {
+                    BackoffFile::Constant => Backoff::Constant,
+                    BackoffFile::Linear => Backoff::Linear,
+                    BackoffFile::Exponential => Backoff::Exponential,
+                };
+                Retry {
+                    max_attempts: r.max_attempts as u32,
+                    backoff,
+                    base_s: self.duration(&format!("{key}.retry.base"), &r.base)?,
+                    jitter,
+                }
+            }
+        };
+        Ok(Source {
+            name: s.name.clone(),
+            arrival_rate_per_s,
+            arrivals,
+            overdispersion_cv,
+            holding,
+            patience,
+            redial,
+            turns,
+            latency_budget_s,
+            retry,
+        })
+    }
+
+    pub(super) fn dist(&self, key: &str, d: &DistFile) -> Result<Dist> {
+        let cv_ok = |cv: f64| {
+            if cv.is_finite() && cv > 0.0 {
+                Ok(cv)
+            } else {
+                Err(self.err(&format!("{key}.cv"), format!("{cv} must be greater than zero")))
+            }
+        };
+        let dist = match d {
+            DistFile::Exponential { mean } => {
+                Dist::Exponential { mean_s: self.positive_duration(&format!("{key}.mean"), mean)? }
+            }
+            DistFile::Deterministic { value } => {
+                Dist::Deterministic { value_s: self.duration(&format!("{key}.value"), value)? }
+            }
+            DistFile::Lognormal { mean, cv } => {
+                Dist::LogNormal { mean_s: self.positive_duration(&format!("{key}.mean"), mean)?, cv: cv_ok(*cv)? }
+            }
+            DistFile::Gamma { mean, cv } => {
+                Dist::Gamma { mean_s: self.positive_duration(&format!("{key}.mean"), mean)?, cv: cv_ok(*cv)? }
+            }
+            DistFile::Weibull { mean, cv, shape } => {
+                let mean_s = self.positive_duration(&format!("{key}.mean"), mean)?;
+                let shape = match (cv, shape) {
+                    (Some(cv), None) => {
+                        dist::weibull_shape_for_cv(cv_ok(*cv)?).map_err(|e| self.err(&format!("{key}.cv"), e))?
+                    }
+                    (None, Some(k)) if k.is_finite() && *k > 0.0 => *k,
+                    (None, Some(k)) => {
+                        return Err(self.err(&format!("{key}.shape"), format!("{k} must be greater than zero")))
+                    }
+                    _ => return Err(self.err(key, "weibull needs exactly one of `cv` or `shape`")),
+                };
+                Dist::Weibull { mean_s, shape }
+            }
+            DistFile::Uniform { min, max } => {
+                let (min_s, max_s) =
+                    (self.duration(&format!("{key}.min"), min)?, self.duration(&format!("{key}.max"), max)?);
+                if min_s > max_s {
+                    return Err(self.err(key, format!("min {min:?} is greater than max {max:?}")));
+                }
+                Dist::Uniform { min_s, max_s }
+            }
+            DistFile::Empirical { values, file } => {
+                let values_s: Vec<f64> = match (values, file) {
+                    (Some(vs), None) => {
+                        vs.iter().map(|v| self.duration(&format!("{key}.values"), v)).collect::<Result<_>>()?
+                    }
+                    (None, Some(f)) => self.durations_csv(&format!("{key}.file"), f)?,
+                    _ => {
+                        return Err(self.err(
+                            key,
+                            "empirical needs exactly one of `values` (a list of durations) or `file` (a CSV)",
+                        ))
+                    }
+                };
+                if values_s.is_empty() {
+                    return Err(self.err(key, "empirical needs at least one value"));
+                }
+                Dist::Empirical { values_s: Arc::from(values_s) }
+            }
+        };
+        dist.sampler().map_err(|e| self.err(key, e))?;
+        Ok(dist)
+    }
+
+    /// Durations from a CSV: a column `duration_s` (seconds) or `duration`
+    /// (durations with units), or a file of one column.
+    fn durations_csv(&self, key: &str, file: &str) -> Result<Vec<f64>> {
+        let path = self.relative(file);
+        let text = self.inputs.text(&path).map_err(|e| self.err(key, e))?;
+        super::csv_input::durations(&text, &path).map_err(|e| self.err(key, e))
+    }
+
+    /// Limit `l`; `requests` are the request names each source makes,
+    /// `names` the sources' then the campaigns' names.
+    fn limit(&self, l: &LimitFile, requests: &[Vec<&str>], names: &[String]) -> Result<Limit> {
+        let key = format!("limits.{}", l.name);
+        let k = |sub: &str| format!("{key}.{sub}");
+        let whole = |sub: &str, v: i64, min: i64| -> Result<u32> {
+            if (min..=u32::MAX as i64 / 2).contains(&v) {
+                Ok(v as u32)
+            } else {
+                Err(self.err(&k(sub), format!("{v} is not allowed: a whole number of at least {min}")))
+            }
+        };
+        let kind_name = match l.kind {
+            KindFile::Concurrency => "concurrency",
+            KindFile::Rate => "rate",
+            KindFile::Tokens => "tokens",
+        };
+        // Keys of one kind are errors on another: a typo should not pass silently.
+        let foreign: [(&str, bool, KindFile); 8] = [
+            ("capacity", l.capacity.is_some(), KindFile::Concurrency),
+            ("max", l.max.is_some(), KindFile::Rate),
+            ("window", l.window.is_some(), KindFile::Rate),
+            ("algorithm", l.algorithm.is_some(), KindFile::Rate),
+            ("burst", l.burst.is_some(), KindFile::Rate),
+            ("tokens_per_minute", l.tokens_per_minute.is_some(), KindFile::Tokens),
+            ("tokens_per_call_minute", l.tokens_per_call_minute.is_some(), KindFile::Tokens),
+            ("growth_per_minute", l.growth_per_minute.is_some(), KindFile::Tokens),
+        ];
+        if let Some((name, _, owner)) = foreign.iter().find(|(_, given, owner)| *given && *owner != l.kind) {
+            let owner = format!("{owner:?}").to_lowercase();
+            return Err(
+                self.err(&k(name), format!("`{name}` belongs to kind = \"{owner}\", not kind = \"{kind_name}\""))
+            );
+        }
+        let need = |name: &str| self.err(&k(name), format!("kind = \"{kind_name}\" needs `{name}`"));
+        let kind = match l.kind {
+            KindFile::Concurrency => {
+                LimitKind::Concurrency { capacity: whole("capacity", l.capacity.ok_or_else(|| need("capacity"))?, 1)? }
+            }
+            KindFile::Rate => {
+                let max = whole("max", l.max.ok_or_else(|| need("max"))?, 1)?;
+                let window_s =
+                    self.positive_duration(&k("window"), l.window.as_deref().ok_or_else(|| need("window"))?)?;
+                let algorithm = match l.algorithm.unwrap_or(AlgorithmFile::FixedWindow) {
+                    AlgorithmFile::FixedWindow => RateAlgorithm::FixedWindow,
+                    AlgorithmFile::SlidingWindow => RateAlgorithm::SlidingWindow,
+                    AlgorithmFile::TokenBucket => RateAlgorithm::TokenBucket,
+                };
+                if l.burst.is_some() && algorithm != RateAlgorithm::TokenBucket {
+                    return Err(self.err(&k("burst"), "`burst` is the bucket size of algorithm = \"token_bucket\""));
+                }
+                let burst = whole("burst", l.burst.unwrap_or(max as i64), 1)?;
+                LimitKind::Rate { max, window_s, algorithm, burst }
+            }
+            KindFile::Tokens => {
+                let positive = |name: &str, v: Option<f64>| match v {
+                    Some(x) if x.is_finite() && x > 0.0 => Ok(x),
+                    Some(x) => Err(self.err(&k(name), format!("{x} must be greater than zero"))),
+                    None => Err(need(name)),
+                };
+                let growth = l.growth_per_minute.unwrap_or(0.0);
+                if !(growth.is_finite() && growth >= 0.0) {
+                    return Err(self.err(&k("growth_per_minute"), format!("{growth} must be ≥ 0")));
+                }
+                LimitKind::Tokens {
+                    tokens_per_minute: positive("tokens_per_minute", l.tokens_per_minute)?,
+                    tokens_per_call_minute: positive("tokens_per_call_minute", l.tokens_per_call_minute)?,
+                    growth_per_minute: growth,
+                }
+            }
+        };
+        let on_full = match &l.on_full {
+            OnFullFile::Reject => OnFull::Reject,
+            OnFullFile::Queue(q) => {
+                let timeout_s =
+                    q.timeout.as_ref().map(|t| self.duration(&k("on_full.queue.timeout"), t)).transpose()?;
+                let max_waiting = match q.max_waiting {
+                    None => None,
+                    Some(m) if (0..=u32::MAX as i64).contains(&m) => Some(m as u32),
+                    Some(m) => {
+                        return Err(self.err(&k("on_full.queue.max_waiting"), format!("{m} must be a whole number ≥ 0")))
+                    }
+                };
+                OnFull::Queue { timeout_s, max_waiting }
+            }
+        };
+        let pool = whole("pool", l.pool.unwrap_or(1), 1)?;
+        let select = match l.select.unwrap_or(SelectFile::RoundRobin) {
+            SelectFile::RoundRobin => Select::RoundRobin,
+            SelectFile::LeastLoaded => Select::LeastLoaded,
+            SelectFile::Random => Select::Random,
+            SelectFile::Sticky => Select::Sticky,
+        };
+        let limit_sources = match &l.sources {
+            None => None,
+            Some(listed) => Some(
+                listed
+                    .iter()
+                    .map(|n| {
+                        names.iter().position(|s| s == n).ok_or_else(|| {
+                            self.err(
+                                &k("sources"),
+                                format!("no source or campaign is named {n:?} (names: {})", names.join(", ")),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
+        let scope = match l.scope {
+            ScopeFile::Call => Scope::Call,
+            ScopeFile::Setup => {
+                let d = l.setup_time.as_ref().ok_or_else(|| {
+                    self.err(&k("setup_time"), "scope = \"setup\" needs `setup_time` (a distribution)")
+                })?;
+                Scope::Setup { setup_time: self.dist(&k("setup_time"), d)? }
+            }
+            ScopeFile::Request => {
+                let requests_named = l.requests.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
+                    self.err(
+                        &k("requests"),
+                        "scope = \"request\" needs `requests`, the names of the requests it limits",
+                    )
+                })?;
+                let applies = |i: usize| limit_sources.as_ref().is_none_or(|v| v.contains(&i));
+                for r in &requests_named {
+                    let made = requests.iter().enumerate().any(|(i, made)| applies(i) && made.contains(&r.as_str()));
+                    if !made {
+                        return Err(self.err(
+                            &k("requests"),
+                            format!("no source it applies to makes a request named {r:?} (in `turns.requests`)"),
+                        ));
+                    }
+                }
+                Scope::Request { requests: requests_named }
+            }
+        };
+        if l.setup_time.is_some() && l.scope != ScopeFile::Setup {
+            return Err(self.err(&k("setup_time"), "`setup_time` is for scope = \"setup\""));
+        }
+        if l.requests.is_some() && l.scope != ScopeFile::Request {
+            return Err(self.err(&k("requests"), "`requests` is for scope = \"request\""));
+        }
+        let when_refused = match l.when_refused {
+            WhenRefusedFile::Busy => {
+                if l.silence_patience.is_some() {
+                    return Err(
+                        self.err(&k("silence_patience"), "`silence_patience` is for when_refused = \"silence\"")
+                    );
+                }
+                WhenRefused::Busy
+            }
+            WhenRefusedFile::Silence => {
+                let d = l.silence_patience.as_ref().ok_or_else(|| {
+                    self.err(
+                        &k("silence_patience"),
+                        "when_refused = \"silence\" needs `silence_patience` (a distribution)",
+                    )
+                })?;
+                WhenRefused::Silence { silence_patience: self.dist(&k("silence_patience"), d)? }
+            }
+        };
+        Ok(Limit { name: l.name.clone(), kind, on_full, pool, select, sources: limit_sources, scope, when_refused })
+    }
+
+    fn sla(&self, s: &SlaFile) -> Result<Sla> {
+        let prob = |key: &str, v: Option<f64>| match v {
+            Some(p) if !(0.0..=1.0).contains(&p) => {
+                Err(self.err(key, format!("{p} must be a probability between 0 and 1")))
+            }
+            _ => Ok(v),
+        };
+        Ok(Sla {
+            answer_within_s: match &s.answer_within {
+                Some(t) => self.duration("sla.answer_within", t)?,
+                None => 20.0,
+            },
+            max_blocking: prob("sla.max_blocking", s.max_blocking)?,
+            max_abandonment: prob("sla.max_abandonment", s.max_abandonment)?,
+            max_p95_wait_s: s.max_p95_wait.as_ref().map(|t| self.duration("sla.max_p95_wait", t)).transpose()?,
+            max_completion_s: s
+                .max_completion
+                .as_ref()
+                .map(|t| self.positive_duration("sla.max_completion", t))
+                .transpose()?,
+        })
+    }
+}
+
+/// What `m` (read from `path`) allows but a planner probably did not mean:
+/// one replication, a horizon of few holding times, an SLA with no objective.
+pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
+    use crate::error::Diagnostic;
+    let mut out = Vec::new();
+    if m.run.replications < 2 {
+        out.push(Diagnostic::warning(
+            path,
+            "run.replications",
+            "one replication gives no confidence interval: use 2 or more (10 is usual)",
+        ));
+    }
+    let longest = m.sources.iter().map(|s| s.holding.mean_s()).fold(0.0, f64::max);
+    if longest > 0.0 && m.run.horizon_s < 10.0 * longest {
+        out.push(Diagnostic::warning(
+            path,
+            "run.horizon",
+            format!(
+                "{:.0} s is under 10 mean holding times ({:.0} s): estimates will be noisy and start-up dominated",
+                m.run.horizon_s, longest
+            ),
+        ));
+    }
+    let s = &m.sla;
+    if [s.max_blocking, s.max_abandonment, s.max_p95_wait_s, s.max_completion_s].iter().all(Option::is_none) {
+        out.push(Diagnostic::warning(path, "sla", "no objective is set: every tier of a sweep meets the SLA"));
+    }
+    out
+}
+
+fn unique_names<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> std::result::Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for n in names {
+        if n.is_empty() || n.contains('.') {
+            return Err(format!("{what} name {n:?} must be non-empty and contain no '.' (paths use it)"));
+        }
+        if !seen.insert(n) {
+            return Err(format!("two {what} are named {n:?}; names must be unique"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Files → checked models: the only code that reads TOML, CSV inputs and
+//! time-zone names.
+//!
+//! Loading is two steps so that sweeps can change keys cheaply and safely:
+//! [`ModelDoc::load`] reads and parses the TOML once, [`ModelDoc::set`]
+//! overrides keys by path, and [`ModelDoc::build`] checks every value and
+//! yields a [`Model`]. Building reports every problem it finds, each with
+//! the file, the key path, what is allowed and (when the key is in the file)
+//! the span of the offending text. Input files a model names (durations,
+//! profiles, traces, lead lists) are read once through [`Inputs`] and shared
+//! by every cell of an experiment.
+
+mod build;
+mod campaign;
+mod csv_input;
+pub mod experiment;
+mod file;
+mod locate;
+pub mod overrides;
+mod traffic;
+
+pub use build::warnings;
+pub use experiment::{parse_sets, value_label, Axis, Cell, Experiment, Tier};
+pub use traffic::read_call_log;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::model::Model;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The input files a model names, each read once and shared by every
+/// model built from the same document (the cells of an experiment).
+#[derive(Debug, Default)]
+pub struct Inputs {
+    texts: Mutex<HashMap<PathBuf, Arc<str>>>,
+}
+
+impl Inputs {
+    /// The text of `path`, read on first use.
+    ///
+    /// Errors with the system's message when the file cannot be read.
+    pub fn text(&self, path: &Path) -> std::result::Result<Arc<str>, String> {
+        let mut texts = self.texts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(t) = texts.get(path) {
+            return Ok(t.clone());
+        }
+        let text: Arc<str> =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.into();
+        texts.insert(path.to_path_buf(), text.clone());
+        Ok(text)
+    }
+}
+
+/// A model file as parsed TOML, open to overrides before it is built.
+#[derive(Debug, Clone)]
+pub struct ModelDoc {
+    /// Where it was read from; relative paths inside resolve against its folder.
+    pub path: PathBuf,
+    /// The file's text as read, for locating keys in diagnostics.
+    text: Arc<str>,
+    /// The parsed TOML, with the overrides applied so far.
+    pub table: toml::Table,
+    /// The overrides applied so far, named in error messages.
+    applied: Vec<String>,
+    /// The input files it names, read once for every build.
+    inputs: Arc<Inputs>,
+}
+
+impl ModelDoc {
+    /// Reads and parses `path`.
+    ///
+    /// Errors when the file cannot be read or is not TOML (with line and column).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(path, "", format!("cannot read the model file: {e}")))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses model TOML held in memory; `path` names it in errors and
+    /// anchors relative paths.
+    ///
+    /// Errors when the text is not TOML (with line and column).
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let text: Arc<str> = text.into();
+        let table =
+            text.parse::<toml::Table>().map_err(|e| Error::Input(vec![locate::toml_error(path, &text, "", &e)]))?;
+        Ok(ModelDoc { path: path.to_path_buf(), text, table, applied: Vec::new(), inputs: Arc::default() })
+    }
+
+    /// Overrides the key at a dotted `key_path` (see [`overrides::set_path`]).
+    ///
+    /// Errors when the path does not exist in the model (naming what exists).
+    pub fn set(&mut self, key_path: &str, value: toml::Value) -> Result<()> {
+        let shown = format!("{key_path}={value}");
+        overrides::set_path(&mut self.table, key_path, value)
+            .map_err(|e| Error::input(&self.path, "", format!("cannot set {shown}: {e}")))?;
+        self.applied.push(shown);
+        Ok(())
+    }
+
+    /// Checks every value and builds the model.
+    ///
+    /// Errors name the file, the key and what is allowed (unknown keys,
+    /// values of the wrong type, non-positive rates, capacity 0, an unknown
+    /// distribution, durations without units, …): every problem found in
+    /// one error, each located in the file's text where the key is written.
+    pub fn build(&self) -> Result<Model> {
+        let b = build::Builder { path: &self.path, inputs: &self.inputs };
+        b.model(&self.table).map_err(|e| self.located(e))
+    }
+
+    /// Builds the model and also checks what is allowed but probably not
+    /// meant: the model (if it builds) and every diagnostic, warnings
+    /// included (`simcall validate`).
+    pub fn check(&self) -> (Option<Model>, Vec<Diagnostic>) {
+        match self.build() {
+            Ok(m) => {
+                let warnings = build::warnings(&m, &self.path)
+                    .into_iter()
+                    .map(|d| {
+                        let span = locate::span_of(&self.text, &d.key);
+                        Diagnostic { span, source: Some(self.text.clone()), ..d }
+                    })
+                    .collect();
+                (Some(m), warnings)
+            }
+            Err(Error::Input(ds)) => (None, ds),
+            Err(e) => (None, vec![Diagnostic::error(&self.path, "", e)]),
+        }
+    }
+
+    /// Diagnostics of `e` with spans in the file's text (and the overrides
+    /// applied so far named, since they may be the cause).
+    fn located(&self, e: Error) -> Error {
+        let Error::Input(ds) = e else { return e };
+        let after = if self.applied.is_empty() {
+            String::new()
+        } else {
+            format!(" (after setting {})", self.applied.join(", "))
+        };
+        let ds = ds
+            .into_iter()
+            .map(|d| {
+                if d.file != self.path {
+                    return d;
+                }
+                let span = d.span.clone().or_else(|| locate::span_of(&self.text, &d.key));
+                // An unknown variant names its word: point at it inside the entry.
+                let span = match (span, locate::quoted_word(&d.message)) {
+                    (Some(s), Some(word)) => Some(locate::narrow(&self.text, s, word)),
+                    (s, _) => s,
+                };
+                Diagnostic { span, source: Some(self.text.clone()), message: format!("{}{after}", d.message), ..d }
+            })
+            .collect::<Vec<_>>();
+        Error::Input(in_file_order(ds))
+    }
+}
+
+/// Diagnostics sorted by where they are in the file (unlocated ones last,
+/// in the order found).
+fn in_file_order(mut ds: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    ds.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+    ds
+}
