@@ -24,9 +24,19 @@ pub enum ArrivalProcess {
     /// A finite population: the engine reschedules the next arrival at rate
     /// idle × γ whenever the number of idle callers changes (exact, since
     /// exponential gaps are memoryless).
-    Population { size: u32, rate_per_idle_per_s: f64 },
+    Population {
+        /// Members of the population.
+        size: u32,
+        /// Call rate of one idle member (per s).
+        rate_per_idle_per_s: f64,
+    },
     /// A replayed log: (start s, duration s), and the next call to replay.
-    Trace { calls: Arc<[(f64, f64)]>, next: usize },
+    Trace {
+        /// (start s, duration s), sorted by start.
+        calls: Arc<[(f64, f64)]>,
+        /// The next call to replay.
+        next: usize,
+    },
     /// A campaign: its dialer places the calls (see [`crate::dialer`]).
     Dialer,
 }

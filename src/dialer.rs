@@ -73,6 +73,7 @@ pub struct LeadBook {
 }
 
 impl LeadBook {
+    /// Every lead of campaign `c` fresh, none dialed.
     pub fn new(c: &Campaign) -> Self {
         let n = c.lead_zones.len();
         let mut fresh = vec![VecDeque::new(); c.zone_offsets_s.len()];

@@ -28,10 +28,13 @@ pub struct HoldingFit {
     pub dist: &'static str,
     /// Mean (s) and coefficient of variation of the fitted distribution.
     pub mean_s: f64,
+    /// Coefficient of variation.
     pub cv: f64,
     /// Shape parameter (gamma, Weibull), else NaN.
     pub shape: f64,
+    /// Log-likelihood of the data at the fit.
     pub log_likelihood: f64,
+    /// Akaike information criterion, 2k − 2 ln L (lower is better).
     pub aic: f64,
     /// Kolmogorov–Smirnov distance between the data and the fit.
     pub ks: f64,
@@ -187,9 +190,13 @@ pub fn hourly_rates(calls: &[CallRecord]) -> Vec<f64> {
 /// Concurrency over a log: time-weighted levels of calls in progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concurrency {
+    /// Most calls in progress at once.
     pub peak: f64,
+    /// 99th percentile over time.
     pub p99: f64,
+    /// Median over time.
     pub median: f64,
+    /// Time average.
     pub mean: f64,
     /// Per week of the log (from Monday 00:00): (peak, p99).
     pub weekly: Vec<(f64, f64)>,

@@ -29,6 +29,8 @@
 //! them (common random numbers). Replications run in parallel but their
 //! results are collected in index order before any statistic is computed.
 
+#![warn(missing_docs)]
+
 pub mod arrivals;
 pub mod config;
 pub mod dialer;

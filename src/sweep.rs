@@ -29,12 +29,16 @@ pub fn with_series(model: &Model) -> Model {
 /// The result of one grid cell (a sweep point with one tier).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
+    /// Index of its sweep point.
     pub point: usize,
+    /// Index of its tier.
     pub tier: usize,
     /// Offered load of the cell's model (arrival rate × mean holding time,
     /// all sources), in Erlangs: the x axis of the charts.
     pub offered_load_erl: f64,
+    /// Its estimates.
     pub summary: Summary,
+    /// Whether the means meet every objective of its SLA.
     pub meets_sla: bool,
 }
 

@@ -40,16 +40,20 @@ struct TierFile {
 /// A plan tier: a name, a monthly price and the model keys it sets.
 #[derive(Debug, Clone)]
 pub struct Tier {
+    /// Its name (output file names use it).
     pub name: String,
     /// Monthly price (currency of the experiment file); `None` if not given.
     pub price_per_month: Option<f64>,
+    /// Model keys it sets, by dotted path.
     pub set: Vec<(String, Value)>,
 }
 
 /// One sweep axis: a model key and the values it takes.
 #[derive(Debug, Clone)]
 pub struct Axis {
+    /// The model key it varies, a dotted path.
     pub path: String,
+    /// Its values, as written.
     pub values: Vec<Value>,
 }
 
@@ -59,17 +63,24 @@ pub struct Cell {
     /// Index of the sweep point (the axis-value combination); it keys the
     /// random streams, so all tiers at one point see the same callers.
     pub point: usize,
+    /// Index into the experiment's tiers.
     pub tier: usize,
+    /// The model built for this cell.
     pub model: Model,
 }
 
 /// An experiment expanded into its grid, every cell's model built and checked.
 #[derive(Debug, Clone)]
 pub struct Experiment {
+    /// Output goes to `output/<name>/`.
     pub name: String,
+    /// What it asks.
     pub description: String,
+    /// Where it was read from.
     pub path: PathBuf,
+    /// Sweep axes, first slowest.
     pub axes: Vec<Axis>,
+    /// Tiers (one, `model`, if the file has none).
     pub tiers: Vec<Tier>,
     /// Axis values of each point, as written, in grid order.
     pub points: Vec<Vec<Value>>,

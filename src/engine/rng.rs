@@ -43,13 +43,21 @@ pub fn stream(seed: u64, point: u64, replication: u64, stream_id: u64) -> SimRng
 /// draws unchanged, and tiers compared at one sweep point see the same callers.
 #[derive(Debug, Clone, Copy)]
 pub enum Purpose {
+    /// Arrival times.
     Arrivals = 0,
+    /// Holding times (and a campaign's ring times).
     Holding = 1,
+    /// Patience.
     Patience = 2,
+    /// Redial decisions and delays.
     Redial = 3,
+    /// Turn intervals.
     Turns = 4,
+    /// Request service times.
     Requests = 5,
+    /// Request retry jitter.
     Retry = 6,
+    /// Silence patience.
     Silence = 7,
     /// Day-level overdispersion multipliers.
     Days = 8,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 /// An outbound campaign, checked.
 #[derive(Debug, Clone)]
 pub struct Campaign {
+    /// Its name (limits' `sources` may name it).
     pub name: String,
     /// UTC offset of each time zone the leads live in (s, east positive).
     pub zone_offsets_s: Vec<f64>,
@@ -23,6 +24,7 @@ pub struct Campaign {
     pub lead_zones: Arc<[u16]>,
     /// When dialing starts (s of simulated time; 0 = Monday 00:00 UTC).
     pub start_s: f64,
+    /// Calling hours in the lead's local time.
     pub window: Window,
     /// Dials in flight at most: waiting in the chain, ringing or connected.
     pub max_concurrent: u32,
@@ -49,18 +51,24 @@ pub struct Campaign {
 /// What a placed dial ends in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// Answered (and connected to an agent).
     Answer = 0,
+    /// Busy.
     Busy = 1,
+    /// Rang out unanswered.
     NoAnswer = 2,
+    /// Reached voicemail.
     Voicemail = 3,
     /// Answered, but no agent within `abandon_after`.
     Abandoned = 4,
 }
 
 impl Outcome {
+    /// Every outcome, in index order.
     pub const ALL: [Outcome; 5] =
         [Outcome::Answer, Outcome::Busy, Outcome::NoAnswer, Outcome::Voicemail, Outcome::Abandoned];
 
+    /// Its name in outputs and model files.
     pub fn name(self) -> &'static str {
         ["answer", "busy", "no_answer", "voicemail", "abandoned"][self as usize]
     }
@@ -70,8 +78,11 @@ impl Outcome {
 /// allowed weekdays (Monday = 0).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Window {
+    /// Opening, s after local midnight.
     pub start_s: f64,
+    /// Closing, s after local midnight.
     pub end_s: f64,
+    /// Allowed weekdays, Monday first.
     pub days: [bool; 7],
 }
 

@@ -10,20 +10,49 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     /// Exponential with the given mean.
-    Exponential { mean_s: f64 },
+    Exponential {
+        /// Mean (s).
+        mean_s: f64,
+    },
     /// Always the same value.
-    Deterministic { value_s: f64 },
+    Deterministic {
+        /// The value (s).
+        value_s: f64,
+    },
     /// Lognormal with the given mean and coefficient of variation:
     /// σ² = ln(1 + cv²), μ = ln(mean) − σ²/2.
-    LogNormal { mean_s: f64, cv: f64 },
+    LogNormal {
+        /// Mean (s).
+        mean_s: f64,
+        /// Coefficient of variation.
+        cv: f64,
+    },
     /// Gamma with the given mean and cv: shape k = 1/cv², scale = mean·cv².
-    Gamma { mean_s: f64, cv: f64 },
+    Gamma {
+        /// Mean (s).
+        mean_s: f64,
+        /// Coefficient of variation.
+        cv: f64,
+    },
     /// Weibull with the given mean and shape k: scale = mean / Γ(1 + 1/k).
-    Weibull { mean_s: f64, shape: f64 },
+    Weibull {
+        /// Mean (s).
+        mean_s: f64,
+        /// Shape k.
+        shape: f64,
+    },
     /// Uniform on [min, max].
-    Uniform { min_s: f64, max_s: f64 },
+    Uniform {
+        /// Lower end (s).
+        min_s: f64,
+        /// Upper end (s).
+        max_s: f64,
+    },
     /// Each listed value with equal probability (a sample of real durations).
-    Empirical { values_s: Arc<[f64]> },
+    Empirical {
+        /// The values (s), drawn with equal probability.
+        values_s: Arc<[f64]>,
+    },
 }
 
 impl Dist {
@@ -108,12 +137,19 @@ pub fn weibull_shape_for_cv(cv: f64) -> Result<f64, String> {
 /// free of dynamic dispatch.
 #[derive(Debug, Clone)]
 pub enum Sampler {
+    /// Exponential.
     Exp(Exp<f64>),
+    /// A constant.
     Const(f64),
+    /// Lognormal.
     LogNormal(LogNormal<f64>),
+    /// Gamma.
     Gamma(Gamma<f64>),
+    /// Weibull.
     Weibull(Weibull<f64>),
+    /// Uniform.
     Uniform(Uniform<f64>),
+    /// One of the values, uniformly.
     Empirical(Arc<[f64]>),
 }
 

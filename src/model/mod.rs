@@ -13,15 +13,20 @@ use std::sync::Arc;
 /// A checked model, all durations in seconds and rates per second.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Its name (output file names and tables use it).
     pub name: String,
+    /// What it models.
     pub description: String,
+    /// How long and how often to simulate.
     pub run: RunSpec,
     /// Inbound sources (may be empty when there are campaigns).
     pub sources: Vec<Source>,
     /// Outbound campaigns; in limits' `sources`, campaign `j` is index
     /// `sources.len() + j`.
     pub campaigns: Vec<Campaign>,
+    /// The chain of limits, in the order calls pass them.
     pub limits: Vec<Limit>,
+    /// The service objective.
     pub sla: Sla,
 }
 
@@ -45,6 +50,7 @@ pub struct RunSpec {
 /// A stream of callers.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// Its name (limits' `sources` name it).
     pub name: String,
     /// Mean arrival rate of first attempts (per second): the Poisson rate, a
     /// profile's time average, a population's rate without blocking
@@ -74,14 +80,18 @@ pub struct Source {
 /// caller's turn end to the end of the last request (the agent's first audio).
 #[derive(Debug, Clone)]
 pub struct Turns {
+    /// Time between turns (the caller speaking).
     pub interval: Dist,
+    /// The agent's requests of each turn, in order.
     pub requests: Vec<Request>,
 }
 
 /// One request of a turn (e.g. `stt`, `llm`, `tts`) and its service time.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// Its name (request-scoped limits name it).
     pub name: String,
+    /// Service time.
     pub service: Dist,
 }
 
@@ -92,16 +102,22 @@ pub struct Request {
 pub struct Retry {
     /// Attempts in all, the first included (≥ 1; 1 = no retry).
     pub max_attempts: u32,
+    /// How the delay grows.
     pub backoff: Backoff,
+    /// Base delay (s).
     pub base_s: f64,
+    /// Uniform jitter as a fraction of the delay (0–1).
     pub jitter: f64,
 }
 
 /// Growth of the retry delay with the attempt number.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Backoff {
+    /// The same delay each time.
     Constant,
+    /// base × (k − 1).
     Linear,
+    /// base × 2^(k − 2).
     Exponential,
 }
 
@@ -133,7 +149,12 @@ pub enum Arrivals {
     Profile(Profile),
     /// `size` callers; each idle one calls at `rate_per_idle_per_s`, one in a
     /// call, waiting or about to redial does not (the Engset source model).
-    Population { size: u32, rate_per_idle_per_s: f64 },
+    Population {
+        /// Members of the population.
+        size: u32,
+        /// Call rate of one idle member (per s).
+        rate_per_idle_per_s: f64,
+    },
     /// A call log replayed exactly: (start s, duration s), sorted by start.
     Trace(Arc<[(f64, f64)]>),
 }
@@ -153,11 +174,13 @@ pub struct CallRecord {
 /// simulated time 0): `rates_per_s[k]` from `starts_s[k]` to the next start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
+    /// Its name.
     pub name: String,
     /// Segment starts within the period, increasing, the first 0.
     pub starts_s: Vec<f64>,
     /// Rates per second, scale and burst factor applied.
     pub rates_per_s: Vec<f64>,
+    /// Repeats after this (s): a day or a week.
     pub period_s: f64,
 }
 
@@ -198,8 +221,11 @@ impl Redial {
 /// One limit of the chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limit {
+    /// Its name (paths and outputs use it).
     pub name: String,
+    /// What it caps.
     pub kind: LimitKind,
+    /// What a call that finds it full does.
     pub on_full: OnFull,
     /// Independent copies (phone numbers, API keys), each with the limit's caps (≥ 1).
     pub pool: u32,
@@ -218,13 +244,32 @@ pub struct Limit {
 #[serde(rename_all = "snake_case")]
 pub enum LimitKind {
     /// At most `capacity` holders at once.
-    Concurrency { capacity: u32 },
+    Concurrency {
+        /// Holders at once, per copy.
+        capacity: u32,
+    },
     /// At most `max` admissions per `window_s`. Nothing is held.
-    Rate { max: u32, window_s: f64, algorithm: RateAlgorithm, burst: u32 },
+    Rate {
+        /// Admissions per window, per copy.
+        max: u32,
+        /// The window (s).
+        window_s: f64,
+        /// How admissions are counted.
+        algorithm: RateAlgorithm,
+        /// Bucket size of a token bucket.
+        burst: u32,
+    },
     /// Holders consume `tokens_per_call_minute + growth_per_minute × age (min)`
     /// tokens per minute each; admission needs the total plus one new call's
     /// rate to stay within `tokens_per_minute`.
-    Tokens { tokens_per_minute: f64, tokens_per_call_minute: f64, growth_per_minute: f64 },
+    Tokens {
+        /// The budget, per copy.
+        tokens_per_minute: f64,
+        /// Use of a new call.
+        tokens_per_call_minute: f64,
+        /// Growth of a call's use per minute of its age.
+        growth_per_minute: f64,
+    },
 }
 
 /// How a rate limit counts admissions.
@@ -258,10 +303,16 @@ pub enum Scope {
     /// From seizure to the end of the call.
     Call,
     /// From seizure for `setup_time` (the call goes on meanwhile).
-    Setup { setup_time: Dist },
+    Setup {
+        /// How long the slot is held.
+        setup_time: Dist,
+    },
     /// During each request of a turn named in `requests` (indices into the
     /// source's requests are resolved by name at run time).
-    Request { requests: Vec<String> },
+    Request {
+        /// Names of the requests it limits.
+        requests: Vec<String>,
+    },
 }
 
 /// What a refusal (block or wait expiry) at a limit means for the caller.
@@ -272,7 +323,10 @@ pub enum WhenRefused {
     /// The call connects but the AI part fails: the caller hears silence for
     /// `silence_patience`, holding every slot seized so far, then hangs up
     /// (`failed_after_connect`).
-    Silence { silence_patience: Dist },
+    Silence {
+        /// How long a caller listens to silence.
+        silence_patience: Dist,
+    },
 }
 
 impl LimitKind {
@@ -315,7 +369,12 @@ pub enum OnFull {
     Reject,
     /// Wait FIFO for a slot, at most `timeout_s` (or the caller's patience,
     /// whichever ends first); blocked at once if `max_waiting` already wait.
-    Queue { timeout_s: Option<f64>, max_waiting: Option<u32> },
+    Queue {
+        /// Longest wait in this queue (s); `None` = none.
+        timeout_s: Option<f64>,
+        /// Most callers waiting; `None` = no cap.
+        max_waiting: Option<u32>,
+    },
 }
 
 /// The service objective a sweep judges each tier against.
@@ -323,8 +382,11 @@ pub enum OnFull {
 pub struct Sla {
     /// Threshold for `service_level` (s); default 20 s.
     pub answer_within_s: f64,
+    /// Blocking probability at most this.
     pub max_blocking: Option<f64>,
+    /// Abandonment probability at most this.
     pub max_abandonment: Option<f64>,
+    /// 95th-percentile wait at most this (s).
     pub max_p95_wait_s: Option<f64>,
     /// Every campaign finishes all its leads in every replication, on
     /// average within this of its start (s).

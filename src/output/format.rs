@@ -5,6 +5,9 @@ use crate::statistics::Estimate;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Map, Value};
 
+/// A named metric and how to read it from a `T`, for a table column or a chart line.
+pub type Pick<T> = (&'static str, fn(&T) -> f64);
+
 /// `mean ± ci95` with a precision that suits the value.
 pub fn pm(e: &Estimate) -> String {
     let digits = |v: f64| {
@@ -25,6 +28,7 @@ pub fn pm(e: &Estimate) -> String {
     }
 }
 
+/// A terminal table with `header`, in the reports' style.
 pub fn table(header: Vec<String>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(header);

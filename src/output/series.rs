@@ -3,6 +3,7 @@
 //! its capacity drawn as a line, and what arrived and was lost.
 
 use super::charts::{COLORS, FONT_FAMILY};
+use super::format::Pick;
 use super::{tables, write_atomic};
 use crate::error::Result;
 use crate::model::LimitKind;
@@ -87,7 +88,7 @@ fn draw<DB: DrawingBackend>(
     }
     panel(&top, Some(title), "slots in use (mean per bucket)", (x0, x1), top_lines, SeriesLabelPosition::LowerRight)?;
     // Bottom: offered calls, blocked, abandoned and failed per bucket.
-    let pick: [(&str, fn(&SeriesTotals) -> f64); 4] = [
+    let pick: [Pick<SeriesTotals>; 4] = [
         ("offered_calls", |t| t.offered_calls),
         ("blocked_calls", |t| t.blocked_calls),
         ("abandoned_calls", |t| t.abandoned_calls),

@@ -154,7 +154,7 @@ pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
         "price_per_month".into(),
         rows.iter().map(|r| r.1.and_then(|t| exp.tiers[t].price_per_month)).collect::<Vec<_>>(),
     ));
-    let picks: [(&str, fn(&CellResult) -> f64); 2] = [
+    let picks: [super::format::Pick<CellResult>; 2] = [
         ("blocking_probability", |c| c.summary.total.blocking_probability.mean),
         ("p95_wait_s", |c| c.summary.total.p95_wait_s.mean),
     ];

@@ -262,7 +262,8 @@ fn time_series_buckets_add_up_to_the_run() {
     for r in &reps {
         assert_eq!(r.series.len(), 144, "a day of 10-minute buckets");
         assert_eq!(r.series[0].start_s, 3600.0);
-        let pairs: [(&str, fn(&SeriesTotals) -> f64, f64); 4] = [
+        type Pair = (&'static str, fn(&SeriesTotals) -> f64, f64);
+        let pairs: [Pair; 4] = [
             ("offered_calls", |t| t.offered_calls, r.total.offered_calls),
             ("attempts", |t| t.attempts, r.total.attempts),
             ("blocked_calls", |t| t.blocked_calls, r.total.blocked_calls),
