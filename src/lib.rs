@@ -2,16 +2,19 @@
 //! chain of capacity limits (trunk channels, platform plans, AI-provider
 //! connections, application pools), for sizing voice-AI systems.
 //!
-//! The modules follow the data: [`model`] (a checked model file) →
-//! [`engine`] (event list, random streams) → [`arrivals`] (when first
-//! attempts come) and [`dialer`] (which lead an outbound campaign dials
-//! next) → [`simulation`] (one replication of the call model through the
-//! limit chain) → [`record`] (what a replication counted, its time series)
-//! → [`statistics`] (typed metrics, confidence intervals, the binding
-//! limit) →
-//! [`experiment`] and [`sweep`] (grids of models run in parallel) → `output`
-//! (tables, charts, reports; with the `cli` feature). [`fit`] goes the other
-//! way: from a call log to a model's traffic.
+//! The modules follow the data: [`config`] (model and experiment files,
+//! CSV inputs and time-zone names → checked models; every problem of a file
+//! at once) → [`model`] (plain checked data) → [`engine`] (event list,
+//! random streams), [`arrivals`] (when first attempts come) and [`dialer`]
+//! (which lead an outbound campaign dials next) → [`simulation`] (one
+//! replication of the call model through the limit chain) → [`record`]
+//! (what a replication counted) → [`statistics`] (typed metric sets,
+//! confidence intervals, the binding limit; saveable) → [`runs`] (a model's
+//! replications, an experiment's grid, in parallel) → `output` (tables,
+//! charts, reports, diagnostics; with the `cli` feature). [`fit`] goes the
+//! other way: from a call log to a model's traffic. Imports go against this
+//! flow only to read a type (config builds a `model`, statistics read
+//! `record`s); none goes downstream, so there is no import circle.
 //!
 //! # Same-time ordering
 //! Events are ordered by (time, insertion sequence): two events at the same
@@ -39,9 +42,9 @@ pub mod error;
 pub mod fit;
 pub mod model;
 pub mod record;
+pub mod runs;
 pub mod simulation;
 pub mod statistics;
-pub mod sweep;
 pub mod units;
 
 #[cfg(feature = "cli")]

@@ -5,8 +5,8 @@ use crate::config::{parse_sets, read_call_log, Experiment, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
 use crate::model::CallRecord;
 use crate::output::{campaigns, charts, exporters, report, series, write_atomic};
+use crate::runs;
 use crate::simulation::simulate_logged;
-use crate::sweep;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -25,9 +25,9 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
     }
     let mut model = doc.build()?;
     if timeseries.is_some() {
-        model = sweep::with_series(&model);
+        model = runs::with_series(&model);
     }
-    let summary = sweep::run_model(&model, 0);
+    let summary = runs::run_model(&model, 0);
     if let Some(file) = timeseries {
         create_parent(file)?;
         let title =
@@ -64,13 +64,13 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Resul
     let exp = Experiment::load(path, &parse_sets(sets)?)?;
     let dir = out.unwrap_or_else(|| Path::new("output").join(&exp.name));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let bar = ProgressBar::new(sweep::total_replications(&exp)).with_style(
+    let bar = ProgressBar::new(runs::total_replications(&exp)).with_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
             .expect("the template is valid")
             .progress_chars("=> "),
     );
     bar.set_message(format!("{}: {} cells", exp.name, exp.cells.len()));
-    let res = sweep::run(&exp, &|| bar.inc(1));
+    let res = runs::run_grid(&exp, &|| bar.inc(1));
     bar.finish_and_clear();
 
     for exporter in exporters::sweep_exporters() {

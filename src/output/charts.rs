@@ -6,7 +6,7 @@
 use super::write_atomic;
 use crate::config::Experiment;
 use crate::error::Result;
-use crate::sweep::{CellResult, SweepResult};
+use crate::runs::{CellResult, SweepResult};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;

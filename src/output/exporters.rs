@@ -6,7 +6,7 @@
 use super::{charts, report, series, tables, write_atomic};
 use crate::config::{value_label, Experiment};
 use crate::error::Result;
-use crate::sweep::{run_model, with_series, worst_cells, SweepResult};
+use crate::runs::{run_model, with_series, worst_cells, SweepResult};
 use std::path::Path;
 
 /// Writes one kind of a sweep's outputs into a folder.

@@ -4,8 +4,8 @@
 use super::format::{metrics_json, pm, table};
 use crate::config::{value_label, Experiment};
 use crate::model::{LimitKind, Model};
+use crate::runs::SweepResult;
 use crate::statistics::Summary;
-use crate::sweep::SweepResult;
 use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
 

@@ -12,8 +12,8 @@
 use super::write_atomic;
 use crate::config::{value_label, Experiment};
 use crate::error::Result;
+use crate::runs::{CellResult, SweepResult};
 use crate::statistics::{CampaignSummary, CopyMetrics, Estimate, LimitSummary};
-use crate::sweep::{CellResult, SweepResult};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;

@@ -56,10 +56,8 @@ use crate::arrivals::ArrivalProcess;
 use crate::engine::{routing_stream, EventQueue, SimRng};
 use crate::model::{Model, Outcome};
 use crate::record::{Counts, LimitCounts, Recorder, Replication, TimeAverage};
-use crate::statistics::ReplicationMetrics;
 use dial::DialerRt;
 use rand_distr::{Distribution, Exp1};
-use rayon::prelude::*;
 use runtime::{LimitRt, SourceRt};
 use std::collections::VecDeque;
 
@@ -80,12 +78,6 @@ pub fn simulate(model: &Model, point: u64, replication: u32) -> Replication {
 /// outside its window or above its caps.
 pub fn simulate_logged(model: &Model, point: u64, replication: u32) -> Replication {
     Sim::new(model, point, replication, true).run()
-}
-
-/// Runs all of `model`'s replications at sweep point `point` in parallel
-/// (rayon) and returns their metrics in replication order.
-pub fn replicate(model: &Model, point: u64) -> Vec<ReplicationMetrics> {
-    (0..model.run.replications).into_par_iter().map(|r| ReplicationMetrics::of(&simulate(model, point, r))).collect()
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@
 //! replications, |T| > 4.06 fails.
 
 use crate::common::*;
-use simcall::simulation::replicate;
+use simcall::runs::replicate;
 
 const R: usize = 100;
 

@@ -2,7 +2,8 @@
 //! that hold for every model, and exact results beyond the vector file.
 
 use crate::common::*;
-use simcall::simulation::{replicate, simulate};
+use simcall::runs::replicate;
+use simcall::simulation::simulate;
 use simcall::statistics::{ReplicationMetrics, SourceMetrics};
 
 /// A model exercising every outcome: two sources, redials, patience, a

@@ -3,8 +3,8 @@
 //! report build on this), NaN estimates included.
 
 use simcall::config::{Experiment, ModelDoc};
+use simcall::runs::{self, SweepResult};
 use simcall::statistics::Summary;
-use simcall::sweep::{self, SweepResult};
 use std::path::Path;
 
 fn repo(path: &str) -> std::path::PathBuf {
@@ -38,7 +38,7 @@ fn a_summary_round_trips_through_a_file() {
             doc.set(k, simcall::config::overrides::parse_value(v)).unwrap();
         }
         let m = doc.build().unwrap();
-        let s = sweep::run_model(&m, 0);
+        let s = runs::run_model(&m, 0);
         assert!(s.limits.iter().any(|l| l.metrics.p99_occupancy.mean.is_nan()) || !s.campaigns.is_empty());
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("summary.json");
@@ -79,7 +79,7 @@ fn a_sweeps_cells_round_trip_through_json() {
     )
     .unwrap();
     let exp = Experiment::load(&exp_path, &[]).unwrap();
-    let res = sweep::run(&exp, &|| {});
+    let res = runs::run_grid(&exp, &|| {});
     let text = serde_json::to_string(&res).unwrap();
     let back: SweepResult = serde_json::from_str(&text).unwrap();
     assert_eq!(serde_json::to_string(&back).unwrap(), text);

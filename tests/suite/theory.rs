@@ -11,7 +11,7 @@
 //! exact value, relative standard error and T (`--nocapture`).
 
 use crate::common::*;
-use simcall::simulation::replicate;
+use simcall::runs::replicate;
 use simcall::statistics::ReplicationMetrics;
 use std::collections::BTreeMap;
 

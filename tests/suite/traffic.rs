@@ -6,7 +6,7 @@
 use crate::common::*;
 use simcall::config::ModelDoc;
 use simcall::record::SeriesTotals;
-use simcall::simulation::replicate;
+use simcall::runs::replicate;
 
 fn check(label: &str, values: &[f64], exact: f64) {
     let (t, mean, se) = t_stat(values, exact);

@@ -6,13 +6,19 @@
 
 use crate::config::Experiment;
 use crate::model::{Model, Sla};
-use crate::simulation::{replicate, simulate};
+use crate::simulation::simulate;
 use crate::statistics::{ReplicationMetrics, Summary};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The time series bucket when the model names none: 5 minutes.
 pub const DEFAULT_BUCKET_S: f64 = 300.0;
+
+/// Runs all of `model`'s replications at sweep point `point` in parallel
+/// (rayon) and returns their metrics in replication order.
+pub fn replicate(model: &Model, point: u64) -> Vec<ReplicationMetrics> {
+    (0..model.run.replications).into_par_iter().map(|r| ReplicationMetrics::of(&simulate(model, point, r))).collect()
+}
 
 /// Every replication of `model` at sweep point `point`, estimated.
 pub fn run_model(model: &Model, point: u64) -> Summary {
@@ -60,7 +66,7 @@ pub fn total_replications(exp: &Experiment) -> u64 {
 /// Runs every cell of `exp`. `on_replication` is called once per finished
 /// replication, from worker threads (for progress display only: results
 /// never depend on when it is called).
-pub fn run(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
+pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
     let tasks: Vec<(usize, u32)> =
         exp.cells.iter().enumerate().flat_map(|(i, c)| (0..c.model.run.replications).map(move |r| (i, r))).collect();
     // Collecting an indexed parallel iterator keeps task order, whatever
