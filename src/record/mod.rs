@@ -12,6 +12,7 @@ pub use campaign::CampaignCounts;
 pub use levels::{token_rate_per_min, LevelTime, TimeAverage, TokenUse};
 pub use series::{Bucket, Recorder, SeriesTotals, Snapshot, UseScale};
 
+use crate::model::LimitKind;
 use hdrhistogram::Histogram;
 
 /// Defines a set of named metrics as a struct generic over the value type:
@@ -212,25 +213,11 @@ impl Counts {
     }
 }
 
-/// What a limit caps, as its records need it: the unit its use is counted in.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum UseUnit {
-    /// Slots held.
-    Slots,
-    /// Admissions, against a cap per window of `window_s` seconds.
-    Admissions {
-        /// The rate limit's window (s).
-        window_s: f64,
-    },
-    /// Tokens per minute (the use itself is in [`LimitCounts::tokens`]).
-    Tokens,
-}
-
 /// What one limit counted in one replication, over all its copies.
 #[derive(Debug, Clone)]
 pub struct LimitCounts {
-    /// The unit of its use.
-    pub unit: UseUnit,
+    /// What it caps (the unit its use is counted in).
+    pub kind: LimitKind,
     /// Cap per copy, in the limit's unit.
     pub capacity: f64,
     /// Copies in its pool (≥ 1).
@@ -259,11 +246,17 @@ pub struct LimitCounts {
 }
 
 impl LimitCounts {
-    /// Empty counts of a limit of `pool` copies with `capacity` each, in `unit`.
-    pub fn new(unit: UseUnit, capacity: f64, pool: u32, tokens: TokenUse) -> Self {
+    /// Empty counts of a limit of `kind` with `pool` copies.
+    pub fn new(kind: &LimitKind, pool: u32) -> Self {
+        let tokens = match *kind {
+            LimitKind::Tokens { tokens_per_call_minute, growth_per_minute, .. } => {
+                TokenUse::new(tokens_per_call_minute, growth_per_minute)
+            }
+            _ => TokenUse::default(),
+        };
         LimitCounts {
-            unit,
-            capacity,
+            kind: kind.clone(),
+            capacity: kind.capacity(),
             pool,
             occupancy: LevelTime::default(),
             tokens,
@@ -287,10 +280,10 @@ impl LimitCounts {
     /// unit × seconds (slots, tokens per minute), or its admissions for a
     /// rate limit.
     pub fn use_integral(&self, now: f64) -> f64 {
-        match self.unit {
-            UseUnit::Slots => self.occupancy.integral(now),
-            UseUnit::Admissions { .. } => self.admitted as f64,
-            UseUnit::Tokens => self.tokens.integral(now),
+        match self.kind {
+            LimitKind::Concurrency { .. } => self.occupancy.integral(now),
+            LimitKind::Rate { .. } => self.admitted as f64,
+            LimitKind::Tokens { .. } => self.tokens.integral(now),
         }
     }
 }

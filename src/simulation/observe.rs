@@ -2,7 +2,8 @@
 //! snapshots at bucket boundaries. Nothing here runs between buckets.
 
 use super::{Event, Sim};
-use crate::record::{Recorder, SeriesTotals, Snapshot, UseScale, UseUnit};
+use crate::model::LimitKind;
+use crate::record::{Recorder, SeriesTotals, Snapshot, UseScale};
 
 impl Sim {
     /// Starts the time series at the end of the warm-up (after the restart).
@@ -11,8 +12,8 @@ impl Sim {
         let scales = self
             .limit_counts
             .iter()
-            .map(|l| match l.unit {
-                UseUnit::Admissions { window_s } => UseScale::PerWindow(window_s),
+            .map(|l| match l.kind {
+                LimitKind::Rate { window_s, .. } => UseScale::PerWindow(window_s),
                 _ => UseScale::Integral,
             })
             .collect();
@@ -60,7 +61,7 @@ impl Sim {
         for lc in &mut self.limit_counts {
             lc.occupancy.restart(now);
             lc.waiting.restart(now);
-            if lc.unit == UseUnit::Tokens {
+            if matches!(lc.kind, LimitKind::Tokens { .. }) {
                 lc.tokens.restart(now);
             }
             for c in &mut lc.copies {

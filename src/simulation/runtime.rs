@@ -7,7 +7,7 @@ use crate::engine::{source_stream, Purpose, SimRng};
 use crate::model::{
     Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Retry, Sampler, Scope, Select, WhenRefused,
 };
-use crate::record::{LimitCounts, TokenUse, UseUnit};
+use crate::record::LimitCounts;
 use std::collections::VecDeque;
 
 /// A source (or a campaign's dials) at run time.
@@ -213,12 +213,5 @@ pub(super) fn limit_rt(l: &Limit) -> LimitRt {
 
 /// The empty records of limit `l`.
 pub(super) fn limit_counts(l: &Limit) -> LimitCounts {
-    let (unit, tokens) = match l.kind {
-        LimitKind::Concurrency { .. } => (UseUnit::Slots, TokenUse::default()),
-        LimitKind::Rate { window_s, .. } => (UseUnit::Admissions { window_s }, TokenUse::default()),
-        LimitKind::Tokens { tokens_per_call_minute, growth_per_minute, .. } => {
-            (UseUnit::Tokens, TokenUse::new(tokens_per_call_minute, growth_per_minute))
-        }
-    };
-    LimitCounts::new(unit, l.capacity(), l.pool, tokens)
+    LimitCounts::new(&l.kind, l.pool)
 }

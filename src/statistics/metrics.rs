@@ -8,7 +8,8 @@
 //! of the warm-up to the end of the horizon.
 
 use super::campaign::CampaignValues;
-use crate::record::{metric_set, Bucket, Counts, LimitCounts, Replication, UseUnit};
+use crate::model::LimitKind;
+use crate::record::{metric_set, Bucket, Counts, LimitCounts, Replication};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -199,12 +200,12 @@ impl LimitMetrics {
     /// `end_t`, with `all_losses` lost attempts over all limits.
     pub fn of(l: &LimitCounts, end_t: f64, horizon_s: f64, all_losses: u64) -> Self {
         let cap = l.capacity * l.pool as f64;
-        let (mean, peak, p99) = match l.unit {
-            UseUnit::Slots => {
+        let (mean, peak, p99) = match l.kind {
+            LimitKind::Concurrency { .. } => {
                 (l.occupancy.mean(end_t, horizon_s), l.occupancy.peak as f64, l.occupancy.quantile(end_t, 0.99))
             }
-            UseUnit::Admissions { window_s } => (l.admitted as f64 / horizon_s * window_s, f64::NAN, f64::NAN),
-            UseUnit::Tokens => (l.tokens.mean(end_t, horizon_s), l.tokens.peak, f64::NAN),
+            LimitKind::Rate { window_s, .. } => (l.admitted as f64 / horizon_s * window_s, f64::NAN, f64::NAN),
+            LimitKind::Tokens { .. } => (l.tokens.mean(end_t, horizon_s), l.tokens.peak, f64::NAN),
         };
         let losses = l.losses();
         LimitMetrics {
