@@ -225,7 +225,12 @@ impl Builder<'_> {
                         format!("{p} is not a probability between 0 and 1"),
                     ));
                 }
-                Some(Redial { max_attempts: r.max_attempts as u32, delay, probability })
+                Some(Redial {
+                    max_attempts: r.max_attempts as u32,
+                    delay,
+                    probability,
+                    after_failure: r.after_failure.unwrap_or(true),
+                })
             }
         };
         let turns = match &s.turns {
@@ -456,6 +461,7 @@ impl Builder<'_> {
         let pool = whole("pool", l.pool.unwrap_or(1), 1)?;
         let select = match l.select.unwrap_or(SelectFile::RoundRobin) {
             SelectFile::RoundRobin => Select::RoundRobin,
+            SelectFile::StrictRoundRobin => Select::StrictRoundRobin,
             SelectFile::LeastLoaded => Select::LeastLoaded,
             SelectFile::Random => Select::Random,
             SelectFile::Sticky => Select::Sticky,

@@ -152,6 +152,10 @@ pub struct RedialFile {
     /// per failed attempt (the last repeats).
     #[serde(default)]
     pub probability: Option<ProbabilityFile>,
+    /// Whether a caller whose call connected and then failed (silence, a
+    /// turn refused for good) calls back; default true.
+    #[serde(default)]
+    pub after_failure: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -380,6 +384,7 @@ pub enum AlgorithmFile {
 #[serde(rename_all = "snake_case")]
 pub enum SelectFile {
     RoundRobin,
+    StrictRoundRobin,
     LeastLoaded,
     Random,
     Sticky,

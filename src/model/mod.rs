@@ -196,7 +196,8 @@ impl Profile {
     }
 }
 
-/// Redialing of a caller whose attempt was blocked, abandoned or failed.
+/// Redialing of a caller whose attempt was blocked or abandoned, or (unless
+/// `after_failure` is false) connected and then failed.
 #[derive(Debug, Clone)]
 pub struct Redial {
     /// Attempts in all, the first included (≥ 1).
@@ -206,6 +207,10 @@ pub struct Redial {
     /// Probability of redialing after failed attempt k (k = 1, 2, …): the
     /// k-th entry, the last repeating; empty = always.
     pub probability: Vec<f64>,
+    /// Whether a caller whose call connected and then failed (silence, or a
+    /// turn refused for good) calls back too, as real callers who heard
+    /// silence mostly do (default); `false`: such a caller gives up.
+    pub after_failure: bool,
 }
 
 impl Redial {
@@ -287,8 +292,14 @@ pub enum RateAlgorithm {
 /// Copy selection in a pool.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Select {
-    /// Copies in turn.
+    /// Copies in turn, moving on to the next copy with room (with no waiters)
+    /// when the one whose turn it is is full, as dialers rotating caller IDs
+    /// and clients rotating API keys do; if none has room, the call queues at
+    /// (or is refused by) the copy whose turn it was.
     RoundRobin,
+    /// Copies strictly in turn: the copy whose turn it is queues or refuses
+    /// the call even if another copy has room.
+    StrictRoundRobin,
     /// The copy with the most room (ties: the lowest index).
     LeastLoaded,
     /// A copy uniformly at random.

@@ -228,8 +228,8 @@ pub struct LimitCounts {
     pub tokens: TokenUse,
     /// Callers or requests waiting.
     pub waiting: TimeAverage,
-    /// Admissions since the start of the run, warm-up included (seizures;
-    /// for rate limits, admitted calls or requests).
+    /// Admissions after the warm-up (seizures; for rate limits, admitted
+    /// calls or requests), whenever the attempt arrived.
     pub admitted: u64,
     /// Counted attempts blocked here.
     pub blocked_by: u64,
@@ -259,7 +259,7 @@ impl LimitCounts {
             capacity: kind.capacity(),
             pool,
             occupancy: LevelTime::default(),
-            tokens,
+            tokens: tokens.clone(),
             waiting: TimeAverage::default(),
             admitted: 0,
             blocked_by: 0,
@@ -267,7 +267,11 @@ impl LimitCounts {
             requests_refused: 0,
             request_retries: 0,
             failed_after_connect: 0,
-            copies: if pool > 1 { vec![CopyCounts::default(); pool as usize] } else { Vec::new() },
+            copies: if pool > 1 {
+                vec![CopyCounts { tokens: tokens.clone(), ..CopyCounts::default() }; pool as usize]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -288,15 +292,47 @@ impl LimitCounts {
     }
 }
 
-/// What one copy of a pooled limit counted.
+/// What one copy of a pooled limit counted (after the warm-up).
 #[derive(Debug, Clone, Default)]
 pub struct CopyCounts {
     /// Holders of this copy.
     pub occupancy: TimeAverage,
+    /// Token use of this copy (token limits only).
+    pub tokens: TokenUse,
     /// Admissions to this copy.
     pub admitted: u64,
     /// Refusals at this copy.
     pub refused: u64,
+}
+
+impl LimitCounts {
+    /// Forgets the past at `now` (the end of the warm-up): levels restart,
+    /// admissions and refusals count from zero.
+    pub fn restart(&mut self, now: f64) {
+        self.occupancy.restart(now);
+        self.waiting.restart(now);
+        self.tokens.restart(now);
+        self.admitted = 0;
+        for c in &mut self.copies {
+            c.occupancy.restart(now);
+            c.tokens.restart(now);
+            c.admitted = 0;
+            c.refused = 0;
+        }
+    }
+
+    /// Copy `c`'s use from the last restart to `end_t` over `span_s`, as a
+    /// share of one copy's cap: time-average holders (concurrency),
+    /// admissions per window (rate) or tokens per minute (tokens) over the
+    /// capacity. These average to the pool's utilization.
+    pub fn copy_utilization(&self, c: &CopyCounts, end_t: f64, span_s: f64) -> f64 {
+        let mean = match self.kind {
+            LimitKind::Concurrency { .. } => c.occupancy.mean(end_t, span_s),
+            LimitKind::Rate { window_s, .. } => c.admitted as f64 / span_s * window_s,
+            LimitKind::Tokens { .. } => c.tokens.mean(end_t, span_s),
+        };
+        mean / self.capacity
+    }
 }
 
 /// What one replication measured.

@@ -63,6 +63,7 @@ impl Sim {
             counts.carried_calls += 1;
             counts.carried_holding_s += c.holding_s;
             counts.answered_within_sla += (wait_s <= self.answer_within_s) as u64;
+            c.answered_within = wait_s <= self.answer_within_s;
             counts.record_wait(wait_s);
         }
         self.step_calls_in_progress(source, 1);
@@ -173,14 +174,17 @@ impl Sim {
         let now = self.now;
         let counts = &mut self.counts[c.source as usize];
         if c.counted {
+            // Answered but not served: out of the carried calls and of the
+            // service level, into the failures.
             counts.carried_calls -= 1;
             counts.carried_holding_s -= c.call_end_t - now;
+            counts.answered_within_sla -= c.answered_within as u64;
             counts.failed_after_connect += 1;
             self.limit_counts[l as usize].failed_after_connect += 1;
         }
         self.step_calls_in_progress(c.source as usize, -1);
         self.end_attempt(id);
-        self.redial_or_give_up(id);
+        self.redial_or_give_up(id, true);
     }
 
     /// The attempt of caller `id` was refused at chain limit `l` (blocked or,
@@ -205,6 +209,8 @@ impl Sim {
             let t = self.now + silence.sample(&mut s.rng.silence);
             self.callers[id as usize].phase = Phase::Silence;
             self.events.push(t, Event::Hangup { caller: id, serial: c.serial });
+            // Connected, so in progress (holding its slots) until it hangs up.
+            self.step_calls_in_progress(c.source as usize, 1);
             return;
         }
         if c.counted {
@@ -219,7 +225,7 @@ impl Sim {
             counts.record_wait(wait_s);
         }
         self.end_attempt(id);
-        self.redial_or_give_up(id);
+        self.redial_or_give_up(id, false);
     }
 
     pub(super) fn on_wait_expiry(&mut self, id: u32, generation: u32, l: u32) {
@@ -244,8 +250,9 @@ impl Sim {
         let source = c.source as usize;
         match c.phase {
             Phase::Silence => {
+                self.step_calls_in_progress(source, -1);
                 self.end_attempt(id);
-                self.redial_or_give_up(id);
+                self.redial_or_give_up(id, true);
             }
             Phase::Placed => {
                 self.end_attempt(id);
@@ -297,12 +304,15 @@ impl Sim {
         }
     }
 
-    pub(super) fn redial_or_give_up(&mut self, id: u32) {
+    /// After a blocked, abandoned or (`after_failure`) failed attempt: the
+    /// caller redials if its policy says so, else gives up unserved.
+    pub(super) fn redial_or_give_up(&mut self, id: u32, after_failure: bool) {
         let c = self.callers[id as usize];
         let s = &mut self.sources[c.source as usize];
         if let Some((redial, delay)) = &s.redial {
             let p = redial.probability_after(c.attempt);
-            if c.attempt < redial.max_attempts && (p >= 1.0 || s.rng.redial.random::<f64>() < p) {
+            let may = c.attempt < redial.max_attempts && (redial.after_failure || !after_failure);
+            if may && (p >= 1.0 || s.rng.redial.random::<f64>() < p) {
                 let t = self.now + delay.sample(&mut s.rng.redial);
                 self.counts[c.source as usize].redialing.step(self.now, 1);
                 self.events.push(t, Event::Redial { caller: id });

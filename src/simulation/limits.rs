@@ -28,8 +28,22 @@ impl Sim {
             return 0;
         }
         match limit.select {
-            Select::RoundRobin => {
+            Select::StrictRoundRobin => {
                 let c = limit.next_copy;
+                limit.next_copy = (c + 1) % n;
+                c
+            }
+            Select::RoundRobin => {
+                // The copy whose turn it is, else the next one with room.
+                let (start, now) = (limit.next_copy, self.now);
+                let kind = limit.kind;
+                let c = (0..n)
+                    .map(|k| (start + k) % n)
+                    .find(|&c| {
+                        let cp = &mut limit.copies[c as usize];
+                        cp.live_waiting == 0 && fits(kind, cp, now)
+                    })
+                    .unwrap_or(start);
                 limit.next_copy = (c + 1) % n;
                 c
             }
@@ -124,6 +138,9 @@ impl Sim {
             KindRt::Concurrency { .. } => {}
             KindRt::Tokens { .. } => {
                 lc.tokens.step(now, 1, now);
+                if let Some(c) = lc.copies.get_mut(copy as usize) {
+                    c.tokens.step(now, 1, now);
+                }
                 cp.sum_start_t += now;
                 let slot = id as usize * self.n_limits + l as usize;
                 self.held_t[slot] = now;
@@ -165,6 +182,9 @@ impl Sim {
         }
         if let KindRt::Tokens { .. } = limit.kind {
             lc.tokens.step(now, -1, self.held_t[slot]);
+            if let Some(c) = lc.copies.get_mut(copy as usize) {
+                c.tokens.step(now, -1, self.held_t[slot]);
+            }
             cp.sum_start_t -= self.held_t[slot];
         }
         cp.holders -= 1;

@@ -10,21 +10,27 @@
 //!   (`scope = "call"`) or for `setup_time` (`scope = "setup"`); a rate limit
 //!   is passed by an admission and holds nothing. Request-scoped limits are
 //!   taken only while a request of a turn is served.
-//! - A pooled limit (`pool = N`) first picks one copy (`select`); the call
+//! - A pooled limit (`pool = N`) first picks one copy (`select`;
+//!   `round_robin` moves past a full copy to the next with room); the call
 //!   then deals with that copy alone.
 //! - A refusal is a `reject` on a full copy, a full queue (`max_waiting`), or
 //!   leaving a queue unserved: at the limit's `timeout` (from joining that
 //!   queue) or at the caller's patience (from the attempt's arrival),
 //!   whichever is first. A call refused with `when_refused = "busy"` is
 //!   blocked (or abandoned, if it left a queue) and releases what it held;
-//!   with `"silence"` it is connected to silence, holds what it has for its
-//!   `silence_patience`, then hangs up (`failed_after_connect`).
+//!   with `"silence"` it is connected to silence (`failed_after_connect`, a
+//!   call in progress), holds what it has for its `silence_patience`, then
+//!   hangs up.
 //! - A request refused at a request-scoped limit is retried per the source's
 //!   `retry`; once out of attempts the call ends as `failed_after_connect`.
 //! - A freed slot (or budget, or rate) goes to the waiters of that copy in
 //!   FIFO order, so a waiter and room for it never coexist.
-//! - A refused caller redials after the `redial` delay until it has made
-//!   `max_attempts` attempts; its holding time is drawn once.
+//! - A refused caller (and, unless `redial.after_failure` is false, one
+//!   whose call failed after connecting) redials after the `redial` delay
+//!   until it has made `max_attempts` attempts; its holding time is drawn
+//!   once, its patience for every attempt.
+//! - A call that fails after being answered leaves the carried calls and
+//!   the service level; per-limit counts restart at the warm-up.
 //! - Memory is proportional to the callers in progress, waiting or about to
 //!   redial: finished callers' slots are reused.
 //! - A campaign's dial is a caller of the campaign: it passes the limits that
@@ -157,6 +163,8 @@ struct Caller {
     phase: Phase,
     /// This attempt arrived after the warm-up.
     counted: bool,
+    /// This attempt was answered within the SLA's `answer_within`.
+    answered_within: bool,
     /// The first attempt arrived after the warm-up.
     caller_counted: bool,
     attempt_t: f64,
@@ -191,6 +199,7 @@ impl Caller {
             serial: 0,
             phase: Phase::Redialing,
             counted,
+            answered_within: false,
             caller_counted: counted,
             attempt_t: now,
             patience_end_t: f64::INFINITY,

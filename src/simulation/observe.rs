@@ -59,14 +59,7 @@ impl Sim {
         }
         self.total_concurrency.restart(now);
         for lc in &mut self.limit_counts {
-            lc.occupancy.restart(now);
-            lc.waiting.restart(now);
-            if matches!(lc.kind, LimitKind::Tokens { .. }) {
-                lc.tokens.restart(now);
-            }
-            for c in &mut lc.copies {
-                c.occupancy.restart(now);
-            }
+            lc.restart(now);
         }
         self.start_series();
     }

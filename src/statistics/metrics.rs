@@ -271,7 +271,7 @@ impl ReplicationMetrics {
                         .copies
                         .iter()
                         .map(|c| CopyMetrics {
-                            utilization: c.occupancy.mean(r.end_t, r.horizon_s) / l.capacity,
+                            utilization: l.copy_utilization(c, r.end_t, r.horizon_s),
                             admitted: c.admitted as f64,
                             refused: c.refused as f64,
                         })

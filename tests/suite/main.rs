@@ -10,5 +10,6 @@ mod common;
 mod fit;
 mod laws;
 mod results;
+mod semantics;
 mod theory;
 mod traffic;
