@@ -5,8 +5,9 @@
 //! each tier's worst point again with its time series.
 
 use crate::config::Experiment;
-use crate::model::{Model, Sla};
+use crate::model::Model;
 use crate::simulation::simulate;
+use crate::statistics::sla::{judge, SlaVerdict, Verdict};
 use crate::statistics::{ReplicationMetrics, Summary};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,9 +21,72 @@ pub fn replicate(model: &Model, point: u64) -> Vec<ReplicationMetrics> {
     (0..model.run.replications).into_par_iter().map(|r| ReplicationMetrics::of(&simulate(model, point, r))).collect()
 }
 
-/// Every replication of `model` at sweep point `point`, estimated.
+/// Every replication of `model` at sweep point `point`, estimated: as
+/// many as the sequential rule of [`run_jobs`] runs.
 pub fn run_model(model: &Model, point: u64) -> Summary {
-    Summary::new(model, &replicate(model, point))
+    run_judged(model, point).0
+}
+
+/// [`run_model`] with the SLA's verdict.
+pub fn run_judged(model: &Model, point: u64) -> (Summary, SlaVerdict) {
+    run_jobs(&[(model, point)], &|| {}).remove(0)
+}
+
+/// Runs each job (a model at a sweep point) with the sequential rule: first
+/// `run.replications` replications; then, while its SLA verdict is
+/// undecided and it has fewer than `run.max_replications`, another batch of
+/// `run.replications`. Replication k of a job always uses the same streams,
+/// and batches are collected in order, so the result does not depend on the
+/// thread count. `on_replication` is called once per finished replication
+/// (for progress display only).
+pub fn run_jobs(jobs: &[(&Model, u64)], on_replication: &(dyn Fn() + Sync)) -> Vec<(Summary, SlaVerdict)> {
+    let mut reps: Vec<Vec<ReplicationMetrics>> = vec![Vec::new(); jobs.len()];
+    let mut results: Vec<Option<(Summary, SlaVerdict)>> = vec![None; jobs.len()];
+    loop {
+        let tasks: Vec<(usize, u32)> = jobs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (m, _))| {
+                let (done, run) = (reps[i].len() as u32, &m.run);
+                let more = match &results[i] {
+                    None => run.replications,
+                    Some((_, v)) if v.verdict == Verdict::Undecided && done < run.max_replications => {
+                        run.replications.min(run.max_replications - done)
+                    }
+                    Some(_) => 0,
+                };
+                (done..done + more).map(move |r| (i, r))
+            })
+            .collect();
+        if tasks.is_empty() {
+            break;
+        }
+        // Collecting an indexed parallel iterator keeps task order, whatever
+        // the thread count or scheduling.
+        let metrics: Vec<ReplicationMetrics> = tasks
+            .par_iter()
+            .map(|&(i, r)| {
+                let (model, point) = jobs[i];
+                let m = ReplicationMetrics::of(&simulate(model, point, r));
+                on_replication();
+                m
+            })
+            .collect();
+        let mut touched = Vec::new();
+        for (&(i, _), m) in tasks.iter().zip(metrics) {
+            reps[i].push(m);
+            if touched.last() != Some(&i) {
+                touched.push(i);
+            }
+        }
+        for i in touched {
+            let model = jobs[i].0;
+            let summary = Summary::new(model, &reps[i]);
+            let verdict = judge(&model.sla, &summary);
+            results[i] = Some((summary, verdict));
+        }
+    }
+    results.into_iter().map(|r| r.expect("every job ran at least one replication")).collect()
 }
 
 /// `model` with its time series switched on (5-minute buckets unless it names its own).
@@ -44,8 +108,15 @@ pub struct CellResult {
     pub offered_load_erl: f64,
     /// Its estimates.
     pub summary: Summary,
-    /// Whether the means meet every objective of its SLA.
-    pub meets_sla: bool,
+    /// Its SLA, judged.
+    pub verdict: SlaVerdict,
+}
+
+impl CellResult {
+    /// Whether its SLA verdict is `pass`.
+    pub fn meets_sla(&self) -> bool {
+        self.verdict.verdict == Verdict::Pass
+    }
 }
 
 /// Every cell's result and the recommendation per sweep point.
@@ -53,55 +124,38 @@ pub struct CellResult {
 pub struct SweepResult {
     /// In grid order (point-major, then tier).
     pub cells: Vec<CellResult>,
-    /// Per sweep point, the index of the cheapest tier meeting the SLA
-    /// (ties: the first listed), or `None` when no tier does.
+    /// Per sweep point, the index of the cheapest tier whose SLA verdict is
+    /// `pass` (ties: the first listed), or `None` when no tier passes.
     pub recommendation: Vec<Option<usize>>,
 }
 
-/// Replications the sweep will run, for a progress bar.
+/// Replications the sweep will run at least, for a progress bar (the
+/// sequential rule may add more).
 pub fn total_replications(exp: &Experiment) -> u64 {
     exp.cells.iter().map(|c| c.model.run.replications as u64).sum()
 }
 
-/// Runs every cell of `exp`. `on_replication` is called once per finished
-/// replication, from worker threads (for progress display only: results
-/// never depend on when it is called).
+/// Runs every cell of `exp` ([`run_jobs`]). `on_replication` is called once
+/// per finished replication, from worker threads (for progress display
+/// only: results never depend on when it is called).
 pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
-    let tasks: Vec<(usize, u32)> =
-        exp.cells.iter().enumerate().flat_map(|(i, c)| (0..c.model.run.replications).map(move |r| (i, r))).collect();
-    // Collecting an indexed parallel iterator keeps task order, whatever
-    // the thread count or scheduling.
-    let metrics: Vec<ReplicationMetrics> = tasks
-        .par_iter()
-        .map(|&(i, r)| {
-            let cell = &exp.cells[i];
-            let m = ReplicationMetrics::of(&simulate(&cell.model, cell.point as u64, r));
-            on_replication();
-            m
-        })
-        .collect();
-    let mut rest = metrics.as_slice();
-    let cells: Vec<CellResult> = exp
-        .cells
-        .iter()
-        .map(|cell| {
-            let (mine, tail) = rest.split_at(cell.model.run.replications as usize);
-            rest = tail;
-            let summary = Summary::new(&cell.model, mine);
-            CellResult {
-                point: cell.point,
-                tier: cell.tier,
-                offered_load_erl: cell.model.offered_load_erl(),
-                meets_sla: meets_sla(&cell.model.sla, &summary),
-                summary,
-            }
+    let jobs: Vec<(&Model, u64)> = exp.cells.iter().map(|c| (&c.model, c.point as u64)).collect();
+    let cells: Vec<CellResult> = run_jobs(&jobs, on_replication)
+        .into_iter()
+        .zip(&exp.cells)
+        .map(|((summary, verdict), cell)| CellResult {
+            point: cell.point,
+            tier: cell.tier,
+            offered_load_erl: cell.model.offered_load_erl(),
+            summary,
+            verdict,
         })
         .collect();
     let recommendation = (0..exp.points.len())
         .map(|p| {
             cells
                 .iter()
-                .filter(|c| c.point == p && c.meets_sla)
+                .filter(|c| c.point == p && c.meets_sla())
                 .min_by(|a, b| price(exp, a.tier).total_cmp(&price(exp, b.tier)).then(a.tier.cmp(&b.tier)))
                 .map(|c| c.tier)
         })
@@ -130,18 +184,4 @@ pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<usize>> {
 
 fn price(exp: &Experiment, tier: usize) -> f64 {
     exp.tiers[tier].price_per_month.unwrap_or(f64::INFINITY)
-}
-
-/// Whether the estimated means meet every objective the SLA sets:
-/// `blocking_probability ≤ max_blocking`, `abandonment_probability ≤
-/// max_abandonment`, `p95_wait_s ≤ max_p95_wait`, and every campaign
-/// completed in every replication with `completion_h` within
-/// `max_completion`. An SLA with no objective is met by every cell.
-pub fn meets_sla(sla: &Sla, s: &Summary) -> bool {
-    let within = |limit: Option<f64>, e: &crate::statistics::Estimate| limit.is_none_or(|l| e.mean <= l);
-    let completes = |limit_s: f64| s.campaigns.iter().all(|c| c.completion_h().is_some_and(|h| h * 3600.0 <= limit_s));
-    within(sla.max_blocking, &s.total.blocking_probability)
-        && within(sla.max_abandonment, &s.total.abandonment_probability)
-        && within(sla.max_p95_wait_s, &s.total.p95_wait_s)
-        && sla.max_completion_s.is_none_or(completes)
 }

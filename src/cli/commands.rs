@@ -7,6 +7,7 @@ use crate::model::CallRecord;
 use crate::output::{campaigns, charts, exporters, report, series, write_atomic};
 use crate::runs;
 use crate::simulation::simulate_logged;
+use crate::statistics::{SlaVerdict, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,18 @@ pub(super) struct RunFiles {
     pub(super) dials: Option<PathBuf>,
 }
 
-pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<()> {
+/// What `simcall run --check` exits with: 0 when the SLA is met, 1 when
+/// not, 3 when undecided (2 stays bad input).
+pub(super) fn check_code(v: &SlaVerdict) -> i32 {
+    match v.verdict {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+        Verdict::Undecided => 3,
+    }
+}
+
+/// `simcall run`: returns the SLA verdict (for `--check`).
+pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<SlaVerdict> {
     let timeseries = files.timeseries.as_deref();
     let mut doc = ModelDoc::load(path)?;
     for (k, v) in parse_sets(sets)? {
@@ -27,7 +39,7 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
     if timeseries.is_some() {
         model = runs::with_series(&model);
     }
-    let summary = runs::run_model(&model, 0);
+    let (summary, verdict) = runs::run_judged(&model, 0);
     if let Some(file) = timeseries {
         create_parent(file)?;
         let title =
@@ -52,12 +64,12 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::run_json(&model, &summary)).expect("JSON values serialize")
+            serde_json::to_string_pretty(&report::run_json(&model, &summary, &verdict)).expect("JSON values serialize")
         );
     } else {
-        print!("{}", report::run_text(&model, &summary));
+        print!("{}", report::run_text(&model, &summary, &verdict));
     }
-    Ok(())
+    Ok(verdict)
 }
 
 pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {

@@ -46,6 +46,10 @@ enum Command {
         /// Override a model key, e.g. --set limits.trunk.capacity=60 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Exit 0 when the SLA is met, 1 when it is not, 3 when undecided
+        /// (2 stays bad input): a capacity gate for CI.
+        #[arg(long)]
+        check: bool,
     },
     /// Run an experiment's grid of sweep points × tiers; write tables and charts.
     Sweep {
@@ -93,7 +97,7 @@ enum Command {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     match execute(cli) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprint!("{}", crate::output::diagnostics::render(&e));
             e.exit_code()
@@ -101,7 +105,8 @@ pub fn main() -> i32 {
     }
 }
 
-fn execute(cli: Cli) -> Result<()> {
+/// Runs the command; `Ok` carries the exit code (0, or `run --check`'s verdict).
+fn execute(cli: Cli) -> Result<i32> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cli.threads {
         if n == 0 {
@@ -111,12 +116,18 @@ fn execute(cli: Cli) -> Result<()> {
     }
     let pool = pool.build().map_err(|e| Error::usage(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
-        Command::Run { model, json, timeseries, hourly, dials, sets } => {
-            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials }, &sets)
+        Command::Run { model, json, timeseries, hourly, dials, sets, check } => {
+            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials }, &sets).map(|v| {
+                if check {
+                    commands::check_code(&v)
+                } else {
+                    0
+                }
+            })
         }
-        Command::Sweep { experiment, out, sets } => commands::sweep(&experiment, out, &sets),
-        Command::Fit { calls, source, out } => commands::fit(&calls, source.as_deref(), out),
-        Command::Generate { model, days, out } => commands::generate(&model, days, &out),
-        Command::Validate { files } => commands::validate(&files),
+        Command::Sweep { experiment, out, sets } => commands::sweep(&experiment, out, &sets).map(|()| 0),
+        Command::Fit { calls, source, out } => commands::fit(&calls, source.as_deref(), out).map(|()| 0),
+        Command::Generate { model, days, out } => commands::generate(&model, days, &out).map(|()| 0),
+        Command::Validate { files } => commands::validate(&files).map(|()| 0),
     })
 }

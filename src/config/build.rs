@@ -9,7 +9,7 @@ use super::Inputs;
 use crate::error::{Error, Problems, Result};
 use crate::model::dist;
 use crate::model::{
-    Backoff, Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope, Select, Sla,
+    Backoff, Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope, Select,
     Source, Turns, WhenRefused,
 };
 use crate::units::parse_duration_s;
@@ -117,10 +117,8 @@ impl Builder<'_> {
         if names.len() > u16::MAX as usize || limit_names.len() > u16::MAX as usize {
             p.take::<()>(Err(self.err("", "at most 65535 sources and campaigns and 65535 limits")));
         }
-        let sla = p.take(match &f.sla {
-            Some(v) => self.part::<SlaFile>("sla", v).and_then(|s| self.sla(&s)),
-            None => self.sla(&SlaFile::default()),
-        });
+        let source_names: Vec<String> = f.sources.iter().enumerate().map(|(i, v)| entry_name(v, i)).collect();
+        let sla = p.take(self.sla(f.sla.as_ref(), &source_names));
         // Campaigns refer to limits and the run: checked once those are.
         let campaigns: Vec<Option<crate::model::Campaign>> = match (&run, limits.iter().all(Option::is_some)) {
             (Some(run), true) => {
@@ -146,11 +144,23 @@ impl Builder<'_> {
             Some(w) => self.duration("run.warmup", w)?,
             None => 0.0,
         };
-        let replications = r.replications.unwrap_or(10);
-        if !(1..=1_000_000).contains(&replications) {
+        let (replications, max_replications) = match r.replications {
+            None => (10, 10),
+            Some(ReplicationsFile::Fixed(n)) => (n, n),
+            Some(ReplicationsFile::Range { min, max }) => (min, max),
+        };
+        for n in [replications, max_replications] {
+            if !(1..=1_000_000).contains(&n) {
+                return Err(self.err(
+                    "run.replications",
+                    format!("{n} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)"),
+                ));
+            }
+        }
+        if max_replications < replications {
             return Err(self.err(
                 "run.replications",
-                format!("{replications} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)"),
+                format!("max = {max_replications} is below min = {replications}: give {{ min = 10, max = 400 }}"),
             ));
         }
         let timeseries_bucket_s =
@@ -177,6 +187,7 @@ impl Builder<'_> {
             horizon_s,
             warmup_s,
             replications: replications as u32,
+            max_replications: max_replications as u32,
             seed: r.seed.unwrap_or(1),
             timeseries_bucket_s,
             week_of,
@@ -537,29 +548,6 @@ impl Builder<'_> {
         };
         Ok(Limit { name: l.name.clone(), kind, on_full, pool, select, sources: limit_sources, scope, when_refused })
     }
-
-    fn sla(&self, s: &SlaFile) -> Result<Sla> {
-        let prob = |key: &str, v: Option<f64>| match v {
-            Some(p) if !(0.0..=1.0).contains(&p) => {
-                Err(self.err(key, format!("{p} must be a probability between 0 and 1")))
-            }
-            _ => Ok(v),
-        };
-        Ok(Sla {
-            answer_within_s: match &s.answer_within {
-                Some(t) => self.duration("sla.answer_within", t)?,
-                None => 20.0,
-            },
-            max_blocking: prob("sla.max_blocking", s.max_blocking)?,
-            max_abandonment: prob("sla.max_abandonment", s.max_abandonment)?,
-            max_p95_wait_s: s.max_p95_wait.as_ref().map(|t| self.duration("sla.max_p95_wait", t)).transpose()?,
-            max_completion_s: s
-                .max_completion
-                .as_ref()
-                .map(|t| self.positive_duration("sla.max_completion", t))
-                .transpose()?,
-        })
-    }
 }
 
 /// What `m` (read from `path`) allows but a planner probably did not mean:
@@ -585,8 +573,7 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
             ),
         ));
     }
-    let s = &m.sla;
-    if [s.max_blocking, s.max_abandonment, s.max_p95_wait_s, s.max_completion_s].iter().all(Option::is_none) {
+    if m.sla.is_empty() {
         out.push(Diagnostic::warning(path, "sla", "no objective is set: every tier of a sweep meets the SLA"));
     }
     out

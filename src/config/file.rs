@@ -35,12 +35,20 @@ pub struct RunFile {
     #[serde(default)]
     pub timeseries: Option<String>,
     #[serde(default)]
-    pub replications: Option<i64>,
+    pub replications: Option<ReplicationsFile>,
     #[serde(default)]
     pub seed: Option<u64>,
     /// The UTC date of simulated Monday 00:00 ("2026-11-23"), for time-zone names.
     #[serde(default)]
     pub week_of: Option<String>,
+}
+
+/// `replications = 10`, or `{ min = 10, max = 400 }` for the sequential rule.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ReplicationsFile {
+    Fixed(i64),
+    Range { min: i64, max: i64 },
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,22 +308,6 @@ pub enum DistFile {
         #[serde(default)]
         file: Option<String>,
     },
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlaFile {
-    #[serde(default)]
-    pub answer_within: Option<String>,
-    #[serde(default)]
-    pub max_blocking: Option<f64>,
-    #[serde(default)]
-    pub max_abandonment: Option<f64>,
-    #[serde(default)]
-    pub max_p95_wait: Option<String>,
-    /// Every campaign finishes all its leads in every replication, on average within this.
-    #[serde(default)]
-    pub max_completion: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

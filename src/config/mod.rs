@@ -17,6 +17,7 @@ pub mod experiment;
 mod file;
 mod locate;
 pub mod overrides;
+mod sla;
 mod traffic;
 
 pub use build::warnings;

@@ -5,7 +5,9 @@
 
 mod campaign;
 pub mod dist;
+mod sla;
 pub use campaign::{Campaign, Outcome, Window};
+pub use sla::{HourWindow, Objective, ObjectiveMetric, Sla, SlaOver};
 
 pub use dist::{Dist, Sampler};
 use std::sync::Arc;
@@ -37,8 +39,12 @@ pub struct RunSpec {
     pub horizon_s: f64,
     /// Simulated time discarded at the start of each replication (s).
     pub warmup_s: f64,
-    /// Independent replications (≥ 1).
+    /// Independent replications (≥ 1); with the sequential rule, the first
+    /// batch and the size of every later one.
     pub replications: u32,
+    /// Most replications the sequential rule may run (= `replications` when
+    /// the number is fixed): batches are added while the SLA is undecided.
+    pub max_replications: u32,
     /// Root seed of all random streams.
     pub seed: u64,
     /// Bucket width of the time series (s); `None` = no time series.
@@ -386,22 +392,6 @@ pub enum OnFull {
         /// Most callers waiting; `None` = no cap.
         max_waiting: Option<u32>,
     },
-}
-
-/// The service objective a sweep judges each tier against.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sla {
-    /// Threshold for `service_level` (s); default 20 s.
-    pub answer_within_s: f64,
-    /// Blocking probability at most this.
-    pub max_blocking: Option<f64>,
-    /// Abandonment probability at most this.
-    pub max_abandonment: Option<f64>,
-    /// 95th-percentile wait at most this (s).
-    pub max_p95_wait_s: Option<f64>,
-    /// Every campaign finishes all its leads in every replication, on
-    /// average within this of its start (s).
-    pub max_completion_s: Option<f64>,
 }
 
 impl Model {

@@ -6,6 +6,7 @@
 use super::write_atomic;
 use crate::config::Experiment;
 use crate::error::Result;
+use crate::model::ObjectiveMetric;
 use crate::runs::{CellResult, SweepResult};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
@@ -156,7 +157,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         step: None,
         legend: SeriesLabelPosition::LowerRight,
     };
-    if let Some(b) = sla.max_blocking {
+    if let Some(b) = sla.limit(ObjectiveMetric::Blocking) {
         let xs = x_range(&blocking.series);
         blocking.step = Some((format!("SLA max blocking {b}"), vec![(xs.0, b), (xs.1, b)]));
     }
@@ -171,7 +172,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         step: None,
         legend: SeriesLabelPosition::UpperLeft,
     };
-    if let Some(w) = sla.max_p95_wait_s {
+    if let Some(w) = sla.limit(ObjectiveMetric::P95Wait) {
         let xs = x_range(&wait.series);
         wait.step = Some((format!("SLA max p95 wait {w} s"), vec![(xs.0, w), (xs.1, w)]));
     }
@@ -266,7 +267,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
             Series {
                 name: format!("{} (filled = meets SLA)", tier.name),
                 points: cells.iter().map(|c| (x.of(exp, c), tier.price_per_month.unwrap_or(0.0))).collect(),
-                pass: Some(cells.iter().map(|c| c.meets_sla).collect()),
+                pass: Some(cells.iter().map(|c| c.meets_sla()).collect()),
                 show_line: false,
                 markers: true,
             }

@@ -5,7 +5,7 @@ use super::format::{metrics_json, pm, table};
 use crate::config::{value_label, Experiment};
 use crate::model::{LimitKind, Model};
 use crate::runs::SweepResult;
-use crate::statistics::Summary;
+use crate::statistics::{SlaVerdict, Summary};
 use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
 
@@ -31,7 +31,7 @@ fn sources_table(s: &Summary) -> Table {
 /// The `simcall run` tables: every metric per source and in total, then
 /// the limits, each as mean ± 95% confidence half-width, the headroom lines
 /// and each campaign's block.
-pub fn run_text(model: &Model, s: &Summary) -> String {
+pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
     let r = model.run.replications;
     let mut out = format!(
         "{}: {} replications of {:.0} s after a {:.0} s warm-up, seed {}; mean ± 95% CI half-width\n",
@@ -60,7 +60,64 @@ pub fn run_text(model: &Model, s: &Summary) -> String {
     }
     out += &format!("{t}\n");
     out += &headroom(s);
-    out + &super::campaigns::text(model, &s.campaigns)
+    out += &super::campaigns::text(model, &s.campaigns);
+    out + &sla_text(model, s, verdict)
+}
+
+/// The SLA block: each objective's value ± 95% CI, its limit, its one-sided
+/// bound and verdict, then the run's verdict.
+pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
+    if model.sla.is_empty() {
+        return "SLA: no objective set\n".to_string();
+    }
+    let reps = s.total.attempts.replications.len();
+    let mut out = format!(
+        "SLA over {} ({} replications; {:.0}% one-sided confidence bounds):\n",
+        v.over,
+        reps,
+        100.0 * v.confidence
+    );
+    if let Some(w) = &s.judged {
+        out += &format!(
+            "  offered load there {} Erl (run average {:.1} Erl)\n",
+            pm(&w.offered_load_erl),
+            s.total.offered_load_erl.mean
+        );
+    }
+    let mut t = table(["objective", "value", "limit", "bound", "verdict"].map(String::from).to_vec());
+    for o in &v.objectives {
+        let m = o.objective.metric;
+        let who = o.source.as_ref().map_or(String::new(), |s| format!("{s}: "));
+        let (limit, bound) = if m.is_duration() {
+            (format!("{} s", o.objective.limit), format!("{:.3} s", o.bound))
+        } else {
+            (format!("{}%", 100.0 * o.objective.limit), format!("{:.3}%", 100.0 * o.bound))
+        };
+        let side = if m.is_floor() { "≥" } else { "≤" };
+        t.add_row(vec![
+            Cell::new(format!("{who}{}", m.key())),
+            Cell::new(pm(&o.value)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{side} {limit}")),
+            Cell::new(bound).set_alignment(CellAlignment::Right),
+            Cell::new(o.verdict.name()),
+        ]);
+    }
+    if let Some((verdict, why)) = &v.completion {
+        t.add_row(vec![
+            Cell::new("max_completion"),
+            Cell::new(why),
+            Cell::new(""),
+            Cell::new(""),
+            Cell::new(verdict.name()),
+        ]);
+    }
+    out += &format!("{t}\n");
+    let failing = v.failing();
+    out += &format!("verdict: {}", v.verdict.name());
+    if !failing.is_empty() {
+        out += &format!(" ({})", failing.join("; "));
+    }
+    out + "\n"
 }
 
 /// One line per limit, binding limit first: capacity, p99 occupancy (or
@@ -97,7 +154,7 @@ pub fn headroom(s: &Summary) -> String {
 
 /// The `simcall run --json` object: per source and total, each metric as
 /// `{ mean, std_error, ci95, replications }`; per limit its capacity and metrics.
-pub fn run_json(model: &Model, s: &Summary) -> Value {
+pub fn run_json(model: &Model, s: &Summary, verdict: &SlaVerdict) -> Value {
     let sources: Map<String, Value> =
         s.sources.iter().map(|src| (src.name.clone(), Value::Object(metrics_json(src.metrics.fields())))).collect();
     let limits: Map<String, Value> = s
@@ -130,6 +187,12 @@ pub fn run_json(model: &Model, s: &Summary) -> Value {
         "limits": limits,
         "binding_limit": binding,
         "campaigns": super::campaigns::json(&s.campaigns),
+        "sla": serde_json::to_value(verdict).expect("a verdict serializes"),
+        "judged": s.judged.as_ref().map(|w| json!({
+            "over": w.label,
+            "offered_load_erl": w.offered_load_erl,
+            "total": metrics_json(w.total.fields()),
+        })),
     })
 }
 

@@ -13,7 +13,7 @@ use super::write_atomic;
 use crate::config::{value_label, Experiment};
 use crate::error::Result;
 use crate::runs::{CellResult, SweepResult};
-use crate::statistics::{CampaignSummary, CopyMetrics, Estimate, LimitSummary};
+use crate::statistics::{CampaignSummary, CopyMetrics, Estimate, LimitSummary, WindowSummary};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;
@@ -76,7 +76,25 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
         res.cells.iter().map(|c| c.offered_load_erl).collect::<Vec<_>>(),
     ));
     cols.extend(metric_columns(res.cells.iter().map(|c| c.summary.total.fields())));
-    cols.push(Column::new("meets_sla".into(), res.cells.iter().map(|c| c.meets_sla).collect::<Vec<_>>()));
+    if res.cells.iter().any(|c| c.summary.judged.is_some()) {
+        let judged: Vec<Option<&WindowSummary>> = res.cells.iter().map(|c| c.summary.judged.as_ref()).collect();
+        cols.push(Column::new(
+            "judged_over".into(),
+            judged.iter().map(|w| w.map(|w| w.label.clone())).collect::<Vec<_>>(),
+        ));
+        let load: Vec<Option<f64>> = judged.iter().map(|w| w.map(|w| w.offered_load_erl.mean)).collect();
+        cols.push(Column::new("judged_offered_load_erl".into(), load));
+    }
+    cols.push(Column::new(
+        "replications".into(),
+        res.cells.iter().map(|c| c.summary.total.attempts.replications.len() as u32).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new("meets_sla".into(), res.cells.iter().map(CellResult::meets_sla).collect::<Vec<_>>()));
+    cols.push(Column::new("verdict".into(), res.cells.iter().map(|c| c.verdict.verdict.name()).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "failing_objectives".into(),
+        res.cells.iter().map(|c| c.verdict.failing().join("; ")).collect::<Vec<_>>(),
+    ));
     let binding = |c: &CellResult| c.summary.binding_limit().map(|b| c.summary.limits[b].name.clone());
     cols.push(Column::new("binding_limit".into(), res.cells.iter().map(binding).collect::<Vec<_>>()));
     frame(cols)

@@ -8,11 +8,13 @@
 
 pub mod campaign;
 pub mod metrics;
+pub mod sla;
 mod summary;
 
 pub use campaign::{CampaignMetrics, CampaignSummary, CampaignValues};
 pub use metrics::{CopyMetrics, LimitMetrics, LimitValues, ReplicationMetrics, SourceMetrics};
-pub use summary::{LimitSummary, SourceSummary, Summary};
+pub use sla::{ObjectiveVerdict, SlaVerdict, Verdict};
+pub use summary::{LimitSummary, SourceSummary, Summary, WindowSummary};
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};

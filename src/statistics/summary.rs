@@ -21,6 +21,23 @@ pub struct Summary {
     pub series: Vec<Bucket>,
     /// Per campaign, in model order.
     pub campaigns: Vec<CampaignSummary>,
+    /// The metrics over the hours the SLA is judged on (its busy hour or
+    /// window), when it is not judged over the whole run.
+    pub judged: Option<WindowSummary>,
+}
+
+/// The metrics of the hours an SLA is judged on (the busy hour, a window).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowSummary {
+    /// Which hours: `busy hour 10:00-11:00` or the window as written.
+    pub label: String,
+    /// Offered load of first attempts over those hours (Erlangs).
+    pub offered_load_erl: Estimate,
+    /// All sources together, over those hours (attempt counts, waits, the
+    /// service level; calls in progress are not split by hour).
+    pub total: SourceMetrics<Estimate>,
+    /// Per source, in model order.
+    pub sources: Vec<SourceMetrics<Estimate>>,
 }
 
 /// One source's estimates.
@@ -114,6 +131,7 @@ impl Summary {
                 .collect(),
             series: series_mean(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
             campaigns: CampaignSummary::of_all(model, &reps.iter().map(|r| r.campaigns.as_slice()).collect::<Vec<_>>()),
+            judged: None,
         }
     }
 

@@ -1,0 +1,181 @@
+//! Checking `[sla]`: objectives on every outcome (probabilities as `0.01`
+//! or `"1%"`, durations with units), per source under `[sla.sources.NAME]`,
+//! where they are judged (`over`, `window`) and with what confidence.
+
+use super::build::Builder;
+use crate::error::{Problems, Result};
+use crate::model::{HourWindow, Objective, ObjectiveMetric, Sla, SlaOver};
+use toml::Value;
+
+/// Keys of `[sla]` besides the objectives.
+const OTHER_KEYS: [&str; 6] = ["answer_within", "max_completion", "over", "window", "confidence", "sources"];
+
+/// A probability written as `0.01` or `"1%"`: at least 0 and below 1 (a
+/// value of 1 or more is refused, since `1` is far more often a mistyped
+/// `1%` than "no objective").
+///
+/// Errors say what is allowed, and suggest the percentage that was probably meant.
+pub(super) fn probability(v: &Value) -> std::result::Result<f64, String> {
+    let (p, shown) = match v {
+        Value::Float(x) => (*x, format!("{x}")),
+        Value::Integer(i) => (*i as f64, format!("{i}")),
+        Value::String(s) => {
+            let pct = s.trim().strip_suffix('%').map(str::trim).and_then(|n| n.parse::<f64>().ok());
+            match pct {
+                Some(n) if n.is_finite() && (0.0..100.0).contains(&n) => return Ok(n / 100.0),
+                _ => {
+                    return Err(format!(
+                        "{s:?} is not a probability: write a number in [0, 1) such as 0.01, or a percentage below \
+                         100% such as \"1%\""
+                    ))
+                }
+            }
+        }
+        other => return Err(format!("{other} is not a probability: write 0.01 or \"1%\"")),
+    };
+    if p.is_finite() && (0.0..1.0).contains(&p) {
+        Ok(p)
+    } else if p.is_finite() && (1.0..100.0).contains(&p) {
+        Err(format!("{shown} is not a probability between 0 and 1: did you mean \"{shown}%\" (= {})?", p / 100.0))
+    } else {
+        Err(format!("{shown} is not a probability between 0 and 1: write 0.01 or \"1%\""))
+    }
+}
+
+impl Builder<'_> {
+    /// The objectives written in `table` (the SLA or one source's part of
+    /// it) under key path `key`; other keys are left to the caller.
+    fn objectives(&self, key: &str, table: &toml::Table, p: &mut Problems) -> Vec<Objective> {
+        ObjectiveMetric::ALL
+            .into_iter()
+            .filter_map(|metric| {
+                let v = table.get(metric.key())?;
+                let k = format!("{key}.{}", metric.key());
+                let limit = if metric.is_duration() {
+                    match v.as_str() {
+                        Some(t) => self.positive_duration(&k, t),
+                        None => {
+                            Err(self.err(&k, format!("{v} is not a duration: write it with units, such as \"20s\"")))
+                        }
+                    }
+                } else {
+                    probability(v).map_err(|e| self.err(&k, e))
+                };
+                p.take(limit).map(|limit| Objective { metric, limit })
+            })
+            .collect()
+    }
+
+    /// The SLA of a model whose sources are named `sources`; every problem of
+    /// `[sla]` is reported.
+    pub(super) fn sla(&self, value: Option<&Value>, sources: &[String]) -> Result<Sla> {
+        let empty = toml::Table::new();
+        let table = match value {
+            None => &empty,
+            Some(Value::Table(t)) => t,
+            Some(other) => return Err(self.err("sla", format!("{other} is not a table of objectives"))),
+        };
+        let mut p = Problems::default();
+        let allowed =
+            || ObjectiveMetric::ALL.iter().map(|m| m.key()).chain(OTHER_KEYS).collect::<Vec<_>>().join("`, `");
+        for k in table.keys().filter(|k| !OTHER_KEYS.contains(&k.as_str())) {
+            if !ObjectiveMetric::ALL.iter().any(|m| m.key() == k) {
+                p.take::<()>(Err(
+                    self.err(&format!("sla.{k}"), format!("unknown field `{k}`, expected one of `{}`", allowed()))
+                ));
+            }
+        }
+        let objectives = self.objectives("sla", table, &mut p);
+        let mut source_objectives = Vec::new();
+        if let Some(v) = table.get("sources") {
+            match v {
+                Value::Table(per) => {
+                    for (name, t) in per {
+                        let key = format!("sla.sources.{name}");
+                        let Some(i) = sources.iter().position(|s| s == name) else {
+                            p.take::<()>(Err(self
+                                .err(&key, format!("no source is named {name:?} (sources: {})", sources.join(", ")))));
+                            continue;
+                        };
+                        let Value::Table(t) = t else {
+                            p.take::<()>(Err(
+                                self.err(&key, "must be a table of objectives, such as { max_blocking = \"1%\" }")
+                            ));
+                            continue;
+                        };
+                        for k in t.keys().filter(|k| !ObjectiveMetric::ALL.iter().any(|m| m.key() == k.as_str())) {
+                            p.take::<()>(Err(self.err(&format!("{key}.{k}"), format!("unknown objective `{k}`"))));
+                        }
+                        source_objectives.extend(self.objectives(&key, t, &mut p).into_iter().map(|o| (i, o)));
+                    }
+                }
+                _ => drop(p.take::<()>(Err(self.err("sla.sources", "must be a table: [sla.sources.NAME]")))),
+            }
+        }
+        let str_of = |k: &str| -> Option<Result<&str>> {
+            table
+                .get(k)
+                .map(|v| v.as_str().ok_or_else(|| self.err(&format!("sla.{k}"), format!("{v} must be a string"))))
+        };
+        let answer_within_s = match str_of("answer_within") {
+            Some(t) => p.take(t.and_then(|t| self.duration("sla.answer_within", t))),
+            None => Some(20.0),
+        };
+        let max_completion_s = match str_of("max_completion") {
+            Some(t) => p.take(t.and_then(|t| self.positive_duration("sla.max_completion", t))).map(Some),
+            None => Some(None),
+        };
+        let window =
+            str_of("window").map(|t| t.and_then(|t| HourWindow::parse(t).map_err(|e| self.err("sla.window", e))));
+        let over = match (str_of("over"), window) {
+            (None, None) => Some(SlaOver::Run),
+            (None, Some(w)) | (Some(Ok("window")), Some(w)) => p.take(w).map(SlaOver::Window),
+            (Some(o), w) => p.take(o.and_then(|o| match (o, w) {
+                ("run", None) => Ok(SlaOver::Run),
+                ("busy_hour", None) => Ok(SlaOver::BusyHour),
+                (_, Some(_)) => Err(self.err("sla.over", "`window` judges over its own hours: leave `over` out (or write over = \"window\")")),
+                (other, None) => Err(self.err(
+                    "sla.over",
+                    format!("{other:?} is not allowed: \"run\" (default) or \"busy_hour\" (or give `window = \"mon-fri 09:00-17:00\"`)"),
+                )),
+            })),
+        };
+        let confidence = match table.get("confidence") {
+            None => Some(0.95),
+            Some(v) => p.take(probability(v).map_err(|e| self.err("sla.confidence", e)).and_then(|c| {
+                if (0.5..=0.9999).contains(&c) {
+                    Ok(c)
+                } else {
+                    Err(self.err(
+                        "sla.confidence",
+                        format!("{c} is not allowed: a confidence from 0.5 to 0.9999 (default 0.95)"),
+                    ))
+                }
+            })),
+        };
+        p.finish(|| Sla {
+            answer_within_s: answer_within_s.expect("checked"),
+            objectives,
+            source_objectives,
+            max_completion_s: max_completion_s.expect("checked"),
+            over: over.expect("checked"),
+            confidence: confidence.expect("checked"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_as_numbers_or_percentages() {
+        assert_eq!(probability(&Value::Float(0.01)).unwrap(), 0.01);
+        assert_eq!(probability(&Value::String("1%".into())).unwrap(), 0.01);
+        assert_eq!(probability(&Value::Integer(0)).unwrap(), 0.0);
+        let e = probability(&Value::Integer(1)).unwrap_err();
+        assert!(e.contains("did you mean \"1%\""), "{e}");
+        assert!(probability(&Value::String("120%".into())).is_err());
+        assert!(probability(&Value::Float(-0.1)).is_err());
+    }
+}

@@ -1,0 +1,221 @@
+//! The service-level agreement a run is judged against: objectives on every
+//! outcome (blocking, abandonment, loss, failure after connect, waits, the
+//! service level, turn latency), for all sources or one, judged over the
+//! whole run, the busy hour or a weekly window, with a confidence level.
+
+use crate::units::WEEKDAYS;
+
+/// What an objective bounds: a metric of a source (or of all sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveMetric {
+    /// `blocking_probability` at most the limit.
+    Blocking,
+    /// `abandonment_probability` at most the limit.
+    Abandonment,
+    /// `loss_probability` (callers never served) at most the limit.
+    Loss,
+    /// `failure_probability` (failed after connect) at most the limit.
+    Failure,
+    /// `p95_wait_s` at most the limit (s).
+    P95Wait,
+    /// `service_level` (answered within `answer_within`, not failed) at least the limit.
+    ServiceLevel,
+    /// `p95_turn_latency_s` at most the limit (s).
+    P95TurnLatency,
+    /// `turns_over_budget` (share of turns slower than the budget) at most the limit.
+    TurnsOverBudget,
+}
+
+impl ObjectiveMetric {
+    /// Every objective, in the order reports list them.
+    pub const ALL: [ObjectiveMetric; 8] = [
+        ObjectiveMetric::Blocking,
+        ObjectiveMetric::Abandonment,
+        ObjectiveMetric::Loss,
+        ObjectiveMetric::Failure,
+        ObjectiveMetric::P95Wait,
+        ObjectiveMetric::ServiceLevel,
+        ObjectiveMetric::P95TurnLatency,
+        ObjectiveMetric::TurnsOverBudget,
+    ];
+
+    /// Its key in `[sla]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ObjectiveMetric::Blocking => "max_blocking",
+            ObjectiveMetric::Abandonment => "max_abandonment",
+            ObjectiveMetric::Loss => "max_loss",
+            ObjectiveMetric::Failure => "max_failure",
+            ObjectiveMetric::P95Wait => "max_p95_wait",
+            ObjectiveMetric::ServiceLevel => "min_service_level",
+            ObjectiveMetric::P95TurnLatency => "max_p95_turn_latency",
+            ObjectiveMetric::TurnsOverBudget => "max_turns_over_budget",
+        }
+    }
+
+    /// Its short name in reports ("abandonment 3.4% > 1%").
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectiveMetric::Blocking => "blocking",
+            ObjectiveMetric::Abandonment => "abandonment",
+            ObjectiveMetric::Loss => "loss",
+            ObjectiveMetric::Failure => "failure",
+            ObjectiveMetric::P95Wait => "p95 wait",
+            ObjectiveMetric::ServiceLevel => "service level",
+            ObjectiveMetric::P95TurnLatency => "p95 turn latency",
+            ObjectiveMetric::TurnsOverBudget => "turns over budget",
+        }
+    }
+
+    /// Whether the limit is a floor (the metric must be at least it), not a ceiling.
+    pub fn is_floor(self) -> bool {
+        self == ObjectiveMetric::ServiceLevel
+    }
+
+    /// Whether the metric is in seconds (else a probability).
+    pub fn is_duration(self) -> bool {
+        matches!(self, ObjectiveMetric::P95Wait | ObjectiveMetric::P95TurnLatency)
+    }
+}
+
+/// One objective: a metric and its limit (a probability, or seconds).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Objective {
+    /// What it bounds.
+    pub metric: ObjectiveMetric,
+    /// The limit: a probability in [0, 1), or seconds.
+    pub limit: f64,
+}
+
+/// Hours of the week (Monday 00:00 = hour 0) over which an SLA is judged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HourWindow {
+    /// As written, e.g. "mon-fri 09:00-17:00".
+    pub label: String,
+    /// For each hour of the week, whether it is in the window.
+    pub hours: Vec<bool>,
+}
+
+impl HourWindow {
+    /// Parses `"mon-fri 09:00-17:00"`, `"mon 08:00-12:00"` or `"09:00-17:00"`
+    /// (every day): whole hours, the end after the start.
+    ///
+    /// Errors say what is allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not a window such as \"mon-fri 09:00-17:00\", \"sat 10:00-14:00\" or \"09:00-17:00\" \
+                 (weekdays {}, whole hours)",
+                WEEKDAYS.join(", ")
+            )
+        };
+        let t = text.trim().to_ascii_lowercase();
+        let (days, clock) = match t.split_once(' ') {
+            Some((d, c)) => (d.to_string(), c.trim().to_string()),
+            None => ("mon-sun".to_string(), t.clone()),
+        };
+        let day = |d: &str| WEEKDAYS.iter().position(|w| *w == d.trim());
+        let (d0, d1) = match days.split_once('-') {
+            Some((a, b)) => (day(a).ok_or_else(bad)?, day(b).ok_or_else(bad)?),
+            None => {
+                let d = day(&days).ok_or_else(bad)?;
+                (d, d)
+            }
+        };
+        let hour = |h: &str| -> Option<usize> {
+            let (hh, mm) = h.trim().split_once(':')?;
+            let (hh, mm): (usize, usize) = (hh.parse().ok()?, mm.parse().ok()?);
+            (mm == 0 && hh <= 24).then_some(hh)
+        };
+        let (start, end) = clock.split_once('-').ok_or_else(bad)?;
+        let (h0, h1) = (hour(start).ok_or_else(bad)?, hour(end).ok_or_else(bad)?);
+        if h1 <= h0 || d1 < d0 {
+            return Err(bad());
+        }
+        let mut hours = vec![false; 168];
+        for d in d0..=d1 {
+            for h in h0..h1 {
+                hours[d * 24 + h] = true;
+            }
+        }
+        Ok(HourWindow { label: text.trim().to_string(), hours })
+    }
+}
+
+/// Where an SLA is judged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaOver {
+    /// The whole measured run (default).
+    Run,
+    /// The time-consistent busy hour (ITU-T E.500): the clock hour of the
+    /// day, the same every day, with the highest mean offered traffic.
+    BusyHour,
+    /// The hours of a weekly window.
+    Window(HourWindow),
+}
+
+/// The service objective a run or a sweep's cells are judged against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sla {
+    /// Threshold for `service_level` (s); default 20 s.
+    pub answer_within_s: f64,
+    /// Objectives on all inbound sources together.
+    pub objectives: Vec<Objective>,
+    /// Objectives on one source: (source index, objective).
+    pub source_objectives: Vec<(usize, Objective)>,
+    /// Every campaign finishes all its leads in every replication, on
+    /// average within this of its start (s).
+    pub max_completion_s: Option<f64>,
+    /// Where the objectives are judged.
+    pub over: SlaOver,
+    /// Confidence of the one-sided bounds that decide each objective (0.5–0.9999; default 0.95).
+    pub confidence: f64,
+}
+
+impl Default for Sla {
+    fn default() -> Self {
+        Sla {
+            answer_within_s: 20.0,
+            objectives: Vec::new(),
+            source_objectives: Vec::new(),
+            max_completion_s: None,
+            over: SlaOver::Run,
+            confidence: 0.95,
+        }
+    }
+}
+
+impl Sla {
+    /// The limit of `metric` on all sources, if the SLA sets one.
+    pub fn limit(&self, metric: ObjectiveMetric) -> Option<f64> {
+        self.objectives.iter().find(|o| o.metric == metric).map(|o| o.limit)
+    }
+
+    /// Whether it sets no objective at all.
+    pub fn is_empty(&self) -> bool {
+        self.objectives.is_empty() && self.source_objectives.is_empty() && self.max_completion_s.is_none()
+    }
+
+    /// Whether judging it needs per-hour counts from the simulation.
+    pub fn needs_hours(&self) -> bool {
+        self.over != SlaOver::Run
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_hours_of_the_week() {
+        let w = HourWindow::parse("mon-fri 09:00-17:00").unwrap();
+        assert_eq!(w.hours.iter().filter(|h| **h).count(), 40);
+        assert!(w.hours[9] && !w.hours[17] && w.hours[4 * 24 + 16] && !w.hours[5 * 24 + 9]);
+        assert_eq!(HourWindow::parse("10:00-11:00").unwrap().hours.iter().filter(|h| **h).count(), 7);
+        for bad in ["monkey 09:00-17:00", "mon-fri 09:30-17:00", "mon-fri 17:00-09:00", "fri-mon 09:00-10:00", "9-5"] {
+            assert!(HourWindow::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

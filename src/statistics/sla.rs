@@ -1,0 +1,262 @@
+//! Judging a run against its SLA: each objective is decided by a one-sided
+//! Student-t confidence bound on its estimate across replications, not by
+//! the mean alone.
+//!
+//! For an objective "at most L" at confidence c with R replications, mean m
+//! and standard error s: `pass` when m + t(c, R−1)·s ≤ L (even the upper
+//! bound is inside), `fail` when m − t(c, R−1)·s > L (even the lower bound
+//! is outside), else `undecided` (mirrored for "at least L"). Percentile
+//! objectives use the per-replication percentiles the same way, so their
+//! interval is a t interval on the replications' p95s. The run's verdict is
+//! `fail` if any objective fails, `pass` if all pass, else `undecided`.
+
+use super::{Estimate, SourceMetrics, Summary};
+use crate::model::{Objective, ObjectiveMetric, Sla};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The outcome of judging an objective, or a whole SLA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Inside the limit with the SLA's confidence.
+    Pass,
+    /// Outside the limit with the SLA's confidence.
+    Fail,
+    /// The confidence interval straddles the limit: more replications needed.
+    Undecided,
+}
+
+impl Verdict {
+    /// `pass`, `fail` or `undecided`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Undecided => "undecided",
+        }
+    }
+}
+
+/// One objective, judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveVerdict {
+    /// The source it is about; `None` for all sources together.
+    pub source: Option<String>,
+    /// The objective.
+    pub objective: Objective,
+    /// The metric's estimate where it is judged.
+    pub value: Estimate,
+    /// The one-sided confidence bound that must be inside the limit to pass
+    /// (the upper bound for a ceiling, the lower for a floor); NaN with one
+    /// replication.
+    pub bound: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl ObjectiveVerdict {
+    /// E.g. `abandonment 3.4% > 1%`, `inbound: p95 wait 25.0 s > 20 s`,
+    /// `blocking 0.97% ± 0.36% vs 1% (undecided)`.
+    pub fn describe(&self) -> String {
+        let m = self.objective.metric;
+        let show = |v: f64| {
+            if m.is_duration() {
+                format!("{} s", trim(v, 3))
+            } else {
+                format!("{}%", trim(100.0 * v, 3))
+            }
+        };
+        let who = self.source.as_ref().map_or(String::new(), |s| format!("{s}: "));
+        let (value, limit) = (self.value.mean, self.objective.limit);
+        match self.verdict {
+            Verdict::Undecided => {
+                let pm =
+                    if self.value.ci95.is_finite() { format!(" ± {}", show(self.value.ci95)) } else { String::new() };
+                format!("{who}{} {}{pm} vs {} (undecided)", m.name(), show(value), show(limit))
+            }
+            v => {
+                let (ok, bad) = if m.is_floor() { ("≥", "<") } else { ("≤", ">") };
+                let op = if v == Verdict::Pass { ok } else { bad };
+                format!("{who}{} {} {op} {}", m.name(), show(value), show(limit))
+            }
+        }
+    }
+}
+
+/// `v` with `digits` significant digits, trailing zeros trimmed.
+fn trim(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A run's SLA, judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaVerdict {
+    /// Where it was judged: `run`, `busy hour tue 10:00-11:00` or the window.
+    pub over: String,
+    /// The confidence of the bounds.
+    pub confidence: f64,
+    /// Each objective, all sources' first, then per source.
+    pub objectives: Vec<ObjectiveVerdict>,
+    /// Campaign completion (`max_completion`), when set: every campaign
+    /// finished in every replication within the limit on average.
+    pub completion: Option<(Verdict, String)>,
+    /// The verdict of the whole SLA.
+    pub verdict: Verdict,
+}
+
+impl SlaVerdict {
+    /// The objectives that failed (or, with none failing, are undecided), described.
+    pub fn failing(&self) -> Vec<String> {
+        let of = |v: Verdict| {
+            self.objectives
+                .iter()
+                .filter(|o| o.verdict == v)
+                .map(ObjectiveVerdict::describe)
+                .chain(self.completion.iter().filter(|c| c.0 == v).map(|c| c.1.clone()))
+                .collect::<Vec<_>>()
+        };
+        match self.verdict {
+            Verdict::Fail => of(Verdict::Fail),
+            Verdict::Undecided => of(Verdict::Undecided),
+            Verdict::Pass => Vec::new(),
+        }
+    }
+}
+
+/// The estimate of `metric` in a source's (or the total's) metrics.
+pub fn objective_value(metric: ObjectiveMetric, m: &SourceMetrics<Estimate>) -> &Estimate {
+    match metric {
+        ObjectiveMetric::Blocking => &m.blocking_probability,
+        ObjectiveMetric::Abandonment => &m.abandonment_probability,
+        ObjectiveMetric::Loss => &m.loss_probability,
+        ObjectiveMetric::Failure => &m.failure_probability,
+        ObjectiveMetric::P95Wait => &m.p95_wait_s,
+        ObjectiveMetric::ServiceLevel => &m.service_level,
+        ObjectiveMetric::P95TurnLatency => &m.p95_turn_latency_s,
+        ObjectiveMetric::TurnsOverBudget => &m.turns_over_budget,
+    }
+}
+
+/// The `confidence` quantile of Student's t with `df` degrees of freedom (≥ 1).
+pub fn t_quantile(confidence: f64, df: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, df as f64).expect("df ≥ 1 gives a valid Student t").inverse_cdf(confidence)
+}
+
+/// Judges one objective on `value` at `confidence`.
+fn judge_one(objective: Objective, value: &Estimate, confidence: f64) -> (f64, Verdict) {
+    let r = value.replications.len();
+    if r < 2 || !value.mean.is_finite() {
+        return (f64::NAN, Verdict::Undecided);
+    }
+    let half = if value.std_error > 0.0 { t_quantile(confidence, r - 1) * value.std_error } else { 0.0 };
+    let (lo, hi) = (value.mean - half, value.mean + half);
+    let limit = objective.limit;
+    if objective.metric.is_floor() {
+        let v = if lo >= limit {
+            Verdict::Pass
+        } else if hi < limit {
+            Verdict::Fail
+        } else {
+            Verdict::Undecided
+        };
+        (lo, v)
+    } else {
+        let v = if hi <= limit {
+            Verdict::Pass
+        } else if lo > limit {
+            Verdict::Fail
+        } else {
+            Verdict::Undecided
+        };
+        (hi, v)
+    }
+}
+
+/// Judges summary `s` against `sla`: on the metrics where the SLA says
+/// (`judged` when it is over the busy hour or a window, else the run's).
+pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
+    let (over, total, sources) = match &s.judged {
+        Some(w) => (w.label.clone(), &w.total, w.sources.iter().collect::<Vec<_>>()),
+        None => ("run".to_string(), &s.total, s.sources.iter().map(|x| &x.metrics).collect()),
+    };
+    let mut objectives = Vec::new();
+    for o in &sla.objectives {
+        let value = objective_value(o.metric, total).clone();
+        let (bound, verdict) = judge_one(*o, &value, sla.confidence);
+        objectives.push(ObjectiveVerdict { source: None, objective: *o, value, bound, verdict });
+    }
+    for (i, o) in &sla.source_objectives {
+        let value = objective_value(o.metric, sources[*i]).clone();
+        let (bound, verdict) = judge_one(*o, &value, sla.confidence);
+        objectives.push(ObjectiveVerdict {
+            source: Some(s.sources[*i].name.clone()),
+            objective: *o,
+            value,
+            bound,
+            verdict,
+        });
+    }
+    let completion = sla.max_completion_s.map(|limit_s| {
+        let late = s.campaigns.iter().find(|c| c.completion_h().is_none_or(|h| h * 3600.0 > limit_s));
+        match late {
+            None => (Verdict::Pass, String::new()),
+            Some(c) => match c.completion_h() {
+                Some(h) => (Verdict::Fail, format!("{}: completion {h:.1} h > {:.1} h", c.name, limit_s / 3600.0)),
+                None => (Verdict::Fail, format!("{}: not every lead finished within the run", c.name)),
+            },
+        }
+    });
+    let all = objectives.iter().map(|o| o.verdict).chain(completion.iter().map(|c| c.0));
+    let verdict = all.fold(Verdict::Pass, |acc, v| match (acc, v) {
+        (Verdict::Fail, _) | (_, Verdict::Fail) => Verdict::Fail,
+        (Verdict::Undecided, _) | (_, Verdict::Undecided) => Verdict::Undecided,
+        _ => Verdict::Pass,
+    });
+    SlaVerdict { over, confidence: sla.confidence, objectives, completion, verdict }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(values: &[f64]) -> Estimate {
+        Estimate::new(values.to_vec())
+    }
+
+    #[test]
+    fn bounds_decide_pass_fail_or_undecided() {
+        let o = Objective { metric: ObjectiveMetric::Blocking, limit: 0.01 };
+        assert_eq!(judge_one(o, &est(&[0.004, 0.005, 0.006]), 0.95).1, Verdict::Pass);
+        assert_eq!(judge_one(o, &est(&[0.02, 0.021, 0.022]), 0.95).1, Verdict::Fail);
+        assert_eq!(judge_one(o, &est(&[0.005, 0.015, 0.009]), 0.95).1, Verdict::Undecided);
+        assert_eq!(judge_one(o, &est(&[0.005]), 0.95).1, Verdict::Undecided);
+        let floor = Objective { metric: ObjectiveMetric::ServiceLevel, limit: 0.8 };
+        assert_eq!(judge_one(floor, &est(&[0.9, 0.91, 0.92]), 0.95).1, Verdict::Pass);
+        assert_eq!(judge_one(floor, &est(&[0.5, 0.51, 0.52]), 0.95).1, Verdict::Fail);
+        // The one-sided 95% bound uses t(0.95, 2) = 2.920.
+        let (bound, _) = judge_one(o, &est(&[0.004, 0.005, 0.006]), 0.95);
+        assert!((bound - (0.005 + 2.919986 * 0.001 / 3f64.sqrt())).abs() < 1e-8);
+    }
+
+    #[test]
+    fn descriptions_name_the_objective_value_and_limit() {
+        let o = ObjectiveVerdict {
+            source: None,
+            objective: Objective { metric: ObjectiveMetric::Abandonment, limit: 0.01 },
+            value: est(&[0.033, 0.034, 0.035]),
+            bound: 0.0,
+            verdict: Verdict::Fail,
+        };
+        assert_eq!(o.describe(), "abandonment 3.4% > 1%");
+    }
+}
