@@ -12,7 +12,7 @@ use crate::model::{
     Backoff, Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope, Select,
     Source, Turns, WhenRefused,
 };
-use crate::units::parse_duration_s;
+use crate::units::{parse_duration_s, DAY_S};
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::Arc;
@@ -119,6 +119,19 @@ impl Builder<'_> {
         }
         let source_names: Vec<String> = f.sources.iter().enumerate().map(|(i, v)| entry_name(v, i)).collect();
         let sla = p.take(self.sla(f.sla.as_ref(), &source_names));
+        if let (Some(run), Some(sla)) = (&run, &sla) {
+            if let crate::model::SlaOver::Window(w) = &sla.over {
+                let (start, end) = (run.warmup_s, run.warmup_s + run.horizon_s);
+                let first = (start / 3600.0).floor() as usize;
+                let hours = first..(end / 3600.0).ceil() as usize;
+                if !hours.clone().any(|k| w.hours[k % 168]) {
+                    p.take::<()>(Err(self.err(
+                        "sla.window",
+                        format!("no hour of the run (after the warm-up, {:.1} h long) falls in {:?}", run.horizon_s / 3600.0, w.label),
+                    )));
+                }
+            }
+        }
         // Campaigns refer to limits and the run: checked once those are.
         let campaigns: Vec<Option<crate::model::Campaign>> = match (&run, limits.iter().all(Option::is_some)) {
             (Some(run), true) => {
@@ -571,6 +584,13 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
                 "{:.0} s is under 10 mean holding times ({:.0} s): estimates will be noisy and start-up dominated",
                 m.run.horizon_s, longest
             ),
+        ));
+    }
+    if m.sla.over == crate::model::SlaOver::BusyHour && m.run.horizon_s < DAY_S {
+        out.push(Diagnostic::warning(
+            path,
+            "sla.over",
+            "the busy hour of a run shorter than a day is only the busiest of the hours it covers: simulate whole days",
         ));
     }
     if m.sla.is_empty() {

@@ -148,6 +148,18 @@ pub fn headroom(s: &Summary) -> String {
             l.name,
             100.0 * l.metrics.loss_share.mean
         );
+        let co = s.co_binding(i);
+        if !co.is_empty() && l.metrics.loss_share.mean > 0.0 {
+            let names: Vec<String> = co
+                .iter()
+                .map(|&m| format!("{} ({:.0}%)", s.limits[m].name, 100.0 * l.co_full_share[m]))
+                .collect();
+            out += &format!(
+                "    co-binding: {} full too at those losses: raising {} alone buys little\n",
+                names.join(", "),
+                l.name
+            );
+        }
     }
     out
 }
@@ -160,9 +172,12 @@ pub fn run_json(model: &Model, s: &Summary, verdict: &SlaVerdict) -> Value {
     let limits: Map<String, Value> = s
         .limits
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
             let mut m = Map::new();
             m.insert("kind".into(), json!(l.kind.name()));
+            let co: Vec<&str> = s.co_binding(i).iter().map(|&m| s.limits[m].name.as_str()).collect();
+            m.insert("co_binding".into(), json!(co));
             m.insert("capacity".into(), json!(l.capacity()));
             m.insert("pool".into(), json!(l.pool));
             m.extend(metrics_json(l.metrics.fields()));

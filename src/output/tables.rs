@@ -97,6 +97,15 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
     ));
     let binding = |c: &CellResult| c.summary.binding_limit().map(|b| c.summary.limits[b].name.clone());
     cols.push(Column::new("binding_limit".into(), res.cells.iter().map(binding).collect::<Vec<_>>()));
+    let co_binding = |c: &CellResult| {
+        let names: Vec<&str> = c
+            .summary
+            .binding_limit()
+            .map(|b| c.summary.co_binding(b).iter().map(|&m| c.summary.limits[m].name.as_str()).collect())
+            .unwrap_or_default();
+        names.join("+")
+    };
+    cols.push(Column::new("co_binding".into(), res.cells.iter().map(co_binding).collect::<Vec<_>>()));
     frame(cols)
 }
 

@@ -12,7 +12,7 @@ pub use campaign::CampaignCounts;
 pub use levels::{token_rate_per_min, LevelTime, TimeAverage, TokenUse};
 pub use series::{Bucket, Recorder, SeriesTotals, Snapshot, UseScale};
 
-use crate::model::LimitKind;
+use crate::model::{LimitKind, SlaOver};
 use hdrhistogram::Histogram;
 
 /// Defines a set of named metrics as a struct generic over the value type:
@@ -243,11 +243,14 @@ pub struct LimitCounts {
     pub failed_after_connect: u64,
     /// Per copy of a pool (empty without a pool): holders and admissions.
     pub copies: Vec<CopyCounts>,
+    /// Per limit of the model: of the losses caused here, how many happened
+    /// while that limit was full too (its own entry stays 0).
+    pub co_full: Vec<u64>,
 }
 
 impl LimitCounts {
-    /// Empty counts of a limit of `kind` with `pool` copies.
-    pub fn new(kind: &LimitKind, pool: u32) -> Self {
+    /// Empty counts of a limit of `kind` with `pool` copies, in a model of `n_limits` limits.
+    pub fn new(kind: &LimitKind, pool: u32, n_limits: usize) -> Self {
         let tokens = match *kind {
             LimitKind::Tokens { tokens_per_call_minute, growth_per_minute, .. } => {
                 TokenUse::new(tokens_per_call_minute, growth_per_minute)
@@ -272,6 +275,7 @@ impl LimitCounts {
             } else {
                 Vec::new()
             },
+            co_full: vec![0; n_limits],
         }
     }
 
@@ -335,6 +339,27 @@ impl LimitCounts {
     }
 }
 
+/// Hours in a week: attempts are also counted per hour of the week
+/// (Monday 00:00 = hour 0) when an SLA is judged over the busy hour or a window.
+pub const HOURS_PER_WEEK: usize = 168;
+
+/// The hour of the week (0–167) of simulated time `t_s` (≥ 0).
+#[inline]
+pub fn hour_of_week(t_s: f64) -> usize {
+    (t_s / 3600.0) as usize % HOURS_PER_WEEK
+}
+
+/// Counts of each inbound source by the hour of the week its attempts
+/// arrived in (a lost caller by its first attempt's hour): what judging an
+/// SLA over the busy hour or a window needs. Time averages are not kept.
+#[derive(Debug, Clone)]
+pub struct HourCounts {
+    /// Where the SLA is judged.
+    pub over: SlaOver,
+    /// `[source][hour of week]`.
+    pub per_source: Vec<Vec<Counts>>,
+}
+
 /// What one replication measured.
 #[derive(Debug, Clone)]
 pub struct Replication {
@@ -354,4 +379,6 @@ pub struct Replication {
     pub campaigns: Vec<CampaignCounts>,
     /// Per campaign, every placed dial in order (empty unless asked for).
     pub dial_log: Vec<Vec<campaign::DialRecord>>,
+    /// Counts by hour of the week, when the SLA is judged over hours.
+    pub hours: Option<HourCounts>,
 }

@@ -58,13 +58,15 @@ impl Sim {
         let (source, serial, end_t) = (c.source as usize, c.serial, c.call_end_t);
         let dial = c.dial != DialState::NotADial;
         if c.counted {
-            let counts = &mut self.counts[source];
-            let wait_s = now - c.attempt_t;
-            counts.carried_calls += 1;
-            counts.carried_holding_s += c.holding_s;
-            counts.answered_within_sla += (wait_s <= self.answer_within_s) as u64;
-            c.answered_within = wait_s <= self.answer_within_s;
-            counts.record_wait(wait_s);
+            let (wait_s, holding_s, attempt_t) = (now - c.attempt_t, c.holding_s, c.attempt_t);
+            let within = wait_s <= self.answer_within_s;
+            c.answered_within = within;
+            self.tally(source, attempt_t, |k| {
+                k.carried_calls += 1;
+                k.carried_holding_s += holding_s;
+                k.answered_within_sla += within as u64;
+                k.record_wait(wait_s);
+            });
         }
         self.step_calls_in_progress(source, 1);
         self.events.push(end_t, Event::Hangup { caller: id, serial });
@@ -143,7 +145,8 @@ impl Sim {
             return self.advance_request(id);
         }
         if c.counted {
-            self.counts[c.source as usize].record_turn(self.now - c.turn_t, s.latency_budget_s);
+            let (latency_s, budget_s) = (self.now - c.turn_t, s.latency_budget_s);
+            self.tally(c.source as usize, c.attempt_t, |k| k.record_turn(latency_s, budget_s));
         }
         self.callers[id as usize].phase = Phase::InCall;
         self.schedule_turn(id);
@@ -153,11 +156,11 @@ impl Sim {
     pub(super) fn refuse_request(&mut self, id: u32, l: u32) {
         self.release_request(id);
         let c = self.callers[id as usize];
-        let lc = &mut self.limit_counts[l as usize];
         if c.counted {
-            self.counts[c.source as usize].requests_refused += 1;
-            lc.requests_refused += 1;
+            self.limit_counts[l as usize].requests_refused += 1;
+            self.tally(c.source as usize, c.attempt_t, |k| k.requests_refused += 1);
         }
+        let lc = &mut self.limit_counts[l as usize];
         let s = &mut self.sources[c.source as usize];
         if c.request_attempt < s.retry.max_attempts {
             let next = c.request_attempt + 1;
@@ -171,15 +174,16 @@ impl Sim {
             return;
         }
         // The turn failed for good: the caller gives up on the call.
-        let now = self.now;
-        let counts = &mut self.counts[c.source as usize];
         if c.counted {
             // Answered but not served: out of the carried calls and of the
             // service level, into the failures.
-            counts.carried_calls -= 1;
-            counts.carried_holding_s -= c.call_end_t - now;
-            counts.answered_within_sla -= c.answered_within as u64;
-            counts.failed_after_connect += 1;
+            let unserved_s = c.call_end_t - self.now;
+            self.tally(c.source as usize, c.attempt_t, |k| {
+                k.carried_calls -= 1;
+                k.carried_holding_s -= unserved_s;
+                k.answered_within_sla -= c.answered_within as u64;
+                k.failed_after_connect += 1;
+            });
             self.limit_counts[l as usize].failed_after_connect += 1;
         }
         self.step_calls_in_progress(c.source as usize, -1);
@@ -195,17 +199,21 @@ impl Sim {
             return self.refuse_dial(j as usize, id, l, left_queue);
         }
         let wait_s = self.now - c.attempt_t;
-        let counts = &mut self.counts[c.source as usize];
-        let lc = &mut self.limit_counts[l as usize];
-        let limit = &mut self.limits[l as usize];
-        if let Some(silence) = &limit.silence {
+        let source = c.source as usize;
+        if c.counted {
+            self.note_co_full(id, l);
+        }
+        if self.limits[l as usize].silence.is_some() {
             // Connected to silence: hold what was seized until the caller hangs up.
             if c.counted {
-                counts.failed_after_connect += 1;
-                counts.record_wait(wait_s);
-                lc.failed_after_connect += 1;
+                self.limit_counts[l as usize].failed_after_connect += 1;
+                self.tally(source, c.attempt_t, |k| {
+                    k.failed_after_connect += 1;
+                    k.record_wait(wait_s);
+                });
             }
-            let s = &mut self.sources[c.source as usize];
+            let silence = self.limits[l as usize].silence.as_ref().expect("checked above");
+            let s = &mut self.sources[source];
             let t = self.now + silence.sample(&mut s.rng.silence);
             self.callers[id as usize].phase = Phase::Silence;
             self.events.push(t, Event::Hangup { caller: id, serial: c.serial });
@@ -214,15 +222,22 @@ impl Sim {
             return;
         }
         if c.counted {
+            let lc = &mut self.limit_counts[l as usize];
             if left_queue {
-                counts.abandoned_calls += 1;
                 lc.abandoned_at += 1;
             } else {
-                counts.blocked_calls += 1;
-                counts.first_attempt_blocked += (c.attempt == 1) as u64;
                 lc.blocked_by += 1;
             }
-            counts.record_wait(wait_s);
+            let first = (c.attempt == 1) as u64;
+            self.tally(source, c.attempt_t, |k| {
+                if left_queue {
+                    k.abandoned_calls += 1;
+                } else {
+                    k.blocked_calls += 1;
+                    k.first_attempt_blocked += first;
+                }
+                k.record_wait(wait_s);
+            });
         }
         self.end_attempt(id);
         self.redial_or_give_up(id, false);
@@ -320,7 +335,9 @@ impl Sim {
             }
         }
         if c.caller_counted {
-            self.counts[c.source as usize].callers_lost += 1;
+            // A lost caller counts in the hour of its first attempt.
+            let first_hour_t = c.first_hour as f64 * 3600.0;
+            self.tally(c.source as usize, first_hour_t, |k| k.callers_lost += 1);
         }
         self.retire(id);
     }

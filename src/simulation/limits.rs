@@ -250,6 +250,30 @@ impl Sim {
         }
     }
 
+    /// Whether limit `m` has no room now: every copy full or waited for.
+    pub(super) fn is_full(&mut self, m: u32) -> bool {
+        let now = self.now;
+        let limit = &mut self.limits[m as usize];
+        let kind = limit.kind;
+        limit.copies.iter_mut().all(|cp| cp.live_waiting > 0 || !fits(kind, cp, now))
+    }
+
+    /// Books a loss caused at chain limit `l` by caller `id`: each limit
+    /// after `l` in the caller's chain that is full at this instant too is
+    /// co-binding for it (had `l` had room, the call would have been lost
+    /// there: raising `l` alone would not have saved it).
+    #[cold]
+    pub(super) fn note_co_full(&mut self, id: u32, l: u32) {
+        let source = self.callers[id as usize].source as usize;
+        let Some(at) = self.sources[source].chain.iter().position(|&m| m == l) else { return };
+        for k in at + 1..self.sources[source].chain.len() {
+            let m = self.sources[source].chain[k];
+            if self.is_full(m) {
+                self.limit_counts[l as usize].co_full[m as usize] += 1;
+            }
+        }
+    }
+
     /// Takes caller `id` out of the queue it waits in, if any. Its FIFO
     /// entry stays behind, stale (the caller's generation moves on), and is
     /// skipped when it reaches the head.

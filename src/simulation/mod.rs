@@ -61,7 +61,7 @@ mod runtime;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{routing_stream, EventQueue, SimRng};
 use crate::model::{Model, Outcome};
-use crate::record::{Counts, LimitCounts, Recorder, Replication, TimeAverage};
+use crate::record::{hour_of_week, Counts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK};
 use dial::DialerRt;
 use rand_distr::{Distribution, Exp1};
 use runtime::{LimitRt, SourceRt};
@@ -181,6 +181,9 @@ struct Caller {
     /// The limit and copy whose queue the caller (or its request) is in, or NONE.
     wait_limit: u32,
     wait_copy: u32,
+    /// The hour of the week of the caller's first attempt (a lost caller is
+    /// counted there).
+    first_hour: u8,
     /// A campaign's dial: its lead (else NONE) and where it stands.
     lead: u32,
     dial: DialState,
@@ -212,6 +215,7 @@ impl Caller {
             wait_limit: NONE,
             wait_copy: NONE,
             lead: NONE,
+            first_hour: 0,
             dial: DialState::NotADial,
         }
     }
@@ -258,6 +262,11 @@ struct Sim {
     dialers: Vec<DialerRt>,
     /// Some dialer is `due`.
     pump_due: bool,
+    /// Counts per (inbound source, hour of the week), when the SLA is judged
+    /// over hours ([`crate::record::HourCounts`]).
+    hours: Option<Vec<Counts>>,
+    /// Where the SLA is judged.
+    sla_over: crate::model::SlaOver,
 }
 
 impl Sim {
@@ -292,12 +301,17 @@ impl Sim {
             total_concurrency: TimeAverage::default(),
             several_sources: model.sources.len() > 1,
             any_sticky: model.limits.iter().any(|l| l.select == crate::model::Select::Sticky && l.pool > 1),
-            limit_counts: model.limits.iter().map(runtime::limit_counts).collect(),
+            limit_counts: model.limits.iter().map(|l| runtime::limit_counts(l, model.limits.len())).collect(),
             series: None,
             series_bucket_s: model.run.timeseries_bucket_s,
             n_inbound,
             dialers,
             pump_due: false,
+            hours: model
+                .sla
+                .needs_hours()
+                .then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
+            sla_over: model.sla.over.clone(),
         }
     }
 
@@ -432,11 +446,13 @@ impl Sim {
         self.schedule_arrival(source);
         let counted = self.now >= self.warmup_s;
         if counted {
-            let c = &mut self.counts[source as usize];
-            c.offered_calls += 1;
-            c.offered_holding_s += holding_s;
+            self.tally(source as usize, self.now, |c| {
+                c.offered_calls += 1;
+                c.offered_holding_s += holding_s;
+            });
         }
-        let id = self.new_caller(Caller::new(source, holding_s, self.now, counted));
+        let first_hour = hour_of_week(self.now) as u8;
+        let id = self.new_caller(Caller { first_hour, ..Caller::new(source, holding_s, self.now, counted) });
         self.start_attempt(id);
     }
 
@@ -480,11 +496,26 @@ impl Sim {
             None => f64::INFINITY,
         };
         if c.counted {
-            let counts = &mut self.counts[c.source as usize];
-            counts.attempts += 1;
-            counts.attempt_holding_s += c.holding_s;
+            let (source, holding_s) = (c.source as usize, c.holding_s);
+            self.tally(source, now, |k| {
+                k.attempts += 1;
+                k.attempt_holding_s += holding_s;
+            });
         }
         self.advance(id);
+    }
+
+    /// Applies `count` to the counts of `source` and, when the SLA is judged
+    /// over hours, of its hour-of-week bucket for time `t` (an attempt's
+    /// arrival). Campaign dials have no hour buckets.
+    #[inline(always)]
+    fn tally(&mut self, source: usize, t: f64, count: impl Fn(&mut Counts)) {
+        count(&mut self.counts[source]);
+        if let Some(hours) = &mut self.hours {
+            if source < self.n_inbound {
+                count(&mut hours[source * HOURS_PER_WEEK + hour_of_week(t)]);
+            }
+        }
     }
 
     /// Moves the calls in progress of `source` (and, for an inbound source
@@ -516,6 +547,9 @@ impl Sim {
                     let inbound = (c.source as usize) < self.n_inbound;
                     if inbound && c.generation == generation && c.counted && c.phase == Phase::Chain {
                         self.counts[c.source as usize].waiting_at_end += 1;
+                        if let Some(hours) = &mut self.hours {
+                            hours[c.source as usize * HOURS_PER_WEEK + hour_of_week(c.attempt_t)].waiting_at_end += 1;
+                        }
                     }
                 }
             }
@@ -545,6 +579,10 @@ impl Sim {
             end_t: self.end_t,
             horizon_s: self.horizon_s,
             series: self.series.map(|(r, _)| r.buckets).unwrap_or_default(),
+            hours: self.hours.map(|h| HourCounts {
+                over: self.sla_over,
+                per_source: h.chunks(HOURS_PER_WEEK).map(<[Counts]>::to_vec).collect(),
+            }),
         }
     }
 }

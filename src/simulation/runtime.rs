@@ -212,6 +212,6 @@ pub(super) fn limit_rt(l: &Limit) -> LimitRt {
 }
 
 /// The empty records of limit `l`.
-pub(super) fn limit_counts(l: &Limit) -> LimitCounts {
-    LimitCounts::new(&l.kind, l.pool)
+pub(super) fn limit_counts(l: &Limit, n_limits: usize) -> LimitCounts {
+    LimitCounts::new(&l.kind, l.pool, n_limits)
 }

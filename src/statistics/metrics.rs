@@ -8,8 +8,8 @@
 //! of the warm-up to the end of the horizon.
 
 use super::campaign::CampaignValues;
-use crate::model::LimitKind;
-use crate::record::{metric_set, Bucket, Counts, LimitCounts, Replication};
+use crate::model::{LimitKind, SlaOver};
+use crate::record::{metric_set, Bucket, Counts, HourCounts, LimitCounts, Replication, HOURS_PER_WEEK};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -234,6 +234,8 @@ pub struct LimitValues {
     pub metrics: LimitMetrics,
     /// Per copy of a pool (empty without a pool).
     pub copies: Vec<CopyMetrics>,
+    /// Per limit of the model: losses caused here while that limit was full too.
+    pub co_full: Vec<f64>,
 }
 
 /// The metrics of one replication: what is kept of it once it has run (the
@@ -251,6 +253,73 @@ pub struct ReplicationMetrics {
     pub series: Vec<Bucket>,
     /// Per campaign, in model order.
     pub campaigns: Vec<CampaignValues>,
+    /// The hours an SLA may be judged on: one entry per clock hour of the
+    /// day (busy hour), or one for a window; empty when judged over the run.
+    pub hours: Vec<HourMetrics>,
+}
+
+/// The metrics of a set of hours of the week (a clock hour of every day,
+/// or a window) in one replication, counted by when attempts arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HourMetrics {
+    /// `busy hour 10:00-11:00`, or the window as written.
+    pub label: String,
+    /// Offered load of first attempts over those hours (Erlangs).
+    pub offered_load_erl: f64,
+    /// All inbound sources together.
+    pub total: SourceMetrics,
+    /// Per inbound source.
+    pub sources: Vec<SourceMetrics>,
+}
+
+/// Seconds of the measured window [`start_s`, `end_s`) in each hour of the week.
+fn covered_s(start_s: f64, end_s: f64) -> Vec<f64> {
+    let mut covered = vec![0.0; HOURS_PER_WEEK];
+    let mut k = (start_s / 3600.0).floor() as u64;
+    while (k as f64) * 3600.0 < end_s {
+        let (a, b) = ((k as f64 * 3600.0).max(start_s), ((k + 1) as f64 * 3600.0).min(end_s));
+        covered[(k % HOURS_PER_WEEK as u64) as usize] += (b - a).max(0.0);
+        k += 1;
+    }
+    covered
+}
+
+/// The hour sets of `h`'s SLA and their metrics, for a window ending at
+/// `end_t` of `horizon_s`.
+fn hour_metrics(h: &HourCounts, end_t: f64, horizon_s: f64) -> Vec<HourMetrics> {
+    let covered = covered_s(end_t - horizon_s, end_t);
+    let groups: Vec<(String, Vec<usize>)> = match &h.over {
+        SlaOver::Run => Vec::new(),
+        SlaOver::BusyHour => (0..24)
+            .map(|c| (format!("busy hour {c:02}:00-{:02}:00", c + 1), (0..7).map(|d| d * 24 + c).collect()))
+            .collect(),
+        SlaOver::Window(w) => vec![(w.label.clone(), (0..HOURS_PER_WEEK).filter(|&k| w.hours[k]).collect())],
+    };
+    groups
+        .into_iter()
+        .map(|(label, hours)| {
+            let span_s: f64 = hours.iter().map(|&k| covered[k]).sum();
+            let per_source: Vec<Counts> = h
+                .per_source
+                .iter()
+                .map(|by_hour| {
+                    let mut c = Counts::default();
+                    hours.iter().for_each(|&k| c.absorb(&by_hour[k]));
+                    c
+                })
+                .collect();
+            let mut total = Counts::default();
+            per_source.iter().for_each(|c| total.absorb(c));
+            // No hour of the run in the set: nothing offered, ratios 0.
+            let span = span_s.max(f64::MIN_POSITIVE);
+            HourMetrics {
+                label,
+                offered_load_erl: total.offered_holding_s / span,
+                total: SourceMetrics::of(&total, end_t, span),
+                sources: per_source.iter().map(|c| SourceMetrics::of(c, end_t, span)).collect(),
+            }
+        })
+        .collect()
 }
 
 impl ReplicationMetrics {
@@ -258,6 +327,7 @@ impl ReplicationMetrics {
     pub fn of(r: &Replication) -> Self {
         let all_losses = r.limits.iter().map(LimitCounts::losses).sum();
         ReplicationMetrics {
+            hours: r.hours.as_ref().map_or_else(Vec::new, |h| hour_metrics(h, r.end_t, r.horizon_s)),
             series: r.series.clone(),
             campaigns: r.campaigns.iter().map(|c| CampaignValues::of(c, r.end_t)).collect(),
             sources: r.sources.iter().map(|c| SourceMetrics::of(c, r.end_t, r.horizon_s)).collect(),
@@ -266,6 +336,7 @@ impl ReplicationMetrics {
                 .limits
                 .iter()
                 .map(|l| LimitValues {
+                    co_full: l.co_full.iter().map(|&n| n as f64).collect(),
                     metrics: LimitMetrics::of(l, r.end_t, r.horizon_s, all_losses),
                     copies: l
                         .copies

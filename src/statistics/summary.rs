@@ -62,6 +62,10 @@ pub struct LimitSummary {
     pub metrics: LimitMetrics<Estimate>,
     /// Per copy (empty without a pool).
     pub copies: Vec<CopyMetrics<Estimate>>,
+    /// Per limit of the model: the share of the losses caused here that
+    /// happened while that limit (later in the chain) was full too, pooled
+    /// over replications.
+    pub co_full_share: Vec<f64>,
 }
 
 impl LimitSummary {
@@ -95,10 +99,54 @@ fn series_mean(replications: &[&[Bucket]]) -> Vec<Bucket> {
         .collect()
 }
 
+/// Limit `i`'s share of all losses as a ratio of pooled counts (losses
+/// caused at `i` over all replications / all losses over all replications),
+/// so the shares of all limits add up to 1 whenever anything was lost. Its
+/// standard error is the ratio estimator's (delta method,
+/// Cochran 1977 §6.4): √(Σ(xᵣ − R·yᵣ)² / (n(n − 1))) / ȳ; `replications`
+/// holds each replication's own share (0 without losses).
+fn pooled_loss_share(reps: &[ReplicationMetrics], i: usize) -> Estimate {
+    let x: Vec<f64> = reps.iter().map(|r| r.limits[i].metrics.losses_caused).collect();
+    let y: Vec<f64> = reps.iter().map(|r| r.limits.iter().map(|l| l.metrics.losses_caused).sum::<f64>()).collect();
+    let (sx, sy, n) = (x.iter().sum::<f64>(), y.iter().sum::<f64>(), reps.len() as f64);
+    let ratio = if sy > 0.0 { sx / sy } else { 0.0 };
+    let shares = x.iter().zip(&y).map(|(a, b)| if *b > 0.0 { a / b } else { 0.0 }).collect();
+    let (std_error, ci95) = if reps.len() < 2 {
+        (f64::NAN, f64::NAN)
+    } else if sy == 0.0 {
+        (0.0, 0.0)
+    } else {
+        let ss: f64 = x.iter().zip(&y).map(|(a, b)| (a - ratio * b).powi(2)).sum();
+        let se = (ss / (n * (n - 1.0))).sqrt() / (sy / n);
+        (se, super::t_quantile_975(reps.len() - 1) * se)
+    };
+    Estimate { mean: ratio, std_error, ci95, replications: shares }
+}
+
 /// The mean of `v` accumulated as Σ vᵢ/n, in order (the time series' own rule).
 fn mean(v: &[f64]) -> f64 {
     let n = v.len() as f64;
     v.iter().fold(0.0, |acc, x| acc + x / n)
+}
+
+/// The hours an SLA is judged on: the busy hour (the clock hour with the
+/// highest mean offered traffic over all replications; ties: the earlier)
+/// or the window; `None` when judged over the whole run.
+fn judged_hours(reps: &[ReplicationMetrics]) -> Option<WindowSummary> {
+    let first = reps.first()?;
+    let mean_offered = |k: usize| reps.iter().map(|r| r.hours[k].offered_load_erl).sum::<f64>();
+    let k = (0..first.hours.len()).fold(None, |best: Option<usize>, k| match best {
+        Some(b) if mean_offered(b) >= mean_offered(k) => Some(b),
+        _ => Some(k),
+    })?;
+    Some(WindowSummary {
+        label: first.hours[k].label.clone(),
+        offered_load_erl: Estimate::new(reps.iter().map(|r| r.hours[k].offered_load_erl).collect()),
+        total: SourceMetrics::zip_with(reps.iter().map(|r| &r.hours[k].total), Estimate::new),
+        sources: (0..first.hours[k].sources.len())
+            .map(|i| SourceMetrics::zip_with(reps.iter().map(|r| &r.hours[k].sources[i]), Estimate::new))
+            .collect(),
+    })
 }
 
 impl Summary {
@@ -123,16 +171,35 @@ impl Summary {
                     name: l.name.clone(),
                     kind: l.kind.clone(),
                     pool: l.pool,
-                    metrics: LimitMetrics::zip_with(reps.iter().map(|r| &r.limits[i].metrics), Estimate::new),
                     copies: (0..reps[0].limits[i].copies.len())
                         .map(|c| CopyMetrics::zip_with(reps.iter().map(|r| &r.limits[i].copies[c]), Estimate::new))
                         .collect(),
+                    metrics: LimitMetrics {
+                        loss_share: pooled_loss_share(reps, i),
+                        ..LimitMetrics::zip_with(reps.iter().map(|r| &r.limits[i].metrics), Estimate::new)
+                    },
+                    co_full_share: {
+                        let losses: f64 = reps.iter().map(|r| r.limits[i].metrics.losses_caused).sum();
+                        (0..model.limits.len())
+                            .map(|m| {
+                                let co: f64 = reps.iter().map(|r| r.limits[i].co_full[m]).sum();
+                                if losses > 0.0 { co / losses } else { 0.0 }
+                            })
+                            .collect()
+                    },
                 })
                 .collect(),
             series: series_mean(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
             campaigns: CampaignSummary::of_all(model, &reps.iter().map(|r| r.campaigns.as_slice()).collect::<Vec<_>>()),
-            judged: None,
+            judged: judged_hours(reps),
         }
+    }
+
+    /// The limits co-binding with limit `i`: later in the chain and full too
+    /// at the instant of at least half of the losses caused at `i` (so
+    /// raising `i` alone buys little), in model order.
+    pub fn co_binding(&self, i: usize) -> Vec<usize> {
+        (0..self.limits.len()).filter(|&m| m != i && self.limits[i].co_full_share[m] >= 0.5).collect()
     }
 
     /// The binding limit: the one that caused the largest share of losses,
