@@ -11,8 +11,10 @@ pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"
 
 /// What a duration may look like, for error messages.
 pub const DURATION_HELP: &str = "a duration with units such as \"250ms\", \"5s\", \"3m\", \"1h30m\", \"24h\", \"2d\"";
-/// What a rate may look like, for error messages.
-pub const RATE_HELP: &str = "a rate \"N/unit\" with unit s, min, h or day, such as \"12/min\"";
+/// What a rate may look like, for error messages: exactly the units
+/// [`parse_rate_per_s`] accepts.
+pub const RATE_HELP: &str = "a rate \"N/unit\" with unit s, min, h or day (also sec, second, seconds, minute, \
+                             minutes, hr, hour, hours, d, days), such as \"12/min\"";
 /// What an offered load may look like, for error messages.
 pub const LOAD_HELP: &str = "an offered load in Erlangs such as \"45 erl\"";
 
@@ -23,6 +25,17 @@ pub const LOAD_HELP: &str = "an offered load in Erlangs such as \"45 erl\"";
 /// `"2.5m"`. Errors when the text is not one of those.
 pub fn parse_duration_s(text: &str) -> Result<f64, String> {
     let t = text.trim();
+    // humantime reads "M", "month" and "y" as months and years, which have
+    // no fixed length (and "3M" is more often a mistyped "3m").
+    let words = t.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty());
+    if let Some(w) = words.into_iter().find(|w| ["M", "month", "months", "y", "year", "years"].contains(w)) {
+        return Err(format!(
+            "{text:?}: `{w}` (months, years) has no fixed length: write {DURATION_HELP}, or weeks such as \"4w\""
+        ));
+    }
+    if t.parse::<f64>().is_ok() {
+        return Err(format!("{text:?} has no unit: write {DURATION_HELP}"));
+    }
     if let Ok(d) = humantime::parse_duration(t) {
         return Ok(d.as_secs_f64());
     }
@@ -45,17 +58,18 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
 
 /// Parses a rate `"N/unit"` into events per second (> 0).
 ///
-/// Units: `s`, `min`, `h`, `day`. Errors on other units, on a non-number and
-/// on a rate that is not strictly positive.
+/// Units: `s`/`sec`/`second(s)`, `min`/`minute(s)`, `h`/`hr`/`hour(s)`,
+/// `d`/`day(s)` ([`RATE_HELP`]). Errors on other units (`m` is refused as
+/// ambiguous), on a non-number and on a rate that is not strictly positive.
 pub fn parse_rate_per_s(text: &str) -> Result<f64, String> {
     let Some((num, unit)) = text.split_once('/') else {
         return Err(format!("{text:?} is not {RATE_HELP}"));
     };
     let per = match unit.trim() {
-        "s" | "sec" => 1.0,
-        "min" | "m" => 60.0,
-        "h" | "hour" => 3600.0,
-        "d" | "day" => 86400.0,
+        "s" | "sec" | "second" | "seconds" => 1.0,
+        "min" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86400.0,
         _ => return Err(format!("{text:?} is not {RATE_HELP}")),
     };
     let n: f64 = num.trim().parse().map_err(|_| format!("{text:?} is not {RATE_HELP}"))?;
@@ -96,6 +110,22 @@ pub fn clock_label_s(t_s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_traps_are_refused_with_what_to_write() {
+        for months in ["3M", "1month", "2 months", "1y", "1year"] {
+            let e = parse_duration_s(months).unwrap_err();
+            assert!(e.contains("no fixed length"), "{months}: {e}");
+        }
+        assert!(parse_duration_s("180").unwrap_err().contains("no unit"));
+        assert_eq!(parse_duration_s("3m").unwrap(), 180.0);
+        assert_eq!(parse_duration_s("2w").unwrap(), 14.0 * 86_400.0);
+        for (text, per_s) in [("10/second", 10.0), ("60/minutes", 1.0), ("3600/hr", 1.0), ("86400/days", 1.0)] {
+            assert_eq!(parse_rate_per_s(text).unwrap(), per_s, "{text}");
+        }
+        let e = parse_rate_per_s("10/m").unwrap_err();
+        assert!(e.contains("unit s, min, h or day") && e.contains("minutes"), "{e}");
+    }
 
     #[test]
     fn clock_labels_wrap_weeks() {

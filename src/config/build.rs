@@ -29,6 +29,15 @@ fn entry_name(v: &toml::Value, i: usize) -> String {
     v.get("name").and_then(toml::Value::as_str).map_or_else(|| format!("[{i}]"), str::to_string)
 }
 
+/// The key path of entry `i` of array `array`: `limits.trunk`, or
+/// `limits[2]` for an entry without a name.
+fn entry_key(array: &str, v: &toml::Value, i: usize) -> String {
+    match v.get("name").and_then(toml::Value::as_str) {
+        Some(name) => format!("{array}.{name}"),
+        None => format!("{array}[{i}]"),
+    }
+}
+
 impl Builder<'_> {
     pub(super) fn err(&self, key: &str, msg: impl std::fmt::Display) -> Error {
         Error::input(self.path, key, msg)
@@ -43,7 +52,12 @@ impl Builder<'_> {
                 Some(field) => format!("{key}.{field}"),
                 None => key.to_string(),
             };
-            self.err(&key, e.message().trim())
+            let mut message = e.message().trim().to_string();
+            if message.contains("expected a string") {
+                message +=
+                    " (durations, rates and loads are strings with units, such as \"180s\", \"12/min\" or \"45 erl\")";
+            }
+            self.err(&key, message)
         })
     }
 
@@ -76,18 +90,10 @@ impl Builder<'_> {
         if f.limits.is_empty() {
             p.take::<()>(Err(self.err("limits", "a model needs at least one [[limits]] entry")));
         }
-        let source_files: Vec<Option<SourceFile>> = f
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, v)| p.take(self.part(&format!("sources.{}", entry_name(v, i)), v)))
-            .collect();
-        let campaign_files: Vec<Option<CampaignFile>> = f
-            .campaigns
-            .iter()
-            .enumerate()
-            .map(|(i, v)| p.take(self.part(&format!("campaigns.{}", entry_name(v, i)), v)))
-            .collect();
+        let source_files: Vec<Option<SourceFile>> =
+            f.sources.iter().enumerate().map(|(i, v)| p.take(self.part(&entry_key("sources", v, i), v))).collect();
+        let campaign_files: Vec<Option<CampaignFile>> =
+            f.campaigns.iter().enumerate().map(|(i, v)| p.take(self.part(&entry_key("campaigns", v, i), v))).collect();
         // Limits name sources and campaigns alike in `sources`.
         let names: Vec<String> =
             f.sources.iter().chain(&f.campaigns).enumerate().map(|(i, v)| entry_name(v, i)).collect();
@@ -108,7 +114,7 @@ impl Builder<'_> {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let key = format!("limits.{}", entry_name(v, i));
+                let key = entry_key("limits", v, i);
                 p.take(self.part::<LimitFile>(&key, v).and_then(|l| self.limit(&l, &requests, &names)))
             })
             .collect();
@@ -127,7 +133,11 @@ impl Builder<'_> {
                 if !hours.clone().any(|k| w.hours[k % 168]) {
                     p.take::<()>(Err(self.err(
                         "sla.window",
-                        format!("no hour of the run (after the warm-up, {:.1} h long) falls in {:?}", run.horizon_s / 3600.0, w.label),
+                        format!(
+                            "no hour of the run (after the warm-up, {:.1} h long) falls in {:?}",
+                            run.horizon_s / 3600.0,
+                            w.label
+                        ),
                     )));
                 }
             }
@@ -467,9 +477,23 @@ impl Builder<'_> {
                 }
             }
         };
-        let on_full = match &l.on_full {
-            OnFullFile::Reject => OnFull::Reject,
-            OnFullFile::Queue(q) => {
+        const ON_FULL: &str = "expected `reject`, `queue` or { queue = { timeout = \"5s\", max_waiting = 100 } } \
+                               (both optional)";
+        let queue: Option<QueueFile> = match &l.on_full {
+            None => None,
+            Some(toml::Value::String(s)) if s == "reject" => None,
+            Some(toml::Value::String(s)) if s == "queue" => Some(QueueFile::default()),
+            Some(toml::Value::String(s)) => {
+                return Err(self.err(&k("on_full"), format!("unknown variant `{s}`, {ON_FULL}")))
+            }
+            Some(toml::Value::Table(t)) if t.len() == 1 && t.contains_key("queue") => {
+                Some(self.part(&k("on_full.queue"), &t["queue"])?)
+            }
+            Some(other) => return Err(self.err(&k("on_full"), format!("{other} is not allowed: {ON_FULL}"))),
+        };
+        let on_full = match &queue {
+            None => OnFull::Reject,
+            Some(q) => {
                 let timeout_s =
                     q.timeout.as_ref().map(|t| self.duration(&k("on_full.queue.timeout"), t)).transpose()?;
                 let max_waiting = match q.max_waiting {

@@ -335,8 +335,10 @@ pub struct LimitFile {
     pub tokens_per_call_minute: Option<f64>,
     #[serde(default)]
     pub growth_per_minute: Option<f64>,
+    /// `"reject"` (default), `"queue"`, or `{ queue = { timeout, max_waiting } }`:
+    /// read by `build` (so a plain `"queue"` works and a typo is named).
     #[serde(default)]
-    pub on_full: OnFullFile,
+    pub on_full: Option<toml::Value>,
     #[serde(default)]
     pub pool: Option<i64>,
     #[serde(default)]
@@ -397,14 +399,6 @@ pub enum WhenRefusedFile {
     #[default]
     Busy,
     Silence,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum OnFullFile {
-    #[default]
-    Reject,
-    Queue(QueueFile),
 }
 
 #[derive(Debug, Default, Deserialize)]

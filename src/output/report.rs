@@ -150,10 +150,8 @@ pub fn headroom(s: &Summary) -> String {
         );
         let co = s.co_binding(i);
         if !co.is_empty() && l.metrics.loss_share.mean > 0.0 {
-            let names: Vec<String> = co
-                .iter()
-                .map(|&m| format!("{} ({:.0}%)", s.limits[m].name, 100.0 * l.co_full_share[m]))
-                .collect();
+            let names: Vec<String> =
+                co.iter().map(|&m| format!("{} ({:.0}%)", s.limits[m].name, 100.0 * l.co_full_share[m])).collect();
             out += &format!(
                 "    co-binding: {} full too at those losses: raising {} alone buys little\n",
                 names.join(", "),

@@ -61,7 +61,9 @@ mod runtime;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{routing_stream, EventQueue, SimRng};
 use crate::model::{Model, Outcome};
-use crate::record::{hour_of_week, Counts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK};
+use crate::record::{
+    hour_of_week, Counts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK,
+};
 use dial::DialerRt;
 use rand_distr::{Distribution, Exp1};
 use runtime::{LimitRt, SourceRt};
@@ -307,10 +309,7 @@ impl Sim {
             n_inbound,
             dialers,
             pump_due: false,
-            hours: model
-                .sla
-                .needs_hours()
-                .then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
+            hours: model.sla.needs_hours().then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
             sla_over: model.sla.over.clone(),
         }
     }

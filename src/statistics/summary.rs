@@ -183,7 +183,11 @@ impl Summary {
                         (0..model.limits.len())
                             .map(|m| {
                                 let co: f64 = reps.iter().map(|r| r.limits[i].co_full[m]).sum();
-                                if losses > 0.0 { co / losses } else { 0.0 }
+                                if losses > 0.0 {
+                                    co / losses
+                                } else {
+                                    0.0
+                                }
                             })
                             .collect()
                     },

@@ -537,3 +537,67 @@ fn validate_prints_every_mistake_with_its_line_key_and_what_is_allowed() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("warning") && text(&out.stderr).contains("run.replications"));
 }
+
+#[test]
+fn unit_traps_and_sla_mistakes_exit_2_naming_the_key() {
+    let model = repo("models/voice-agent.toml");
+    for (set, key, says) in [
+        ("sources.inbound.holding.mean=\"3M\"", "sources.inbound.holding.mean", "no fixed length"),
+        ("sources.inbound.arrivals.rate=10", "sources.inbound", "strings with units"),
+        ("sources.inbound.arrivals.rate=\"10/m\"", "sources.inbound.arrivals.rate", "minutes"),
+        ("sla.max_blocking=1", "sla.max_blocking", "did you mean \"1%\""),
+        ("sla.max_lost=0.1", "sla.max_lost", "max_loss"),
+        ("sla.over=\"peak\"", "sla.over", "busy_hour"),
+        ("sla.window=\"mon-fri 9-5\"", "sla.window", "mon-fri 09:00-17:00"),
+        ("sla.confidence=0.2", "sla.confidence", "0.5 to 0.9999"),
+        ("limits.trunk.on_full=\"drop\"", "limits.trunk.on_full", "`queue`"),
+    ] {
+        let out = simcall(&["run", &model, "--set", set]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {err}");
+        assert!(
+            err.contains(&format!("`{key}`")) && err.contains(says),
+            "{set}: expected `{key}` and {says:?} in {err}"
+        );
+    }
+    // The forms that look like traps but are meant work: "10/minute", a plain "queue", "1%".
+    let out = simcall(&[
+        "run",
+        &model,
+        "--set",
+        "sources.inbound.arrivals.rate=\"10/minute\"",
+        "--set",
+        "limits.tts-connections.on_full=\"queue\"",
+        "--set",
+        "sla.max_blocking=\"1%\"",
+        "--set",
+        "run.horizon=\"30m\"",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_check_exits_0_when_met_1_when_not_3_when_undecided() {
+    let model = repo("models/voice-agent.toml");
+    let check = |sets: &[&str]| {
+        let mut args = vec!["run", model.as_str(), "--check", "--set", "run.horizon=\"1h\""];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let out = simcall(&args);
+        (out.status.code(), text(&out.stdout))
+    };
+    let (code, out) = check(&["sources.inbound.arrivals.rate=\"2/min\""]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("verdict: pass"), "{out}");
+    let (code, out) = check(&["sources.inbound.arrivals.rate=\"20/min\""]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("verdict: fail (abandonment"), "{out}");
+    // One replication gives no interval: nothing can be decided.
+    let (code, out) = check(&["sources.inbound.arrivals.rate=\"2/min\"", "run.replications=1"]);
+    assert_eq!(code, Some(3), "{out}");
+    let json = simcall(&["run", &model, "--json", "--set", "run.horizon=\"1h\""]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(["pass", "fail", "undecided"].contains(&v["sla"]["verdict"].as_str().unwrap()));
+    assert!(v["sla"]["objectives"].as_array().is_some_and(|o| o.len() == 3), "{}", v["sla"]);
+}

@@ -13,3 +13,4 @@ mod results;
 mod semantics;
 mod theory;
 mod traffic;
+mod verdicts;
