@@ -88,6 +88,19 @@ pub enum Error {
     /// be used; every problem found, in file order where known.
     #[error("{}", display_all(.0))]
     Input(Vec<Diagnostic>),
+    /// An output file or folder could not be written: the user's to fix
+    /// (another folder, permissions, disk space).
+    #[error(
+        "cannot write {}: {source} (check that the folder exists and is writable and that the disk has room, or write elsewhere with --out)",
+        path.display()
+    )]
+    Output {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -114,6 +127,11 @@ impl Error {
         Error::input(Path::new(""), "", message)
     }
 
+    /// An output that could not be written to `path`.
+    pub fn output(path: &Path, source: std::io::Error) -> Self {
+        Error::Output { path: path.to_path_buf(), source }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io { path: path.to_path_buf(), source }
@@ -122,7 +140,7 @@ impl Error {
     /// The process exit code for this error: 2 for bad input, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input(_) => 2,
+            Error::Input(_) | Error::Output { .. } => 2,
             Error::Io { .. } => 1,
         }
     }
@@ -154,7 +172,7 @@ impl Problems {
                 self.0.extend(ds);
                 None
             }
-            Err(Error::Io { path, source }) => {
+            Err(Error::Io { path, source }) | Err(Error::Output { path, source }) => {
                 self.0.push(Diagnostic::error(&path, "", source));
                 None
             }

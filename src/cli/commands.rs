@@ -40,6 +40,15 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
         model = runs::with_series(&model);
     }
     let (summary, verdict) = runs::run_judged(&model, 0);
+    // The results first: a side file that cannot be written loses nothing.
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::run_json(&model, &summary, &verdict)).expect("JSON values serialize")
+        );
+    } else {
+        print!("{}", report::run_text(&model, &summary, &verdict));
+    }
     if let Some(file) = timeseries {
         create_parent(file)?;
         let title =
@@ -61,21 +70,13 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
         // Replication 0 again, logged: the same streams give the same dials.
         campaigns::write_dials(file, &model, &simulate_logged(&model, 0, 0).dial_log)?;
     }
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report::run_json(&model, &summary, &verdict)).expect("JSON values serialize")
-        );
-    } else {
-        print!("{}", report::run_text(&model, &summary, &verdict));
-    }
     Ok(verdict)
 }
 
 pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
     let exp = Experiment::load(path, &parse_sets(sets)?)?;
     let dir = out.unwrap_or_else(|| Path::new("output").join(&exp.name));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    crate::output::create_dir(&dir)?;
     let bar = ProgressBar::new(runs::total_replications(&exp)).with_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
             .expect("the template is valid")
@@ -85,12 +86,13 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Resul
     let res = runs::run_grid(&exp, &|| bar.inc(1));
     bar.finish_and_clear();
 
-    for exporter in exporters::sweep_exporters() {
-        exporter.export(&exp, &res, &dir)?;
-    }
+    // Every exporter runs even if one fails, and the recommendation is
+    // printed either way; the first failure is reported after it.
+    let outcomes: Vec<Result<()>> = exporters::sweep_exporters().iter().map(|e| e.export(&exp, &res, &dir)).collect();
+    let failed = outcomes.into_iter().find_map(Result::err);
     println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
     print!("{}", report::recommendation_text(&exp, &res));
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
 /// Checks each file (a model, or an experiment: it has a `model` key) by
@@ -167,7 +169,7 @@ pub(super) fn fit(path: &Path, source: Option<&str>, out: Option<PathBuf>) -> Re
     let dir = out.unwrap_or_else(|| {
         Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
     });
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    crate::output::create_dir(&dir)?;
     crate::output::fit::write(&dir, &rates, &fits, &durations, &snippet)?;
     print!("{}", crate::output::fit::text(calls.len(), span_days, &rates, &fits, &conc, &snippet));
     println!("→ {}", dir.display());
@@ -198,7 +200,7 @@ pub(super) fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
 /// Creates the folder `path` will be written into, if it has one.
 fn create_parent(path: &Path) -> Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e)),
+        Some(dir) => crate::output::create_dir(dir),
         None => Ok(()),
     }
 }

@@ -5,6 +5,9 @@
 
 use toml::{Table, Value};
 
+/// Top-level tables a model may omit, created by a `--set` into them.
+const OPTIONAL_TABLES: [&str; 1] = ["sla"];
+
 /// Sets `path` in `doc` to `value`.
 ///
 /// Every segment but the last must exist; the last may be new (the typed
@@ -24,6 +27,13 @@ pub fn set_path(doc: &mut Table, path: &str, value: Value) -> Result<(), String>
         let seg = parents[i];
         let here = if walked.is_empty() { "the top level".to_string() } else { format!("`{walked}`") };
         let keys = table.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
+        // Optional tables a model may leave out: setting a key in one creates it.
+        if walked.is_empty() && OPTIONAL_TABLES.contains(&seg) && !table.contains_key(seg) {
+            table.insert(seg.to_string(), Value::Table(Table::new()));
+        }
+        if (walked == "sla" || walked.starts_with("sla.")) && !table.contains_key(seg) {
+            table.insert(seg.to_string(), Value::Table(Table::new())); // sla.sources.NAME
+        }
         let next = table
             .get_mut(seg)
             .ok_or_else(|| format!("`{path}` does not exist: {here} has no key `{seg}` (it has: {keys})"))?;
@@ -113,6 +123,16 @@ mod tests {
         let e = set_path(&mut d, "limitz.trunk.capacity", parse_value("5")).unwrap_err();
         assert!(e.contains("no key `limitz`"), "{e}");
         assert!(set_path(&mut d, "limits.trunk", parse_value("5")).is_err());
+    }
+
+    #[test]
+    fn an_sla_left_out_is_created_by_setting_into_it() {
+        let mut d = doc();
+        assert!(!d.contains_key("sla"));
+        set_path(&mut d, "sla.max_blocking", parse_value("0.01")).unwrap();
+        set_path(&mut d, "sla.sources.inbound.max_loss", parse_value("\"2%\"")).unwrap();
+        assert_eq!(d["sla"]["max_blocking"].as_float(), Some(0.01));
+        assert_eq!(d["sla"]["sources"]["inbound"]["max_loss"].as_str(), Some("2%"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The sweep's charts, drawn with plotters to PNG and SVG: blocking, p95
-//! wait, price, and losses by limit. Text uses the
+//! wait, abandonment and loss (each with 95% confidence-interval bars),
+//! price, and losses by limit. Text uses the
 //! embedded DejaVu Sans (assets/, Bitstream Vera licence), never a system
 //! font, so charts look the same on every machine.
 
@@ -8,6 +9,7 @@ use crate::config::Experiment;
 use crate::error::Result;
 use crate::model::ObjectiveMetric;
 use crate::runs::{CellResult, SweepResult};
+use crate::statistics::Estimate;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -40,6 +42,8 @@ struct Series {
     show_line: bool,
     /// A marker at every point (off for long hourly lines).
     markers: bool,
+    /// Per point, its 95% confidence interval (low, high), drawn as a bar.
+    bounds: Option<Vec<(f64, f64)>>,
 }
 
 struct Chart {
@@ -114,12 +118,40 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
                     .filter(|p| p.1.is_finite())
                     .collect();
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Series { name: tier.name.clone(), points, pass: None, show_line: true, markers: true }
+                Series { name: tier.name.clone(), points, pass: None, show_line: true, markers: true, bounds: None }
             })
             .collect()
     };
-    let blocking_of = |c: &CellResult| c.summary.total.blocking_probability.mean.max(BLOCKING_FLOOR);
-    let p95_wait_of = |c: &CellResult| c.summary.total.p95_wait_s.mean.max(0.0);
+    // Each tier's estimates with their 95% intervals, drawn at `floor` or above.
+    let per_tier_ci = |get: fn(&CellResult) -> &Estimate, floor: f64| -> Vec<Series> {
+        exp.tiers
+            .iter()
+            .enumerate()
+            .map(|(t, tier)| {
+                let mut rows: Vec<(f64, &Estimate)> = res
+                    .cells
+                    .iter()
+                    .filter(|c| c.tier == t)
+                    .map(|c| (x.of(exp, c), get(c)))
+                    .filter(|(_, e)| e.mean.is_finite())
+                    .collect();
+                rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let half = |e: &Estimate| if e.ci95.is_finite() { e.ci95 } else { 0.0 };
+                Series {
+                    name: tier.name.clone(),
+                    points: rows.iter().map(|(x, e)| (*x, e.mean.max(floor))).collect(),
+                    pass: None,
+                    show_line: true,
+                    markers: true,
+                    bounds: Some(
+                        rows.iter()
+                            .map(|(_, e)| ((e.mean - half(e)).max(floor), (e.mean + half(e)).max(floor)))
+                            .collect(),
+                    ),
+                }
+            })
+            .collect()
+    };
     let sla = &exp.cells[0].model.sla;
     render(&price_chart(exp, res, &x), &dir.join("price"))?;
     if x.outbound {
@@ -153,7 +185,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         x_desc: x.desc.clone(),
         y_desc: format!("blocking probability (log; below {BLOCKING_FLOOR:e} drawn at it)"),
         log_y: true,
-        series: per_tier(&blocking_of),
+        series: per_tier_ci(|c| &c.summary.total.blocking_probability, BLOCKING_FLOOR),
         step: None,
         legend: SeriesLabelPosition::LowerRight,
     };
@@ -168,7 +200,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         x_desc: x.desc.clone(),
         y_desc: "p95 wait (s)".into(),
         log_y: false,
-        series: per_tier(&p95_wait_of),
+        series: per_tier_ci(|c| &c.summary.total.p95_wait_s, 0.0),
         step: None,
         legend: SeriesLabelPosition::UpperLeft,
     };
@@ -177,6 +209,39 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         wait.step = Some((format!("SLA max p95 wait {w} s"), vec![(xs.0, w), (xs.1, w)]));
     }
     render(&wait, &dir.join("p95_wait"))?;
+
+    // Abandonment and callers lost (never served), the outcomes blocking
+    // does not show, each with its SLA limit when set.
+    let outcomes: [(&str, &str, fn(&CellResult) -> &Estimate, ObjectiveMetric); 2] = [
+        (
+            "abandonment",
+            "abandonment probability",
+            |c| &c.summary.total.abandonment_probability,
+            ObjectiveMetric::Abandonment,
+        ),
+        (
+            "loss",
+            "callers never served (loss probability)",
+            |c| &c.summary.total.loss_probability,
+            ObjectiveMetric::Loss,
+        ),
+    ];
+    for (name, desc, get, metric) in outcomes {
+        let mut chart = Chart {
+            title: format!("{}: {desc} vs offered load (95% CI bars)", exp.name),
+            x_desc: x.desc.clone(),
+            y_desc: desc.into(),
+            log_y: false,
+            series: per_tier_ci(get, 0.0),
+            step: None,
+            legend: SeriesLabelPosition::UpperLeft,
+        };
+        if let Some(l) = sla.limit(metric) {
+            let xs = x_range(&chart.series);
+            chart.step = Some((format!("SLA {} {l}", metric.key()), vec![(xs.0, l), (xs.1, l)]));
+        }
+        render(&chart, &dir.join(name))?;
+    }
 
     let stem = dir.join("losses");
     write_atomic(&stem.with_extension("png"), |tmp| {
@@ -270,6 +335,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
                 pass: Some(cells.iter().map(|c| c.meets_sla()).collect()),
                 show_line: false,
                 markers: true,
+                bounds: None,
             }
         })
         .collect();
@@ -309,6 +375,7 @@ pub fn write_hourly(stem: &Path, title: &str, campaigns: &[crate::statistics::Ca
                 pass: None,
                 show_line: true,
                 markers: false,
+                bounds: None,
             };
             [line("leads reached", |v| v.0), line("dials placed", |v| v.1)]
         })
@@ -347,6 +414,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std:
         .series
         .iter()
         .flat_map(|s| s.points.iter().copied())
+        .chain(chart.series.iter().flat_map(|s| s.bounds.iter().flatten().zip(&s.points).map(|(b, p)| (p.0, b.1))))
         .chain(chart.step.iter().flat_map(|s| s.1.iter().copied()))
         .collect();
     let (x0, x1) = x_range(&chart.series);
@@ -390,6 +458,11 @@ where
             ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()).map_err(|e| err(&e))?
         };
         anno.label(&s.name).legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        if let Some(bounds) = &s.bounds {
+            let bars = s.points.iter().zip(bounds).filter(|(_, b)| b.1 > b.0);
+            ctx.draw_series(bars.map(|(p, b)| PathElement::new(vec![(p.0, b.0), (p.0, b.1)], color.stroke_width(2))))
+                .map_err(|e| err(&e))?;
+        }
         if !s.markers {
             continue;
         }

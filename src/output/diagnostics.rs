@@ -33,6 +33,6 @@ pub fn render_one(d: &Diagnostic) -> String {
 pub fn render(e: &Error) -> String {
     match e {
         Error::Input(ds) => ds.iter().map(render_one).collect(),
-        Error::Io { .. } => format!("error: {e}\n"),
+        Error::Io { .. } | Error::Output { .. } => format!("error: {e}\n"),
     }
 }

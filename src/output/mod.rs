@@ -18,13 +18,30 @@ use std::path::Path;
 
 /// Writes `path` atomically: `write` fills a temporary file in the same
 /// folder (with the same extension, which some encoders read), which then
-/// replaces `path`.
+/// replaces `path`. The file gets the usual permissions (0666 less the
+/// umask: 0644 under umask 022).
+///
+/// Errors ([`Error::Output`], exit code 2) name `path`, never the temporary
+/// file, which is removed.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> std::result::Result<(), String>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let suffix = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    let tmp =
-        tempfile::Builder::new().prefix(".simcall-").suffix(&suffix).tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-    write(tmp.path()).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".simcall-").suffix(&suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(|e| Error::output(path, e))?;
+    write(tmp.path()).map_err(|e| Error::output(path, std::io::Error::other(e)))?;
+    tmp.persist(path).map_err(|e| Error::output(path, e.error))?;
     Ok(())
+}
+
+/// Creates `dir` (and its parents) for outputs.
+///
+/// Errors ([`Error::Output`]) name the folder.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, e))
 }

@@ -211,16 +211,27 @@ pub fn run_json(model: &Model, s: &Summary, verdict: &SlaVerdict) -> Value {
 
 /// The sweep's closing table: per point, the cheapest tier meeting the SLA
 /// with its blocking and p95 wait, or, for a model of campaigns alone, its
-/// completion time, reach and what paced the dialer (the first campaign's).
+/// completion time, reach and what paced the dialer (the first campaign's);
+/// then why each cheaper tier (every tier, when none passes) was rejected.
 pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
     let outbound = exp.cells.first().is_some_and(|c| c.model.campaigns_only());
     let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     if outbound {
-        header
-            .extend(["recommended tier", "price/month", "completion (h)", "reach rate", "paced by"].map(String::from));
+        header.extend(
+            ["recommended tier", "price/month", "completion (h)", "reach rate", "paced by", "cheaper tiers rejected"]
+                .map(String::from),
+        );
     } else {
         header.extend(
-            ["offered load (Erl)", "recommended tier", "price/month", "blocking", "p95 wait (s)"].map(String::from),
+            [
+                "offered load (Erl)",
+                "recommended tier",
+                "price/month",
+                "blocking",
+                "p95 wait (s)",
+                "cheaper tiers rejected",
+            ]
+            .map(String::from),
         );
     }
     let mut t = table(header);
@@ -228,7 +239,11 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
         let mut row: Vec<Cell> = exp.points[p].iter().map(|v| Cell::new(value_label(v))).collect();
         let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
         if !outbound {
-            row.push(Cell::new(format!("{:.1}", any.offered_load_erl)));
+            let load = match &any.summary.judged {
+                Some(w) => format!("{:.1} ({} {:.1})", any.offered_load_erl, w.label, w.offered_load_erl.mean),
+                None => format!("{:.1}", any.offered_load_erl),
+            };
+            row.push(Cell::new(load));
         }
         match rec {
             Some(t) => {
@@ -250,6 +265,14 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
                 row.extend(std::iter::repeat_n(Cell::new("-"), if outbound { 4 } else { 3 }));
             }
         }
+        let price = |t: usize| exp.tiers[t].price_per_month.unwrap_or(f64::INFINITY);
+        let rejected: Vec<String> = res
+            .cells
+            .iter()
+            .filter(|c| c.point == p && !c.meets_sla() && rec.is_none_or(|r| price(c.tier) <= price(r)))
+            .map(|c| format!("{}: {}", exp.tiers[c.tier].name, c.verdict.failing().join(", ")))
+            .collect();
+        row.push(Cell::new(if rejected.is_empty() { "-".to_string() } else { rejected.join("; ") }));
         t.add_row(row);
     }
     format!("{t}\n")

@@ -601,3 +601,34 @@ fn run_check_exits_0_when_met_1_when_not_3_when_undecided() {
     assert!(["pass", "fail", "undecided"].contains(&v["sla"]["verdict"].as_str().unwrap()));
     assert!(v["sla"]["objectives"].as_array().is_some_and(|o| o.len() == 3), "{}", v["sla"]);
 }
+
+#[test]
+fn an_unwritable_output_exits_2_naming_it_after_printing_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let series = blocker.join("sub/ts");
+    let out = simcall(&[
+        "run",
+        &repo("models/voice-agent.toml"),
+        "--set",
+        "run.horizon=\"20m\"",
+        "--timeseries",
+        series.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains(&blocker.join("sub").display().to_string()) && err.contains("--out"), "{err}");
+    assert!(!err.contains(".simcall-"), "no temporary name: {err}");
+    assert!(text(&out.stdout).contains("verdict:"), "the results are printed first");
+    // Outputs get the usual permissions (0666 less the umask), not a temp file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let exp = small_experiment(dir.path());
+        let out_dir = dir.path().join("out");
+        assert!(simcall(&["sweep", exp.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]).status.success());
+        let mode = std::fs::metadata(out_dir.join("summary.csv")).unwrap().permissions().mode() & 0o777;
+        assert_ne!(mode & 0o044, 0, "group and others may read: {mode:o}");
+    }
+}
