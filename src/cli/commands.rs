@@ -1,7 +1,7 @@
 //! What each command does: read its input through [`crate::config`], run
 //! it through the library, hand the results to [`crate::output`].
 
-use crate::config::{parse_sets, read_call_log, Experiment, ModelDoc};
+use crate::config::{parse_sets, read_call_log_with, CallColumns, Experiment, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
 use crate::model::CallRecord;
 use crate::output::{campaigns, charts, exporters, report, series, write_atomic};
@@ -143,20 +143,36 @@ fn validate_one(path: &Path) -> Vec<Diagnostic> {
     }
 }
 
-pub(super) fn fit(path: &Path, source: Option<&str>, out: Option<PathBuf>) -> Result<()> {
-    let calls: Vec<CallRecord> = read_call_log(path)
+/// Fewest calls, and fewest distinct positive durations, a log needs to be fitted.
+const MIN_CALLS_TO_FIT: usize = 30;
+const MIN_DISTINCT_DURATIONS: usize = 10;
+
+pub(super) fn fit(path: &Path, columns: &CallColumns, source: Option<&str>, out: Option<PathBuf>) -> Result<()> {
+    let calls: Vec<CallRecord> = read_call_log_with(path, columns)
         .map_err(Error::usage)?
         .into_iter()
         .filter(|c| source.is_none_or(|s| c.source.as_deref() == Some(s)))
         .collect();
-    if calls.len() < 2 {
+    let whose = source.map_or(String::new(), |s| format!(" for source {s:?}"));
+    if calls.len() < MIN_CALLS_TO_FIT {
         return Err(Error::usage(format!(
-            "{}: fewer than 2 calls{} to fit",
+            "{}: {} calls{whose}: too few to fit a profile and a holding time (at least {MIN_CALLS_TO_FIT})",
             path.display(),
-            source.map_or(String::new(), |s| format!(" for source {s:?}"))
+            calls.len()
         )));
     }
     let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).filter(|d| *d > 0.0).collect();
+    let mut distinct: Vec<f64> = durations.clone();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT_DURATIONS {
+        return Err(Error::usage(format!(
+            "{}: only {} distinct durations{whose}: too few to fit a distribution (at least \
+             {MIN_DISTINCT_DURATIONS}); model the holding time as deterministic or empirical instead",
+            path.display(),
+            distinct.len()
+        )));
+    }
     let fits = crate::fit::fit_holding(&durations);
     let Some(best) = fits.first() else {
         return Err(Error::usage(format!("{}: the durations do not vary (nothing to fit)", path.display())));

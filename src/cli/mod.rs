@@ -4,6 +4,7 @@
 
 mod commands;
 
+use crate::config::CallColumns;
 use crate::error::{Error, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -69,6 +70,15 @@ enum Command {
         /// Only this source's rows (default: all).
         #[arg(long)]
         source: Option<String>,
+        /// The start column (default `start`): seconds, "mon 09:30", or ISO 8601 timestamps.
+        #[arg(long, default_value = "start")]
+        start_column: String,
+        /// The duration column (default `duration`): seconds or durations with units.
+        #[arg(long, default_value = "duration")]
+        duration_column: String,
+        /// The source column (default `source`; optional in the file).
+        #[arg(long, default_value = "source")]
+        source_column: String,
         /// Output folder (default: output/fit-<file name>/).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -126,7 +136,10 @@ fn execute(cli: Cli) -> Result<i32> {
             })
         }
         Command::Sweep { experiment, out, sets } => commands::sweep(&experiment, out, &sets).map(|()| 0),
-        Command::Fit { calls, source, out } => commands::fit(&calls, source.as_deref(), out).map(|()| 0),
+        Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
+            let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
+            commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)
+        }
         Command::Generate { model, days, out } => commands::generate(&model, days, &out).map(|()| 0),
         Command::Validate { files } => commands::validate(&files).map(|()| 0),
     })

@@ -35,15 +35,6 @@ pub(super) fn rows<T: DeserializeOwned>(text: &str, path: &Path, columns: &[&[&s
         .collect()
 }
 
-/// One row of a call log (or trace): `start`, `duration`, optional `source`.
-#[derive(Debug, Deserialize)]
-pub(super) struct CallRow {
-    pub(super) start: String,
-    pub(super) duration: String,
-    #[serde(default)]
-    pub(super) source: Option<String>,
-}
-
 /// One row of a profile: `at`, `rate`.
 #[derive(Debug, Deserialize)]
 pub(super) struct AtRateRow {

@@ -51,12 +51,17 @@ pub fn text(
     }
     out += &format!("{t}\n");
     out += &format!(
-        "concurrency: peak {:.0}, 99th percentile {:.0}, median {:.0}, mean {:.2}; burst factor (peak / median) {}\n",
+        "concurrency: peak {:.0}, 99th percentile {:.0}, median {:.0}, mean {:.2}\n\
+         busy hour {:02}:00-{:02}:00: mean {:.2}, peak {:.0}; burst factor (busy-hour peak / busy-hour mean) {}\n",
         c.peak,
         c.p99,
         c.median,
         c.mean,
-        if c.burst_factor().is_finite() { format!("{:.2}", c.burst_factor()) } else { "- (median 0)".into() }
+        c.busy_hour,
+        c.busy_hour + 1,
+        c.busy_hour_mean,
+        c.busy_hour_peak,
+        if c.burst_factor().is_finite() { format!("{:.2}", c.burst_factor()) } else { "- (no calls)".into() }
     );
     for (w, (peak, p99)) in c.weekly.iter().enumerate() {
         out += &format!("  week {}: peak {peak:.0}, 99th percentile {p99:.0}\n", w + 1);

@@ -632,3 +632,44 @@ fn an_unwritable_output_exits_2_naming_it_after_printing_the_results() {
         assert_ne!(mode & 0o044, 0, "group and others may read: {mode:o}");
     }
 }
+
+#[test]
+fn fit_reads_iso_cdrs_with_other_columns_and_refuses_logs_too_small() {
+    let dir = tempfile::tempdir().unwrap();
+    // A CDR export: ISO 8601 start times with an offset, durations in seconds,
+    // other column names; one call every 7 minutes for four days.
+    let mut cdr = String::from("call_id,started_at,billsec,queue\n");
+    for k in 0..800u32 {
+        let t = k * 420;
+        let (day, rem) = (23 + t / 86_400, t % 86_400);
+        let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+        cdr += &format!("{k},2026-11-{day:02}T{h:02}:{m:02}:{s:02}-05:00,{},sales\n", 60 + (k * 37) % 400);
+    }
+    let path = dir.path().join("cdr.csv");
+    std::fs::write(&path, &cdr).unwrap();
+    let args = ["--start-column", "started_at", "--duration-column", "billsec", "--source-column", "queue"];
+    let out_dir = dir.path().join("fit");
+    let mut all = vec!["fit", path.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--source", "sales"];
+    all.extend(args);
+    let out = simcall(&all);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("800 calls") || s.contains("800"), "{s}");
+    assert!(s.contains("busy hour") && s.contains("burst factor (busy-hour peak / busy-hour mean)"), "{s}");
+    // Without the mapping the columns are named as missing.
+    let out = simcall(&["fit", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("needs a column `start`"), "{}", text(&out.stderr));
+    // Too few calls, or too few distinct durations, are refused with the reason.
+    let small = dir.path().join("small.csv");
+    std::fs::write(&small, "start,duration\n0,60\n100,90\n200,75\n").unwrap();
+    let out = simcall(&["fit", small.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("too few to fit"), "{}", text(&out.stderr));
+    let flat = dir.path().join("flat.csv");
+    let rows: String = (0..100).map(|k| format!("{},{}\n", k * 60, 60 + k % 3)).collect();
+    std::fs::write(&flat, format!("start,duration\n{rows}")).unwrap();
+    let out = simcall(&["fit", flat.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("distinct durations"), "{}", text(&out.stderr));
+}
