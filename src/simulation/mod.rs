@@ -450,7 +450,8 @@ impl Sim {
                 c.offered_holding_s += holding_s;
             });
         }
-        let first_hour = hour_of_week(self.now) as u8;
+        // Only an SLA judged over hours needs the caller's first hour.
+        let first_hour = if self.hours.is_some() { hour_of_week(self.now) as u8 } else { 0 };
         let id = self.new_caller(Caller { first_hour, ..Caller::new(source, holding_s, self.now, counted) });
         self.start_attempt(id);
     }
