@@ -182,6 +182,17 @@ pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Why each tier cheaper than point `p`'s recommendation (every tier, when
+/// none passes) was rejected: `"Starter: abandonment 3.4% > 1%"`, in tier order.
+pub fn rejected(exp: &Experiment, res: &SweepResult, p: usize) -> Vec<String> {
+    let rec = res.recommendation[p];
+    res.cells
+        .iter()
+        .filter(|c| c.point == p && !c.meets_sla() && rec.is_none_or(|r| price(exp, c.tier) <= price(exp, r)))
+        .map(|c| format!("{}: {}", exp.tiers[c.tier].name, c.verdict.failing().join(", ")))
+        .collect()
+}
+
 fn price(exp: &Experiment, tier: usize) -> f64 {
     exp.tiers[tier].price_per_month.unwrap_or(f64::INFINITY)
 }

@@ -212,7 +212,8 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
 
     // Abandonment and callers lost (never served), the outcomes blocking
     // does not show, each with its SLA limit when set.
-    let outcomes: [(&str, &str, fn(&CellResult) -> &Estimate, ObjectiveMetric); 2] = [
+    type Outcome = (&'static str, &'static str, fn(&CellResult) -> &Estimate, ObjectiveMetric);
+    let outcomes: [Outcome; 2] = [
         (
             "abandonment",
             "abandonment probability",

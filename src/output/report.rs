@@ -265,13 +265,7 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
                 row.extend(std::iter::repeat_n(Cell::new("-"), if outbound { 4 } else { 3 }));
             }
         }
-        let price = |t: usize| exp.tiers[t].price_per_month.unwrap_or(f64::INFINITY);
-        let rejected: Vec<String> = res
-            .cells
-            .iter()
-            .filter(|c| c.point == p && !c.meets_sla() && rec.is_none_or(|r| price(c.tier) <= price(r)))
-            .map(|c| format!("{}: {}", exp.tiers[c.tier].name, c.verdict.failing().join(", ")))
-            .collect();
+        let rejected = crate::runs::rejected(exp, res, p);
         row.push(Cell::new(if rejected.is_empty() { "-".to_string() } else { rejected.join("; ") }));
         t.add_row(row);
     }

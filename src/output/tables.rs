@@ -189,6 +189,8 @@ pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
         let v: Vec<Option<f64>> = rows.iter().map(|r| r.1.map(|t| get(cell(r.0, t)))).collect();
         cols.push(Column::new(format!("{metric}_mean").into(), v));
     }
+    let rejected: Vec<String> = (0..rows.len()).map(|p| crate::runs::rejected(exp, res, p).join("; ")).collect();
+    cols.push(Column::new("cheaper_tiers_rejected".into(), rejected));
     frame(cols)
 }
 
