@@ -222,12 +222,7 @@ impl Sim {
             return;
         }
         if c.counted {
-            let lc = &mut self.limit_counts[l as usize];
-            if left_queue {
-                lc.abandoned_at += 1;
-            } else {
-                lc.blocked_by += 1;
-            }
+            self.count_refusal_at(l, left_queue);
             let first = (c.attempt == 1) as u64;
             self.tally(source, c.attempt_t, |k| {
                 if left_queue {

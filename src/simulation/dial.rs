@@ -353,12 +353,7 @@ impl Sim {
     pub(super) fn refuse_dial(&mut self, j: usize, id: u32, l: u32, left_queue: bool) {
         let c = self.callers[id as usize];
         if c.counted {
-            let lc = &mut self.limit_counts[l as usize];
-            if left_queue {
-                lc.abandoned_at += 1;
-            } else {
-                lc.blocked_by += 1;
-            }
+            self.count_refusal_at(l, left_queue);
         }
         let d = &mut self.dialers[j];
         if c.dial == DialState::NotPlaced {

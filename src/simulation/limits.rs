@@ -250,6 +250,17 @@ impl Sim {
         }
     }
 
+    /// Counts a counted attempt blocked at limit `l`, or (`left_queue`)
+    /// abandoned in its queue.
+    pub(super) fn count_refusal_at(&mut self, l: u32, left_queue: bool) {
+        let lc = &mut self.limit_counts[l as usize];
+        if left_queue {
+            lc.abandoned_at += 1;
+        } else {
+            lc.blocked_by += 1;
+        }
+    }
+
     /// Whether limit `m` has no room now: every copy full or waited for.
     pub(super) fn is_full(&mut self, m: u32) -> bool {
         let now = self.now;
