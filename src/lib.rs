@@ -35,12 +35,14 @@
 #![warn(missing_docs)]
 
 pub mod arrivals;
+pub mod capacity;
 pub mod config;
 pub mod dialer;
 pub mod engine;
 pub mod error;
 pub mod fit;
 pub mod model;
+pub mod plan;
 pub mod record;
 pub mod runs;
 pub mod simulation;

@@ -95,6 +95,23 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Resul
     failed.map_or(Ok(()), Err)
 }
 
+/// `simcall plan`: searches the plan, writes its tables and charts, prints
+/// the months, the calendar and the ladder.
+pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
+    let plan = crate::config::Plan::load(path, &parse_sets(sets)?)?;
+    let dir = out.unwrap_or_else(|| Path::new("output").join(&plan.name));
+    crate::output::create_dir(&dir)?;
+    let bar = ProgressBar::new_spinner().with_message(format!("{}: certifying combinations", plan.name));
+    let result =
+        crate::plan::search(&plan, &|n| bar.set_message(format!("{}: {n} combinations certified", plan.name)))?;
+    bar.finish_and_clear();
+    let text = crate::output::plan::text(&plan, &result);
+    let written = crate::output::plan::write(&plan, &result, &dir);
+    println!("{} → {}", plan.name, dir.display());
+    print!("{text}");
+    written
+}
+
 /// Checks each file (a model, or an experiment: it has a `model` key) by
 /// building every model it makes, and prints every error and warning.
 /// Exit code 2 if any file has an error.

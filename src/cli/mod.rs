@@ -63,6 +63,18 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Plan provider upgrades: per month of a forecast, the cheapest
+    /// combination of plans whose certified capacity carries the load.
+    Plan {
+        /// The plan file (experiments/plan.toml).
+        plan: PathBuf,
+        /// Output folder (default: output/<plan name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a model key for every combination (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
     /// Fit a call log: arrival profile, holding-time distribution, concurrency, model snippet.
     Fit {
         /// The log: CSV with `start`, `duration` and optionally `source`.
@@ -136,6 +148,7 @@ fn execute(cli: Cli) -> Result<i32> {
             })
         }
         Command::Sweep { experiment, out, sets } => commands::sweep(&experiment, out, &sets).map(|()| 0),
+        Command::Plan { plan, out, sets } => commands::plan(&plan, out, &sets).map(|()| 0),
         Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
             commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)

@@ -156,6 +156,18 @@ impl Experiment {
     }
 }
 
+/// A fraction written as a number (`0.02`) or a percentage (`"2%"`).
+pub(super) fn parse_percent(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(x) if x.is_finite() => Some(*x),
+        Value::Integer(i) => Some(*i as f64),
+        Value::String(s) => {
+            s.trim().strip_suffix('%')?.trim().parse::<f64>().ok().filter(|x| x.is_finite()).map(|x| x / 100.0)
+        }
+        _ => None,
+    }
+}
+
 /// Renders an axis value as written: strings without quotes.
 pub fn value_label(v: &Value) -> String {
     match v {

@@ -17,11 +17,13 @@ pub mod experiment;
 mod file;
 mod locate;
 pub mod overrides;
+pub mod plan;
 mod sla;
 mod traffic;
 
 pub use build::warnings;
 pub use experiment::{parse_sets, value_label, Axis, Cell, Experiment, Tier};
+pub use plan::{Choice, Plan, PlanOption};
 pub use traffic::{read_call_log, read_call_log_with, CallColumns};
 
 use crate::error::{Diagnostic, Error, Result};

@@ -401,6 +401,27 @@ impl Model {
         self.sources.is_empty() && !self.campaigns.is_empty()
     }
 
+    /// The model with every source's arrival rate multiplied by `x` (> 0):
+    /// constant rates and profiles exactly, a finite population's rate per
+    /// idle member. Campaigns and limits are unchanged.
+    ///
+    /// Errors naming the source when it replays a trace (a log cannot be scaled).
+    pub fn with_load_scale(&self, x: f64) -> Result<Model, String> {
+        let mut m = self.clone();
+        for s in &mut m.sources {
+            match &mut s.arrivals {
+                Arrivals::Poisson => {}
+                Arrivals::Profile(p) => p.rates_per_s.iter_mut().for_each(|r| *r *= x),
+                Arrivals::Population { rate_per_idle_per_s, .. } => *rate_per_idle_per_s *= x,
+                Arrivals::Trace(_) => {
+                    return Err(format!("source {:?} replays a trace, which cannot be scaled to other loads", s.name))
+                }
+            }
+            s.arrival_rate_per_s *= x;
+        }
+        Ok(m)
+    }
+
     /// Total offered load of first attempts over all sources, in Erlangs.
     pub fn offered_load_erl(&self) -> f64 {
         // `+ 0.0`: an empty f64 sum is −0.0, which would print as "-0.0".

@@ -673,3 +673,31 @@ fn fit_reads_iso_cdrs_with_other_columns_and_refuses_logs_too_small() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("distinct durations"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn plan_writes_its_tables_and_charts_and_is_the_same_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let plan = repo("experiments/plan.toml");
+    for (threads, out) in [("1", &a), ("2", &b)] {
+        let o = simcall(&["--threads", threads, "plan", &plan, "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("calendar:") && text(&o.stdout).contains("search:"), "{}", text(&o.stdout));
+    }
+    for f in [
+        "plan.csv",
+        "plan.parquet",
+        "capacity.csv",
+        "capacity.parquet",
+        "ladder.csv",
+        "runway.png",
+        "runway.svg",
+        "cost.png",
+        "cost.svg",
+    ] {
+        assert!(a.join(f).exists(), "{f}");
+    }
+    for f in ["plan.csv", "capacity.csv", "ladder.csv"] {
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
+    }
+}

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod fit;
 mod laws;
+mod plan;
 mod results;
 mod semantics;
 mod theory;

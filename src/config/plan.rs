@@ -1,0 +1,289 @@
+//! Plan files (`experiments/plan.toml`): the experiment's `name`, `model`,
+//! `run` and `sla`, then one `[[choices]]` entry per provider or limit
+//! whose plan is chosen (each option sets model keys and has a price), a
+//! `[forecast]` of monthly loads and the width of a certified capacity.
+
+use super::experiment::parse_percent;
+use super::ModelDoc;
+use crate::error::{Error, Problems, Result};
+use crate::model::Model;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    model: String,
+    #[serde(default)]
+    run: Table,
+    #[serde(default)]
+    sla: Table,
+    /// Model keys set for every combination (the month-0 traffic, limits no choice covers).
+    #[serde(default)]
+    set: Table,
+    #[serde(default)]
+    capacity_tolerance: Option<Value>,
+    forecast: ForecastFile,
+    choices: Vec<ChoiceFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForecastFile {
+    #[serde(default)]
+    growth: Option<String>,
+    #[serde(default)]
+    months: Option<u32>,
+    #[serde(default)]
+    loads: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceFile {
+    name: String,
+    options: Vec<OptionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionFile {
+    name: String,
+    #[serde(default)]
+    set: Table,
+    #[serde(default)]
+    price: PriceFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceFile {
+    #[serde(default)]
+    monthly: Option<f64>,
+    #[serde(default)]
+    per_slot_month: Option<SlotPriceFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotPriceFile {
+    price: f64,
+    limit: String,
+}
+
+/// One option of a choice: the model keys it sets and its monthly price.
+#[derive(Debug, Clone)]
+pub struct PlanOption {
+    /// Its name ("Growth", "30 channels").
+    pub name: String,
+    /// Model keys it sets, by dotted path.
+    pub set: Vec<(String, Value)>,
+    /// A flat monthly price (USD).
+    pub monthly_usd: f64,
+    /// A price per unit of capacity per month: (USD, limit name): the
+    /// limit's capacity × pool in the built model is the number of units.
+    pub per_slot_month: Option<(f64, String)>,
+}
+
+/// A provider or limit whose plan is chosen; options are listed from the
+/// least capacity to the most (the search assumes it).
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Its name ("platform", "trunk").
+    pub name: String,
+    /// Its options, least capacity first.
+    pub options: Vec<PlanOption>,
+}
+
+/// A plan file, read and checked.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Output goes to `output/<name>/`.
+    pub name: String,
+    /// What it asks.
+    pub description: String,
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The model with the plan's `run` and `sla` applied.
+    pub base: ModelDoc,
+    /// The choices, in file order.
+    pub choices: Vec<Choice>,
+    /// Offered load per month (Erlangs), month 0 first (the model as written,
+    /// unless `loads` says otherwise).
+    pub monthly_load_erl: Vec<f64>,
+    /// Relative width of a certified capacity's interval (default 2%).
+    pub tolerance: f64,
+}
+
+/// The most combinations a plan may have (the product of its options).
+pub const MAX_COMBINATIONS: usize = 100_000;
+
+impl Plan {
+    /// Reads `path`: the model it names with `run` and `sla` applied, the
+    /// choices, the forecast.
+    ///
+    /// Errors name the file, the key and what is allowed; every problem of
+    /// the plan's own keys is reported, and each option's model is built
+    /// (an option's keys must exist in the model).
+    pub fn load(path: &Path, cli_sets: &[(String, Value)]) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?;
+        let f: PlanFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e.message().trim()))?;
+        let model_path = path.parent().unwrap_or(Path::new(".")).join(&f.model);
+        if !model_path.is_file() {
+            return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
+        }
+        let mut base = ModelDoc::load(&model_path)?;
+        for (section, table) in [("run", &f.run), ("sla", &f.sla)] {
+            for (k, v) in table {
+                base.set(&format!("{section}.{k}"), v.clone())?;
+            }
+        }
+        for (k, v) in f.set.iter().chain(cli_sets.iter().map(|(k, v)| (k, v))) {
+            base.set(k, v.clone())?;
+        }
+        let model = base.build()?;
+        let mut p = Problems::default();
+        let tolerance = match &f.capacity_tolerance {
+            None => Some(0.02),
+            Some(v) => p.take(parse_percent(v).filter(|t| (0.001..=0.5).contains(t)).ok_or_else(|| {
+                Error::input(
+                    path,
+                    "capacity_tolerance",
+                    format!("{v} is not allowed: a width from 0.1% to 50% such as \"2%\""),
+                )
+            })),
+        };
+        let base_erl = model.offered_load_erl();
+        let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl));
+        if f.choices.is_empty() {
+            p.push(crate::error::Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
+        }
+        let mut combinations = 1usize;
+        let choices: Vec<Choice> = f
+            .choices
+            .into_iter()
+            .map(|c| {
+                if c.options.is_empty() {
+                    p.push(crate::error::Diagnostic::error(
+                        path,
+                        &format!("choices.{}", c.name),
+                        "needs at least one option",
+                    ));
+                }
+                combinations = combinations.saturating_mul(c.options.len().max(1));
+                let options = c
+                    .options
+                    .into_iter()
+                    .map(|o| {
+                        let key = format!("choices.{}.{}", c.name, o.name);
+                        let monthly = o.price.monthly.unwrap_or(0.0);
+                        if !(monthly.is_finite() && monthly >= 0.0) {
+                            p.push(crate::error::Diagnostic::error(
+                                path,
+                                &format!("{key}.price.monthly"),
+                                "must be a number ≥ 0",
+                            ));
+                        }
+                        let per_slot = o.price.per_slot_month.map(|s| (s.price, s.limit));
+                        if let Some((price, limit)) = &per_slot {
+                            if !(price.is_finite() && *price >= 0.0 && model.limits.iter().any(|l| &l.name == limit)) {
+                                p.push(crate::error::Diagnostic::error(
+                                    path,
+                                    &format!("{key}.price.per_slot_month"),
+                                    format!("needs a price ≥ 0 and the name of a limit of the model (not {limit:?})"),
+                                ));
+                            }
+                        }
+                        PlanOption {
+                            name: o.name,
+                            set: o.set.into_iter().collect(),
+                            monthly_usd: monthly,
+                            per_slot_month: per_slot,
+                        }
+                    })
+                    .collect();
+                Choice { name: c.name, options }
+            })
+            .collect();
+        if combinations > MAX_COMBINATIONS {
+            p.push(crate::error::Diagnostic::error(
+                path,
+                "choices",
+                format!("{combinations} combinations of options: at most {MAX_COMBINATIONS}"),
+            ));
+        }
+        let plan = p.finish(|| Plan {
+            name: f.name,
+            description: f.description,
+            path: path.to_path_buf(),
+            base,
+            choices,
+            monthly_load_erl: monthly_load_erl.unwrap_or_default(),
+            tolerance: tolerance.unwrap_or(0.02),
+        })?;
+        // Every option's keys must exist and build: check each alone.
+        for c in &plan.choices {
+            for o in &c.options {
+                plan.model_of(&[(c, o)]).map_err(|e| e.context(&format!("choice {} option {}", c.name, o.name)))?;
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The model with the given options' keys set (in choice order).
+    ///
+    /// Errors when a key does not exist or the model it makes is invalid.
+    pub fn model_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<Model> {
+        let mut doc = self.base.clone();
+        for (_, o) in options {
+            for (k, v) in &o.set {
+                doc.set(k, v.clone())?;
+            }
+        }
+        doc.build()
+    }
+
+    /// The monthly price of `option` in `model` (flat plus per slot).
+    pub fn option_price(option: &PlanOption, model: &Model) -> f64 {
+        let slots = option.per_slot_month.as_ref().map_or(0.0, |(price, limit)| {
+            model.limits.iter().find(|l| &l.name == limit).map_or(0.0, |l| price * l.capacity() * l.pool as f64)
+        });
+        option.monthly_usd + slots
+    }
+}
+
+/// Monthly loads from `[forecast]`: `growth = "10%/month"` with `months`
+/// (month 0 = `base_erl`), or `loads = ["45 erl", …]`.
+fn forecast(path: &Path, f: &ForecastFile, base_erl: f64) -> Result<Vec<f64>> {
+    match (&f.growth, &f.loads) {
+        (Some(g), None) => {
+            let rate = g
+                .trim()
+                .strip_suffix("/month")
+                .and_then(|p| parse_percent(&Value::String(p.trim().to_string())))
+                .filter(|r| (-0.5..=10.0).contains(r))
+                .ok_or_else(|| Error::input(path, "forecast.growth", format!("{g:?} is not a growth such as \"10%/month\"")))?;
+            let months = f.months.unwrap_or(12);
+            if !(1..=120).contains(&months) {
+                return Err(Error::input(path, "forecast.months", format!("{months} is not allowed: 1 to 120")));
+            }
+            Ok((0..=months).map(|m| base_erl * (1.0 + rate).powi(m as i32)).collect())
+        }
+        (None, Some(loads)) if !loads.is_empty() => loads
+            .iter()
+            .map(|l| {
+                crate::units::parse_load_erl(l).map_err(|e| Error::input(path, "forecast.loads", e))
+            })
+            .collect(),
+        _ => Err(Error::input(
+            path,
+            "forecast",
+            "give `growth = \"10%/month\"` with `months = 12`, or `loads = [\"45 erl\", …]` (one per month from month 0)",
+        )),
+    }
+}

@@ -1,0 +1,258 @@
+//! A plan's outputs: `plan.csv` (month, load, the option per choice, its
+//! monthly cost and certified capacity), `capacity.csv` (every combination
+//! certified), `ladder.csv`, Parquet twins, the runway and cost charts, and
+//! the printed summary with the upgrade calendar.
+
+use super::charts::{register_font, COLORS, FONT_FAMILY};
+use super::format::table;
+use super::{tables, write_atomic};
+use crate::config::Plan;
+use crate::error::Result;
+use crate::plan::PlanResult;
+use comfy_table::Cell;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use polars::prelude::*;
+use std::path::Path;
+
+fn frame(cols: Vec<Column>) -> DataFrame {
+    DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
+}
+
+/// One row per month.
+pub fn plan_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
+    let mut cols = vec![
+        Column::new("month".into(), r.months.iter().map(|m| m.month).collect::<Vec<_>>()),
+        Column::new("load_erl".into(), r.months.iter().map(|m| m.load_erl).collect::<Vec<_>>()),
+    ];
+    for (ci, c) in plan.choices.iter().enumerate() {
+        let names: Vec<Option<String>> =
+            r.months.iter().map(|m| m.chosen.map(|i| c.options[r.combos[i].options[ci]].name.clone())).collect();
+        cols.push(Column::new(c.name.as_str().into(), names));
+    }
+    let of = |get: fn(&crate::plan::CertifiedCombo) -> f64| -> Vec<Option<f64>> {
+        r.months.iter().map(|m| m.chosen.map(|i| get(&r.combos[i]))).collect()
+    };
+    cols.push(Column::new("monthly_usd".into(), of(|c| c.monthly_usd)));
+    cols.push(Column::new("certified_erl".into(), of(|c| c.certified.pass_erl)));
+    cols.push(Column::new("covered".into(), r.months.iter().map(|m| m.chosen.is_some()).collect::<Vec<_>>()));
+    frame(cols)
+}
+
+/// One row per combination certified.
+pub fn capacity_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
+    let mut cols = Vec::new();
+    for (ci, c) in plan.choices.iter().enumerate() {
+        let names: Vec<String> = r.combos.iter().map(|k| c.options[k.options[ci]].name.clone()).collect();
+        cols.push(Column::new(c.name.as_str().into(), names));
+    }
+    cols.push(Column::new("monthly_usd".into(), r.combos.iter().map(|c| c.monthly_usd).collect::<Vec<_>>()));
+    cols.push(Column::new("pass_erl".into(), r.combos.iter().map(|c| c.certified.pass_erl).collect::<Vec<_>>()));
+    cols.push(Column::new("fail_erl".into(), r.combos.iter().map(|c| c.certified.fail_erl).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "binding_limit".into(),
+        r.combos.iter().map(|c| c.certified.binding.clone()).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new("evaluations".into(), r.combos.iter().map(|c| c.certified.evaluations).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "replications".into(),
+        r.combos.iter().map(|c| c.certified.replications).collect::<Vec<_>>(),
+    ));
+    frame(cols)
+}
+
+/// One row per step of the upgrade ladder.
+pub fn ladder_frame(r: &PlanResult) -> DataFrame {
+    let l = &r.ladder;
+    frame(vec![
+        Column::new("choice".into(), l.iter().map(|s| s.choice.clone()).collect::<Vec<_>>()),
+        Column::new("from".into(), l.iter().map(|s| s.from.clone()).collect::<Vec<_>>()),
+        Column::new("to".into(), l.iter().map(|s| s.to.clone()).collect::<Vec<_>>()),
+        Column::new("gain_erl".into(), l.iter().map(|s| s.gain_erl).collect::<Vec<_>>()),
+        Column::new("extra_usd".into(), l.iter().map(|s| s.extra_usd).collect::<Vec<_>>()),
+        Column::new("usd_per_erl".into(), l.iter().map(|s| s.usd_per_erl).collect::<Vec<_>>()),
+    ])
+}
+
+/// The printed summary: the months with their choice and cost, the
+/// calendar, the ladder, and the search's effort.
+pub fn text(plan: &Plan, r: &PlanResult) -> String {
+    let mut header = vec!["month".to_string(), "load (Erl)".to_string()];
+    header.extend(plan.choices.iter().map(|c| c.name.clone()));
+    header.extend(["$/month", "certified (Erl)", "runner-up (+$/month)"].map(String::from));
+    let mut t = table(header);
+    for m in &r.months {
+        let mut row = vec![Cell::new(m.month), Cell::new(format!("{:.1}", m.load_erl))];
+        match m.chosen {
+            Some(i) => {
+                row.extend(r.names(plan, i).into_iter().map(Cell::new));
+                row.push(Cell::new(format!("{:.0}", r.combos[i].monthly_usd)));
+                row.push(Cell::new(format!(
+                    "{:.1}–{:.1}",
+                    r.combos[i].certified.pass_erl, r.combos[i].certified.fail_erl
+                )));
+                row.push(Cell::new(m.runner_up.map_or("-".to_string(), |u| {
+                    format!(
+                        "{} (+{:.0})",
+                        r.names(plan, u).join(", "),
+                        r.combos[u].monthly_usd - r.combos[i].monthly_usd
+                    )
+                })));
+            }
+            None => {
+                row.push(Cell::new("no combination carries it"));
+                row.extend((1..plan.choices.len() + 3).map(|_| Cell::new("-")));
+            }
+        }
+        t.add_row(row);
+    }
+    let mut out = format!("{}: {} months, tolerance {:.1}%\n{t}\n", plan.name, r.months.len(), 100.0 * plan.tolerance);
+    out += "calendar:\n";
+    for line in r.calendar(plan) {
+        out += &format!("  {line}\n");
+    }
+    if !r.ladder.is_empty() {
+        let mut l = table(["choice", "next option", "gain (Erl)", "+$/month", "$ per Erl"].map(String::from).to_vec());
+        for s in &r.ladder {
+            l.add_row(vec![
+                Cell::new(&s.choice),
+                Cell::new(format!("{} → {}", s.from, s.to)),
+                Cell::new(format!("{:.1}", s.gain_erl)),
+                Cell::new(format!("{:.0}", s.extra_usd)),
+                Cell::new(if s.usd_per_erl.is_finite() {
+                    format!("{:.2}", s.usd_per_erl)
+                } else {
+                    "nothing gained".into()
+                }),
+            ]);
+        }
+        out += &format!("upgrade ladder (from the last month's choice):\n{l}\n");
+    }
+    let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
+    let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
+    out + &format!(
+        "search: {} combinations, {} certified ({sims} loads simulated, {reps} replications), {} pruned by monotonicity\n",
+        r.total,
+        r.combos.len(),
+        r.pruned
+    )
+}
+
+/// Writes the tables, their Parquet twins and the two charts into `dir`.
+pub fn write(plan: &Plan, r: &PlanResult, dir: &Path) -> Result<()> {
+    for (name, mut df, parquet) in [
+        ("plan", plan_frame(plan, r), true),
+        ("capacity", capacity_frame(plan, r), true),
+        ("ladder", ladder_frame(r), false),
+    ] {
+        tables::write_csv(&mut df, &dir.join(format!("{name}.csv")))?;
+        if parquet {
+            tables::write_parquet(&mut df, &dir.join(format!("{name}.parquet")))?;
+        }
+    }
+    register_font();
+    for ext in ["png", "svg"] {
+        let runway = dir.join(format!("runway.{ext}"));
+        let cost = dir.join(format!("cost.{ext}"));
+        if ext == "png" {
+            write_atomic(&runway, |tmp| {
+                draw_runway(BitMapBackend::new(tmp, (1000, 620)).into_drawing_area(), plan, r)
+            })?;
+            write_atomic(&cost, |tmp| draw_cost(BitMapBackend::new(tmp, (1000, 500)).into_drawing_area(), plan, r))?;
+        } else {
+            write_atomic(&runway, |tmp| draw_runway(SVGBackend::new(tmp, (1000, 620)).into_drawing_area(), plan, r))?;
+            write_atomic(&cost, |tmp| draw_cost(SVGBackend::new(tmp, (1000, 500)).into_drawing_area(), plan, r))?;
+        }
+    }
+    Ok(())
+}
+
+/// The runway: each certified combination's capacity as a horizontal band
+/// [last pass, first fail] across the months, against the forecast curve.
+fn draw_runway<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    plan: &Plan,
+    r: &PlanResult,
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let months = r.months.len().max(1) as f64 - 1.0;
+    let top =
+        r.months.iter().map(|m| m.load_erl).chain(r.combos.iter().map(|c| c.certified.pass_erl)).fold(1.0, f64::max)
+            * 1.15;
+    let mut ctx = ChartBuilder::on(&root)
+        .caption(format!("{}: certified capacity of each combination vs forecast", plan.name), (FONT_FAMILY, 20))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..months.max(1.0) + 0.5, 0.0..top)
+        .map_err(|e| err(&e))?;
+    ctx.configure_mesh()
+        .x_desc("month")
+        .y_desc("offered load (Erlangs)")
+        .label_style((FONT_FAMILY, 13))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let chosen: Vec<usize> = r.months.iter().filter_map(|m| m.chosen).collect();
+    for (k, c) in r.combos.iter().enumerate() {
+        let color = if chosen.contains(&k) { COLORS[k % COLORS.len()] } else { RGBColor(190, 190, 190) };
+        let hi = c.certified.fail_erl.min(top);
+        ctx.draw_series(std::iter::once(Rectangle::new(
+            [(-0.5, c.certified.pass_erl), (months.max(1.0) + 0.5, hi)],
+            color.mix(0.35).filled(),
+        )))
+        .map_err(|e| err(&e))?;
+        if chosen.contains(&k) {
+            let label = format!("{} (${:.0}/month)", r.names(plan, k).join(", "), c.monthly_usd);
+            ctx.draw_series(std::iter::once(Text::new(label, (-0.4, c.certified.pass_erl), (FONT_FAMILY, 12))))
+                .map_err(|e| err(&e))?;
+        }
+    }
+    ctx.draw_series(LineSeries::new(r.months.iter().map(|m| (m.month as f64, m.load_erl)), BLACK.stroke_width(3)))
+        .map_err(|e| err(&e))?
+        .label("forecast load")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    ctx.configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT_FAMILY, 13))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}
+
+/// The monthly cost of each month's choice, as a step chart.
+fn draw_cost<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    plan: &Plan,
+    r: &PlanResult,
+) -> std::result::Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let costs: Vec<(f64, f64)> =
+        r.months.iter().filter_map(|m| m.chosen.map(|i| (m.month as f64, r.combos[i].monthly_usd))).collect();
+    let months = r.months.len().max(1) as f64;
+    let top = costs.iter().map(|c| c.1).fold(1.0, f64::max) * 1.15;
+    let mut ctx = ChartBuilder::on(&root)
+        .caption(format!("{}: monthly cost of the cheapest certified combination", plan.name), (FONT_FAMILY, 20))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..months - 0.5, 0.0..top)
+        .map_err(|e| err(&e))?;
+    ctx.configure_mesh()
+        .x_desc("month")
+        .y_desc("USD per month")
+        .label_style((FONT_FAMILY, 13))
+        .draw()
+        .map_err(|e| err(&e))?;
+    let mut steps = Vec::new();
+    for (i, &(m, c)) in costs.iter().enumerate() {
+        steps.push((m - 0.5, c));
+        steps.push((costs.get(i + 1).map_or(m + 0.5, |n| n.0 - 0.5), c));
+    }
+    ctx.draw_series(LineSeries::new(steps, COLORS[0].stroke_width(3))).map_err(|e| err(&e))?;
+    ctx.draw_series(costs.iter().map(|&p| Circle::new(p, 4, COLORS[0].filled()))).map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}

@@ -1,0 +1,263 @@
+//! Planning: for each month of a forecast, the cheapest combination of
+//! provider plans whose certified capacity ([`crate::capacity`]) covers
+//! that month's load, the upgrade calendar, and the upgrade ladder (what
+//! each choice's next option buys, in Erlangs and dollars per Erlang).
+//!
+//! The search takes combinations in order of monthly price and certifies
+//! them only as needed, each once. It prunes with monotonicity (an
+//! assumption, stated with the plan file: options are listed from the least
+//! capacity to the most, so a combination whose every option is at or below
+//! another's cannot hold more): once a combination is certified below a
+//! month's load, every combination below it is skipped for that month
+//! without simulation; and so is one whose exact Erlang bound
+//! ([`crate::capacity::erlang_bound`]) is below the load.
+
+use crate::capacity::{certify, erlang_bound, Certified};
+use crate::config::{Choice, Plan, PlanOption};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One combination: an option index per choice.
+pub type Combo = Vec<usize>;
+
+/// A combination with its price and certified capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertifiedCombo {
+    /// Option index per choice.
+    pub options: Combo,
+    /// Monthly price (USD).
+    pub monthly_usd: f64,
+    /// Its certified capacity.
+    pub certified: Certified,
+}
+
+/// What one month needs and gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthPlan {
+    /// Month (0 = the model as written).
+    pub month: u32,
+    /// Forecast offered load (Erlangs).
+    pub load_erl: f64,
+    /// The cheapest combination certified to carry it (index into the
+    /// result's `combos`), if any.
+    pub chosen: Option<usize>,
+    /// The next cheapest that also carries it, if one was certified.
+    pub runner_up: Option<usize>,
+}
+
+/// What a choice's next option buys from the recommended combination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LadderStep {
+    /// The choice.
+    pub choice: String,
+    /// Its option now, and the next one.
+    pub from: String,
+    /// The next option.
+    pub to: String,
+    /// Certified capacity gained (Erlangs; 0 when another limit binds).
+    pub gain_erl: f64,
+    /// Extra monthly price (USD).
+    pub extra_usd: f64,
+    /// Dollars per Erlang gained (infinite when nothing is gained).
+    pub usd_per_erl: f64,
+}
+
+/// The plan's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanResult {
+    /// Every combination certified, in the order certified.
+    pub combos: Vec<CertifiedCombo>,
+    /// Per month of the forecast.
+    pub months: Vec<MonthPlan>,
+    /// From the last month's choice (else the largest certified), each
+    /// choice's next option.
+    pub ladder: Vec<LadderStep>,
+    /// Combinations in all.
+    pub total: usize,
+    /// Skipped for some month by monotonicity without simulation.
+    pub pruned: usize,
+}
+
+impl PlanResult {
+    /// The option names of combination `i`, per choice.
+    pub fn names<'a>(&self, plan: &'a Plan, i: usize) -> Vec<&'a str> {
+        self.combos[i].options.iter().zip(&plan.choices).map(|(&o, c)| c.options[o].name.as_str()).collect()
+    }
+
+    /// The upgrade calendar: for each month whose choice differs from the
+    /// month before, "month 3: platform Starter → Growth, +$350/month".
+    pub fn calendar(&self, plan: &Plan) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut prev: Option<usize> = None;
+        for m in &self.months {
+            match (prev, m.chosen) {
+                (_, None) => {
+                    out.push(format!("month {}: no combination carries {:.1} Erl", m.month, m.load_erl));
+                    prev = None;
+                    continue;
+                }
+                (None, Some(c)) => out.push(format!(
+                    "month {}: {} (${:.0}/month, certified to {:.1} Erl)",
+                    m.month,
+                    plan.choices
+                        .iter()
+                        .zip(self.names(plan, c))
+                        .map(|(ch, n)| format!("{} {n}", ch.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.combos[c].monthly_usd,
+                    self.combos[c].certified.erl()
+                )),
+                (Some(p), Some(c)) if p != c => {
+                    let changes: Vec<String> = plan
+                        .choices
+                        .iter()
+                        .zip(self.names(plan, p).into_iter().zip(self.names(plan, c)))
+                        .filter(|(_, (a, b))| a != b)
+                        .map(|(ch, (a, b))| format!("{} {a} → {b}", ch.name))
+                        .collect();
+                    out.push(format!(
+                        "month {}: {}, {:+.0} $/month (certified to {:.1} Erl)",
+                        m.month,
+                        changes.join(", "),
+                        self.combos[c].monthly_usd - self.combos[p].monthly_usd,
+                        self.combos[c].certified.erl()
+                    ));
+                }
+                _ => {}
+            }
+            prev = m.chosen;
+        }
+        out
+    }
+}
+
+/// Whether every option of `a` is at or below `b`'s (so `a` holds no more).
+fn below(a: &[usize], b: &[usize]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x <= y)
+}
+
+/// Searches `plan`. `on_certified` is called after each combination is
+/// certified (for progress display).
+///
+/// Errors when an option's keys do not build a model, or the model cannot
+/// be scaled (a trace).
+pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
+    let sizes: Vec<usize> = plan.choices.iter().map(|c| c.options.len()).collect();
+    let total = sizes.iter().product::<usize>();
+    // Every combination with its monthly price and its exact Erlang bound,
+    // cheapest first (ties: fewer upgrades).
+    let mut bounds: BTreeMap<Combo, f64> = BTreeMap::new();
+    let mut combos: Vec<(Combo, f64)> = Vec::with_capacity(total);
+    for k in 0..total {
+        let mut rest = k;
+        let combo: Combo = sizes
+            .iter()
+            .rev()
+            .map(|&n| {
+                let o = rest % n;
+                rest /= n;
+                o
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let model = plan.model_of(&chosen(plan, &combo))?;
+        let price = chosen(plan, &combo).iter().map(|(_, o)| Plan::option_price(o, &model)).sum();
+        if let Some(b) = erlang_bound(&model, plan.tolerance) {
+            bounds.insert(combo.clone(), b);
+        }
+        combos.push((combo, price));
+    }
+    combos
+        .sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.iter().sum::<usize>().cmp(&b.0.iter().sum())).then(a.0.cmp(&b.0)));
+    let mut pruned_any = vec![false; combos.len()];
+    let mut store = Store { plan, certified: Vec::new(), index: BTreeMap::new(), on_certified };
+    // The combination of every choice's last option holds the most (options
+    // are listed least capacity first): certified first, it bounds them all.
+    if let Some((top, price)) = combos.iter().find(|c| c.0.iter().zip(&sizes).all(|(o, n)| o + 1 == *n)) {
+        store.get(top, *price)?;
+    }
+    let mut months = Vec::new();
+    for (m, &load) in plan.monthly_load_erl.iter().enumerate() {
+        let (mut chosen_i, mut runner_up) = (None, None);
+        for (k, (combo, price)) in combos.iter().enumerate() {
+            // Monotonicity: a combination at or below one certified short of
+            // this load is short too.
+            let short = store.certified.iter().any(|c| c.certified.erl() < load && below(combo, &c.options))
+                || bounds.get(combo).is_some_and(|&b| b < load);
+            if short && !store.index.contains_key(combo) {
+                pruned_any[k] = true;
+                continue;
+            }
+            let i = store.get(combo, *price)?;
+            if store.certified[i].certified.erl() >= load {
+                if chosen_i.is_none() {
+                    chosen_i = Some(i);
+                } else {
+                    runner_up = Some(i);
+                    break;
+                }
+            }
+        }
+        months.push(MonthPlan { month: m as u32, load_erl: load, chosen: chosen_i, runner_up });
+    }
+    // The ladder from the last month's choice (or the largest certified).
+    let from = months.iter().rev().find_map(|m| m.chosen).or_else(|| {
+        let c = &store.certified;
+        (0..c.len()).max_by(|&a, &b| c[a].certified.erl().total_cmp(&c[b].certified.erl()))
+    });
+    let mut ladder = Vec::new();
+    if let Some(f) = from {
+        let base = store.certified[f].clone();
+        for (ci, choice) in plan.choices.iter().enumerate() {
+            let Some(next) = base.options[ci].checked_add(1).filter(|&n| n < choice.options.len()) else { continue };
+            let mut combo = base.options.clone();
+            combo[ci] = next;
+            let price = combos.iter().find(|c| c.0 == combo).map_or(f64::NAN, |c| c.1);
+            let i = store.get(&combo, price)?;
+            let gain = (store.certified[i].certified.erl() - base.certified.erl()).max(0.0);
+            let extra = price - base.monthly_usd;
+            ladder.push(LadderStep {
+                choice: choice.name.clone(),
+                from: choice.options[base.options[ci]].name.clone(),
+                to: choice.options[next].name.clone(),
+                gain_erl: gain,
+                extra_usd: extra,
+                usd_per_erl: if gain > 0.0 { extra / gain } else { f64::INFINITY },
+            });
+        }
+    }
+    let pruned = pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
+    Ok(PlanResult { combos: store.certified, months, ladder, total, pruned })
+}
+
+/// Combinations certified so far, each once.
+struct Store<'a> {
+    plan: &'a Plan,
+    certified: Vec<CertifiedCombo>,
+    index: BTreeMap<Combo, usize>,
+    on_certified: &'a dyn Fn(usize),
+}
+
+impl Store<'_> {
+    /// The index of `combo`'s certification, certifying it first if needed.
+    fn get(&mut self, combo: &Combo, price: f64) -> Result<usize> {
+        if let Some(&i) = self.index.get(combo) {
+            return Ok(i);
+        }
+        let model = self.plan.model_of(&chosen(self.plan, combo))?;
+        let c = certify(&model, self.plan.tolerance).map_err(|e| Error::input(&self.plan.path, "model", e))?;
+        self.certified.push(CertifiedCombo { options: combo.clone(), monthly_usd: price, certified: c });
+        self.index.insert(combo.clone(), self.certified.len() - 1);
+        (self.on_certified)(self.certified.len());
+        Ok(self.certified.len() - 1)
+    }
+}
+
+/// The (choice, option) pairs of `combo`.
+fn chosen<'a>(plan: &'a Plan, combo: &[usize]) -> Vec<(&'a Choice, &'a PlanOption)> {
+    plan.choices.iter().zip(combo).map(|(c, &o)| (c, &c.options[o])).collect()
+}

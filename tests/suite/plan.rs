@@ -1,0 +1,128 @@
+//! Planning: certified capacities against the exact inverse of Erlang B,
+//! the cheapest combination of plans per month of growth, the calendar and
+//! the upgrade ladder, and costs as providers bill them.
+
+use crate::common::*;
+use simcall::capacity::{certify, inverse_erlang_b};
+use simcall::config::Plan;
+use simcall::plan::search;
+use std::path::Path;
+
+/// Writes `plan` (TOML) and a model of Poisson calls through `limits` (with
+/// `max_blocking = 1%`) into `dir`, and reads the plan.
+fn plan_in(dir: &Path, limits: &str, plan: &str) -> Plan {
+    std::fs::write(
+        dir.join("m.toml"),
+        format!(
+            "name = \"m\"\n[run]\nhorizon = \"8h\"\nwarmup = \"30m\"\nreplications = {{ min = 20, max = 80 }}\nseed = 7\n\
+             [sla]\nmax_blocking = \"1%\"\n[[sources]]\nname = \"s\"\narrivals = {{ offered_load = \"3 erl\" }}\n\
+             holding = {{ dist = \"exponential\", mean = \"3m\" }}\n{limits}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("p.toml"),
+        format!("name = \"p\"\nmodel = \"m.toml\"\ncapacity_tolerance = \"2%\"\n{plan}"),
+    )
+    .unwrap();
+    Plan::load(&dir.join("p.toml"), &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn certified_capacity_of_a_loss_system_is_the_inverse_of_erlang_b() {
+    for (c, target) in [(10u32, 0.01), (30, 0.02), (50, 0.05)] {
+        let m = model(&format!(
+            "name = \"b\"\n[run]\nhorizon = \"8h\"\nwarmup = \"30m\"\nreplications = {{ min = 20, max = 80 }}\nseed = 5\n\
+             [sla]\nmax_blocking = {target}\n\
+             [[sources]]\nname = \"s\"\narrivals = {{ offered_load = \"{} erl\" }}\nholding = {{ dist = \"exponential\", mean = \"3m\" }}\n\
+             [[limits]]\nname = \"lines\"\ncapacity = {c}\n",
+            c as f64 * 0.5
+        ));
+        let tol = 0.02;
+        let cert = certify(&m, tol).unwrap();
+        let exact = inverse_erlang_b(c as u64, target);
+        println!(
+            "c {c} target {target}: certified [{:.3}, {:.3}] Erl, exact {exact:.3}; {} loads, {} replications",
+            cert.pass_erl, cert.fail_erl, cert.evaluations, cert.replications
+        );
+        assert!(cert.fail_erl / cert.pass_erl - 1.0 <= tol + 1e-12);
+        assert!(cert.pass_erl <= exact * (1.0 + tol) && cert.fail_erl >= exact * (1.0 - tol), "{cert:?} vs {exact}");
+        assert!(cert.monotone);
+        assert_eq!(cert.binding.as_deref(), Some("lines"));
+    }
+}
+
+#[test]
+fn the_cheapest_pair_is_found_and_a_dominated_option_is_never_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(
+        dir.path(),
+        "[[limits]]\nname = \"lines\"\ncapacity = 5\n[[limits]]\nname = \"agents\"\ncapacity = 5\n",
+        r#"
+        [forecast]
+        loads = ["3 erl", "6 erl"]
+        [[choices]]
+        name = "lines"
+        options = [
+            { name = "5", set = { "limits.lines.capacity" = 5 }, price = { monthly = 10 } },
+            { name = "10", set = { "limits.lines.capacity" = 10 }, price = { monthly = 20 } },
+            { name = "20", set = { "limits.lines.capacity" = 20 }, price = { monthly = 40 } },
+        ]
+        [[choices]]
+        name = "agents"
+        options = [
+            { name = "small", set = { "limits.agents.capacity" = 10 }, price = { monthly = 5 } },
+            { name = "dominated", set = { "limits.agents.capacity" = 10 }, price = { monthly = 50 } },
+            { name = "large", set = { "limits.agents.capacity" = 20 }, price = { monthly = 30 } },
+        ]
+        "#,
+    );
+    let r = search(&plan, &|_| {}).unwrap();
+    let names = |m: usize| r.names(&plan, r.months[m].chosen.expect("covered"));
+    // 3 Erl: 10 lines and 10 agents (B(3, 10) = 0.8%); 6 Erl: 20 and 20.
+    assert_eq!(names(0), vec!["10", "small"]);
+    assert_eq!(names(1), vec!["20", "large"]);
+    assert_eq!(r.combos[r.months[1].chosen.unwrap()].monthly_usd, 70.0);
+    // The dominated option (same capacity as `small`, dearer) is never simulated.
+    assert!(
+        r.combos.iter().all(|c| c.options[1] != 1),
+        "{:?}",
+        r.combos.iter().map(|c| &c.options).collect::<Vec<_>>()
+    );
+    assert!(
+        r.pruned > 0 && r.combos.len() < r.total,
+        "{} certified, {} pruned of {}",
+        r.combos.len(),
+        r.pruned,
+        r.total
+    );
+    // The ladder from 20 lines / 20 agents: nothing above on lines; more agents are not offered.
+    assert!(r.ladder.is_empty());
+}
+
+#[test]
+fn a_geometric_forecast_upgrades_in_the_month_the_exact_capacity_is_exceeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(
+        dir.path(),
+        "[[limits]]\nname = \"lines\"\ncapacity = 10\n",
+        r#"
+        [forecast]
+        growth = "20%/month"
+        months = 10
+        [[choices]]
+        name = "lines"
+        options = [
+            { name = "10", set = { "limits.lines.capacity" = 10 }, price = { monthly = 1 } },
+            { name = "20", set = { "limits.lines.capacity" = 20 }, price = { monthly = 2 } },
+            { name = "40", set = { "limits.lines.capacity" = 40 }, price = { monthly = 4 } },
+        ]
+        "#,
+    );
+    let r = search(&plan, &|_| {}).unwrap();
+    // Loads 3 × 1.2^m Erl; the exact capacities at 1% are the inverse of Erlang B.
+    let first_over = |c: u64| (0..=10).find(|&m| 3.0 * 1.2f64.powi(m) > inverse_erlang_b(c, 0.01)).unwrap();
+    let upgrades: Vec<u32> = r.months.windows(2).filter(|w| w[0].chosen != w[1].chosen).map(|w| w[1].month).collect();
+    assert_eq!(upgrades, vec![first_over(10) as u32, first_over(20) as u32], "{:?}", r.calendar(&plan));
+    assert!(r.calendar(&plan)[1].contains("lines 10 → 20"), "{:?}", r.calendar(&plan));
+}
