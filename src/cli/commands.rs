@@ -112,7 +112,8 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result
     written
 }
 
-/// Checks each file (a model, or an experiment: it has a `model` key) by
+/// Checks each file (a model; an experiment, with a `model` key; a plan,
+/// with `choices`) by
 /// building every model it makes, and prints every error and warning.
 /// Exit code 2 if any file has an error.
 pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
@@ -144,8 +145,16 @@ fn validate_one(path: &Path) -> Vec<Diagnostic> {
         Ok(t) => t,
         Err(e) => return vec![Diagnostic::error(path, "", format!("cannot read the file: {e}"))],
     };
-    let is_experiment = text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("model"));
-    if is_experiment {
+    let top = text.parse::<toml::Table>().unwrap_or_default();
+    if top.contains_key("choices") {
+        // A plan: every option's model is built when it is read.
+        return match crate::config::Plan::load(path, &[]) {
+            Ok(plan) => plan.model_of(&[]).map_or_else(|_| Vec::new(), |m| crate::config::warnings(&m, path)),
+            Err(Error::Input(ds)) => ds,
+            Err(e) => vec![Diagnostic::error(path, "", e)],
+        };
+    }
+    if top.contains_key("model") {
         return match Experiment::load(path, &[]) {
             // Warnings of the model as the experiment runs it (its first cell).
             Ok(exp) => exp.cells.first().map_or_else(Vec::new, |c| crate::config::warnings(&c.model, path)),

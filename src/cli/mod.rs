@@ -98,7 +98,7 @@ enum Command {
     /// Check model and experiment files without running them: build every
     /// cell and print every error and warning (exit 2 on any error, else 0).
     Validate {
-        /// Model (models/*.toml) or experiment (experiments/*.toml) files.
+        /// Model (models/*.toml), experiment or plan (experiments/*.toml) files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
