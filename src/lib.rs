@@ -37,6 +37,7 @@
 pub mod arrivals;
 pub mod capacity;
 pub mod config;
+pub mod cost;
 pub mod dialer;
 pub mod engine;
 pub mod error;

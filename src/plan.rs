@@ -14,7 +14,9 @@
 
 use crate::capacity::{certify, erlang_bound, Certified};
 use crate::config::{Choice, Plan, PlanOption};
+use crate::cost::{month_cost, usage_estimate_usd, MonthCost};
 use crate::error::{Error, Result};
+use crate::runs::replicate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -44,6 +46,9 @@ pub struct MonthPlan {
     pub chosen: Option<usize>,
     /// The next cheapest that also carries it, if one was certified.
     pub runner_up: Option<usize>,
+    /// The chosen combination's bill at this month's load, from a
+    /// simulation at that load.
+    pub cost: Option<MonthCost>,
 }
 
 /// What a choice's next option buys from the recommended combination.
@@ -180,10 +185,21 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
     if let Some((top, price)) = combos.iter().find(|c| c.0.iter().zip(&sizes).all(|(o, n)| o + 1 == *n)) {
         store.get(top, *price)?;
     }
+    // Usage prices rank combinations by an estimate at each month's load;
+    // the chosen one's bill is then simulated.
+    let base = plan.model_of(&[])?;
     let mut months = Vec::new();
     for (m, &load) in plan.monthly_load_erl.iter().enumerate() {
         let (mut chosen_i, mut runner_up) = (None, None);
-        for (k, (combo, price)) in combos.iter().enumerate() {
+        let estimate = |combo: &Combo, fixed: f64| -> f64 {
+            fixed + chosen(plan, combo).iter().map(|(_, o)| usage_estimate_usd(o, &base, load)).sum::<f64>()
+        };
+        let mut order: Vec<usize> = (0..combos.len()).collect();
+        order.sort_by(|&a, &b| {
+            estimate(&combos[a].0, combos[a].1).total_cmp(&estimate(&combos[b].0, combos[b].1)).then(a.cmp(&b))
+        });
+        for k in order {
+            let (combo, price) = &combos[k];
             // Monotonicity: a combination at or below one certified short of
             // this load is short too.
             let short = store.certified.iter().any(|c| c.certified.erl() < load && below(combo, &c.options))
@@ -202,7 +218,18 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
                 }
             }
         }
-        months.push(MonthPlan { month: m as u32, load_erl: load, chosen: chosen_i, runner_up });
+        let cost = match chosen_i {
+            None => None,
+            Some(i) => {
+                let options = chosen(plan, &store.certified[i].options);
+                let model = plan.model_of(&options)?;
+                let scaled = model
+                    .with_load_scale(load / model.offered_load_erl())
+                    .map_err(|e| Error::input(&plan.path, "model", e))?;
+                Some(month_cost(plan, &options, &scaled, &replicate(&scaled, 0)))
+            }
+        };
+        months.push(MonthPlan { month: m as u32, load_erl: load, chosen: chosen_i, runner_up, cost });
     }
     // The ladder from the last month's choice (or the largest certified).
     let from = months.iter().rev().find_map(|m| m.chosen).or_else(|| {

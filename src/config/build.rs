@@ -211,6 +211,7 @@ impl Builder<'_> {
             warmup_s,
             replications: replications as u32,
             max_replications: max_replications as u32,
+            record_holds: false,
             seed: r.seed.unwrap_or(1),
             timeseries_bucket_s,
             week_of,

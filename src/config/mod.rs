@@ -23,7 +23,7 @@ mod traffic;
 
 pub use build::warnings;
 pub use experiment::{parse_sets, value_label, Axis, Cell, Experiment, Tier};
-pub use plan::{Choice, Plan, PlanOption};
+pub use plan::{Choice, Plan, PlanOption, UsagePrice};
 pub use traffic::{read_call_log, read_call_log_with, CallColumns};
 
 use crate::error::{Diagnostic, Error, Result};

@@ -27,6 +27,8 @@ struct PlanFile {
     set: Table,
     #[serde(default)]
     capacity_tolerance: Option<Value>,
+    #[serde(default)]
+    value_per_lost_call: Option<f64>,
     forecast: ForecastFile,
     choices: Vec<ChoiceFile>,
 }
@@ -66,6 +68,25 @@ struct PriceFile {
     monthly: Option<f64>,
     #[serde(default)]
     per_slot_month: Option<SlotPriceFile>,
+    /// The limit whose use the usage prices below bill.
+    #[serde(default)]
+    limit: Option<String>,
+    #[serde(default)]
+    per_minute: Option<f64>,
+    #[serde(default)]
+    billing_increment: Option<String>,
+    #[serde(default)]
+    minimum_per_call: Option<String>,
+    #[serde(default)]
+    included_minutes: Option<f64>,
+    #[serde(default)]
+    overage_per_minute: Option<f64>,
+    #[serde(default)]
+    per_call: Option<f64>,
+    #[serde(default)]
+    per_request: Option<f64>,
+    #[serde(default)]
+    per_1k_tokens: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +108,39 @@ pub struct PlanOption {
     /// A price per unit of capacity per month: (USD, limit name): the
     /// limit's capacity × pool in the built model is the number of units.
     pub per_slot_month: Option<(f64, String)>,
+    /// Prices on the use of one limit, if any.
+    pub usage: Option<UsagePrice>,
+}
+
+/// Prices on the use of one limit, as providers bill them (USD).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsagePrice {
+    /// The limit whose use is billed.
+    pub limit: String,
+    /// Per minute a call holds the limit, each call rounded up to
+    /// `billing_increment_s` and at least `minimum_per_call_s`.
+    pub per_minute: f64,
+    /// Billing increment (s; 0 = per second exactly).
+    pub billing_increment_s: f64,
+    /// Minimum billed per call (s).
+    pub minimum_per_call_s: f64,
+    /// Minutes the monthly price includes, and the price of each beyond.
+    pub included_minutes: f64,
+    /// Per minute beyond `included_minutes`.
+    pub overage_per_minute: f64,
+    /// Per admission (a call through the limit).
+    pub per_call: f64,
+    /// Per request (admissions of a request-scoped limit).
+    pub per_request: f64,
+    /// Per 1,000 tokens through a token limit.
+    pub per_1k_tokens: f64,
+}
+
+impl UsagePrice {
+    /// Whether it bills minutes (so holds must be recorded).
+    pub fn bills_minutes(&self) -> bool {
+        self.per_minute > 0.0 || self.overage_per_minute > 0.0
+    }
 }
 
 /// A provider or limit whose plan is chosen; options are listed from the
@@ -117,6 +171,8 @@ pub struct Plan {
     pub monthly_load_erl: Vec<f64>,
     /// Relative width of a certified capacity's interval (default 2%).
     pub tolerance: f64,
+    /// What a lost caller costs (USD), added to each month's bill; 0 = not counted.
+    pub value_per_lost_call: f64,
 }
 
 /// The most combinations a plan may have (the product of its options).
@@ -189,6 +245,7 @@ impl Plan {
                                 "must be a number ≥ 0",
                             ));
                         }
+                        let usage = p.take(usage_price(path, &key, &o.price, &model));
                         let per_slot = o.price.per_slot_month.map(|s| (s.price, s.limit));
                         if let Some((price, limit)) = &per_slot {
                             if !(price.is_finite() && *price >= 0.0 && model.limits.iter().any(|l| &l.name == limit)) {
@@ -204,6 +261,7 @@ impl Plan {
                             set: o.set.into_iter().collect(),
                             monthly_usd: monthly,
                             per_slot_month: per_slot,
+                            usage: usage.flatten(),
                         }
                     })
                     .collect();
@@ -225,6 +283,7 @@ impl Plan {
             choices,
             monthly_load_erl: monthly_load_erl.unwrap_or_default(),
             tolerance: tolerance.unwrap_or(0.02),
+            value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0).max(0.0),
         })?;
         // Every option's keys must exist and build: check each alone.
         for c in &plan.choices {
@@ -245,7 +304,14 @@ impl Plan {
                 doc.set(k, v.clone())?;
             }
         }
-        doc.build()
+        let mut model = doc.build()?;
+        model.run.record_holds = self.bills_minutes();
+        Ok(model)
+    }
+
+    /// Whether some option bills minutes (so its runs record holds).
+    pub fn bills_minutes(&self) -> bool {
+        self.choices.iter().flat_map(|c| &c.options).any(|o| o.usage.as_ref().is_some_and(UsagePrice::bills_minutes))
     }
 
     /// The monthly price of `option` in `model` (flat plus per slot).
@@ -255,6 +321,50 @@ impl Plan {
         });
         option.monthly_usd + slots
     }
+}
+
+/// The usage prices of an option (`key` names it), checked against `model`'s limits.
+fn usage_price(path: &Path, key: &str, p: &PriceFile, model: &Model) -> Result<Option<UsagePrice>> {
+    let amounts = [p.per_minute, p.included_minutes, p.overage_per_minute, p.per_call, p.per_request, p.per_1k_tokens];
+    let timing = p.billing_increment.is_some() || p.minimum_per_call.is_some();
+    let k = |sub: &str| format!("{key}.price.{sub}");
+    if amounts.iter().all(Option::is_none) && !timing {
+        return match &p.limit {
+            None => Ok(None),
+            Some(_) => Err(Error::input(path, &k("limit"), "names the limit of usage prices, but none is given")),
+        };
+    }
+    let Some(limit) = p.limit.clone() else {
+        return Err(Error::input(path, &k("limit"), "usage prices need `limit`, the limit whose use they bill"));
+    };
+    if !model.limits.iter().any(|l| l.name == limit) {
+        let names: Vec<&str> = model.limits.iter().map(|l| l.name.as_str()).collect();
+        return Err(Error::input(
+            path,
+            &k("limit"),
+            format!("no limit is named {limit:?} (limits: {})", names.join(", ")),
+        ));
+    }
+    let keys = ["per_minute", "included_minutes", "overage_per_minute", "per_call", "per_request", "per_1k_tokens"];
+    for (name, v) in keys.iter().zip(amounts) {
+        if v.is_some_and(|x| !(x.is_finite() && x >= 0.0)) {
+            return Err(Error::input(path, &k(name), "must be a number ≥ 0"));
+        }
+    }
+    let duration = |name: &str, v: &Option<String>| -> Result<f64> {
+        v.as_deref().map_or(Ok(0.0), |t| crate::units::parse_duration_s(t).map_err(|e| Error::input(path, &k(name), e)))
+    };
+    Ok(Some(UsagePrice {
+        limit,
+        per_minute: p.per_minute.unwrap_or(0.0),
+        billing_increment_s: duration("billing_increment", &p.billing_increment)?,
+        minimum_per_call_s: duration("minimum_per_call", &p.minimum_per_call)?,
+        included_minutes: p.included_minutes.unwrap_or(0.0),
+        overage_per_minute: p.overage_per_minute.unwrap_or(0.0),
+        per_call: p.per_call.unwrap_or(0.0),
+        per_request: p.per_request.unwrap_or(0.0),
+        per_1k_tokens: p.per_1k_tokens.unwrap_or(0.0),
+    }))
 }
 
 /// Monthly loads from `[forecast]`: `growth = "10%/month"` with `months`

@@ -51,6 +51,10 @@ pub struct RunSpec {
     pub timeseries_bucket_s: Option<f64>,
     /// The UTC date of simulated Monday 00:00, if given (for time-zone names).
     pub week_of: Option<chrono::NaiveDate>,
+    /// Record how long each call holds each concurrency and token limit
+    /// (for usage-based prices; set by planning, off by default since it
+    /// takes every limit off the engine's fast path).
+    pub record_holds: bool,
 }
 
 /// A stream of callers.

@@ -7,6 +7,7 @@ use super::charts::{register_font, COLORS, FONT_FAMILY};
 use super::format::table;
 use super::{tables, write_atomic};
 use crate::config::Plan;
+use crate::cost::MonthCost;
 use crate::error::Result;
 use crate::plan::PlanResult;
 use comfy_table::Cell;
@@ -33,7 +34,14 @@ pub fn plan_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
     let of = |get: fn(&crate::plan::CertifiedCombo) -> f64| -> Vec<Option<f64>> {
         r.months.iter().map(|m| m.chosen.map(|i| get(&r.combos[i]))).collect()
     };
-    cols.push(Column::new("monthly_usd".into(), of(|c| c.monthly_usd)));
+    cols.push(Column::new("fixed_usd".into(), of(|c| c.monthly_usd)));
+    let cost = |get: fn(&MonthCost) -> f64| -> Vec<Option<f64>> {
+        r.months.iter().map(|m| m.cost.as_ref().map(get)).collect()
+    };
+    cols.push(Column::new("monthly_usd_mean".into(), cost(|c| c.total_usd.mean)));
+    cols.push(Column::new("monthly_usd_ci95".into(), cost(|c| c.total_usd.ci95)));
+    cols.push(Column::new("usd_per_carried_call".into(), cost(|c| c.per_carried_call_usd.mean)));
+    cols.push(Column::new("usd_per_carried_minute".into(), cost(|c| c.per_carried_minute_usd.mean)));
     cols.push(Column::new("certified_erl".into(), of(|c| c.certified.pass_erl)));
     cols.push(Column::new("covered".into(), r.months.iter().map(|m| m.chosen.is_some()).collect::<Vec<_>>()));
     frame(cols)
@@ -61,6 +69,50 @@ pub fn capacity_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
     frame(cols)
 }
 
+/// One row per month × choice of the bill: fixed and usage parts, then the
+/// month's lost calls, total, and costs per carried call and minute.
+pub fn costs_frame(r: &PlanResult) -> DataFrame {
+    let rows: Vec<(u32, &MonthCost, Option<&crate::cost::ChoiceCost>)> = r
+        .months
+        .iter()
+        .filter_map(|m| m.cost.as_ref().map(|c| (m.month, c)))
+        .flat_map(|(m, c)| c.parts.iter().map(move |p| (m, c, Some(p))).chain(std::iter::once((m, c, None))))
+        .collect();
+    let part =
+        |get: fn(&crate::cost::ChoiceCost) -> f64| -> Vec<Option<f64>> { rows.iter().map(|r| r.2.map(get)).collect() };
+    frame(vec![
+        Column::new("month".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+        Column::new(
+            "choice".into(),
+            rows.iter().map(|r| r.2.map_or("total".to_string(), |p| p.choice.clone())).collect::<Vec<_>>(),
+        ),
+        Column::new("option".into(), rows.iter().map(|r| r.2.map(|p| p.option.clone())).collect::<Vec<_>>()),
+        Column::new("fixed_usd".into(), part(|p| p.fixed_usd)),
+        Column::new("usage_usd_mean".into(), part(|p| p.usage_usd.mean)),
+        Column::new("usage_usd_ci95".into(), part(|p| p.usage_usd.ci95)),
+        Column::new(
+            "lost_calls_usd_mean".into(),
+            rows.iter().map(|r| r.2.is_none().then_some(r.1.lost_calls_usd.mean)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "total_usd_mean".into(),
+            rows.iter().map(|r| r.2.is_none().then_some(r.1.total_usd.mean)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "total_usd_ci95".into(),
+            rows.iter().map(|r| r.2.is_none().then_some(r.1.total_usd.ci95)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "usd_per_carried_call".into(),
+            rows.iter().map(|r| r.2.is_none().then_some(r.1.per_carried_call_usd.mean)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "usd_per_carried_minute".into(),
+            rows.iter().map(|r| r.2.is_none().then_some(r.1.per_carried_minute_usd.mean)).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
 /// One row per step of the upgrade ladder.
 pub fn ladder_frame(r: &PlanResult) -> DataFrame {
     let l = &r.ladder;
@@ -79,14 +131,17 @@ pub fn ladder_frame(r: &PlanResult) -> DataFrame {
 pub fn text(plan: &Plan, r: &PlanResult) -> String {
     let mut header = vec!["month".to_string(), "load (Erl)".to_string()];
     header.extend(plan.choices.iter().map(|c| c.name.clone()));
-    header.extend(["$/month", "certified (Erl)", "runner-up (+$/month)"].map(String::from));
+    header.extend(["$/month (± 95% CI)", "certified (Erl)", "runner-up (+$/month fixed)"].map(String::from));
     let mut t = table(header);
     for m in &r.months {
         let mut row = vec![Cell::new(m.month), Cell::new(format!("{:.1}", m.load_erl))];
         match m.chosen {
             Some(i) => {
                 row.extend(r.names(plan, i).into_iter().map(Cell::new));
-                row.push(Cell::new(format!("{:.0}", r.combos[i].monthly_usd)));
+                row.push(Cell::new(m.cost.as_ref().map_or_else(
+                    || format!("{:.0}", r.combos[i].monthly_usd),
+                    |c| format!("{:.0} ± {:.0}", c.total_usd.mean, c.total_usd.ci95),
+                )));
                 row.push(Cell::new(format!(
                     "{:.1}–{:.1}",
                     r.combos[i].certified.pass_erl, r.combos[i].certified.fail_erl
@@ -144,6 +199,7 @@ pub fn write(plan: &Plan, r: &PlanResult, dir: &Path) -> Result<()> {
         ("plan", plan_frame(plan, r), true),
         ("capacity", capacity_frame(plan, r), true),
         ("ladder", ladder_frame(r), false),
+        ("costs", costs_frame(r), true),
     ] {
         tables::write_csv(&mut df, &dir.join(format!("{name}.csv")))?;
         if parquet {
@@ -231,7 +287,7 @@ fn draw_cost<DB: DrawingBackend>(
     let err = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let costs: Vec<(f64, f64)> =
-        r.months.iter().filter_map(|m| m.chosen.map(|i| (m.month as f64, r.combos[i].monthly_usd))).collect();
+        r.months.iter().filter_map(|m| m.cost.as_ref().map(|c| (m.month as f64, c.total_usd.mean))).collect();
     let months = r.months.len().max(1) as f64;
     let top = costs.iter().map(|c| c.1).fold(1.0, f64::max) * 1.15;
     let mut ctx = ChartBuilder::on(&root)

@@ -114,7 +114,7 @@ pub struct Counts {
 
 /// An empty auto-resizing histogram with 3 significant digits (quantiles
 /// within 0.1%).
-fn histogram() -> Histogram<u64> {
+pub fn histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant digits is a valid histogram precision")
 }
 
@@ -149,10 +149,10 @@ impl Default for Counts {
     }
 }
 
-/// Records `us` microseconds in `h`. The histogram grows as needed; only a
-/// value past its absolute reach (about 290,000 years) is clamped.
+/// Records `s` seconds in `h`, in microseconds. The histogram grows as
+/// needed; only a value past its absolute reach (about 290,000 years) is clamped.
 #[inline]
-fn record_us(h: &mut Histogram<u64>, s: f64) {
+pub fn record_s(h: &mut Histogram<u64>, s: f64) {
     let us = (s * 1e6).round() as u64;
     if h.record(us).is_err() {
         h.saturating_record(us);
@@ -171,7 +171,7 @@ impl Counts {
             self.zero_waits += 1;
             return;
         }
-        record_us(&mut self.waits_us, wait_s);
+        record_s(&mut self.waits_us, wait_s);
     }
 
     /// Records a completed turn's latency (s) against the budget (s).
@@ -180,7 +180,7 @@ impl Counts {
         self.turns += 1;
         self.turn_latency_sum_s += latency_s;
         self.turns_over_budget += (latency_s > budget_s) as u64;
-        record_us(&mut self.turn_latency_us, latency_s);
+        record_s(&mut self.turn_latency_us, latency_s);
     }
 
     /// Adds another source's counts into this total (not the concurrency,
@@ -246,6 +246,9 @@ pub struct LimitCounts {
     /// Per limit of the model: of the losses caused here, how many happened
     /// while that limit was full too (its own entry stays 0).
     pub co_full: Vec<u64>,
+    /// How long each hold released after the warm-up lasted (µs), when the
+    /// run records holds (usage-based prices).
+    pub holds: Option<Histogram<u64>>,
 }
 
 impl LimitCounts {
@@ -276,6 +279,7 @@ impl LimitCounts {
                 Vec::new()
             },
             co_full: vec![0; n_limits],
+            holds: None,
         }
     }
 

@@ -135,7 +135,12 @@ impl Sim {
                 }
                 return; // a rate admission holds nothing
             }
-            KindRt::Concurrency { .. } => {}
+            KindRt::Concurrency { .. } => {
+                if lc.holds.is_some() {
+                    let slot = id as usize * self.n_limits + l as usize;
+                    self.held_t[slot] = now;
+                }
+            }
             KindRt::Tokens { .. } => {
                 lc.tokens.step(now, 1, now);
                 if let Some(c) = lc.copies.get_mut(copy as usize) {
@@ -191,6 +196,11 @@ impl Sim {
         lc.occupancy.step(now, -1);
         if let Some(c) = lc.copies.get_mut(copy as usize) {
             c.occupancy.step(now, -1);
+        }
+        if let Some(h) = &mut lc.holds {
+            if now >= self.warmup_s {
+                crate::record::record_s(h, now - self.held_t[slot]);
+            }
         }
         if cp.live_waiting > 0 {
             self.serve_waiters(l, copy);

@@ -290,7 +290,7 @@ impl Sim {
             answer_within_s: model.sla.answer_within_s,
             events: EventQueue::new(),
             sources,
-            limits: model.limits.iter().map(runtime::limit_rt).collect(),
+            limits: model.limits.iter().map(|l| runtime::limit_rt(l, model.run.record_holds)).collect(),
             n_limits: model.limits.len(),
             callers: Vec::new(),
             held_copy: Vec::new(),
@@ -303,7 +303,11 @@ impl Sim {
             total_concurrency: TimeAverage::default(),
             several_sources: model.sources.len() > 1,
             any_sticky: model.limits.iter().any(|l| l.select == crate::model::Select::Sticky && l.pool > 1),
-            limit_counts: model.limits.iter().map(|l| runtime::limit_counts(l, model.limits.len())).collect(),
+            limit_counts: model
+                .limits
+                .iter()
+                .map(|l| runtime::limit_counts(l, model.limits.len(), model.run.record_holds))
+                .collect(),
             series: None,
             series_bucket_s: model.run.timeseries_bucket_s,
             n_inbound,

@@ -176,8 +176,9 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
     }
 }
 
-/// Limit `l` at run time.
-pub(super) fn limit_rt(l: &Limit) -> LimitRt {
+/// Limit `l` at run time; `record_holds` keeps it off the plain fast path
+/// (which does not time holds).
+pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
     let kind = match l.kind {
         LimitKind::Concurrency { capacity } => KindRt::Concurrency { capacity },
         LimitKind::Rate { max, window_s, algorithm, burst } => {
@@ -190,7 +191,7 @@ pub(super) fn limit_rt(l: &Limit) -> LimitRt {
     let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
     LimitRt {
         kind,
-        plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call,
+        plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call && !record_holds,
         queue: match l.on_full {
             OnFull::Reject => None,
             OnFull::Queue { timeout_s, max_waiting } => {
@@ -212,6 +213,10 @@ pub(super) fn limit_rt(l: &Limit) -> LimitRt {
 }
 
 /// The empty records of limit `l`.
-pub(super) fn limit_counts(l: &Limit, n_limits: usize) -> LimitCounts {
-    LimitCounts::new(&l.kind, l.pool, n_limits)
+pub(super) fn limit_counts(l: &Limit, n_limits: usize, record_holds: bool) -> LimitCounts {
+    let mut c = LimitCounts::new(&l.kind, l.pool, n_limits);
+    if record_holds && !matches!(l.kind, LimitKind::Rate { .. }) {
+        c.holds = Some(crate::record::histogram());
+    }
+    c
 }

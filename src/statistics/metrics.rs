@@ -236,6 +236,8 @@ pub struct LimitValues {
     pub copies: Vec<CopyMetrics>,
     /// Per limit of the model: losses caused here while that limit was full too.
     pub co_full: Vec<f64>,
+    /// How long holds lasted: (seconds, how many), when the run records holds.
+    pub holds: Vec<(f64, u64)>,
 }
 
 /// The metrics of one replication: what is kept of it once it has run (the
@@ -336,6 +338,11 @@ impl ReplicationMetrics {
                 .limits
                 .iter()
                 .map(|l| LimitValues {
+                    holds: l.holds.as_ref().map_or_else(Vec::new, |h| {
+                        h.iter_recorded()
+                            .map(|v| (h.median_equivalent(v.value_iterated_to()) as f64 / 1e6, v.count_at_value()))
+                            .collect()
+                    }),
                     co_full: l.co_full.iter().map(|&n| n as f64).collect(),
                     metrics: LimitMetrics::of(l, r.end_t, r.horizon_s, all_losses),
                     copies: l
