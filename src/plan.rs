@@ -9,8 +9,10 @@
 //! capacity to the most, so a combination whose every option is at or below
 //! another's cannot hold more): once a combination is certified below a
 //! month's load, every combination below it is skipped for that month
-//! without simulation; and so is one whose exact Erlang bound
-//! ([`crate::capacity::erlang_bound`]) is below the load.
+//! without simulation; and so is one whose upper bound is below the load:
+//! the least, over its options, of the option's capacity with every other
+//! choice at its largest option (certified first, Σ options runs), or its
+//! exact Erlang bound ([`crate::capacity::erlang_bound`]).
 
 use crate::capacity::{certify, erlang_bound, Certified};
 use crate::config::{Choice, Plan, PlanOption};
@@ -80,7 +82,8 @@ pub struct PlanResult {
     pub ladder: Vec<LadderStep>,
     /// Combinations in all.
     pub total: usize,
-    /// Skipped for some month by monotonicity without simulation.
+    /// Never simulated though considered: dominated options' combinations,
+    /// and those skipped for a month by monotonicity or a bound.
     pub pruned: usize,
 }
 
@@ -155,6 +158,28 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
     // cheapest first (ties: fewer upgrades).
     let mut bounds: BTreeMap<Combo, f64> = BTreeMap::new();
     let mut combos: Vec<(Combo, f64)> = Vec::with_capacity(total);
+    // An option that sets the same keys to the same values as another in its
+    // choice, with the same usage prices but a higher flat price, is
+    // dominated: its combinations are never simulated.
+    let dominated: Vec<Vec<bool>> = plan
+        .choices
+        .iter()
+        .map(|c| {
+            c.options
+                .iter()
+                .map(|o| {
+                    c.options.iter().any(|p| {
+                        p.set == o.set
+                            && p.usage == o.usage
+                            && p.per_slot_month == o.per_slot_month
+                            && (p.monthly_usd < o.monthly_usd)
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let is_dominated = |combo: &Combo| combo.iter().enumerate().any(|(ci, &o)| dominated[ci][o]);
+    let mut skipped_dominated = 0;
     for k in 0..total {
         let mut rest = k;
         let combo: Combo = sizes
@@ -169,6 +194,10 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
             .into_iter()
             .rev()
             .collect();
+        if is_dominated(&combo) {
+            skipped_dominated += 1;
+            continue;
+        }
         let model = plan.model_of(&chosen(plan, &combo))?;
         let price = chosen(plan, &combo).iter().map(|(_, o)| Plan::option_price(o, &model)).sum();
         if let Some(b) = erlang_bound(&model, plan.tolerance) {
@@ -180,11 +209,27 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
         .sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.iter().sum::<usize>().cmp(&b.0.iter().sum())).then(a.0.cmp(&b.0)));
     let mut pruned_any = vec![false; combos.len()];
     let mut store = Store { plan, certified: Vec::new(), index: BTreeMap::new(), on_certified };
-    // The combination of every choice's last option holds the most (options
-    // are listed least capacity first): certified first, it bounds them all.
-    if let Some((top, price)) = combos.iter().find(|c| c.0.iter().zip(&sizes).all(|(o, n)| o + 1 == *n)) {
-        store.get(top, *price)?;
+    // Upper bounds by monotonicity (options listed least capacity first):
+    // each option with every other choice at its last (largest) option holds
+    // at least as much as any combination using it, so a combination holds
+    // at most the least of its options' bounds. Σ options certifications
+    // (25 for 5 choices × 5 options) bound all the product's combinations.
+    let top: Combo =
+        dominated.iter().map(|d| d.iter().rposition(|x| !x).expect("the cheapest of equal options is kept")).collect();
+    let price_of = |combo: &Combo| combos.iter().find(|c| &c.0 == combo).map_or(f64::NAN, |c| c.1);
+    let mut option_bound: Vec<Vec<f64>> = sizes.iter().map(|&n| vec![f64::INFINITY; n]).collect();
+    for (ci, &n) in sizes.iter().enumerate() {
+        for o in (0..n).filter(|&o| !dominated[ci][o]) {
+            let mut combo = top.clone();
+            combo[ci] = o;
+            let i = store.get(&combo, price_of(&combo))?;
+            option_bound[ci][o] = store.certified[i].certified.erl();
+        }
     }
+    let upper = |combo: &Combo| -> f64 {
+        let by_options = combo.iter().enumerate().map(|(ci, &o)| option_bound[ci][o]).fold(f64::INFINITY, f64::min);
+        bounds.get(combo).map_or(by_options, |&b| b.min(by_options))
+    };
     // Usage prices rank combinations by an estimate at each month's load;
     // the chosen one's bill is then simulated.
     let base = plan.model_of(&[])?;
@@ -202,8 +247,8 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
             let (combo, price) = &combos[k];
             // Monotonicity: a combination at or below one certified short of
             // this load is short too.
-            let short = store.certified.iter().any(|c| c.certified.erl() < load && below(combo, &c.options))
-                || bounds.get(combo).is_some_and(|&b| b < load);
+            let short = upper(combo) < load
+                || store.certified.iter().any(|c| c.certified.erl() < load && below(combo, &c.options));
             if short && !store.index.contains_key(combo) {
                 pruned_any[k] = true;
                 continue;
@@ -257,7 +302,8 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
             });
         }
     }
-    let pruned = pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
+    let pruned = skipped_dominated
+        + pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
     Ok(PlanResult { combos: store.certified, months, ladder, total, pruned })
 }
 

@@ -186,7 +186,7 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
     let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
     let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
     out + &format!(
-        "search: {} combinations, {} certified ({sims} loads simulated, {reps} replications), {} pruned by monotonicity\n",
+        "search: {} combinations, {} certified ({sims} loads simulated, {reps} replications), {} never simulated (dominated, or short by monotonicity or a bound)\n",
         r.total,
         r.combos.len(),
         r.pruned
