@@ -214,6 +214,9 @@ impl Plan {
                 )
             })),
         };
+        if f.value_per_lost_call.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            p.push(crate::error::Diagnostic::error(path, "value_per_lost_call", "must be a number of dollars ≥ 0"));
+        }
         let base_erl = model.offered_load_erl();
         let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl));
         if f.choices.is_empty() {
@@ -283,7 +286,7 @@ impl Plan {
             choices,
             monthly_load_erl: monthly_load_erl.unwrap_or_default(),
             tolerance: tolerance.unwrap_or(0.02),
-            value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0).max(0.0),
+            value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
         })?;
         // Every option's keys must exist and build: check each alone.
         for c in &plan.choices {
