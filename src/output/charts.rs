@@ -17,7 +17,8 @@ use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
 
-const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+/// The embedded font (DejaVu Sans).
+pub const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 /// The family name the embedded font is registered under.
 pub const FONT_FAMILY: &str = "sans-serif";
 
@@ -248,8 +249,8 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     write_atomic(&stem.with_extension("png"), |tmp| {
         draw_losses(BitMapBackend::new(tmp, (1000, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
     })?;
-    write_atomic(&stem.with_extension("svg"), |tmp| {
-        draw_losses(SVGBackend::new(tmp, (1000, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
+    super::write_svg(&stem.with_extension("svg"), (1000, 380 * exp.tiers.len() as u32), |area| {
+        draw_losses(area, exp, res)
     })
 }
 
@@ -405,7 +406,7 @@ fn x_range(series: &[Series]) -> (f64, f64) {
 
 fn render(chart: &Chart, stem: &Path) -> Result<()> {
     write_atomic(&stem.with_extension("png"), |tmp| draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart))?;
-    write_atomic(&stem.with_extension("svg"), |tmp| draw(SVGBackend::new(tmp, SIZE).into_drawing_area(), chart))
+    super::write_svg(&stem.with_extension("svg"), SIZE, |area| draw(area, chart))
 }
 
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std::result::Result<(), String> {

@@ -80,19 +80,15 @@ pub fn write(dir: &Path, rates: &[f64], fits: &[HoldingFit], durations: &[f64], 
     .expect("two columns of equal length");
     tables::write_csv(&mut df, &dir.join("profile.csv"))?;
     tables::write_parquet(&mut df, &dir.join("profile.parquet"))?;
-    for ext in ["png", "svg"] {
-        let path = dir.join(format!("profile.{ext}"));
-        write_atomic(&path, |tmp| match ext {
-            "png" => draw_profile(BitMapBackend::new(tmp, (1000, 420)).into_drawing_area(), rates),
-            _ => draw_profile(SVGBackend::new(tmp, (1000, 420)).into_drawing_area(), rates),
+    write_atomic(&dir.join("profile.png"), |tmp| {
+        draw_profile(BitMapBackend::new(tmp, (1000, 420)).into_drawing_area(), rates)
+    })?;
+    super::write_svg(&dir.join("profile.svg"), (1000, 420), |area| draw_profile(area, rates))?;
+    if let Some(best) = fits.first() {
+        write_atomic(&dir.join("holding.png"), |tmp| {
+            draw_holding(BitMapBackend::new(tmp, (1000, 480)).into_drawing_area(), best, durations)
         })?;
-        if let Some(best) = fits.first() {
-            let path = dir.join(format!("holding.{ext}"));
-            write_atomic(&path, |tmp| match ext {
-                "png" => draw_holding(BitMapBackend::new(tmp, (1000, 480)).into_drawing_area(), best, durations),
-                _ => draw_holding(SVGBackend::new(tmp, (1000, 480)).into_drawing_area(), best, durations),
-            })?;
-        }
+        super::write_svg(&dir.join("holding.svg"), (1000, 480), |area| draw_holding(area, best, durations))?;
     }
     Ok(())
 }

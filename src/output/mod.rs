@@ -46,3 +46,42 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> std::result::Resul
 pub fn create_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, e))
 }
+
+/// Writes an SVG chart drawn by `draw` to `path`, atomically, with its text
+/// turned into outlines of the embedded font (DejaVu Sans, `assets/`), so
+/// the file needs no font and looks the same in every viewer, and the same
+/// as the PNG.
+///
+/// Errors when the file cannot be written (or the drawing fails).
+pub fn write_svg(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(
+        plotters::drawing::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>,
+) -> Result<()> {
+    use plotters::prelude::IntoDrawingArea;
+    let mut svg = String::new();
+    draw(plotters::prelude::SVGBackend::with_string(&mut svg, size).into_drawing_area())
+        .map_err(|e| Error::output(path, std::io::Error::other(e)))?;
+    let outlined = outline_text(&svg).map_err(|e| Error::output(path, std::io::Error::other(e)))?;
+    write_atomic(path, |tmp| std::fs::write(tmp, outlined).map_err(|e| e.to_string()))
+}
+
+/// `svg` with every text element replaced by the glyph outlines of the
+/// embedded font (usvg lays the text out and writes it as paths).
+///
+/// Errors when the SVG does not parse (a drawing bug).
+pub fn outline_text(svg: &str) -> std::result::Result<String, String> {
+    use std::sync::{Arc, OnceLock};
+    static FONTS: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    let fonts = FONTS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(charts::FONT.to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        Arc::new(db)
+    });
+    let options = usvg::Options { fontdb: fonts.clone(), font_family: "DejaVu Sans".into(), ..Default::default() };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    Ok(tree.to_string(&usvg::WriteOptions::default()))
+}

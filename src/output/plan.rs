@@ -207,20 +207,14 @@ pub fn write(plan: &Plan, r: &PlanResult, dir: &Path) -> Result<()> {
         }
     }
     register_font();
-    for ext in ["png", "svg"] {
-        let runway = dir.join(format!("runway.{ext}"));
-        let cost = dir.join(format!("cost.{ext}"));
-        if ext == "png" {
-            write_atomic(&runway, |tmp| {
-                draw_runway(BitMapBackend::new(tmp, (1000, 620)).into_drawing_area(), plan, r)
-            })?;
-            write_atomic(&cost, |tmp| draw_cost(BitMapBackend::new(tmp, (1000, 500)).into_drawing_area(), plan, r))?;
-        } else {
-            write_atomic(&runway, |tmp| draw_runway(SVGBackend::new(tmp, (1000, 620)).into_drawing_area(), plan, r))?;
-            write_atomic(&cost, |tmp| draw_cost(SVGBackend::new(tmp, (1000, 500)).into_drawing_area(), plan, r))?;
-        }
-    }
-    Ok(())
+    write_atomic(&dir.join("runway.png"), |tmp| {
+        draw_runway(BitMapBackend::new(tmp, (1000, 620)).into_drawing_area(), plan, r)
+    })?;
+    super::write_svg(&dir.join("runway.svg"), (1000, 620), |area| draw_runway(area, plan, r))?;
+    write_atomic(&dir.join("cost.png"), |tmp| {
+        draw_cost(BitMapBackend::new(tmp, (1000, 500)).into_drawing_area(), plan, r)
+    })?;
+    super::write_svg(&dir.join("cost.svg"), (1000, 500), |area| draw_cost(area, plan, r))
 }
 
 /// The runway: each certified combination's capacity as a horizontal band

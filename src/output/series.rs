@@ -49,9 +49,7 @@ pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket
     write_atomic(&stem.with_extension("png"), |tmp| {
         draw(BitMapBackend::new(tmp, size).into_drawing_area(), title, limits, series)
     })?;
-    write_atomic(&stem.with_extension("svg"), |tmp| {
-        draw(SVGBackend::new(tmp, size).into_drawing_area(), title, limits, series)
-    })
+    super::write_svg(&stem.with_extension("svg"), size, |area| draw(area, title, limits, series))
 }
 
 /// A line of a panel: its legend, points and colour, and whether it is a

@@ -168,8 +168,19 @@ fn sweep_writes_tables_charts_and_recommendation() {
     assert_eq!(rec.lines().count(), 1 + 3);
     assert!(rec.lines().nth(1).unwrap().contains("Starter"), "5/min fits the cheapest tier:\n{rec}");
     assert!(text(&out.stdout).contains("recommended tier"));
-    // SVG text is real text in the embedded font's family.
-    assert!(std::fs::read_to_string(out_dir.join("price.svg")).unwrap().contains("monthly price"));
+    // Every SVG draws its text as outlines of the embedded font: no text
+    // element, no font or file it would need from the viewer's machine.
+    for e in std::fs::read_dir(&out_dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            let svg = std::fs::read_to_string(&p).unwrap();
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{}", p.display());
+            for forbidden in ["<text", "font-family", "href=", "url("] {
+                assert!(!svg.contains(forbidden), "{} has {forbidden}", p.display());
+            }
+            assert!(svg.matches("<path").count() > 50, "{}: glyphs are paths", p.display());
+        }
+    }
 }
 
 #[test]
