@@ -46,6 +46,7 @@ pub mod model;
 pub mod plan;
 pub mod record;
 pub mod runs;
+pub mod selftest;
 pub mod simulation;
 pub mod statistics;
 pub mod units;

@@ -139,6 +139,36 @@ pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Where `validate --self-test` saves its result, for the reports.
+pub(super) const SELF_TEST_FILE: &str = "output/self-test.json";
+
+/// `simcall validate --self-test`: prints each check; exit code 1 if one fails.
+pub(super) fn self_test() -> Result<i32> {
+    println!("self-test: queueing theory against this build");
+    let result = crate::selftest::run();
+    for c in &result.checks {
+        println!(
+            "  {}: {:.6} vs exact {:.6}, T = {:+.2} {}",
+            c.name,
+            c.estimate,
+            c.exact,
+            c.t,
+            if c.pass { "pass" } else { "FAIL" }
+        );
+    }
+    let file = Path::new(SELF_TEST_FILE);
+    create_parent(file)?;
+    let json = serde_json::to_string_pretty(&result).expect("a self-test serializes");
+    write_atomic(file, |tmp| std::fs::write(tmp, &json).map_err(|e| e.to_string()))?;
+    let passed = result.checks.iter().filter(|c| c.pass).count();
+    println!(
+        "self-test: {passed} of {} checks pass (|T| ≤ {}) → {SELF_TEST_FILE}",
+        result.checks.len(),
+        crate::selftest::T_CRIT
+    );
+    Ok(if result.passed() { 0 } else { 1 })
+}
+
 /// Every diagnostic of one model or experiment file.
 fn validate_one(path: &Path) -> Vec<Diagnostic> {
     let text = match std::fs::read_to_string(path) {

@@ -99,8 +99,13 @@ enum Command {
     /// cell and print every error and warning (exit 2 on any error, else 0).
     Validate {
         /// Model (models/*.toml), experiment or plan (experiments/*.toml) files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "self_test")]
         files: Vec<PathBuf>,
+        /// Also check this build against queueing theory (about half a
+        /// minute): each estimate with its exact value and T statistic; the
+        /// result is saved in output/self-test.json for reports.
+        #[arg(long)]
+        self_test: bool,
     },
     /// Write a call log drawn from a model's sources alone (no limits).
     Generate {
@@ -154,6 +159,10 @@ fn execute(cli: Cli) -> Result<i32> {
             commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)
         }
         Command::Generate { model, days, out } => commands::generate(&model, days, &out).map(|()| 0),
-        Command::Validate { files } => commands::validate(&files).map(|()| 0),
+        Command::Validate { files, self_test } => {
+            let checked = if files.is_empty() { Ok(()) } else { commands::validate(&files) };
+            let tested = if self_test { commands::self_test() } else { Ok(0) };
+            checked.and(tested)
+        }
     })
 }

@@ -712,3 +712,21 @@ fn plan_writes_its_tables_and_charts_and_is_the_same_for_any_thread_count() {
         assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
     }
 }
+
+#[test]
+fn the_self_test_reproduces_queueing_theory_and_saves_its_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_simcall"))
+        .args(["validate", "--self-test"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let s = text(&out.stdout);
+    for name in ["Erlang B", "Erlang C", "M/M/c/K", "Erlang A", "Engset", "retrial"] {
+        assert!(s.lines().any(|l| l.contains(name) && l.contains("T = ") && l.ends_with("pass")), "{name}: {s}");
+    }
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("output/self-test.json")).unwrap()).unwrap();
+    assert_eq!(saved["checks"].as_array().map(Vec::len), Some(6));
+}
