@@ -13,6 +13,9 @@ use crate::statistics::SourceMetrics;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Where `validate --self-test` saves its result, for the reports.
+pub const SAVED_FILE: &str = "output/self-test.json";
+
 /// |T| above this fails: the two-sided 1e-4 point of the normal.
 pub const T_CRIT: f64 = 4.06;
 

@@ -88,11 +88,27 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Resul
 
     // Every exporter runs even if one fails, and the recommendation is
     // printed either way; the first failure is reported after it.
-    let outcomes: Vec<Result<()>> = exporters::sweep_exporters().iter().map(|e| e.export(&exp, &res, &dir)).collect();
+    // The report goes last: it embeds the charts the others wrote.
+    let mut all = exporters::sweep_exporters();
+    all.push(Box::new(crate::output::html::Report { command: reproduce_command("sweep", path, sets) }));
+    let outcomes: Vec<Result<()>> = all.iter().map(|e| e.export(&exp, &res, &dir)).collect();
     let failed = outcomes.into_iter().find_map(Result::err);
     println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
     print!("{}", report::recommendation_text(&exp, &res));
     failed.map_or(Ok(()), Err)
+}
+
+/// The command that gives the same results, for a report's "reproduce"
+/// section. Thread count and output folder are left out: they change no
+/// figure, and the report stays byte-identical whatever they are.
+fn reproduce_command(verb: &str, path: &Path, sets: &[String]) -> String {
+    let quote =
+        |a: &str| if a.contains([' ', '\'', '"']) { format!("'{}'", a.replace('\'', "'\\''")) } else { a.to_string() };
+    let mut words = vec!["simcall".to_string(), verb.to_string(), quote(&path.to_string_lossy())];
+    for s in sets {
+        words.extend(["--set".to_string(), quote(s)]);
+    }
+    words.join(" ")
 }
 
 /// `simcall plan`: searches the plan, writes its tables and charts, prints
@@ -139,8 +155,7 @@ pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// Where `validate --self-test` saves its result, for the reports.
-pub(super) const SELF_TEST_FILE: &str = "output/self-test.json";
+use crate::selftest::SAVED_FILE as SELF_TEST_FILE;
 
 /// `simcall validate --self-test`: prints each check; exit code 1 if one fails.
 pub(super) fn self_test() -> Result<i32> {

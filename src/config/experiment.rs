@@ -78,6 +78,8 @@ pub struct Experiment {
     pub description: String,
     /// Where it was read from.
     pub path: PathBuf,
+    /// The model file it names, relative to the working folder.
+    pub model_path: PathBuf,
     /// Sweep axes, first slowest.
     pub axes: Vec<Axis>,
     /// Tiers (one, `model`, if the file has none).
@@ -148,6 +150,7 @@ impl Experiment {
             name: file.name,
             description: file.description,
             path: path.to_path_buf(),
+            model_path,
             axes,
             tiers,
             points,

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod exporters;
 pub mod fit;
 pub mod format;
+pub mod html;
 pub mod plan;
 pub mod report;
 pub mod series;

@@ -4,20 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn simcall(args: &[&str]) -> Output {
+pub(crate) fn simcall(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_simcall")).args(args).output().expect("simcall runs")
 }
 
-fn repo(path: &str) -> String {
+pub(crate) fn repo(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path).to_string_lossy().into_owned()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// A small copy of the shipped model and experiment in a temp folder.
-fn small_experiment(dir: &Path) -> PathBuf {
+pub(crate) fn small_experiment(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir.join("models")).unwrap();
     std::fs::create_dir_all(dir.join("experiments")).unwrap();
     std::fs::copy(repo("models/voice-agent.toml"), dir.join("models/voice-agent.toml")).unwrap();

@@ -10,6 +10,7 @@ mod common;
 mod fit;
 mod laws;
 mod plan;
+mod report;
 mod results;
 mod semantics;
 mod theory;
