@@ -5,7 +5,7 @@
 //! font, so charts look the same on every machine.
 
 use super::write_atomic;
-use crate::config::Experiment;
+use crate::config::{value_label, Experiment};
 use crate::error::Result;
 use crate::model::ObjectiveMetric;
 use crate::runs::{CellResult, SweepResult};
@@ -100,46 +100,70 @@ impl XAxis {
     }
 }
 
+/// One line of a sweep chart: a tier, and for a sweep of two or more axes
+/// one value of the axes after the first (so a second axis is never
+/// silently piled up at the same x).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesGroup {
+    /// The legend: the tier's name, then `axis = value` of the other axes.
+    pub name: String,
+    /// Index into the experiment's tiers.
+    pub tier: usize,
+    /// The sweep points on this line, in grid order.
+    pub points: Vec<usize>,
+}
+
+/// The lines of the sweep charts: per tier, one per distinct value of the
+/// axes after the first (just the tier with one axis or none), in grid order.
+pub fn series_groups(exp: &Experiment) -> Vec<SeriesGroup> {
+    let mut groups: Vec<SeriesGroup> = Vec::new();
+    for (t, tier) in exp.tiers.iter().enumerate() {
+        let first_of_tier = groups.len();
+        for (p, values) in exp.points.iter().enumerate() {
+            let rest: Vec<String> =
+                exp.axes.iter().zip(values).skip(1).map(|(a, v)| format!("{} = {}", a.path, value_label(v))).collect();
+            let name = if rest.is_empty() { tier.name.clone() } else { format!("{}, {}", tier.name, rest.join(", ")) };
+            match groups[first_of_tier..].iter_mut().find(|g| g.name == name) {
+                Some(g) => g.points.push(p),
+                None => groups.push(SeriesGroup { name, tier: t, points: vec![p] }),
+            }
+        }
+    }
+    groups
+}
+
 /// Draws the sweep charts into `dir` as `<name>.png` and `<name>.svg`:
 /// `blocking` (log scale), `p95_wait`, `price` and `losses`; for a model of
 /// campaigns alone, `completion` and `price` against the first sweep axis.
 pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
     register_font();
     let x = XAxis::new(exp);
+    let groups = series_groups(exp);
+    fn cells_of<'a>(res: &'a SweepResult, g: &'a SeriesGroup) -> impl Iterator<Item = &'a CellResult> {
+        res.cells.iter().filter(move |c| c.tier == g.tier && g.points.contains(&c.point))
+    }
     let per_tier = |value: &dyn Fn(&CellResult) -> f64| -> Vec<Series> {
-        exp.tiers
+        groups
             .iter()
-            .enumerate()
-            .map(|(t, tier)| {
-                let mut points: Vec<(f64, f64)> = res
-                    .cells
-                    .iter()
-                    .filter(|c| c.tier == t)
-                    .map(|c| (x.of(exp, c), value(c)))
-                    .filter(|p| p.1.is_finite())
-                    .collect();
+            .map(|g| {
+                let mut points: Vec<(f64, f64)> =
+                    cells_of(res, g).map(|c| (x.of(exp, c), value(c))).filter(|p| p.1.is_finite()).collect();
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                Series { name: tier.name.clone(), points, pass: None, show_line: true, markers: true, bounds: None }
+                Series { name: g.name.clone(), points, pass: None, show_line: true, markers: true, bounds: None }
             })
             .collect()
     };
-    // Each tier's estimates with their 95% intervals, drawn at `floor` or above.
+    // Each group's estimates with their 95% intervals, drawn at `floor` or above.
     let per_tier_ci = |get: fn(&CellResult) -> &Estimate, floor: f64| -> Vec<Series> {
-        exp.tiers
+        groups
             .iter()
-            .enumerate()
-            .map(|(t, tier)| {
-                let mut rows: Vec<(f64, &Estimate)> = res
-                    .cells
-                    .iter()
-                    .filter(|c| c.tier == t)
-                    .map(|c| (x.of(exp, c), get(c)))
-                    .filter(|(_, e)| e.mean.is_finite())
-                    .collect();
+            .map(|g| {
+                let mut rows: Vec<(f64, &Estimate)> =
+                    cells_of(res, g).map(|c| (x.of(exp, c), get(c))).filter(|(_, e)| e.mean.is_finite()).collect();
                 rows.sort_by(|a, b| a.0.total_cmp(&b.0));
                 let half = |e: &Estimate| if e.ci95.is_finite() { e.ci95 } else { 0.0 };
                 Series {
-                    name: tier.name.clone(),
+                    name: g.name.clone(),
                     points: rows.iter().map(|(x, e)| (*x, e.mean.max(floor))).collect(),
                     pass: None,
                     show_line: true,

@@ -54,3 +54,39 @@ fn report_is_byte_identical_across_thread_counts() {
     let two = report_of(dir.path(), "same", "2");
     assert!(one == two, "report.html differs between 1 and 2 threads");
 }
+
+#[test]
+fn a_two_axis_sweep_draws_one_line_per_second_axis_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp_path = small_experiment(dir.path());
+    let body = std::fs::read_to_string(&exp_path).unwrap().replace(
+        "sweep = { \"sources.inbound.arrivals.rate\" = { from = \"5/min\", to = \"25/min\", steps = 3 } }",
+        "sweep = { \"sources.inbound.arrivals.rate\" = [\"5/min\", \"15/min\", \"25/min\"], \"limits.tts-connections.capacity\" = [20, 40] }",
+    );
+    std::fs::write(&exp_path, body).unwrap();
+    let exp = simcall::config::Experiment::load(&exp_path, &[]).unwrap();
+    assert_eq!(exp.points.len(), 6, "3 rates × 2 capacities");
+    let groups = simcall::output::charts::series_groups(&exp);
+    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Starter, limits.tts-connections.capacity = 20",
+            "Starter, limits.tts-connections.capacity = 40",
+            "Growth, limits.tts-connections.capacity = 20",
+            "Growth, limits.tts-connections.capacity = 40",
+        ]
+    );
+    for g in &groups {
+        assert_eq!(g.points.len(), 3, "{}: one point per rate", g.name);
+        let caps: Vec<_> = g.points.iter().map(|&p| exp.points[p][1].clone()).collect();
+        assert!(caps.windows(2).all(|w| w[0] == w[1]), "{}: one capacity per line", g.name);
+        let rates: std::collections::BTreeSet<String> =
+            g.points.iter().map(|&p| exp.points[p][0].to_string()).collect();
+        assert_eq!(rates.len(), 3, "{}: every rate on the line", g.name);
+    }
+    // A one-axis sweep: one line per tier, named by the tier.
+    let one = simcall::config::Experiment::load(&small_experiment(&dir.path().join("one")), &[]).unwrap();
+    let names: Vec<String> = simcall::output::charts::series_groups(&one).into_iter().map(|g| g.name).collect();
+    assert_eq!(names, ["Starter", "Growth"]);
+}
