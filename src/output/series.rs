@@ -1,12 +1,13 @@
 //! The time series as a table (one row per bucket) and a chart of one
-//! simulated day or week: each concurrency limit's mean use per bucket with
-//! its capacity drawn as a line, and what arrived and was lost.
+//! simulated day or week: every limit's mean use per bucket as a share of
+//! its capacity (slots, admissions per window or tokens per minute alike),
+//! the busy hour shaded, and what arrived and was lost; clock labels on the
+//! time axis, legends beside the data.
 
 use super::charts::{COLORS, FONT_FAMILY};
 use super::format::Pick;
 use super::{tables, write_atomic};
 use crate::error::Result;
-use crate::model::LimitKind;
 use crate::record::{Bucket, SeriesTotals};
 use crate::statistics::LimitSummary;
 use crate::units::clock_label;
@@ -45,7 +46,7 @@ pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket
     let mut df = frame(limits, series);
     tables::write_csv(&mut df, &stem.with_extension("csv"))?;
     tables::write_parquet(&mut df, &stem.with_extension("parquet"))?;
-    let size = (1100, 700);
+    let size = (1300, 700);
     write_atomic(&stem.with_extension("png"), |tmp| {
         draw(BitMapBackend::new(tmp, size).into_drawing_area(), title, limits, series)
     })?;
@@ -61,6 +62,19 @@ struct Line {
     dashed: bool,
 }
 
+/// Where the busiest hour starts (s): the 60 minutes of consecutive buckets
+/// with the most offered calls (ITU-T E.500's busy hour, read on one
+/// simulated period). `None` with no bucket.
+pub fn busy_hour_start_s(series: &[Bucket]) -> Option<f64> {
+    let width = series.get(1).map_or(3600.0, |b| b.start_s - series[0].start_s);
+    let n = ((3600.0 / width).round() as usize).clamp(1, series.len().max(1));
+    series
+        .windows(n)
+        .map(|w| (w[0].start_s, w.iter().map(|b| b.totals.offered_calls).sum::<f64>()))
+        .fold(None, |best: Option<(f64, f64)>, (t, v)| if best.is_none_or(|b| v > b.1) { Some((t, v)) } else { best })
+        .map(|b| b.0)
+}
+
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
@@ -69,22 +83,33 @@ fn draw<DB: DrawingBackend>(
 ) -> std::result::Result<(), String> {
     super::charts::register_font();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let (top, bottom) = root.split_vertically(440);
+    let root = root.titled(title, (FONT_FAMILY, 20)).map_err(|e| e.to_string())?;
+    let (top, bottom) = root.split_vertically(400);
     let hours = |b: &Bucket| b.start_s / 3600.0;
     let x0 = series.first().map_or(0.0, hours);
     let x1 = series.last().map_or(1.0, hours).max(x0 + 1e-6);
-    // Top: concurrency limits (slots) against their capacity; rate and
-    // token limits are in other units and stay in the table.
+    let busy = busy_hour_start_s(series).map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
+    // Top: every limit's use over its capacity (× pool), so slots, rate and
+    // token limits share one axis and one 100% line.
     let mut top_lines = Vec::new();
-    let concurrency = limits.iter().filter(|l| matches!(l.kind, LimitKind::Concurrency { .. }));
-    for (i, l) in concurrency.enumerate() {
-        let (color, cap) = (COLORS[i % COLORS.len()], l.capacity() * l.pool as f64);
-        let k = limits.iter().position(|m| m.name == l.name).expect("a limit of the list");
-        let points = series.iter().map(|b| (hours(b), b.limits[k])).collect();
-        top_lines.push(Line { label: Some(format!("{} (capacity {cap})", l.name)), points, color, dashed: false });
-        top_lines.push(Line { label: None, points: vec![(x0, cap), (x1, cap)], color, dashed: true });
+    for (k, l) in limits.iter().enumerate() {
+        let cap = l.capacity() * l.pool as f64;
+        let points = series.iter().map(|b| (hours(b), 100.0 * b.limits[k] / cap)).collect();
+        let unit = match l.kind.name() {
+            "concurrency" => "slots",
+            "rate" => "per window",
+            _ => "tokens/min",
+        };
+        let label = format!("{} ({} {unit})", l.name, cap);
+        top_lines.push(Line { label: Some(label), points, color: COLORS[k % COLORS.len()], dashed: false });
     }
-    panel(&top, Some(title), "slots in use (mean per bucket)", (x0, x1), top_lines, SeriesLabelPosition::LowerRight)?;
+    top_lines.push(Line {
+        label: Some("capacity".into()),
+        points: vec![(x0, 100.0), (x1, 100.0)],
+        color: BLACK,
+        dashed: true,
+    });
+    panel(&top, "use of capacity (%, mean per bucket)", (x0, x1), top_lines, busy)?;
     // Bottom: offered calls, blocked, abandoned and failed per bucket.
     let pick: [Pick<SeriesTotals>; 4] = [
         ("offered_calls", |t| t.offered_calls),
@@ -100,53 +125,65 @@ fn draw<DB: DrawingBackend>(
             Line { label: Some(name.to_string()), points, color: COLORS[c % COLORS.len()], dashed: false }
         })
         .collect();
-    panel(&bottom, None, "calls per bucket", (x0, x1), bottom_lines, SeriesLabelPosition::UpperLeft)?;
+    panel(&bottom, "calls per bucket", (x0, x1), bottom_lines, busy)?;
     root.present().map_err(|e| e.to_string())
 }
 
-/// One panel: time in hours on x, the lines on y from 0.
+/// One panel: clock time on x, the lines on y from 0, the busy hour shaded
+/// and the legend in a strip to the right of the data.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    caption: Option<&str>,
     y_desc: &str,
     (x0, x1): (f64, f64),
     lines: Vec<Line>,
-    legend: SeriesLabelPosition,
+    busy: Option<(f64, f64)>,
 ) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let ymax = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(1.0, f64::max) * 1.1;
-    let mut builder = ChartBuilder::on(area);
-    if let Some(c) = caption {
-        builder.caption(c, (FONT_FAMILY, 20));
-    }
-    let mut ctx = builder
+    let (plot_area, legend_area) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(300));
+    let ymax =
+        lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(1.0, f64::max) * 1.1;
+    let mut ctx = ChartBuilder::on(&plot_area)
         .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, 0.0..ymax)
         .map_err(|e| err(&e))?;
+    let clock = |h: &f64| clock_label(h * 3600.0);
     ctx.configure_mesh()
-        .x_desc("hours from Monday 00:00")
+        .x_desc("simulated clock")
+        .x_label_formatter(&clock)
+        .x_labels(8)
         .y_desc(y_desc)
         .label_style((FONT_FAMILY, 13))
         .draw()
         .map_err(|e| err(&e))?;
+    if let Some((b0, b1)) = busy {
+        ctx.draw_series(std::iter::once(Rectangle::new(
+            [(b0, 0.0), (b1, ymax)],
+            RGBColor(255, 200, 0).mix(0.25).filled(),
+        )))
+        .map_err(|e| err(&e))?;
+    }
+    let mut legend: Vec<(String, RGBColor, bool)> = Vec::new();
     for line in lines {
         let color = line.color;
         if line.dashed {
             ctx.draw_series(DashedLineSeries::new(line.points, 8, 5, color.stroke_width(1))).map_err(|e| err(&e))?;
-            continue;
+        } else {
+            ctx.draw_series(LineSeries::new(line.points, color.stroke_width(2))).map_err(|e| err(&e))?;
         }
-        let drawn = ctx.draw_series(LineSeries::new(line.points, color.stroke_width(2))).map_err(|e| err(&e))?;
         if let Some(label) = line.label {
-            drawn.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            legend.push((label, color, line.dashed));
         }
     }
-    ctx.configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT_FAMILY, 13))
-        .position(legend)
-        .draw()
-        .map_err(|e| err(&e))
+    if busy.is_some() {
+        legend.push(("busy hour (most offered calls)".into(), RGBColor(255, 200, 0), false));
+    }
+    for (i, (label, color, dashed)) in legend.iter().enumerate() {
+        let y = 24 + 22 * i as i32;
+        let stroke = if *dashed { color.stroke_width(1) } else { color.stroke_width(3) };
+        legend_area.draw(&PathElement::new(vec![(8, y), (32, y)], stroke)).map_err(|e| err(&e))?;
+        legend_area.draw(&Text::new(label.clone(), (40, y - 8), (FONT_FAMILY, 13))).map_err(|e| err(&e))?;
+    }
+    Ok(())
 }

@@ -90,3 +90,21 @@ fn a_two_axis_sweep_draws_one_line_per_second_axis_value() {
     let names: Vec<String> = simcall::output::charts::series_groups(&one).into_iter().map(|g| g.name).collect();
     assert_eq!(names, ["Starter", "Growth"]);
 }
+
+#[test]
+fn the_busy_hour_is_the_sixty_minutes_with_the_most_offered_calls() {
+    use simcall::record::{Bucket, SeriesTotals};
+    // Five-minute buckets over a day; a peak of 12 buckets from 10:00.
+    let bucket = |i: usize| {
+        let start_s = 300.0 * i as f64;
+        let peak = (120..132).contains(&i);
+        let totals =
+            SeriesTotals { offered_calls: if peak { 50.0 } else { 10.0 + (i % 7) as f64 }, ..Default::default() };
+        Bucket { start_s, totals, limits: vec![] }
+    };
+    let day: Vec<Bucket> = (0..288).map(bucket).collect();
+    assert_eq!(simcall::output::series::busy_hour_start_s(&day), Some(10.0 * 3600.0));
+    // Shorter than an hour: the whole run is the busy hour.
+    assert_eq!(simcall::output::series::busy_hour_start_s(&day[..5]), Some(0.0));
+    assert_eq!(simcall::output::series::busy_hour_start_s(&[]), None);
+}
