@@ -3,12 +3,12 @@
 // SVG has a size), nothing is requested beyond the file itself, no console
 // error or page error, and it prints to a PDF. Saves a screenshot.
 //
-// usage: node check.mjs REPORT.html SCREENSHOT.png PDF.pdf
+// usage: node check.mjs REPORT.html SCREENSHOT.png PDF.pdf SECTION,SECTION,... MIN_CHARTS
 import { chromium } from "playwright-core";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 
-const [report, screenshot, pdf] = process.argv.slice(2);
+const [report, screenshot, pdf, sectionList, minCharts] = process.argv.slice(2);
 const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -20,17 +20,17 @@ page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") 
 page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
 await page.goto(url, { waitUntil: "load" });
 
-const sections = ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "charts", "trust", "reproduce"];
+const sections = sectionList.split(",");
 for (const id of sections) {
   const box = await page.locator(`section#${id}`).boundingBox();
   if (!box || box.height < 20) problems.push(`section ${id} is missing or empty`);
 }
 const charts = await page.locator("figure svg").evaluateAll((svgs) =>
   svgs.map((s) => { const r = s.getBoundingClientRect(); return [r.width, r.height]; }));
-if (charts.length < 5) problems.push(`only ${charts.length} charts`);
+if (charts.length < Number(minCharts)) problems.push(`only ${charts.length} charts`);
 charts.forEach(([w, h], i) => { if (w < 300 || h < 150) problems.push(`chart ${i} drew at ${w}×${h}`); });
-const rows = await page.locator("tr.verdict").count();
-if (rows < 1) problems.push("no verdict rows");
+const rows = await page.locator("tr.verdict, tr.month").count();
+if (rows < 1) problems.push("no verdict or month rows");
 const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 if (overflow > 0) problems.push(`the page scrolls sideways by ${overflow}px at 1280px`);
 if (requests.length) problems.push(`requests beyond the file: ${requests.join(", ")}`);
@@ -40,7 +40,7 @@ await page.emulateMedia({ media: "print" });
 await page.pdf({ path: pdf, format: "A4", printBackground: true });
 await browser.close();
 
-console.log(`report in Chromium: ${sections.length} sections, ${charts.length} charts, ${rows} verdict rows, ${requests.length} requests beyond the file`);
+console.log(`report in Chromium: ${sections.length} sections, ${charts.length} charts, ${rows} verdict or month rows, ${requests.length} requests beyond the file`);
 if (problems.length) {
   console.error(problems.join("\n"));
   process.exit(1);

@@ -122,7 +122,9 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result
         crate::plan::search(&plan, &|n| bar.set_message(format!("{}: {n} combinations certified", plan.name)))?;
     bar.finish_and_clear();
     let text = crate::output::plan::text(&plan, &result);
-    let written = crate::output::plan::write(&plan, &result, &dir);
+    // The report embeds the charts the tables' writer draws, so it goes after.
+    let written = crate::output::plan::write(&plan, &result, &dir)
+        .and_then(|()| crate::output::plan_report::write(&plan, &result, &dir, &reproduce_command("plan", path, sets)));
     println!("{} → {}", plan.name, dir.display());
     print!("{text}");
     written

@@ -18,8 +18,16 @@ use std::path::Path;
 
 const TEMPLATE: &str = include_str!("../../assets/report.html.j2");
 
+/// The templates with the head and trust/reproduce sections every report shares.
+pub(super) fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("head.html", include_str!("../../assets/report-head.html.j2")).expect("the head template parses");
+    env.add_template("tail.html", include_str!("../../assets/report-tail.html.j2")).expect("the tail template parses");
+    env
+}
+
 #[derive(Serialize)]
-struct SourceRow {
+pub(super) struct SourceRow {
     name: String,
     arrivals: String,
     holding: String,
@@ -28,7 +36,7 @@ struct SourceRow {
 }
 
 #[derive(Serialize)]
-struct LimitRow {
+pub(super) struct LimitRow {
     name: String,
     kind: String,
     capacity: String,
@@ -74,15 +82,15 @@ struct CheckRow {
 }
 
 #[derive(Serialize)]
-struct SelfTestView {
+pub(super) struct SelfTestView {
     version: String,
     checks: Vec<CheckRow>,
 }
 
 #[derive(Serialize)]
-struct InputRow {
-    path: String,
-    sha256: String,
+pub(super) struct InputRow {
+    pub(super) path: String,
+    pub(super) sha256: String,
 }
 
 /// A distribution as a reviewer reads it.
@@ -98,7 +106,7 @@ fn describe(d: &Dist) -> String {
     }
 }
 
-fn sources(m: &Model) -> Vec<SourceRow> {
+pub(super) fn sources(m: &Model) -> Vec<SourceRow> {
     m.sources
         .iter()
         .map(|s| SourceRow {
@@ -129,7 +137,7 @@ fn sources(m: &Model) -> Vec<SourceRow> {
         .collect()
 }
 
-fn limits(m: &Model) -> Vec<LimitRow> {
+pub(super) fn limits(m: &Model) -> Vec<LimitRow> {
     m.limits
         .iter()
         .map(|l| LimitRow {
@@ -158,7 +166,7 @@ fn limits(m: &Model) -> Vec<LimitRow> {
         .collect()
 }
 
-fn sla_text(m: &Model) -> String {
+pub(super) fn sla_text(m: &Model) -> String {
     let s = &m.sla;
     let mut parts: Vec<String> = s
         .objectives
@@ -189,7 +197,7 @@ fn sla_text(m: &Model) -> String {
 }
 
 /// The comment block at the top of a file (its cited sources), if any.
-fn leading_comments(path: &Path) -> String {
+pub(super) fn leading_comments(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .take_while(|l| l.starts_with('#') || l.trim().is_empty())
@@ -202,7 +210,7 @@ fn leading_comments(path: &Path) -> String {
 
 /// An SVG file's text, made to scale with the page: its fixed `width` and
 /// `height` become a `viewBox`, so CSS can size it.
-fn scalable(svg: String) -> String {
+pub(super) fn scalable(svg: String) -> String {
     let Some(start) = svg.find("<svg ") else { return svg };
     let end = start + svg[start..].find('>').unwrap_or(0);
     let head = &svg[start..end];
@@ -220,8 +228,29 @@ fn scalable(svg: String) -> String {
     }
 }
 
-fn sha256_of(path: &Path) -> String {
+pub(super) fn sha256_of(path: &Path) -> String {
     std::fs::read(path).map_or("(unreadable)".into(), |b| format!("{:x}", Sha256::digest(b)))
+}
+
+/// The last saved `validate --self-test`, if any, as the trust section shows it.
+pub(super) fn self_test_view() -> Option<SelfTestView> {
+    std::fs::read_to_string(crate::selftest::SAVED_FILE)
+        .ok()
+        .and_then(|t| serde_json::from_str::<crate::selftest::SelfTest>(&t).ok())
+        .map(|s| SelfTestView {
+            version: s.version,
+            checks: s
+                .checks
+                .iter()
+                .map(|c| CheckRow {
+                    name: c.name.clone(),
+                    estimate: format!("{:.6}", c.estimate),
+                    exact: format!("{:.6}", c.exact),
+                    t: format!("{:+.2}", c.t),
+                    verdict: if c.pass { "pass".into() } else { "fail".into() },
+                })
+                .collect(),
+        })
 }
 
 /// `report.html` of a sweep.
@@ -376,29 +405,13 @@ fn render(exp: &Experiment, res: &SweepResult, dir: &Path, command: &str) -> Res
         reps.iter().min().unwrap_or(&0),
         reps.iter().max().unwrap_or(&0)
     );
-    let self_test = std::fs::read_to_string(crate::selftest::SAVED_FILE)
-        .ok()
-        .and_then(|t| serde_json::from_str::<crate::selftest::SelfTest>(&t).ok())
-        .map(|s| SelfTestView {
-            version: s.version,
-            checks: s
-                .checks
-                .iter()
-                .map(|c| CheckRow {
-                    name: c.name.clone(),
-                    estimate: format!("{:.6}", c.estimate),
-                    exact: format!("{:.6}", c.exact),
-                    t: format!("{:+.2}", c.t),
-                    verdict: if c.pass { "pass".into() } else { "fail".into() },
-                })
-                .collect(),
-        });
+    let self_test = self_test_view();
     let model_path = &exp.model_path;
     let inputs = vec![
         InputRow { path: exp.path.display().to_string(), sha256: sha256_of(&exp.path) },
         InputRow { path: model_path.display().to_string(), sha256: sha256_of(model_path) },
     ];
-    let mut env = minijinja::Environment::new();
+    let mut env = environment();
     env.add_template("report.html", TEMPLATE).expect("the report template parses");
     let ctx = minijinja::context! {
         title => exp.name,

@@ -11,6 +11,7 @@ pub mod fit;
 pub mod format;
 pub mod html;
 pub mod plan;
+pub mod plan_report;
 pub mod report;
 pub mod series;
 pub mod tables;

@@ -108,3 +108,23 @@ fn the_busy_hour_is_the_sixty_minutes_with_the_most_offered_calls() {
     assert_eq!(simcall::output::series::busy_hour_start_s(&day[..5]), Some(0.0));
     assert_eq!(simcall::output::series::busy_hour_start_s(&[]), None);
 }
+
+#[test]
+fn a_plan_writes_a_self_contained_report_with_its_months_and_ladder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("plan");
+    let out = simcall(&["plan", &crate::cli::repo("experiments/tiers-plan.toml"), "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(out_dir.join("report.html")).expect("a plan writes report.html");
+    for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "charts", "trust", "reproduce"] {
+        assert!(html.contains(&format!("<section id=\"{id}\"")), "no section {id}");
+    }
+    for forbidden in ["<script", "<link", "<img", "url(", "src="] {
+        assert!(!html.contains(forbidden), "report has {forbidden}");
+    }
+    // One row per month of the forecast, as in plan.csv.
+    let months = std::fs::read_to_string(out_dir.join("plan.csv")).unwrap().lines().count() - 1;
+    assert_eq!(html.matches("<tr class=\"month\">").count(), months);
+    assert!(html.contains("chart-runway") && html.contains("chart-cost"));
+    assert!(html.contains("simcall plan ") && html.contains("Buy "), "answer and reproduction line");
+}

@@ -1,0 +1,191 @@
+//! The capacity review of a plan (`report.html` beside the plan's tables):
+//! the question and the answer (what to buy now, its monthly cost, the load
+//! it is certified for, when the next upgrade falls due), the assumptions,
+//! the month-by-month choice and calendar, every certified combination, the
+//! upgrade ladder, the runway and cost charts, trust and reproduction. Same
+//! rules as the sweep's report: one file, no script, nothing fetched.
+
+use super::html::{
+    environment, leading_comments, limits, scalable, self_test_view, sha256_of, sla_text, sources, InputRow,
+};
+use super::write_atomic;
+use crate::config::Plan;
+use crate::error::Result;
+use crate::plan::PlanResult;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct ChoiceRow {
+    name: String,
+    options: String,
+}
+
+#[derive(Serialize)]
+struct LadderRow {
+    choice: String,
+    step: String,
+    gain: String,
+    extra: String,
+    per_erl: String,
+}
+
+#[derive(Serialize)]
+struct ChartRow {
+    id: String,
+    svg: String,
+    caption: String,
+}
+
+/// Writes `dir/report.html`, embedding the `runway.svg` and `cost.svg`
+/// that [`super::plan::write`] left in `dir`. `command` is the line that
+/// reproduces it.
+///
+/// Errors when the plan's model no longer builds or the file cannot be
+/// written ([`crate::error::Error::Output`], naming it).
+pub fn write(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<()> {
+    let html = render(plan, r, dir, command)?;
+    write_atomic(&dir.join("report.html"), |tmp| std::fs::write(tmp, &html).map_err(|e| e.to_string()))
+}
+
+fn money(v: f64) -> String {
+    format!("${v:.0}")
+}
+
+fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<String> {
+    let base = plan.base.build()?;
+    let first = r.months.first();
+    let answer = match first.and_then(|m| m.chosen.map(|c| (m, c))) {
+        Some((m, c)) => {
+            let combo = &r.combos[c];
+            let cost = m.cost.as_ref().map_or_else(
+                || format!("{} a month fixed", money(combo.monthly_usd)),
+                |b| format!("{} ± {} a month in all", money(b.total_usd.mean), money(b.total_usd.ci95)),
+            );
+            let next = r.months.iter().find(|n| n.chosen != Some(c)).map_or_else(
+                || format!("It carries every month of the forecast ({} months).", r.months.len()),
+                |n| format!("The next upgrade falls due in month {} ({:.1} Erl).", n.month, n.load_erl),
+            );
+            format!(
+                "Buy {} now: {cost}, certified for {:.1}–{:.1} Erl against {:.1} Erl offered. {next}",
+                r.names(plan, c).join(" + "),
+                combo.certified.pass_erl,
+                combo.certified.fail_erl,
+                m.load_erl
+            )
+        }
+        None => "No combination of the options carries month 0's load inside the SLA.".to_string(),
+    };
+    let mut months_header = vec!["month".to_string(), "load (Erl)".to_string()];
+    months_header.extend(plan.choices.iter().map(|c| c.name.clone()));
+    months_header.extend(["$/month (± 95% CI)", "certified (Erl)", "runner-up (+$/month fixed)"].map(String::from));
+    let months_rows: Vec<Vec<String>> = r
+        .months
+        .iter()
+        .map(|m| {
+            let mut row = vec![m.month.to_string(), format!("{:.1}", m.load_erl)];
+            match m.chosen {
+                Some(i) => {
+                    row.extend(r.names(plan, i).into_iter().map(String::from));
+                    row.push(m.cost.as_ref().map_or_else(
+                        || format!("{:.0}", r.combos[i].monthly_usd),
+                        |c| format!("{:.0} ± {:.0}", c.total_usd.mean, c.total_usd.ci95),
+                    ));
+                    let cert = &r.combos[i].certified;
+                    row.push(format!("{:.1}–{:.1}", cert.pass_erl, cert.fail_erl));
+                    row.push(m.runner_up.map_or("-".into(), |u| {
+                        format!(
+                            "{} (+{:.0})",
+                            r.names(plan, u).join(", "),
+                            r.combos[u].monthly_usd - r.combos[i].monthly_usd
+                        )
+                    }));
+                }
+                None => {
+                    row.push("no combination carries it".into());
+                    row.extend((1..plan.choices.len() + 3).map(|_| "-".to_string()));
+                }
+            }
+            row
+        })
+        .collect();
+    let mut combos_header: Vec<String> = plan.choices.iter().map(|c| c.name.clone()).collect();
+    combos_header.extend(["fixed $/month", "certified (Erl)", "binding limit", "replications"].map(String::from));
+    let mut order: Vec<usize> = (0..r.combos.len()).collect();
+    order.sort_by(|&a, &b| r.combos[a].monthly_usd.total_cmp(&r.combos[b].monthly_usd));
+    let combos_rows: Vec<Vec<String>> = order
+        .iter()
+        .map(|&i| {
+            let c = &r.combos[i];
+            let mut row: Vec<String> = r.names(plan, i).into_iter().map(String::from).collect();
+            row.push(format!("{:.0}", c.monthly_usd));
+            row.push(format!("{:.1}–{:.1}", c.certified.pass_erl, c.certified.fail_erl));
+            row.push(c.certified.binding.clone().unwrap_or_else(|| "-".into()));
+            row.push(c.certified.replications.to_string());
+            row
+        })
+        .collect();
+    let ladder: Vec<LadderRow> = r
+        .ladder
+        .iter()
+        .map(|s| LadderRow {
+            choice: s.choice.clone(),
+            step: format!("{} → {}", s.from, s.to),
+            gain: format!("{:.1}", s.gain_erl),
+            extra: format!("{:.0}", s.extra_usd),
+            per_erl: if s.usd_per_erl.is_finite() { format!("{:.2}", s.usd_per_erl) } else { "nothing gained".into() },
+        })
+        .collect();
+    let charts: Vec<ChartRow> = [
+        ("runway", "Forecast load by month against the certified capacity of each month's choice: an upgrade falls due where the load line crosses it."),
+        ("cost", "Monthly cost of each month's choice."),
+    ]
+    .iter()
+    .filter_map(|(id, caption)| {
+        let svg = scalable(std::fs::read_to_string(dir.join(format!("{id}.svg"))).ok()?);
+        Some(ChartRow { id: id.to_string(), svg, caption: caption.to_string() })
+    })
+    .collect();
+    let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
+    let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
+    let trust = format!(
+        "{} combinations considered, {} certified by stochastic root finding on the offered load ({sims} loads simulated, {reps} replications; each load judged by the SLA's confidence rule, undecided counted as not certified; tolerance {:.1}%), {} never simulated (dominated, or short by monotonicity or a bound). A certified range is [highest load that passed, lowest that failed].",
+        r.total,
+        r.combos.len(),
+        100.0 * plan.tolerance,
+        r.pruned
+    );
+    let inputs = vec![
+        InputRow { path: plan.path.display().to_string(), sha256: sha256_of(&plan.path) },
+        InputRow { path: plan.base.path.display().to_string(), sha256: sha256_of(&plan.base.path) },
+    ];
+    let mut env = environment();
+    env.add_template("report.html", include_str!("../../assets/plan-report.html.j2"))
+        .expect("the plan template parses");
+    let ctx = minijinja::context! {
+        title => plan.name,
+        description => plan.description,
+        version => env!("CARGO_PKG_VERSION"),
+        question => format!("Which combination of {} is the cheapest that keeps {} inside its SLA each month of the forecast, and when does growth force the next upgrade?", plan.choices.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "), base.name),
+        answer => answer,
+        sources => sources(&base),
+        limits => limits(&base),
+        choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),
+        sla => sla_text(&base),
+        forecast => format!("Forecast offered load by month (Erl): {}.", plan.monthly_load_erl.iter().map(|l| format!("{l:.1}")).collect::<Vec<_>>().join(", ")),
+        sources_cited => leading_comments(&plan.base.path),
+        months_header => months_header,
+        months_rows => months_rows,
+        calendar => r.calendar(plan),
+        combos_header => combos_header,
+        combos_rows => combos_rows,
+        ladder => ladder,
+        charts => charts,
+        trust => trust,
+        self_test => self_test_view(),
+        command => command,
+        seed => base.run.seed,
+        inputs => inputs,
+    };
+    Ok(env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data"))
+}
