@@ -126,40 +126,51 @@ pub fn ladder_frame(r: &PlanResult) -> DataFrame {
     ])
 }
 
-/// The printed summary: the months with their choice and cost, the
-/// calendar, the ladder, and the search's effort.
-pub fn text(plan: &Plan, r: &PlanResult) -> String {
+/// The month-by-month table as text cells: `month`, `load (Erl)`, the
+/// option per choice, `$/month (± 95% CI)`, `certified (Erl)` and the
+/// runner-up with its extra fixed price. Shared by the terminal and the
+/// report.
+pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["month".to_string(), "load (Erl)".to_string()];
     header.extend(plan.choices.iter().map(|c| c.name.clone()));
     header.extend(["$/month (± 95% CI)", "certified (Erl)", "runner-up (+$/month fixed)"].map(String::from));
+    let rows = r
+        .months
+        .iter()
+        .map(|m| {
+            let mut row = vec![m.month.to_string(), format!("{:.1}", m.load_erl)];
+            match m.chosen {
+                Some(i) => {
+                    row.extend(r.names(plan, i).into_iter().map(String::from));
+                    row.push(m.cost.as_ref().map_or_else(
+                        || format!("{:.0}", r.combos[i].monthly_usd),
+                        |c| format!("{:.0} ± {:.0}", c.total_usd.mean, c.total_usd.ci95),
+                    ));
+                    let cert = &r.combos[i].certified;
+                    row.push(format!("{:.1}–{:.1}", cert.pass_erl, cert.fail_erl));
+                    row.push(m.runner_up.map_or("-".into(), |u| {
+                        let extra = r.combos[u].monthly_usd - r.combos[i].monthly_usd;
+                        format!("{} (+{extra:.0})", r.names(plan, u).join(", "))
+                    }));
+                }
+                None => {
+                    row.push("no combination carries it".into());
+                    row.extend((1..plan.choices.len() + 3).map(|_| "-".to_string()));
+                }
+            }
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What `simcall plan` prints: the months, the calendar, the ladder and
+/// the search's effort.
+pub fn text(plan: &Plan, r: &PlanResult) -> String {
+    let (header, rows) = month_table(plan, r);
     let mut t = table(header);
-    for m in &r.months {
-        let mut row = vec![Cell::new(m.month), Cell::new(format!("{:.1}", m.load_erl))];
-        match m.chosen {
-            Some(i) => {
-                row.extend(r.names(plan, i).into_iter().map(Cell::new));
-                row.push(Cell::new(m.cost.as_ref().map_or_else(
-                    || format!("{:.0}", r.combos[i].monthly_usd),
-                    |c| format!("{:.0} ± {:.0}", c.total_usd.mean, c.total_usd.ci95),
-                )));
-                row.push(Cell::new(format!(
-                    "{:.1}–{:.1}",
-                    r.combos[i].certified.pass_erl, r.combos[i].certified.fail_erl
-                )));
-                row.push(Cell::new(m.runner_up.map_or("-".to_string(), |u| {
-                    format!(
-                        "{} (+{:.0})",
-                        r.names(plan, u).join(", "),
-                        r.combos[u].monthly_usd - r.combos[i].monthly_usd
-                    )
-                })));
-            }
-            None => {
-                row.push(Cell::new("no combination carries it"));
-                row.extend((1..plan.choices.len() + 3).map(|_| Cell::new("-")));
-            }
-        }
-        t.add_row(row);
+    for row in rows {
+        t.add_row(row.into_iter().map(Cell::new).collect::<Vec<_>>());
     }
     let mut out = format!("{}: {} months, tolerance {:.1}%\n{t}\n", plan.name, r.months.len(), 100.0 * plan.tolerance);
     out += "calendar:\n";

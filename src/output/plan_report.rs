@@ -76,39 +76,7 @@ fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<Stri
         }
         None => "No combination of the options carries month 0's load inside the SLA.".to_string(),
     };
-    let mut months_header = vec!["month".to_string(), "load (Erl)".to_string()];
-    months_header.extend(plan.choices.iter().map(|c| c.name.clone()));
-    months_header.extend(["$/month (± 95% CI)", "certified (Erl)", "runner-up (+$/month fixed)"].map(String::from));
-    let months_rows: Vec<Vec<String>> = r
-        .months
-        .iter()
-        .map(|m| {
-            let mut row = vec![m.month.to_string(), format!("{:.1}", m.load_erl)];
-            match m.chosen {
-                Some(i) => {
-                    row.extend(r.names(plan, i).into_iter().map(String::from));
-                    row.push(m.cost.as_ref().map_or_else(
-                        || format!("{:.0}", r.combos[i].monthly_usd),
-                        |c| format!("{:.0} ± {:.0}", c.total_usd.mean, c.total_usd.ci95),
-                    ));
-                    let cert = &r.combos[i].certified;
-                    row.push(format!("{:.1}–{:.1}", cert.pass_erl, cert.fail_erl));
-                    row.push(m.runner_up.map_or("-".into(), |u| {
-                        format!(
-                            "{} (+{:.0})",
-                            r.names(plan, u).join(", "),
-                            r.combos[u].monthly_usd - r.combos[i].monthly_usd
-                        )
-                    }));
-                }
-                None => {
-                    row.push("no combination carries it".into());
-                    row.extend((1..plan.choices.len() + 3).map(|_| "-".to_string()));
-                }
-            }
-            row
-        })
-        .collect();
+    let (months_header, months_rows) = super::plan::month_table(plan, r);
     let mut combos_header: Vec<String> = plan.choices.iter().map(|c| c.name.clone()).collect();
     combos_header.extend(["fixed $/month", "certified (Erl)", "binding limit", "replications"].map(String::from));
     let mut order: Vec<usize> = (0..r.combos.len()).collect();
