@@ -80,6 +80,10 @@ pub fn costs_frame(r: &PlanResult) -> DataFrame {
         .collect();
     let part =
         |get: fn(&crate::cost::ChoiceCost) -> f64| -> Vec<Option<f64>> { rows.iter().map(|r| r.2.map(get)).collect() };
+    // A month's whole-bill figure, on its `total` row only.
+    let total = |get: fn(&MonthCost) -> f64| -> Vec<Option<f64>> {
+        rows.iter().map(|r| r.2.is_none().then(|| get(r.1))).collect()
+    };
     frame(vec![
         Column::new("month".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
         Column::new(
@@ -90,26 +94,11 @@ pub fn costs_frame(r: &PlanResult) -> DataFrame {
         Column::new("fixed_usd".into(), part(|p| p.fixed_usd)),
         Column::new("usage_usd_mean".into(), part(|p| p.usage_usd.mean)),
         Column::new("usage_usd_ci95".into(), part(|p| p.usage_usd.ci95)),
-        Column::new(
-            "lost_calls_usd_mean".into(),
-            rows.iter().map(|r| r.2.is_none().then_some(r.1.lost_calls_usd.mean)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "total_usd_mean".into(),
-            rows.iter().map(|r| r.2.is_none().then_some(r.1.total_usd.mean)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "total_usd_ci95".into(),
-            rows.iter().map(|r| r.2.is_none().then_some(r.1.total_usd.ci95)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "usd_per_carried_call".into(),
-            rows.iter().map(|r| r.2.is_none().then_some(r.1.per_carried_call_usd.mean)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "usd_per_carried_minute".into(),
-            rows.iter().map(|r| r.2.is_none().then_some(r.1.per_carried_minute_usd.mean)).collect::<Vec<_>>(),
-        ),
+        Column::new("lost_calls_usd_mean".into(), total(|c| c.lost_calls_usd.mean)),
+        Column::new("total_usd_mean".into(), total(|c| c.total_usd.mean)),
+        Column::new("total_usd_ci95".into(), total(|c| c.total_usd.ci95)),
+        Column::new("usd_per_carried_call".into(), total(|c| c.per_carried_call_usd.mean)),
+        Column::new("usd_per_carried_minute".into(), total(|c| c.per_carried_minute_usd.mean)),
     ])
 }
 
