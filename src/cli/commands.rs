@@ -16,6 +16,7 @@ pub(super) struct RunFiles {
     pub(super) timeseries: Option<PathBuf>,
     pub(super) hourly: Option<PathBuf>,
     pub(super) dials: Option<PathBuf>,
+    pub(super) report: Option<PathBuf>,
 }
 
 /// What `simcall run --check` exits with: 0 when the SLA is met, 1 when
@@ -36,7 +37,7 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
         doc.set(&k, v)?;
     }
     let mut model = doc.build()?;
-    if timeseries.is_some() {
+    if timeseries.is_some() || files.report.is_some() {
         model = runs::with_series(&model);
     }
     let (summary, verdict) = runs::run_judged(&model, 0);
@@ -69,6 +70,11 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
         create_parent(file)?;
         // Replication 0 again, logged: the same streams give the same dials.
         campaigns::write_dials(file, &model, &simulate_logged(&model, 0, 0).dial_log)?;
+    }
+    if let Some(file) = &files.report {
+        create_parent(file)?;
+        let command = reproduce_command("run", path, sets);
+        crate::output::html::write_run(file, path, &model, &summary, &verdict, &command)?;
     }
     Ok(verdict)
 }

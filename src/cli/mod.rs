@@ -47,6 +47,10 @@ enum Command {
         /// Override a model key, e.g. --set limits.trunk.capacity=60 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Write the capacity review of this run to FILE (one self-contained
+        /// HTML file: assumptions, verdict, ceiling, use of every limit over time).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
         /// Exit 0 when the SLA is met, 1 when it is not, 3 when undecided
         /// (2 stays bad input): a capacity gate for CI.
         #[arg(long)]
@@ -143,8 +147,8 @@ fn execute(cli: Cli) -> Result<i32> {
     }
     let pool = pool.build().map_err(|e| Error::usage(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
-        Command::Run { model, json, timeseries, hourly, dials, sets, check } => {
-            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials }, &sets).map(|v| {
+        Command::Run { model, json, timeseries, hourly, dials, report, sets, check } => {
+            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials, report }, &sets).map(|v| {
                 if check {
                     commands::check_code(&v)
                 } else {

@@ -91,6 +91,22 @@ pub struct Experiment {
 }
 
 impl Experiment {
+    /// One model as an experiment of one cell (no axis, one tier named
+    /// `model`), so a single run can be reported like a sweep. `path` is the
+    /// model file, both the experiment's and the model's path.
+    pub fn of_model(path: &Path, model: Model) -> Self {
+        Experiment {
+            name: model.name.clone(),
+            description: model.description.clone(),
+            path: path.to_path_buf(),
+            model_path: path.to_path_buf(),
+            axes: vec![],
+            tiers: vec![Tier { name: "model".into(), price_per_month: None, set: vec![] }],
+            points: vec![vec![]],
+            cells: vec![Cell { point: 0, tier: 0, model }],
+        }
+    }
+
     /// Reads `path`, applies `cli_sets` (`--set PATH=VALUE`, last, so they win
     /// over the experiment's own keys) and builds every cell's model.
     ///

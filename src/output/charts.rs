@@ -4,6 +4,7 @@
 //! embedded DejaVu Sans (assets/, Bitstream Vera licence), never a system
 //! font, so charts look the same on every machine.
 
+use super::legend::{self, Entry, Key};
 use super::write_atomic;
 use crate::config::{value_label, Experiment};
 use crate::error::Result;
@@ -30,7 +31,7 @@ pub fn register_font() {
             .unwrap_or_else(|_| panic!("the embedded font is a valid TTF"))
     });
 }
-const SIZE: (u32, u32) = (1000, 620);
+const SIZE: (u32, u32) = (1200, 620);
 /// Blocking below this is drawn at this value on the log-scale chart.
 const BLOCKING_FLOOR: f64 = 1e-5;
 
@@ -55,19 +56,8 @@ struct Chart {
     series: Vec<Series>,
     /// A thick step line (the cheapest passing tier), if any.
     step: Option<(String, Vec<(f64, f64)>)>,
-    /// Where the legend covers the least data.
-    legend: SeriesLabelPosition,
 }
 
-/// Distinguishable on white (Tableau 10's first colours).
-pub const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
-];
 
 /// What the charts put on x: the nominal offered load, or, for a model of
 /// campaigns alone, the first sweep axis (its value if a number, else the
@@ -196,7 +186,6 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             log_y: false,
             series: per_tier(&completion),
             step: None,
-            legend: SeriesLabelPosition::UpperLeft,
         };
         if let Some(m) = sla.max_completion_s {
             let xs = x_range(&chart.series);
@@ -212,7 +201,6 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         log_y: true,
         series: per_tier_ci(|c| &c.summary.total.blocking_probability, BLOCKING_FLOOR),
         step: None,
-        legend: SeriesLabelPosition::LowerRight,
     };
     if let Some(b) = sla.limit(ObjectiveMetric::Blocking) {
         let xs = x_range(&blocking.series);
@@ -227,7 +215,6 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         log_y: false,
         series: per_tier_ci(|c| &c.summary.total.p95_wait_s, 0.0),
         step: None,
-        legend: SeriesLabelPosition::UpperLeft,
     };
     if let Some(w) = sla.limit(ObjectiveMetric::P95Wait) {
         let xs = x_range(&wait.series);
@@ -260,7 +247,6 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             log_y: false,
             series: per_tier_ci(get, 0.0),
             step: None,
-            legend: SeriesLabelPosition::UpperLeft,
         };
         if let Some(l) = sla.limit(metric) {
             let xs = x_range(&chart.series);
@@ -271,9 +257,9 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
 
     let stem = dir.join("losses");
     write_atomic(&stem.with_extension("png"), |tmp| {
-        draw_losses(BitMapBackend::new(tmp, (1000, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
+        draw_losses(BitMapBackend::new(tmp, (1200, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
     })?;
-    super::write_svg(&stem.with_extension("svg"), (1000, 380 * exp.tiers.len() as u32), |area| {
+    super::write_svg(&stem.with_extension("svg"), (1200, 380 * exp.tiers.len() as u32), |area| {
         draw_losses(area, exp, res)
     })
 }
@@ -308,9 +294,13 @@ fn draw_losses<DB: DrawingBackend>(
         let xs: Vec<f64> = cells.iter().map(|c| c.offered_load_erl).collect();
         let (x0, x1) = (xs.first().copied().unwrap_or(0.0), xs.last().copied().unwrap_or(1.0));
         let ymax = stack.last().map_or(0.0, |v| v.iter().copied().fold(0.0, f64::max));
-        let mut ctx = ChartBuilder::on(panel)
-            .caption(format!("{}: losses by limit, tier {}", exp.name, tier.name), (FONT_FAMILY, 20))
+        let panel = panel
+            .titled(&format!("{}: losses by limit, tier {}", exp.name, tier.name), (FONT_FAMILY, 20))
+            .map_err(|e| err(&e))?;
+        let (data, strip) = legend::split(&panel);
+        let mut ctx = ChartBuilder::on(&data)
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(40)
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1.max(x0 + 1e-9), 0.0..(ymax * 1.1).max(0.01))
@@ -323,22 +313,19 @@ fn draw_losses<DB: DrawingBackend>(
             .map_err(|e| err(&e))?;
         // Top band first, so each lower band paints over the one above it.
         for k in (0..names.len()).rev() {
-            let color = COLORS[k % COLORS.len()];
+            let color = legend::style(k).0;
             ctx.draw_series(
                 AreaSeries::new(xs.iter().copied().zip(stack[k].iter().copied()), 0.0, color.mix(0.75))
                     .border_style(color),
             )
-            .map_err(|e| err(&e))?
-            .label(&names[k])
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-        }
-        ctx.configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT_FAMILY, 14))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
             .map_err(|e| err(&e))?;
+        }
+        // Listed top band first, as the stack reads.
+        let entries: Vec<Entry> = (0..names.len())
+            .rev()
+            .map(|k| Entry { label: names[k].clone(), color: legend::style(k).0, key: Key::Area })
+            .collect();
+        legend::draw(&strip, &entries, 24)?;
     }
     root.present().map_err(|e| err(&e))
 }
@@ -384,7 +371,6 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
         log_y: false,
         series,
         step: Some(("cheapest tier meeting the SLA".into(), step)),
-        legend: SeriesLabelPosition::MiddleRight,
     }
 }
 
@@ -413,7 +399,6 @@ pub fn write_hourly(stem: &Path, title: &str, campaigns: &[crate::statistics::Ca
         log_y: false,
         series,
         step: None,
-        legend: SeriesLabelPosition::UpperRight,
     };
     render(&chart, stem)
 }
@@ -446,8 +431,10 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std:
     let (x0, x1) = x_range(&chart.series);
     let pad = ((x1 - x0) * 0.05).max(1e-9);
     let (xr, ymax) = ((x0 - pad)..(x1 + pad), all.iter().map(|p| p.1).fold(0.0, f64::max));
-    let mut builder = ChartBuilder::on(&root);
-    builder.caption(&chart.title, (FONT_FAMILY, 22)).margin(16).x_label_area_size(44).y_label_area_size(70);
+    let root = root.titled(&chart.title, (FONT_FAMILY, 22)).map_err(|e| err(&e))?;
+    let (data, strip) = legend::split(&root);
+    let mut builder = ChartBuilder::on(&data);
+    builder.margin(16).margin_right(36).x_label_area_size(44).y_label_area_size(70);
     if chart.log_y {
         let ymin = all.iter().map(|p| p.1).filter(|y| *y > 0.0).fold(f64::INFINITY, f64::min).min(ymax) / 2.0;
         let ctx = builder
@@ -458,7 +445,30 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std:
         let ctx = builder.build_cartesian_2d(xr, 0.0..(ymax * 1.1).max(1e-9)).map_err(|e| err(&e))?;
         plot(ctx, chart)?;
     }
+    legend::draw(&strip, &entries(chart), 30)?;
     root.present().map_err(|e| err(&e))
+}
+
+/// The legend of a chart: one entry per series, then the step line.
+fn entries(chart: &Chart) -> Vec<Entry> {
+    let mut out: Vec<Entry> = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (color, dashed) = legend::style(i);
+            let key = match (s.show_line, dashed) {
+                (false, _) => Key::Dot,
+                (true, false) => Key::Line,
+                (true, true) => Key::Dashed,
+            };
+            Entry { label: s.name.clone(), color, key }
+        })
+        .collect();
+    if let Some((name, _)) = &chart.step {
+        out.push(Entry { label: name.clone(), color: BLACK, key: Key::Thick });
+    }
+    out
 }
 
 fn plot<'a, DB, Y>(
@@ -477,13 +487,13 @@ where
         .draw()
         .map_err(|e| err(&e))?;
     for (i, s) in chart.series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let anno = if s.show_line {
-            ctx.draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2))).map_err(|e| err(&e))?
-        } else {
-            ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>()).map_err(|e| err(&e))?
-        };
-        anno.label(&s.name).legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        let (color, dashed) = legend::style(i);
+        if s.show_line && dashed {
+            ctx.draw_series(DashedLineSeries::new(s.points.iter().copied(), 8, 5, color.stroke_width(2)))
+                .map_err(|e| err(&e))?;
+        } else if s.show_line {
+            ctx.draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2))).map_err(|e| err(&e))?;
+        }
         if let Some(bounds) = &s.bounds {
             let bars = s.points.iter().zip(bounds).filter(|(_, b)| b.1 > b.0);
             ctx.draw_series(bars.map(|(p, b)| PathElement::new(vec![(p.0, b.0), (p.0, b.1)], color.stroke_width(2))))
@@ -498,17 +508,8 @@ where
         }))
         .map_err(|e| err(&e))?;
     }
-    if let Some((name, points)) = &chart.step {
-        ctx.draw_series(LineSeries::new(points.iter().copied(), BLACK.stroke_width(3)))
-            .map_err(|e| err(&e))?
-            .label(name)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    if let Some((_, points)) = &chart.step {
+        ctx.draw_series(LineSeries::new(points.iter().copied(), BLACK.stroke_width(3))).map_err(|e| err(&e))?;
     }
-    ctx.configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT_FAMILY, 14))
-        .position(chart.legend.clone())
-        .draw()
-        .map_err(|e| err(&e))
+    Ok(())
 }

@@ -2,7 +2,8 @@
 //! the model snippet, the profile table and two charts (the arrival profile,
 //! and the fitted holding time against the data's histogram).
 
-use super::charts::{register_font, COLORS, FONT_FAMILY};
+use super::charts::{register_font, FONT_FAMILY};
+use super::legend::COLORS;
 use super::{tables, write_atomic};
 use crate::error::Result;
 use crate::fit::{Concurrency, HoldingFit};

@@ -11,7 +11,8 @@ use super::{report, series, write_atomic};
 use crate::config::{value_label, Experiment};
 use crate::error::Result;
 use crate::model::{Arrivals, Dist, LimitKind, Model, OnFull, Scope, SlaOver};
-use crate::runs::{run_model, with_series, SweepResult};
+use crate::runs::{run_model, with_series, CellResult, SweepResult};
+use crate::statistics::{SlaVerdict, Summary};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -261,15 +262,89 @@ pub struct Report {
 
 impl Exporter for Report {
     fn export(&self, exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
-        let html = render(exp, res, dir, &self.command)?;
+        let html = render(exp, res, sweep_framing(exp, res, dir)?, &self.command);
         write_atomic(&dir.join("report.html"), |tmp| std::fs::write(tmp, &html).map_err(|e| e.to_string()))
     }
 }
 
-/// The report's HTML, reading the charts the other exporters wrote in `dir`.
-fn render(exp: &Experiment, res: &SweepResult, dir: &Path, command: &str) -> Result<String> {
+/// Writes `file`, the capacity review of one model's run (`simcall run
+/// --report FILE`): the same sections as a sweep's report with one cell;
+/// the busy day is the run's own time series (`summary.series`, empty if
+/// the run kept none), the ceiling its headroom whatever the verdict.
+///
+/// Errors ([`crate::error::Error::Output`]) when `file` cannot be written or
+/// the chart cannot be drawn.
+pub fn write_run(
+    file: &Path,
+    model_path: &Path,
+    model: &Model,
+    summary: &Summary,
+    verdict: &SlaVerdict,
+    command: &str,
+) -> Result<()> {
+    let exp = Experiment::of_model(model_path, model.clone());
+    let cell = CellResult {
+        point: 0,
+        tier: 0,
+        offered_load_erl: model.offered_load_erl(),
+        summary: summary.clone(),
+        verdict: verdict.clone(),
+    };
+    let res = SweepResult { recommendation: vec![cell.meets_sla().then_some(0)], cells: vec![cell] };
+    let reps = summary.total.attempts.replications.len();
+    let (busy_day_svg, busy_day_caption) = if summary.series.is_empty() {
+        (String::new(), "The run kept no time series.".to_string())
+    } else {
+        let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
+        let svg = super::series::svg(&title, &summary.limits, &summary.series)
+            .map_err(|e| crate::error::Error::output(file, std::io::Error::other(e)))?;
+        (scalable(svg), format!("Use of each limit against its capacity over the run (mean of {reps} replications per bucket)."))
+    };
+    let failing = verdict.failing();
+    let framing = Framing {
+        question: format!(
+            "Does {} stay inside its SLA at {:.1} Erl offered, and where is its ceiling?",
+            model.name,
+            model.offered_load_erl()
+        ),
+        answer: format!(
+            "Verdict: {}{}.",
+            verdict.verdict.name(),
+            if failing.is_empty() { String::new() } else { format!(" ({})", failing.join("; ")) }
+        ),
+        tiers: vec![],
+        ceilings: vec![Ceiling { title: format!("{} as modelled", model.name), text: report::headroom(summary) }],
+        busy_day_title: "The run over time".into(),
+        busy_day_svg,
+        busy_day_caption,
+        charts: vec![],
+    };
+    let html = render(&exp, &res, framing, command);
+    write_atomic(file, |tmp| std::fs::write(tmp, &html).map_err(|e| e.to_string()))
+}
+
+/// What a sweep's report and a single run's say differently: the question
+/// and answer, the ceilings, the busy day and the charts.
+struct Framing {
+    question: String,
+    answer: String,
+    tiers: Vec<TierRow>,
+    ceilings: Vec<Ceiling>,
+    busy_day_title: String,
+    busy_day_svg: String,
+    busy_day_caption: String,
+    charts: Vec<ChartRow>,
+}
+
+fn point_label(exp: &Experiment, p: usize) -> String {
+    exp.points[p].iter().map(value_label).collect::<Vec<_>>().join(", ")
+}
+
+/// A sweep's framing, reading the charts the other exporters wrote in `dir`
+/// and running the busy day at the recommended point of the highest load.
+fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Framing> {
     let base = &exp.cells[0].model;
-    let point_label = |p: usize| exp.points[p].iter().map(value_label).collect::<Vec<_>>().join(", ");
+    let point_label = |p: usize| point_label(exp, p);
     let axes = exp.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>().join(", ");
     // The answer: per point the cheapest passing tier.
     let answers: Vec<String> = res
@@ -294,6 +369,84 @@ fn render(exp: &Experiment, res: &SweepResult, dir: &Path, command: &str) -> Res
         if axes.is_empty() { "run".into() } else { axes.clone() },
         answers.join("; ")
     );
+    // The ceiling at each tier's last passing point (its busiest pass).
+    let ceilings: Vec<Ceiling> = exp
+        .tiers
+        .iter()
+        .enumerate()
+        .filter_map(|(t, tier)| {
+            let c = res
+                .cells
+                .iter()
+                .filter(|c| c.tier == t && c.meets_sla())
+                .max_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl))?;
+            Some(Ceiling {
+                title: format!("{} at {:.0} Erl, its busiest passing point", tier.name, c.offered_load_erl),
+                text: report::headroom(&c.summary),
+            })
+        })
+        .collect();
+    // A busy day at the recommended point of the highest load that has one.
+    let marginal = res.recommendation.iter().enumerate().rev().find_map(|(p, r)| r.map(|t| (p, t)));
+    let (busy_day_svg, busy_day_caption) = match marginal
+        .and_then(|(p, t)| exp.cells.iter().find(|c| c.point == p && c.tier == t))
+    {
+        Some(cell) => {
+            let model = with_series(&cell.model);
+            let summary = run_model(&model, cell.point as u64);
+            let stem = dir.join("timeseries_recommended");
+            let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, point_label(cell.point));
+            series::write(&stem, &title, &summary.limits, &summary.series)?;
+            let svg = scalable(std::fs::read_to_string(stem.with_extension("svg")).unwrap_or_default());
+            (svg, format!("Use of each limit against its capacity, tier {} at {}: the busiest point it is recommended for (mean of {} replications per bucket).", exp.tiers[cell.tier].name, point_label(cell.point), summary.total.attempts.replications.len()))
+        }
+        None => (String::new(), "No point has a recommended tier.".into()),
+    };
+    let chart_files = [
+        ("price", "Monthly price per tier; filled points meet the SLA, the step is the cheapest passing tier."),
+        ("blocking", "Blocking probability per tier (log scale) with 95% confidence-interval bars and the SLA line."),
+        ("abandonment", "Abandonment probability per tier with 95% confidence-interval bars."),
+        ("loss", "Callers never served per tier with 95% confidence-interval bars."),
+        ("p95_wait", "95th-percentile wait per tier with 95% confidence-interval bars."),
+        ("losses", "Where each tier's losses come from: attempts lost at each limit, stacked."),
+        ("completion", "Campaign completion per tier."),
+    ];
+    let charts: Vec<ChartRow> = chart_files
+        .iter()
+        .filter_map(|(id, caption)| {
+            let svg = scalable(std::fs::read_to_string(dir.join(format!("{id}.svg"))).ok()?);
+            Some(ChartRow { id: id.to_string(), svg, caption: caption.to_string() })
+        })
+        .collect();
+    Ok(Framing {
+        question: format!(
+            "Which tier keeps {} inside its SLA at each offered load, and at what cost? ({} sweep points × {} tiers)",
+            base.name,
+            exp.points.len(),
+            exp.tiers.len()
+        ),
+        answer,
+        tiers: exp
+            .tiers
+            .iter()
+            .map(|t| TierRow {
+                name: t.name.clone(),
+                price: t.price_per_month.map_or("no price".into(), |v| format!("${v}/month")),
+                set: t.set.iter().map(|(k, v)| format!("{k} = {}", value_label(v))).collect::<Vec<_>>().join(", "),
+            })
+            .collect(),
+        ceilings,
+        busy_day_title: "A busy day at the recommended point".into(),
+        busy_day_svg,
+        busy_day_caption,
+        charts,
+    })
+}
+
+/// The report's HTML: the framing, then what every report has (the
+/// assumptions, the verdicts, capacity and cost, trust and reproduce).
+fn render(exp: &Experiment, res: &SweepResult, f: Framing, command: &str) -> String {
+    let base = &exp.cells[0].model;
     let mut verdict_header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     verdict_header.extend(
         ["offered load (Erl)", "tier", "price/month", "replications", "verdict", "failing objectives"]
@@ -348,99 +501,50 @@ fn render(exp: &Experiment, res: &SweepResult, dir: &Path, command: &str) -> Res
             row
         })
         .collect();
-    // The ceiling at each tier's last passing point (its busiest pass).
-    let ceilings: Vec<Ceiling> = exp
-        .tiers
-        .iter()
-        .enumerate()
-        .filter_map(|(t, tier)| {
-            let c = res
-                .cells
-                .iter()
-                .filter(|c| c.tier == t && c.meets_sla())
-                .max_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl))?;
-            Some(Ceiling {
-                title: format!("{} at {:.0} Erl, its busiest passing point", tier.name, c.offered_load_erl),
-                text: report::headroom(&c.summary),
-            })
-        })
-        .collect();
-    // A busy day at the recommended point of the highest load that has one.
-    let marginal = res.recommendation.iter().enumerate().rev().find_map(|(p, r)| r.map(|t| (p, t)));
-    let (busy_day_svg, busy_day_caption) = match marginal
-        .and_then(|(p, t)| exp.cells.iter().find(|c| c.point == p && c.tier == t))
-    {
-        Some(cell) => {
-            let model = with_series(&cell.model);
-            let summary = run_model(&model, cell.point as u64);
-            let stem = dir.join("timeseries_recommended");
-            let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, point_label(cell.point));
-            series::write(&stem, &title, &summary.limits, &summary.series)?;
-            let svg = scalable(std::fs::read_to_string(stem.with_extension("svg")).unwrap_or_default());
-            (svg, format!("Use of each limit against its capacity, tier {} at {}: the busiest point it is recommended for (mean of {} replications per bucket).", exp.tiers[cell.tier].name, point_label(cell.point), summary.total.attempts.replications.len()))
-        }
-        None => (String::new(), "No point has a recommended tier.".into()),
-    };
-    let chart_files = [
-        ("price", "Monthly price per tier; filled points meet the SLA, the step is the cheapest passing tier."),
-        ("blocking", "Blocking probability per tier (log scale) with 95% confidence-interval bars and the SLA line."),
-        ("abandonment", "Abandonment probability per tier with 95% confidence-interval bars."),
-        ("loss", "Callers never served per tier with 95% confidence-interval bars."),
-        ("p95_wait", "95th-percentile wait per tier with 95% confidence-interval bars."),
-        ("losses", "Where each tier's losses come from: attempts lost at each limit, stacked."),
-        ("completion", "Campaign completion per tier."),
-    ];
-    let charts: Vec<ChartRow> = chart_files
-        .iter()
-        .filter_map(|(id, caption)| {
-            let svg = scalable(std::fs::read_to_string(dir.join(format!("{id}.svg"))).ok()?);
-            Some(ChartRow { id: id.to_string(), svg, caption: caption.to_string() })
-        })
-        .collect();
     let reps: Vec<usize> = res.cells.iter().map(|c| c.summary.total.attempts.replications.len()).collect();
     let undecided = res.cells.iter().filter(|c| c.verdict.verdict == crate::statistics::Verdict::Undecided).count();
+    let (lo, hi) = (reps.iter().min().copied().unwrap_or(0), reps.iter().max().copied().unwrap_or(0));
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let trust = format!(
-        "{} cells, {}–{} independent replications each (sequential: more while a verdict is undecided); every estimate carries a 95% Student-t interval; {undecided} cells left undecided. Same model and seed give byte-identical results on any thread count.",
-        res.cells.len(),
-        reps.iter().min().unwrap_or(&0),
-        reps.iter().max().unwrap_or(&0)
+        "{}, {} independent replications{} (sequential: more while a verdict is undecided); every estimate carries a 95% Student-t interval; {} left undecided. Same model and seed give byte-identical results on any thread count.",
+        count(res.cells.len(), "cell"),
+        if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") },
+        if res.cells.len() > 1 { " each" } else { "" },
+        count(undecided, "cell"),
     );
     let self_test = self_test_view();
     let model_path = &exp.model_path;
-    let inputs = vec![
-        InputRow { path: exp.path.display().to_string(), sha256: sha256_of(&exp.path) },
-        InputRow { path: model_path.display().to_string(), sha256: sha256_of(model_path) },
-    ];
+    let mut inputs = vec![InputRow { path: exp.path.display().to_string(), sha256: sha256_of(&exp.path) }];
+    if model_path != &exp.path {
+        inputs.push(InputRow { path: model_path.display().to_string(), sha256: sha256_of(model_path) });
+    }
     let mut env = environment();
     env.add_template("report.html", TEMPLATE).expect("the report template parses");
     let ctx = minijinja::context! {
         title => exp.name,
         description => exp.description,
         version => env!("CARGO_PKG_VERSION"),
-        question => format!("Which tier keeps {} inside its SLA at each offered load, and at what cost? ({} sweep points × {} tiers)", base.name, exp.points.len(), exp.tiers.len()),
-        answer => answer,
+        question => f.question,
+        answer => f.answer,
         sources => sources(base),
         limits => limits(base),
-        tiers => exp.tiers.iter().map(|t| TierRow {
-            name: t.name.clone(),
-            price: t.price_per_month.map_or("no price".into(), |v| format!("${v}/month")),
-            set: t.set.iter().map(|(k, v)| format!("{k} = {}", value_label(v))).collect::<Vec<_>>().join(", "),
-        }).collect::<Vec<_>>(),
+        tiers => f.tiers,
         sla => sla_text(base),
         sources_cited => leading_comments(model_path),
         verdict_header => verdict_header,
         verdict_rows => verdict_rows,
         capacity_header => capacity_header,
         capacity_rows => capacity_rows,
-        ceilings => ceilings,
-        busy_day_svg => busy_day_svg,
-        busy_day_caption => busy_day_caption,
-        charts => charts,
+        ceilings => f.ceilings,
+        busy_day_title => f.busy_day_title,
+        busy_day_svg => f.busy_day_svg,
+        busy_day_caption => f.busy_day_caption,
+        charts => f.charts,
         trust => trust,
         self_test => self_test,
         command => command,
         seed => base.run.seed,
         inputs => inputs,
     };
-    Ok(env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data"))
+    env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data")
 }

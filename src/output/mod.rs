@@ -10,6 +10,7 @@ pub mod exporters;
 pub mod fit;
 pub mod format;
 pub mod html;
+pub mod legend;
 pub mod plan;
 pub mod plan_report;
 pub mod report;
@@ -62,12 +63,22 @@ pub fn write_svg(
         plotters::drawing::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
     ) -> std::result::Result<(), String>,
 ) -> Result<()> {
+    let outlined = svg_text(size, draw).map_err(|e| Error::output(path, std::io::Error::other(e)))?;
+    write_atomic(path, |tmp| std::fs::write(tmp, outlined).map_err(|e| e.to_string()))
+}
+
+/// The SVG text of a chart drawn by `draw`, its text as outlines (see
+/// [`write_svg`]). Errors when the drawing fails.
+pub fn svg_text(
+    size: (u32, u32),
+    draw: impl FnOnce(
+        plotters::drawing::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
+    ) -> std::result::Result<(), String>,
+) -> std::result::Result<String, String> {
     use plotters::prelude::IntoDrawingArea;
     let mut svg = String::new();
-    draw(plotters::prelude::SVGBackend::with_string(&mut svg, size).into_drawing_area())
-        .map_err(|e| Error::output(path, std::io::Error::other(e)))?;
-    let outlined = outline_text(&svg).map_err(|e| Error::output(path, std::io::Error::other(e)))?;
-    write_atomic(path, |tmp| std::fs::write(tmp, outlined).map_err(|e| e.to_string()))
+    draw(plotters::prelude::SVGBackend::with_string(&mut svg, size).into_drawing_area())?;
+    outline_text(&svg)
 }
 
 /// `svg` with every text element replaced by the glyph outlines of the

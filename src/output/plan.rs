@@ -3,7 +3,8 @@
 //! certified), `ladder.csv`, Parquet twins, the runway and cost charts, and
 //! the printed summary with the upgrade calendar.
 
-use super::charts::{register_font, COLORS, FONT_FAMILY};
+use super::charts::{register_font, FONT_FAMILY};
+use super::legend::COLORS;
 use super::format::table;
 use super::{tables, write_atomic};
 use crate::config::Plan;

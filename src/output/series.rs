@@ -4,7 +4,8 @@
 //! the busy hour shaded, and what arrived and was lost; clock labels on the
 //! time axis, legends beside the data.
 
-use super::charts::{COLORS, FONT_FAMILY};
+use super::charts::FONT_FAMILY;
+use super::legend::{self, Entry, Key};
 use super::format::Pick;
 use super::{tables, write_atomic};
 use crate::error::Result;
@@ -41,16 +42,25 @@ pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
     DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
 }
 
+/// Size of the chart (pixels).
+const SIZE: (u32, u32) = (1300, 700);
+
 /// Writes `<stem>.csv`, `<stem>.parquet`, `<stem>.png` and `<stem>.svg`.
 pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket]) -> Result<()> {
     let mut df = frame(limits, series);
     tables::write_csv(&mut df, &stem.with_extension("csv"))?;
     tables::write_parquet(&mut df, &stem.with_extension("parquet"))?;
-    let size = (1300, 700);
     write_atomic(&stem.with_extension("png"), |tmp| {
-        draw(BitMapBackend::new(tmp, size).into_drawing_area(), title, limits, series)
+        draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), title, limits, series)
     })?;
-    super::write_svg(&stem.with_extension("svg"), size, |area| draw(area, title, limits, series))
+    super::write_svg(&stem.with_extension("svg"), SIZE, |area| draw(area, title, limits, series))
+}
+
+/// The chart of [`write`] as SVG text (text as outlines), for a report.
+///
+/// Errors when the drawing fails.
+pub fn svg(title: &str, limits: &[LimitSummary], series: &[Bucket]) -> std::result::Result<String, String> {
+    super::svg_text(SIZE, |area| draw(area, title, limits, series))
 }
 
 /// A line of a panel: its legend, points and colour, and whether it is a
@@ -84,11 +94,14 @@ fn draw<DB: DrawingBackend>(
     super::charts::register_font();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let root = root.titled(title, (FONT_FAMILY, 20)).map_err(|e| e.to_string())?;
-    let (top, bottom) = root.split_vertically(400);
+    // A model of campaigns alone has no inbound call to count: its use of
+    // capacity takes the whole chart (dials per hour are `run --hourly`'s).
+    let inbound = series.iter().any(|b| b.totals.offered_calls > 0.0);
+    let (top, bottom) = if inbound { root.split_vertically(400) } else { root.split_vertically(root.dim_in_pixel().1) };
     let hours = |b: &Bucket| b.start_s / 3600.0;
     let x0 = series.first().map_or(0.0, hours);
     let x1 = series.last().map_or(1.0, hours).max(x0 + 1e-6);
-    let busy = busy_hour_start_s(series).map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
+    let busy = busy_hour_start_s(series).filter(|_| inbound).map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
     // Top: every limit's use over its capacity (× pool), so slots, rate and
     // token limits share one axis and one 100% line.
     let mut top_lines = Vec::new();
@@ -101,7 +114,8 @@ fn draw<DB: DrawingBackend>(
             _ => "tokens/min",
         };
         let label = format!("{} ({} {unit})", l.name, cap);
-        top_lines.push(Line { label: Some(label), points, color: COLORS[k % COLORS.len()], dashed: false });
+        let (color, dashed) = legend::style(k);
+        top_lines.push(Line { label: Some(label), points, color, dashed });
     }
     top_lines.push(Line {
         label: Some("capacity".into()),
@@ -110,6 +124,9 @@ fn draw<DB: DrawingBackend>(
         dashed: true,
     });
     panel(&top, "use of capacity (%, mean per bucket)", (x0, x1), top_lines, busy)?;
+    if !inbound {
+        return root.present().map_err(|e| e.to_string());
+    }
     // Bottom: offered calls, blocked, abandoned and failed per bucket.
     let pick: [Pick<SeriesTotals>; 4] = [
         ("offered_calls", |t| t.offered_calls),
@@ -122,7 +139,7 @@ fn draw<DB: DrawingBackend>(
         .enumerate()
         .map(|(c, (name, get))| {
             let points = series.iter().map(|b| (hours(b), get(&b.totals))).collect();
-            Line { label: Some(name.to_string()), points, color: COLORS[c % COLORS.len()], dashed: false }
+            Line { label: Some(name.to_string()), points, color: legend::style(c).0, dashed: false }
         })
         .collect();
     panel(&bottom, "calls per bucket", (x0, x1), bottom_lines, busy)?;
@@ -139,7 +156,7 @@ fn panel<DB: DrawingBackend>(
     busy: Option<(f64, f64)>,
 ) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let (plot_area, legend_area) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(300));
+    let (plot_area, legend_area) = legend::split(area);
     let ymax =
         lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|v| v.is_finite()).fold(1.0, f64::max) * 1.1;
     let mut ctx = ChartBuilder::on(&plot_area)
@@ -164,26 +181,24 @@ fn panel<DB: DrawingBackend>(
         )))
         .map_err(|e| err(&e))?;
     }
-    let mut legend: Vec<(String, RGBColor, bool)> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
     for line in lines {
         let color = line.color;
+        // Thick polylines with sharp turns grow miter spikes in plotters'
+        // bitmap backend: a dense line (more points than pixels) is drawn thin.
+        let width = if line.points.len() > 400 { 1 } else { 2 };
         if line.dashed {
-            ctx.draw_series(DashedLineSeries::new(line.points, 8, 5, color.stroke_width(1))).map_err(|e| err(&e))?;
+            ctx.draw_series(DashedLineSeries::new(line.points, 8, 5, color.stroke_width(width))).map_err(|e| err(&e))?;
         } else {
-            ctx.draw_series(LineSeries::new(line.points, color.stroke_width(2))).map_err(|e| err(&e))?;
+            ctx.draw_series(LineSeries::new(line.points, color.stroke_width(width))).map_err(|e| err(&e))?;
         }
         if let Some(label) = line.label {
-            legend.push((label, color, line.dashed));
+            entries.push(Entry { label, color, key: if line.dashed { Key::Dashed } else { Key::Thick } });
         }
     }
     if busy.is_some() {
-        legend.push(("busy hour (most offered calls)".into(), RGBColor(255, 200, 0), false));
+        entries.push(Entry { label: "busy hour (most offered calls)".into(), color: RGBColor(255, 200, 0), key: Key::Area });
     }
-    for (i, (label, color, dashed)) in legend.iter().enumerate() {
-        let y = 24 + 22 * i as i32;
-        let stroke = if *dashed { color.stroke_width(1) } else { color.stroke_width(3) };
-        legend_area.draw(&PathElement::new(vec![(8, y), (32, y)], stroke)).map_err(|e| err(&e))?;
-        legend_area.draw(&Text::new(label.clone(), (40, y - 8), (FONT_FAMILY, 13))).map_err(|e| err(&e))?;
-    }
+    legend::draw(&legend_area, &entries, 24)?;
     Ok(())
 }

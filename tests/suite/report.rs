@@ -48,6 +48,34 @@ fn report_is_self_contained_with_every_section_and_cell() {
 }
 
 #[test]
+fn run_report_is_one_self_contained_page_with_the_run_over_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = crate::cli::repo("models/voice-agent.toml");
+    let file = dir.path().join("nested/review.html");
+    let sets = ["--set", "run.replications=3", "--set", "run.horizon=2h", "--set", "run.warmup=10m"];
+    let mut args = vec!["run", model.as_str(), "--report", file.to_str().unwrap()];
+    args.extend(sets);
+    let out = simcall(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&file).expect("run --report writes the file, creating its folder");
+    for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "trust", "reproduce"] {
+        assert!(html.contains(&format!("<section id=\"{id}\"")), "no section {id}");
+    }
+    for forbidden in ["<script", "<link", "<img", "url(", "src=", "href=\"http"] {
+        assert!(!html.contains(forbidden), "report has {forbidden}");
+    }
+    // One cell, its verdict as the answer; the run's own time series drawn.
+    assert_eq!(html.matches("<tr class=\"verdict").count(), 1);
+    let verdict = if text(&out.stdout).contains("verdict: pass") { "pass" } else { "fail" };
+    assert!(html.contains(&format!("Verdict: {verdict}")), "the answer is the run's verdict ({verdict})");
+    assert_eq!(html.matches("<svg").count(), 1, "the run over time, and no sweep chart");
+    assert!(html.contains("simcall run "), "the command to reproduce it");
+    assert!(html.contains("--set run.replications=3"));
+    // One input: the model, hashed once.
+    assert_eq!(html.matches("voice-agent.toml</td>").count(), 1);
+}
+
+#[test]
 fn report_is_byte_identical_across_thread_counts() {
     let dir = tempfile::tempdir().unwrap();
     let one = report_of(dir.path(), "same", "1");
