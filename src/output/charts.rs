@@ -51,13 +51,14 @@ struct Series {
 struct Chart {
     title: String,
     x_desc: String,
+    /// x is hours from Monday 00:00: label it with the clock ("tue 09:00").
+    x_clock: bool,
     y_desc: String,
     log_y: bool,
     series: Vec<Series>,
     /// A thick step line (the cheapest passing tier), if any.
     step: Option<(String, Vec<(f64, f64)>)>,
 }
-
 
 /// What the charts put on x: the nominal offered load, or, for a model of
 /// campaigns alone, the first sweep axis (its value if a number, else the
@@ -182,6 +183,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         let mut chart = Chart {
             title: format!("{}: campaign completion (no point: not complete within the run)", exp.name),
             x_desc: x.desc.clone(),
+            x_clock: false,
             y_desc: "hours from the campaign's start until every lead is finished".into(),
             log_y: false,
             series: per_tier(&completion),
@@ -197,6 +199,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     let mut blocking = Chart {
         title: format!("{}: blocking probability vs offered load", exp.name),
         x_desc: x.desc.clone(),
+        x_clock: false,
         y_desc: format!("blocking probability (log; below {BLOCKING_FLOOR:e} drawn at it)"),
         log_y: true,
         series: per_tier_ci(|c| &c.summary.total.blocking_probability, BLOCKING_FLOOR),
@@ -211,6 +214,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     let mut wait = Chart {
         title: format!("{}: 95th-percentile wait vs offered load", exp.name),
         x_desc: x.desc.clone(),
+        x_clock: false,
         y_desc: "p95 wait (s)".into(),
         log_y: false,
         series: per_tier_ci(|c| &c.summary.total.p95_wait_s, 0.0),
@@ -243,6 +247,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         let mut chart = Chart {
             title: format!("{}: {desc} vs offered load (95% CI bars)", exp.name),
             x_desc: x.desc.clone(),
+            x_clock: false,
             y_desc: desc.into(),
             log_y: false,
             series: per_tier_ci(get, 0.0),
@@ -367,6 +372,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
     Chart {
         title: format!("{}: monthly price vs {}", exp.name, if x.outbound { &x.desc } else { "offered load" }),
         x_desc: x.desc.clone(),
+        x_clock: false,
         y_desc: "price per month".into(),
         log_y: false,
         series,
@@ -394,7 +400,8 @@ pub fn write_hourly(stem: &Path, title: &str, campaigns: &[crate::statistics::Ca
         .collect();
     let chart = Chart {
         title: title.to_string(),
-        x_desc: "hours from Monday 00:00 UTC".into(),
+        x_desc: "simulated clock (UTC)".into(),
+        x_clock: true,
         y_desc: "per hour (mean over replications)".into(),
         log_y: false,
         series,
@@ -480,12 +487,13 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    ctx.configure_mesh()
-        .x_desc(&chart.x_desc)
-        .y_desc(&chart.y_desc)
-        .label_style((FONT_FAMILY, 14))
-        .draw()
-        .map_err(|e| err(&e))?;
+    let clock = |h: &f64| crate::units::clock_label(h * 3600.0);
+    let mut mesh = ctx.configure_mesh();
+    mesh.x_desc(&chart.x_desc).y_desc(&chart.y_desc).label_style((FONT_FAMILY, 14));
+    if chart.x_clock {
+        mesh.x_label_formatter(&clock);
+    }
+    mesh.draw().map_err(|e| err(&e))?;
     for (i, s) in chart.series.iter().enumerate() {
         let (color, dashed) = legend::style(i);
         if s.show_line && dashed {

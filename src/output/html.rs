@@ -298,7 +298,10 @@ pub fn write_run(
         let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
         let svg = super::series::svg(&title, &summary.limits, &summary.series)
             .map_err(|e| crate::error::Error::output(file, std::io::Error::other(e)))?;
-        (scalable(svg), format!("Use of each limit against its capacity over the run (mean of {reps} replications per bucket)."))
+        (
+            scalable(svg),
+            format!("Use of each limit against its capacity over the run (mean of {reps} replications per bucket)."),
+        )
     };
     let failing = verdict.failing();
     let framing = Framing {

@@ -81,11 +81,17 @@ pub fn draw<DB: DrawingBackend>(
             }
             Key::Dashed => {
                 for x0 in [8, 20] {
-                    strip.draw(&PathElement::new(vec![(x0, y), (x0 + 8, y)], c.stroke_width(2))).map_err(|x| err(&x))?;
+                    strip
+                        .draw(&PathElement::new(vec![(x0, y), (x0 + 8, y)], c.stroke_width(2)))
+                        .map_err(|x| err(&x))?;
                 }
             }
-            Key::Thick => strip.draw(&PathElement::new(vec![(8, y), (32, y)], c.stroke_width(4))).map_err(|x| err(&x))?,
-            Key::Area => strip.draw(&Rectangle::new([(10, y - 6), (30, y + 6)], c.mix(0.75).filled())).map_err(|x| err(&x))?,
+            Key::Thick => {
+                strip.draw(&PathElement::new(vec![(8, y), (32, y)], c.stroke_width(4))).map_err(|x| err(&x))?
+            }
+            Key::Area => {
+                strip.draw(&Rectangle::new([(10, y - 6), (30, y + 6)], c.mix(0.75).filled())).map_err(|x| err(&x))?
+            }
         }
         let label = if e.label.chars().count() > max_chars {
             format!("{}…", e.label.chars().take(max_chars.saturating_sub(1)).collect::<String>())

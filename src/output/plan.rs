@@ -4,8 +4,8 @@
 //! the printed summary with the upgrade calendar.
 
 use super::charts::{register_font, FONT_FAMILY};
-use super::legend::COLORS;
 use super::format::table;
+use super::legend::COLORS;
 use super::{tables, write_atomic};
 use crate::config::Plan;
 use crate::cost::MonthCost;

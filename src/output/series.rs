@@ -5,8 +5,8 @@
 //! time axis, legends beside the data.
 
 use super::charts::FONT_FAMILY;
-use super::legend::{self, Entry, Key};
 use super::format::Pick;
+use super::legend::{self, Entry, Key};
 use super::{tables, write_atomic};
 use crate::error::Result;
 use crate::record::{Bucket, SeriesTotals};
@@ -188,7 +188,8 @@ fn panel<DB: DrawingBackend>(
         // bitmap backend: a dense line (more points than pixels) is drawn thin.
         let width = if line.points.len() > 400 { 1 } else { 2 };
         if line.dashed {
-            ctx.draw_series(DashedLineSeries::new(line.points, 8, 5, color.stroke_width(width))).map_err(|e| err(&e))?;
+            ctx.draw_series(DashedLineSeries::new(line.points, 8, 5, color.stroke_width(width)))
+                .map_err(|e| err(&e))?;
         } else {
             ctx.draw_series(LineSeries::new(line.points, color.stroke_width(width))).map_err(|e| err(&e))?;
         }
@@ -197,7 +198,11 @@ fn panel<DB: DrawingBackend>(
         }
     }
     if busy.is_some() {
-        entries.push(Entry { label: "busy hour (most offered calls)".into(), color: RGBColor(255, 200, 0), key: Key::Area });
+        entries.push(Entry {
+            label: "busy hour (most offered calls)".into(),
+            color: RGBColor(255, 200, 0),
+            key: Key::Area,
+        });
     }
     legend::draw(&legend_area, &entries, 24)?;
     Ok(())
