@@ -2,6 +2,7 @@
 //! or refuse), releasing and serving a copy's waiters first come first
 //! served, and the rate limits' windows and wake-ups.
 
+use super::pool_index;
 use super::runtime::{CopyRt, KindRt};
 use super::{Event, Phase, Sim, NONE};
 use crate::model::{RateAlgorithm, Select};
@@ -48,18 +49,10 @@ impl Sim {
                 c
             }
             Select::Random => self.routing_rng.random_range(0..n),
-            Select::LeastLoaded => {
-                let now = self.now;
-                let load = |c: &mut CopyRt| c.live_waiting as f64 + room_used(limit.kind, c, now);
-                let mut best = (f64::INFINITY, 0);
-                for i in 0..n {
-                    let v = load(&mut limit.copies[i as usize]);
-                    if v < best.0 {
-                        best = (v, i);
-                    }
-                }
-                best.1
-            }
+            Select::LeastLoaded => match &mut limit.index {
+                Some(index) => index.best(limit.kind, &mut limit.copies, self.now),
+                None => pool_index::scan(limit.kind, &mut limit.copies, self.now),
+            },
             Select::Sticky => {
                 let slot = id as usize * self.n_limits + l as usize;
                 if self.sticky[slot] == NONE {
@@ -103,7 +96,9 @@ impl Sim {
         if leave_t.is_finite() {
             self.events.push(leave_t, Event::WaitExpiry { caller: id, generation: c.generation, limit: l });
         }
-        if matches!(limit.kind, KindRt::Rate { .. }) {
+        let rate = matches!(limit.kind, KindRt::Rate { .. });
+        self.changed(l, copy);
+        if rate {
             self.schedule_rate_ready(l, copy);
         }
         Admission::Queued
@@ -131,8 +126,13 @@ impl Sim {
                 match algorithm {
                     RateAlgorithm::FixedWindow => cp.count += 1,
                     RateAlgorithm::SlidingWindow => cp.log.push_back(now),
-                    RateAlgorithm::TokenBucket => cp.tokens -= 1.0,
+                    RateAlgorithm::TokenBucket => {
+                        let KindRt::Rate { burst, refill_per_s, .. } = limit.kind else { unreachable!() };
+                        cp.tokens = pool_index::bucket_tokens(cp, burst, refill_per_s, now) - 1.0;
+                        cp.refill_t = now;
+                    }
                 }
+                self.changed(l, copy);
                 return; // a rate admission holds nothing
             }
             KindRt::Concurrency { .. } => {
@@ -158,6 +158,7 @@ impl Sim {
         }
         let slot = self.slot(id, l);
         self.held_copy[slot] = copy;
+        self.changed(l, copy);
         if let Some(setup) = &self.limits[l as usize].setup {
             let t = now + setup.sample(&mut self.routing_rng);
             let serial = self.callers[id as usize].serial;
@@ -202,8 +203,19 @@ impl Sim {
                 crate::record::record_s(h, now - self.held_t[slot]);
             }
         }
-        if cp.live_waiting > 0 {
+        let waiting = cp.live_waiting > 0;
+        self.changed(l, copy);
+        if waiting {
             self.serve_waiters(l, copy);
+        }
+    }
+
+    /// Tells limit `l`'s least-loaded index, if any, that copy `copy` changed now.
+    #[inline]
+    fn changed(&mut self, l: u32, copy: u32) {
+        let limit = &mut self.limits[l as usize];
+        if let Some(index) = &mut limit.index {
+            index.changed(copy, limit.kind, &mut limit.copies, self.now);
         }
     }
 
@@ -307,6 +319,7 @@ impl Sim {
         c.generation = c.generation.wrapping_add(1);
         self.limits[l as usize].copies[copy as usize].live_waiting -= 1;
         self.limit_counts[l as usize].waiting.step(self.now, -1);
+        self.changed(l, copy);
     }
 }
 
@@ -322,49 +335,16 @@ fn fits(kind: KindRt, cp: &mut CopyRt, now: f64) -> bool {
         }
         KindRt::Rate { max, window_s, algorithm, burst, refill_per_s } => match algorithm {
             RateAlgorithm::FixedWindow => {
-                // The wake-up comes at (window + 1) × w: that instant must open
-                // the next window even if now / w rounds just below it.
-                let next = if now >= (cp.window + 1) as f64 * window_s { cp.window + 1 } else { cp.window };
-                let w = ((now / window_s).floor() as i64).max(next);
-                if w != cp.window {
-                    cp.window = w;
-                    cp.count = 0;
-                }
+                pool_index::roll_window(cp, window_s, now);
                 cp.count < max
             }
             RateAlgorithm::SlidingWindow => {
-                // `t + w`, the very sum the wake-up is scheduled at, so that
-                // rounding cannot keep an expired admission in the window.
-                while cp.log.front().is_some_and(|&t| t + window_s <= now) {
-                    cp.log.pop_front();
-                }
+                pool_index::expire(cp, window_s, now);
                 (cp.log.len() as u32) < max
             }
-            RateAlgorithm::TokenBucket => {
-                cp.tokens = (cp.tokens + (now - cp.refill_t) * refill_per_s).min(burst);
-                cp.refill_t = now;
-                // A wake-up computed for the instant the bucket reaches one
-                // token may land a rounding error short of it.
-                cp.tokens >= 1.0 - 1e-9
-            }
+            // A wake-up computed for the instant the bucket reaches one
+            // token may land a rounding error short of it.
+            RateAlgorithm::TokenBucket => pool_index::bucket_tokens(cp, burst, refill_per_s, now) >= 1.0 - 1e-9,
         },
-    }
-}
-
-/// How much of a copy is in use, for `least_loaded`: holders, token use as a
-/// share of the per-call rate, or admissions in the current window.
-fn room_used(kind: KindRt, cp: &mut CopyRt, now: f64) -> f64 {
-    match kind {
-        KindRt::Concurrency { .. } => cp.holders as f64,
-        KindRt::Tokens { r0, g, .. } => token_rate_per_min(cp.holders, cp.sum_start_t, now, r0, g) / r0,
-        KindRt::Rate { .. } => {
-            fits(kind, cp, now);
-            match kind {
-                KindRt::Rate { algorithm: RateAlgorithm::FixedWindow, .. } => cp.count as f64,
-                KindRt::Rate { algorithm: RateAlgorithm::SlidingWindow, .. } => cp.log.len() as f64,
-                KindRt::Rate { burst, .. } => burst - cp.tokens,
-                _ => unreachable!("matched a rate limit above"),
-            }
-        }
     }
 }

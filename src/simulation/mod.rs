@@ -56,6 +56,7 @@ mod call;
 mod dial;
 mod limits;
 mod observe;
+mod pool_index;
 mod runtime;
 
 use crate::arrivals::ArrivalProcess;

@@ -2,6 +2,7 @@
 //! arrival process, samplers and random streams, each limit's runtime form
 //! and its records.
 
+use super::pool_index::LeastLoaded;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{source_stream, Purpose, SimRng};
 use crate::model::{
@@ -71,7 +72,7 @@ impl Streams {
 }
 
 /// What a limit caps, in the form the engine checks fastest.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(super) enum KindRt {
     Concurrency {
         capacity: u32,
@@ -104,10 +105,12 @@ pub(super) struct LimitRt {
     pub(super) setup: Option<Sampler>,
     pub(super) silence: Option<Sampler>,
     pub(super) copies: Vec<CopyRt>,
+    /// The least-loaded copy, for `least_loaded` pools of two or more.
+    pub(super) index: Option<LeastLoaded>,
 }
 
 /// One copy of a limit at run time.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct CopyRt {
     /// Holders (concurrency, tokens).
     pub(super) holders: u32,
@@ -189,7 +192,7 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
         }
     };
     let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
-    LimitRt {
+    let mut rt = LimitRt {
         kind,
         plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call && !record_holds,
         queue: match l.on_full {
@@ -209,7 +212,12 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
             WhenRefused::Busy => None,
         },
         copies: (0..l.pool).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect(),
+        index: None,
+    };
+    if rt.select == Select::LeastLoaded && rt.copies.len() > 1 {
+        rt.index = Some(LeastLoaded::new(rt.kind, &mut rt.copies));
     }
+    rt
 }
 
 /// The empty records of limit `l`.
