@@ -25,8 +25,14 @@ pub(super) struct LeastLoaded {
     leaves: usize,
     /// Per node, its subtree's least-loaded copy (`NONE` for padding).
     winner: Vec<u32>,
-    /// Per node, the time up to which `winner` is certainly right.
+    /// Per node, the time up to which `winner` (and `key`) is certainly right.
     until: Vec<f64>,
+    /// Per node, its winner's load, for kinds whose loads change only at
+    /// known instants (concurrency, fixed and sliding windows): comparing
+    /// cached loads touches no copy. Unused for loads that move with time.
+    key: Vec<f64>,
+    /// Whether loads are piecewise constant (the cached path).
+    stepwise: bool,
 }
 
 impl LeastLoaded {
@@ -37,7 +43,18 @@ impl LeastLoaded {
         for (i, w) in winner[leaves..leaves + copies.len()].iter_mut().enumerate() {
             *w = i as u32;
         }
-        let mut index = LeastLoaded { leaves, winner, until: vec![f64::INFINITY; 2 * leaves] };
+        let stepwise =
+            !matches!(kind, KindRt::Tokens { .. } | KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, .. });
+        let mut index = LeastLoaded {
+            leaves,
+            winner,
+            until: vec![f64::INFINITY; 2 * leaves],
+            key: vec![f64::INFINITY; 2 * leaves],
+            stepwise,
+        };
+        for c in 0..copies.len() {
+            index.leaf(leaves + c, kind, copies, 0.0);
+        }
         for node in (1..leaves).rev() {
             index.combine(node, kind, copies, 0.0);
         }
@@ -54,7 +71,9 @@ impl LeastLoaded {
     /// Records that copy `copy` changed at `now` (a holder, an admission or a
     /// waiter came or went).
     pub(super) fn changed(&mut self, copy: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        let mut node = (self.leaves + copy as usize) / 2;
+        let leaf = self.leaves + copy as usize;
+        self.leaf(leaf, kind, copies, now);
+        let mut node = leaf / 2;
         while node >= 1 {
             // The child off the path may be stale; the one on it is fresh.
             self.refresh(2 * node, kind, copies, now);
@@ -65,7 +84,11 @@ impl LeastLoaded {
     }
 
     fn refresh(&mut self, node: usize, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        if self.until[node] > now || node >= self.leaves {
+        if self.until[node] > now {
+            return;
+        }
+        if node >= self.leaves {
+            self.leaf(node, kind, copies, now);
             return;
         }
         self.refresh(2 * node, kind, copies, now);
@@ -73,12 +96,42 @@ impl LeastLoaded {
         self.combine(node, kind, copies, now);
     }
 
+    /// Brings a leaf up to `now`: its copy's load and when that next
+    /// changes with time alone (stepwise kinds; others never expire).
+    fn leaf(&mut self, leaf: usize, kind: KindRt, copies: &mut [CopyRt], now: f64) {
+        if !self.stepwise || self.winner[leaf] == NONE {
+            return;
+        }
+        let cp = &mut copies[self.winner[leaf] as usize];
+        self.key[leaf] = load(kind, cp, now);
+        self.until[leaf] = match kind {
+            KindRt::Rate { window_s, algorithm: RateAlgorithm::FixedWindow, .. } if cp.count > 0 => {
+                (cp.window + 1) as f64 * window_s
+            }
+            KindRt::Rate { window_s, algorithm: RateAlgorithm::SlidingWindow, .. } => {
+                cp.log.front().map_or(f64::INFINITY, |&t| t + window_s)
+            }
+            _ => f64::INFINITY,
+        };
+    }
+
     /// Recomputes `node` from its (fresh) children at `now`.
     fn combine(&mut self, node: usize, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        let (a, b) = (self.winner[2 * node], self.winner[2 * node + 1]);
-        let children_until = self.until[2 * node].min(self.until[2 * node + 1]);
+        let (left, right) = (2 * node, 2 * node + 1);
+        let (a, b) = (self.winner[left], self.winner[right]);
+        let children_until = self.until[left].min(self.until[right]);
         if b == NONE {
             self.winner[node] = a;
+            self.key[node] = self.key[left];
+            self.until[node] = children_until;
+            return;
+        }
+        if self.stepwise {
+            // Cached loads, valid until the children's; a < b, so ties go to a.
+            let pick_right = self.key[right] < self.key[left];
+            let from = if pick_right { right } else { left };
+            self.winner[node] = self.winner[from];
+            self.key[node] = self.key[from];
             self.until[node] = children_until;
             return;
         }
@@ -164,36 +217,26 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
                 f64::INFINITY
             }
         }
-        KindRt::Rate { window_s, algorithm, burst, refill_per_s, .. } => match algorithm {
-            // The loser's load falls when its window rolls over or its oldest
-            // admission leaves the window; the winner's falling only helps it.
-            RateAlgorithm::FixedWindow => {
-                if l.count > 0 {
-                    (l.window + 1) as f64 * window_s
-                } else {
-                    f64::INFINITY
+        // Windows are stepwise: their leaves carry when they change.
+        KindRt::Rate { algorithm: RateAlgorithm::FixedWindow | RateAlgorithm::SlidingWindow, .. } => f64::INFINITY,
+        KindRt::Rate { burst, refill_per_s, .. } => {
+            // Spent tokens fall at the refill rate until the bucket is
+            // full (its kink), then stay. The gap closes only while the
+            // loser refills and the winner is full.
+            let kink = |c: &CopyRt| c.refill_t + (burst - c.tokens) / refill_per_s;
+            let (kw, kl) = (kink(w), kink(l));
+            let margin = 1e-9 * (1.0 + now.abs());
+            let mut t = f64::INFINITY;
+            for k in [kw, kl] {
+                if k > now {
+                    t = t.min(k - margin);
                 }
             }
-            RateAlgorithm::SlidingWindow => l.log.front().map_or(f64::INFINITY, |&t| t + window_s),
-            RateAlgorithm::TokenBucket => {
-                // Spent tokens fall at the refill rate until the bucket is
-                // full (its kink), then stay. The gap closes only while the
-                // loser refills and the winner is full.
-                let kink = |c: &CopyRt| c.refill_t + (burst - c.tokens) / refill_per_s;
-                let (kw, kl) = (kink(w), kink(l));
-                let margin = 1e-9 * (1.0 + now.abs());
-                let mut t = f64::INFINITY;
-                for k in [kw, kl] {
-                    if k > now {
-                        t = t.min(k - margin);
-                    }
-                }
-                if kl > now && kw <= now {
-                    t = t.min(now + ((gap - tol) / refill_per_s).max(0.0));
-                }
-                t
+            if kl > now && kw <= now {
+                t = t.min(now + ((gap - tol) / refill_per_s).max(0.0));
             }
-        },
+            t
+        }
     }
 }
 
