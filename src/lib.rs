@@ -10,7 +10,8 @@
 //! replication of the call model through the limit chain) → [`record`]
 //! (what a replication counted) → [`statistics`] (typed metric sets,
 //! confidence intervals, the binding limit; saveable) → [`runs`] (a model's
-//! replications, an experiment's grid, in parallel) → `output` (tables,
+//! replications, an experiment's grid, in parallel, each cell saved in the
+//! [`store`] the moment it is decided) → `output` (tables,
 //! charts, reports, diagnostics; with the `cli` feature). [`fit`] goes the
 //! other way: from a call log to a model's traffic. Imports go against this
 //! flow only to read a type (config builds a `model`, statistics read
@@ -25,8 +26,10 @@
 //!
 //! # Determinism contract
 //! Same model, same seed ⇒ byte-identical outputs, whatever the thread
-//! count. Each replication draws from its own streams, derived from
-//! (seed, sweep point, replication, stream) by SplitMix64 into xoshiro256++
+//! count, shard count or interruption. Each replication draws from its own
+//! streams, derived from (seed, sweep point's key, replication, stream) by
+//! SplitMix64 into xoshiro256++; a point's key is a hash of its axis values
+//! ([`engine::point_key`]), not its place in the grid
 //! ([`engine::rng`]); sources have separate streams for arrivals, holding
 //! times, patience and redial delays, and tiers at one sweep point share
 //! them (common random numbers). Replications run in parallel but their
@@ -36,6 +39,7 @@
 
 pub mod arrivals;
 pub mod capacity;
+pub mod cleanup;
 pub mod config;
 pub mod cost;
 pub mod dialer;
@@ -49,6 +53,7 @@ pub mod runs;
 pub mod selftest;
 pub mod simulation;
 pub mod statistics;
+pub mod store;
 pub mod units;
 
 #[cfg(feature = "cli")]

@@ -7,6 +7,7 @@
 use crate::config::Experiment;
 use crate::model::Model;
 use crate::simulation::simulate;
+use crate::store::{Store, StoredCell};
 use crate::statistics::sla::{judge, SlaVerdict, Verdict};
 use crate::statistics::{ReplicationMetrics, Summary};
 use rayon::prelude::*;
@@ -40,6 +41,19 @@ pub fn run_judged(model: &Model, point: u64) -> (Summary, SlaVerdict) {
 /// thread count. `on_replication` is called once per finished replication
 /// (for progress display only).
 pub fn run_jobs(jobs: &[(&Model, u64)], on_replication: &(dyn Fn() + Sync)) -> Vec<(Summary, SlaVerdict)> {
+    run_jobs_saving(jobs, on_replication, &mut |_, _| Ok(())).expect("saving nothing cannot fail")
+}
+
+/// [`run_jobs`], handing each job's result to `on_decided` (from the
+/// calling thread) the moment it is final: its verdict decided, or its
+/// replications at `run.max_replications`.
+///
+/// Errors with the first error of `on_decided`, which stops the run.
+pub fn run_jobs_saving(
+    jobs: &[(&Model, u64)],
+    on_replication: &(dyn Fn() + Sync),
+    on_decided: &mut dyn FnMut(usize, &(Summary, SlaVerdict)) -> crate::error::Result<()>,
+) -> crate::error::Result<Vec<(Summary, SlaVerdict)>> {
     let mut reps: Vec<Vec<ReplicationMetrics>> = vec![Vec::new(); jobs.len()];
     let mut results: Vec<Option<(Summary, SlaVerdict)>> = vec![None; jobs.len()];
     loop {
@@ -83,10 +97,16 @@ pub fn run_jobs(jobs: &[(&Model, u64)], on_replication: &(dyn Fn() + Sync)) -> V
             let model = jobs[i].0;
             let summary = Summary::new(model, &reps[i]);
             let verdict = judge(&model.sla, &summary);
-            results[i] = Some((summary, verdict));
+            let decided =
+                verdict.verdict != Verdict::Undecided || reps[i].len() as u32 >= model.run.max_replications;
+            let result = (summary, verdict);
+            if decided {
+                on_decided(i, &result)?;
+            }
+            results[i] = Some(result);
         }
     }
-    results.into_iter().map(|r| r.expect("every job ran at least one replication")).collect()
+    Ok(results.into_iter().map(|r| r.expect("every job ran at least one replication")).collect())
 }
 
 /// `model` with its time series switched on (5-minute buckets unless it names its own).
@@ -139,7 +159,7 @@ pub fn total_replications(exp: &Experiment) -> u64 {
 /// per finished replication, from worker threads (for progress display
 /// only: results never depend on when it is called).
 pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
-    let jobs: Vec<(&Model, u64)> = exp.cells.iter().map(|c| (&c.model, c.point as u64)).collect();
+    let jobs: Vec<(&Model, u64)> = exp.cells.iter().map(|c| (&c.model, c.point_key)).collect();
     let cells: Vec<CellResult> = run_jobs(&jobs, on_replication)
         .into_iter()
         .zip(&exp.cells)
@@ -151,7 +171,88 @@ pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepRe
             verdict,
         })
         .collect();
-    let recommendation = (0..exp.points.len())
+    let recommendation = recommend(exp, &cells);
+    SweepResult { cells, recommendation }
+}
+
+/// Which cells a run takes: shard `index` of `count` (0-based), cells by
+/// grid position modulo `count`, so shards get even shares of every tier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shard {
+    /// This shard, 0-based.
+    pub index: usize,
+    /// How many shards share the grid.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole grid.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether grid cell `cell` is this shard's.
+    pub fn takes(&self, cell: usize) -> bool {
+        cell % self.count == self.index
+    }
+}
+
+/// Runs the cells of `exp` at grid positions `todo` (all in parallel, as
+/// [`run_jobs`]), saving each in `store` the moment it is decided.
+///
+/// Errors when a cell cannot be saved (the run stops there; cells saved
+/// before stay).
+pub fn run_cells(
+    exp: &Experiment,
+    todo: &[usize],
+    store: &Store,
+    on_replication: &(dyn Fn() + Sync),
+) -> crate::error::Result<()> {
+    let jobs: Vec<(&Model, u64)> = todo.iter().map(|&i| (&exp.cells[i].model, exp.cells[i].point_key)).collect();
+    run_jobs_saving(&jobs, on_replication, &mut |j, (summary, verdict)| {
+        let key = exp.cells[todo[j]].key.clone();
+        store.save(&StoredCell { key, summary: summary.clone(), verdict: verdict.clone() })
+    })?;
+    Ok(())
+}
+
+/// The grid's results read from `store`, in grid order, with the
+/// recommendation per point: what `sweep` and `merge` write out.
+///
+/// Errors when cells are missing (saying how many, and how to run them) or
+/// a stored file is damaged.
+pub fn assemble(exp: &Experiment, store: &Store) -> crate::error::Result<SweepResult> {
+    let mut cells = Vec::with_capacity(exp.cells.len());
+    let mut missing = 0;
+    for cell in &exp.cells {
+        match store.load(&cell.key)? {
+            Some(s) => cells.push(CellResult {
+                point: cell.point,
+                tier: cell.tier,
+                offered_load_erl: cell.model.offered_load_erl(),
+                summary: s.summary,
+                verdict: s.verdict,
+            }),
+            None => missing += 1,
+        }
+    }
+    if missing > 0 {
+        return Err(crate::error::Error::input(
+            store.dir(),
+            "",
+            format!(
+                "{missing} of {} cells are not in the store yet: run the missing shards, or `simcall sweep {} --resume --out <this folder>`",
+                exp.cells.len(),
+                exp.path.display()
+            ),
+        ));
+    }
+    let recommendation = recommend(exp, &cells);
+    Ok(SweepResult { cells, recommendation })
+}
+
+/// Per sweep point, the cheapest tier whose verdict is `pass` (ties: the
+/// first listed), or `None`.
+fn recommend(exp: &Experiment, cells: &[CellResult]) -> Vec<Option<usize>> {
+    (0..exp.points.len())
         .map(|p| {
             cells
                 .iter()
@@ -159,8 +260,7 @@ pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepRe
                 .min_by(|a, b| price(exp, a.tier).total_cmp(&price(exp, b.tier)).then(a.tier.cmp(&b.tier)))
                 .map(|c| c.tier)
         })
-        .collect();
-    SweepResult { cells, recommendation }
+        .collect()
 }
 
 /// Per tier, its worst cell (index into `res.cells`): the highest

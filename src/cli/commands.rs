@@ -4,11 +4,11 @@
 use crate::config::{parse_sets, read_call_log_with, CallColumns, Experiment, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
 use crate::model::CallRecord;
-use crate::output::{campaigns, charts, exporters, report, series, write_atomic};
+use crate::output::{campaigns, charts, report, series, write_atomic};
 use crate::runs;
 use crate::simulation::simulate_logged;
 use crate::statistics::{SlaVerdict, Verdict};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 
 /// The files `simcall run` may write besides its report.
@@ -79,35 +79,10 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
     Ok(verdict)
 }
 
-pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
-    let exp = Experiment::load(path, &parse_sets(sets)?)?;
-    let dir = out.unwrap_or_else(|| Path::new("output").join(&exp.name));
-    crate::output::create_dir(&dir)?;
-    let bar = ProgressBar::new(runs::total_replications(&exp)).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    bar.set_message(format!("{}: {} cells", exp.name, exp.cells.len()));
-    let res = runs::run_grid(&exp, &|| bar.inc(1));
-    bar.finish_and_clear();
-
-    // Every exporter runs even if one fails, and the recommendation is
-    // printed either way; the first failure is reported after it.
-    // The report goes last: it embeds the charts the others wrote.
-    let mut all = exporters::sweep_exporters();
-    all.push(Box::new(crate::output::html::Report { command: reproduce_command("sweep", path, sets) }));
-    let outcomes: Vec<Result<()>> = all.iter().map(|e| e.export(&exp, &res, &dir)).collect();
-    let failed = outcomes.into_iter().find_map(Result::err);
-    println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
-    print!("{}", report::recommendation_text(&exp, &res));
-    failed.map_or(Ok(()), Err)
-}
-
 /// The command that gives the same results, for a report's "reproduce"
 /// section. Thread count and output folder are left out: they change no
 /// figure, and the report stays byte-identical whatever they are.
-fn reproduce_command(verb: &str, path: &Path, sets: &[String]) -> String {
+pub(super) fn reproduce_command(verb: &str, path: &Path, sets: &[String]) -> String {
     let quote =
         |a: &str| if a.contains([' ', '\'', '"']) { format!("'{}'", a.replace('\'', "'\\''")) } else { a.to_string() };
     let mut words = vec!["simcall".to_string(), verb.to_string(), quote(&path.to_string_lossy())];
@@ -122,15 +97,19 @@ fn reproduce_command(verb: &str, path: &Path, sets: &[String]) -> String {
 pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
     let plan = crate::config::Plan::load(path, &parse_sets(sets)?)?;
     let dir = out.unwrap_or_else(|| Path::new("output").join(&plan.name));
-    crate::output::create_dir(&dir)?;
+    crate::output::set::recover(&dir);
+    crate::output::set::check_replaceable(&dir)?;
     let bar = ProgressBar::new_spinner().with_message(format!("{}: certifying combinations", plan.name));
     let result =
         crate::plan::search(&plan, &|n| bar.set_message(format!("{}: {n} combinations certified", plan.name)))?;
     bar.finish_and_clear();
     let text = crate::output::plan::text(&plan, &result);
     // The report embeds the charts the tables' writer draws, so it goes after.
-    let written = crate::output::plan::write(&plan, &result, &dir)
-        .and_then(|()| crate::output::plan_report::write(&plan, &result, &dir, &reproduce_command("plan", path, sets)));
+    let command = reproduce_command("plan", path, sets);
+    let written = crate::output::set::write(&dir, |tmp| {
+        crate::output::plan::write(&plan, &result, tmp)
+            .and_then(|()| crate::output::plan_report::write(&plan, &result, tmp, &command))
+    });
     println!("{} → {}", plan.name, dir.display());
     print!("{text}");
     written
@@ -264,8 +243,8 @@ pub(super) fn fit(path: &Path, columns: &CallColumns, source: Option<&str>, out:
     let dir = out.unwrap_or_else(|| {
         Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
     });
-    crate::output::create_dir(&dir)?;
-    crate::output::fit::write(&dir, &rates, &fits, &durations, &snippet)?;
+    crate::output::set::recover(&dir);
+    crate::output::set::write(&dir, |tmp| crate::output::fit::write(tmp, &rates, &fits, &durations, &snippet))?;
     print!("{}", crate::output::fit::text(calls.len(), span_days, &rates, &fits, &conc, &snippet));
     println!("→ {}", dir.display());
     Ok(())

@@ -3,6 +3,7 @@
 //! and exit code 2.
 
 mod commands;
+mod sweep;
 
 use crate::config::CallColumns;
 use crate::error::{Error, Result};
@@ -57,6 +58,9 @@ enum Command {
         check: bool,
     },
     /// Run an experiment's grid of sweep points × tiers; write tables and charts.
+    ///
+    /// Each cell is saved in OUT/cells/ the moment it is decided; the
+    /// tables, charts and report replace OUT's previous ones as one set.
     Sweep {
         /// The experiment file (experiments/*.toml).
         experiment: PathBuf,
@@ -66,6 +70,24 @@ enum Command {
         /// Override a model key for every cell, e.g. --set run.replications=5 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Skip the cells already in OUT/cells/ (after a crash, a kill, or
+        /// an axis value added): only the rest run.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard I of N (1-based) and write its cells, no outputs;
+        /// `simcall merge OUT` writes them once every shard is done. Default:
+        /// from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT when set.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// With Kubernetes' JOB_COMPLETION_INDEX (0-based): the number of shards.
+        #[arg(long, value_name = "N")]
+        shards: Option<usize>,
+    },
+    /// Write a sweep's tables, charts and report from its cell store (after
+    /// its shards ran): byte-identical to an unsharded sweep.
+    Merge {
+        /// The sweep's output folder (holding cells/).
+        dir: PathBuf,
     },
     /// Plan provider upgrades: per month of a forecast, the cheapest
     /// combination of plans whose certified capacity carries the load.
@@ -126,6 +148,11 @@ enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    // An interrupt removes what is half-written, then exits as interrupted.
+    let _ = ctrlc::set_handler(|| {
+        crate::cleanup::remove_all();
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     match execute(cli) {
         Ok(code) => code,
@@ -156,7 +183,10 @@ fn execute(cli: Cli) -> Result<i32> {
                 }
             })
         }
-        Command::Sweep { experiment, out, sets } => commands::sweep(&experiment, out, &sets).map(|()| 0),
+        Command::Sweep { experiment, out, sets, resume, shard, shards } => {
+            sweep::sweep(&experiment, out, &sets, &sweep::SweepOptions { shard, shards, resume }).map(|()| 0)
+        }
+        Command::Merge { dir } => sweep::merge(&dir).map(|()| 0),
         Command::Plan { plan, out, sets } => commands::plan(&plan, out, &sets).map(|()| 0),
         Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };

@@ -60,9 +60,16 @@ pub struct Axis {
 /// One cell of the grid: a sweep point with one tier, and its model.
 #[derive(Debug, Clone)]
 pub struct Cell {
-    /// Index of the sweep point (the axis-value combination); it keys the
-    /// random streams, so all tiers at one point see the same callers.
+    /// Index of the sweep point (the axis-value combination) in the grid.
     pub point: usize,
+    /// The point's stream key ([`crate::engine::point_key`] of its axis
+    /// values): all tiers at one point see the same callers, and a point
+    /// keeps its streams when the grid around it changes.
+    pub point_key: u64,
+    /// What the cell is, for the cell store: SHA-256 (hex) of the simcall
+    /// version, the point key and the cell's model document after every
+    /// override. The same key means the same result.
+    pub key: String,
     /// Index into the experiment's tiers.
     pub tier: usize,
     /// The model built for this cell.
@@ -103,7 +110,7 @@ impl Experiment {
             axes: vec![],
             tiers: vec![Tier { name: "model".into(), price_per_month: None, set: vec![] }],
             points: vec![vec![]],
-            cells: vec![Cell { point: 0, tier: 0, model }],
+            cells: vec![Cell { point: 0, point_key: 0, key: String::new(), tier: 0, model }],
         }
     }
 
@@ -151,6 +158,8 @@ impl Experiment {
         let points = cartesian(&axes);
         let mut cells = Vec::with_capacity(points.len() * tiers.len());
         for (p, values) in points.iter().enumerate() {
+            let point_key =
+                crate::engine::point_key(axes.iter().zip(values).map(|(a, v)| (a.path.as_str(), value_label(v))));
             for (t, tier) in tiers.iter().enumerate() {
                 let mut doc = base.clone();
                 // Tier keys, then axis values, then --set: the later wins.
@@ -159,7 +168,7 @@ impl Experiment {
                     doc.set(&k, v).map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
                 }
                 let model = doc.build().map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
-                cells.push(Cell { point: p, tier: t, model });
+                cells.push(Cell { point: p, point_key, key: cell_key(point_key, &doc), tier: t, model });
             }
         }
         Ok(Experiment {
@@ -173,6 +182,15 @@ impl Experiment {
             cells,
         })
     }
+}
+
+/// The store key of a cell: SHA-256 of the version, its point key and its
+/// model document (the TOML after every override, as JSON).
+fn cell_key(point_key: u64, doc: &ModelDoc) -> String {
+    use sha2::{Digest, Sha256};
+    let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
+    let text = format!("simcall {}\npoint {point_key}\n{body}", env!("CARGO_PKG_VERSION"));
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// A fraction written as a number (`0.02`) or a percentage (`"2%"`).

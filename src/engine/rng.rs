@@ -20,6 +20,28 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The stream key of a sweep point, from what it is rather than where it
+/// sits in the grid: FNV-1a (64 bit) of its `path=value` pairs, each ended
+/// by a newline, then one SplitMix64 step to spread the bits. A point with
+/// no axis value (a plain run) is 0. Inserting a value into an axis leaves
+/// every other point's streams, and so its results, unchanged.
+pub fn point_key<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut any = false;
+    for (path, value) in pairs {
+        any = true;
+        for b in path.bytes().chain([b'=']).chain(value.bytes()).chain([b'\n']) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    if any {
+        splitmix64(&mut h)
+    } else {
+        0
+    }
+}
+
 /// The stream for `(seed, point, replication, stream_id)`.
 ///
 /// The four keys are absorbed one at a time through SplitMix64, so streams

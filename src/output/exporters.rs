@@ -68,7 +68,7 @@ impl Exporter for WorstPointSeries {
             let Some(i) = worst else { continue };
             let cell = &exp.cells[i];
             let model = with_series(&cell.model);
-            let summary = run_model(&model, cell.point as u64);
+            let summary = run_model(&model, cell.point_key);
             let name: String =
                 tier.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
             // Campaigns alone have no offered load: name the point by its axis values.

@@ -396,7 +396,7 @@ fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Fram
     {
         Some(cell) => {
             let model = with_series(&cell.model);
-            let summary = run_model(&model, cell.point as u64);
+            let summary = run_model(&model, cell.point_key);
             let stem = dir.join("timeseries_recommended");
             let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, point_label(cell.point));
             series::write(&stem, &title, &summary.limits, &summary.series)?;

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod plan_report;
 pub mod report;
 pub mod series;
+pub mod set;
 pub mod tables;
 
 use crate::error::{Error, Result};
@@ -38,9 +39,13 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> std::result::Resul
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let tmp = builder.tempfile_in(dir).map_err(|e| Error::output(path, e))?;
-    write(tmp.path()).map_err(|e| Error::output(path, std::io::Error::other(e)))?;
-    tmp.persist(path).map_err(|e| Error::output(path, e.error))?;
-    Ok(())
+    let tmp_path = tmp.path().to_path_buf();
+    crate::cleanup::register(&tmp_path);
+    let done = write(tmp.path())
+        .map_err(|e| Error::output(path, std::io::Error::other(e)))
+        .and_then(|()| tmp.persist(path).map(|_| ()).map_err(|e| Error::output(path, e.error)));
+    crate::cleanup::unregister(&tmp_path);
+    done
 }
 
 /// Creates `dir` (and its parents) for outputs.
