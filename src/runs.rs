@@ -7,9 +7,9 @@
 use crate::config::Experiment;
 use crate::model::Model;
 use crate::simulation::simulate;
-use crate::store::{Store, StoredCell};
 use crate::statistics::sla::{judge, SlaVerdict, Verdict};
 use crate::statistics::{ReplicationMetrics, Summary};
+use crate::store::{Store, StoredCell};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -97,8 +97,7 @@ pub fn run_jobs_saving(
             let model = jobs[i].0;
             let summary = Summary::new(model, &reps[i]);
             let verdict = judge(&model.sla, &summary);
-            let decided =
-                verdict.verdict != Verdict::Undecided || reps[i].len() as u32 >= model.run.max_replications;
+            let decided = verdict.verdict != Verdict::Undecided || reps[i].len() as u32 >= model.run.max_replications;
             let result = (summary, verdict);
             if decided {
                 on_decided(i, &result)?;

@@ -82,8 +82,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::input(&path, "", format!("cannot read the stored cell: {e}"))),
         };
-        let cell: StoredCell = serde_json::from_str(&text)
-            .map_err(|e| Error::input(&path, "", format!("not a stored simcall cell ({e}); delete it to run the cell again")))?;
+        let cell: StoredCell = serde_json::from_str(&text).map_err(|e| {
+            Error::input(&path, "", format!("not a stored simcall cell ({e}); delete it to run the cell again"))
+        })?;
         if cell.key != key {
             return Err(Error::input(&path, "key", "the file holds another cell; delete it to run the cell again"));
         }
@@ -113,7 +114,11 @@ impl Store {
     pub fn origin(&self) -> Result<Origin> {
         let path = self.dir.join(ORIGIN);
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::input(&path, "", format!("cannot read the store's record of its experiment ({e}): is this a sweep's output folder?"))
+            Error::input(
+                &path,
+                "",
+                format!("cannot read the store's record of its experiment ({e}): is this a sweep's output folder?"),
+            )
         })?;
         serde_json::from_str(&text).map_err(|e| Error::input(&path, "", format!("not a simcall store record: {e}")))
     }
@@ -139,11 +144,8 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(
-        "{TEMP_PREFIX}{}-{}-{name}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp =
+        dir.join(format!("{TEMP_PREFIX}{}-{}-{name}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
     crate::cleanup::register(&tmp);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

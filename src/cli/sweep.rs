@@ -31,8 +31,10 @@ fn resolve_shard(o: &SweepOptions, env: &dyn Fn(&str) -> Option<String>) -> Resu
     let bad = |what: String| Error::usage(format!("{what}: a shard is I/N with 1 ≤ I ≤ N, e.g. --shard 2/4"));
     if let Some(s) = &o.shard {
         let (i, n) = s.split_once('/').ok_or_else(|| bad(format!("--shard {s:?}")))?;
-        let (i, n): (usize, usize) =
-            (i.trim().parse().map_err(|_| bad(format!("--shard {s:?}")))?, n.trim().parse().map_err(|_| bad(format!("--shard {s:?}")))?);
+        let (i, n): (usize, usize) = (
+            i.trim().parse().map_err(|_| bad(format!("--shard {s:?}")))?,
+            n.trim().parse().map_err(|_| bad(format!("--shard {s:?}")))?,
+        );
         if n == 0 || i == 0 || i > n {
             return Err(bad(format!("--shard {s:?}")));
         }
@@ -42,7 +44,9 @@ fn resolve_shard(o: &SweepOptions, env: &dyn Fn(&str) -> Option<String>) -> Resu
         env(name).map(|v| v.trim().parse::<usize>().map_err(|_| bad(format!("{name}={v:?}")))).transpose()
     };
     if let (Some(id), Some(count)) = (num("SLURM_ARRAY_TASK_ID")?, num("SLURM_ARRAY_TASK_COUNT")?) {
-        let index = id.checked_sub(num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0)).ok_or_else(|| bad("SLURM_ARRAY_TASK_ID".into()))?;
+        let index = id
+            .checked_sub(num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0))
+            .ok_or_else(|| bad("SLURM_ARRAY_TASK_ID".into()))?;
         if count == 0 || index >= count {
             return Err(bad(format!("SLURM_ARRAY_TASK_ID {id} of SLURM_ARRAY_TASK_COUNT {count}")));
         }
@@ -108,7 +112,11 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String], options:
 pub(super) fn merge(dir: &Path) -> Result<()> {
     let cells = dir.join(set::CELLS);
     if !cells.is_dir() {
-        return Err(Error::usage(format!("{}: no cell store here ({} is missing): merge takes a sweep's output folder", dir.display(), cells.display())));
+        return Err(Error::usage(format!(
+            "{}: no cell store here ({} is missing): merge takes a sweep's output folder",
+            dir.display(),
+            cells.display()
+        )));
     }
     set::recover(dir);
     let store = Store::open(&cells)?;
@@ -165,7 +173,11 @@ mod tests {
         assert_eq!(resolve_shard(&opts(Some("1/2"), None), &slurm).unwrap(), Shard { index: 0, count: 2 });
         let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "0".to_string());
         assert_eq!(resolve_shard(&opts(None, Some(3)), &k8s).unwrap(), Shard { index: 0, count: 3 });
-        assert_eq!(resolve_shard(&opts(None, None), &k8s).unwrap(), Shard::ALL, "no --shards: the index alone is not a shard");
+        assert_eq!(
+            resolve_shard(&opts(None, None), &k8s).unwrap(),
+            Shard::ALL,
+            "no --shards: the index alone is not a shard"
+        );
         for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
             assert!(resolve_shard(&opts(Some(bad), None), &none).is_err(), "{bad}");
         }

@@ -48,7 +48,8 @@ pub fn check_replaceable(dir: &Path) -> Result<()> {
         let name = e.file_name().to_string_lossy().into_owned();
         let ours = name == CELLS
             || name.starts_with(".simcall")
-            || (e.path().is_file() && Path::new(&name).extension().is_some_and(|x| known.contains(&&*x.to_string_lossy())));
+            || (e.path().is_file()
+                && Path::new(&name).extension().is_some_and(|x| known.contains(&&*x.to_string_lossy())));
         if !ours {
             return Err(Error::usage(format!(
                 "{} holds {name:?}, which simcall did not write: the whole folder is replaced by a run's outputs, so choose an empty or new --out folder",
@@ -148,9 +149,8 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     let ca = CString::new(a.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
     let cb = CString::new(b.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
     // SAFETY: both are valid NUL-terminated paths that outlive the call.
-    let rc = unsafe {
-        libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE)
-    };
+    let rc =
+        unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
     if rc == 0 {
         Ok(())
     } else {

@@ -13,6 +13,7 @@ mod plan;
 mod report;
 mod results;
 mod semantics;
+mod store;
 mod theory;
 mod traffic;
 mod verdicts;
