@@ -4,6 +4,8 @@
 //!     cargo bench --no-default-features --bench engine -- 1e7 5     # arrivals, runs
 //!     cargo bench --no-default-features --bench engine -- 1e6 1 erlang_b   # one model only
 //!     cargo bench --no-default-features --bench engine -- memory    # peak RSS, 1e6 vs 1e8 arrivals
+//!     cargo bench --no-default-features --bench engine -- pools     # least_loaded vs round_robin, 5,000 copies
+//!     cargo bench --no-default-features --bench engine -- platform  # models/platform.toml, one week
 //!
 //! Models (those of `shared/bench/`): Erlang B is M/M/50/50 at 45 Erl (arrival
 //! rate 0.25/s, mean holding 180 s); Erlang A is M/M/50+M, arrival rate 0.3/s,
@@ -174,8 +176,91 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// A pool of 5,000 copies of `kind` behind a Poisson source (`rate` calls/s,
+/// holding 3 min): the copy choice is the only work that grows with the pool.
+fn pool_toml(select: &str, limit: &str, rate: f64, hours: f64) -> String {
+    format!(
+        r#"
+        name = "pool"
+        [run]
+        horizon = "{hours}h"
+        replications = 1
+        seed = 1
+        [[sources]]
+        name = "s"
+        arrivals = {{ rate = "{rate}/s" }}
+        holding = {{ dist = "exponential", mean = "3m" }}
+        [[limits]]
+        name = "pool"
+        pool = 5000
+        select = "{select}"
+        {limit}
+        "#
+    )
+}
+
+/// least_loaded against round_robin on each kind of 5,000-copy pool, with
+/// room to spare (30 calls/s) and overloaded (105 calls/s: round_robin then
+/// walks past full copies).
+fn pools() {
+    let kinds = [
+        ("concurrency, 2 each", "capacity = 2"),
+        ("sliding window, 30/h each", "kind = \"rate\"\nmax = 30\nwindow = \"1h\"\nalgorithm = \"sliding_window\""),
+        ("fixed window, 30/h each", "kind = \"rate\"\nmax = 30\nwindow = \"1h\"\nalgorithm = \"fixed_window\""),
+        ("token bucket, 30/h each", "kind = \"rate\"\nmax = 30\nwindow = \"1h\"\nalgorithm = \"token_bucket\""),
+        (
+            "tokens with growth, 20k TPM each",
+            "kind = \"tokens\"\ntokens_per_minute = 20000\ntokens_per_call_minute = 1800\ngrowth_per_minute = 60",
+        ),
+    ];
+    for (rate, hours) in [(30.0, 8.0), (105.0, 2.0)] {
+        for (name, limit) in kinds {
+            let mut secs = Vec::new();
+            let mut arrivals = 0.0;
+            for select in ["round_robin", "least_loaded"] {
+                let toml = pool_toml(select, limit, rate, hours);
+                let model = ModelDoc::parse(&toml, Path::new("pool.toml")).unwrap().build().unwrap();
+                let (s, r) = time(|| ReplicationMetrics::of(&simulate(&model, 0, 0)));
+                secs.push(s);
+                arrivals = r.total.attempts;
+            }
+            println!(
+                "pool of 5,000 ({name}) at {rate}/s: round_robin {:.2} s, least_loaded {:.2} s, ratio {:.2} ({arrivals:.0} arrivals, {hours} simulated hours)",
+                secs[0],
+                secs[1],
+                secs[1] / secs[0]
+            );
+        }
+    }
+}
+
+/// The shipped platform model, one week, one replication, against the
+/// Erlang B hand loop measured in the same run.
+fn platform() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/platform.toml");
+    let mut doc = ModelDoc::load(&path).unwrap();
+    doc.set("run.replications", toml::Value::Integer(1)).unwrap();
+    let model = doc.build().unwrap();
+    let (s, r) = time(|| ReplicationMetrics::of(&simulate(&model, 0, 0)));
+    let n = 1e7;
+    let (b, _) = time(|| baseline_erlang_b(n as u64, 0.25, 0));
+    let (ours, base) = (r.total.attempts / s, n / b);
+    println!(
+        "platform week (models/platform.toml, 1 replication): {s:.1} s, {:.2} M attempts, {:.2} M attempts/s; hand-written M/M/50/50 loop {:.2} M/s, ratio loop/platform {:.2}",
+        r.total.attempts / 1e6,
+        ours / 1e6,
+        base / 1e6,
+        base / ours
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    match args.first().map(String::as_str) {
+        Some("pools") => return pools(),
+        Some("platform") => return platform(),
+        _ => {}
+    }
     if args.first().map(String::as_str) == Some("memory") {
         // Peak RSS only grows: run the small case first, then the large one.
         for n in [1e6, 1e8] {

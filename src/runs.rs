@@ -151,21 +151,23 @@ pub struct SweepResult {
 /// Replications the sweep will run at least, for a progress bar (the
 /// sequential rule may add more).
 pub fn total_replications(exp: &Experiment) -> u64 {
-    exp.cells.iter().map(|c| c.model.run.replications as u64).sum()
+    exp.cells.iter().map(|c| c.replications as u64).sum()
 }
 
 /// Runs every cell of `exp` ([`run_jobs`]). `on_replication` is called once
 /// per finished replication, from worker threads (for progress display
 /// only: results never depend on when it is called).
 pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
-    let jobs: Vec<(&Model, u64)> = exp.cells.iter().map(|c| (&c.model, c.point_key)).collect();
+    let models: Vec<Model> =
+        (0..exp.cells.len()).map(|i| exp.model(i).expect("Experiment::load checked every cell")).collect();
+    let jobs: Vec<(&Model, u64)> = models.iter().zip(&exp.cells).map(|(m, c)| (m, c.point_key)).collect();
     let cells: Vec<CellResult> = run_jobs(&jobs, on_replication)
         .into_iter()
         .zip(&exp.cells)
         .map(|((summary, verdict), cell)| CellResult {
             point: cell.point,
             tier: cell.tier,
-            offered_load_erl: cell.model.offered_load_erl(),
+            offered_load_erl: cell.offered_load_erl,
             summary,
             verdict,
         })
@@ -205,11 +207,18 @@ pub fn run_cells(
     store: &Store,
     on_replication: &(dyn Fn() + Sync),
 ) -> crate::error::Result<()> {
-    let jobs: Vec<(&Model, u64)> = todo.iter().map(|&i| (&exp.cells[i].model, exp.cells[i].point_key)).collect();
-    run_jobs_saving(&jobs, on_replication, &mut |j, (summary, verdict)| {
-        let key = exp.cells[todo[j]].key.clone();
-        store.save(&StoredCell { key, summary: summary.clone(), verdict: verdict.clone() })
-    })?;
+    // Models are built a chunk at a time: memory follows the cells in
+    // flight, not the grid. A chunk keeps every core busy with its cells'
+    // replications; results do not depend on the chunk size.
+    let chunk = (8 * rayon::current_num_threads()).max(32);
+    for part in todo.chunks(chunk) {
+        let models = part.iter().map(|&i| exp.model(i)).collect::<crate::error::Result<Vec<Model>>>()?;
+        let jobs: Vec<(&Model, u64)> = models.iter().zip(part).map(|(m, &i)| (m, exp.cells[i].point_key)).collect();
+        run_jobs_saving(&jobs, on_replication, &mut |j, (summary, verdict)| {
+            let key = exp.cells[part[j]].key.clone();
+            store.save(&StoredCell { key, summary: summary.clone(), verdict: verdict.clone() })
+        })?;
+    }
     Ok(())
 }
 
@@ -226,7 +235,7 @@ pub fn assemble(exp: &Experiment, store: &Store) -> crate::error::Result<SweepRe
             Some(s) => cells.push(CellResult {
                 point: cell.point,
                 tier: cell.tier,
-                offered_load_erl: cell.model.offered_load_erl(),
+                offered_load_erl: cell.offered_load_erl,
                 summary: s.summary,
                 verdict: s.verdict,
             }),

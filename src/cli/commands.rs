@@ -189,7 +189,7 @@ fn validate_one(path: &Path) -> Vec<Diagnostic> {
     if top.contains_key("model") {
         return match Experiment::load(path, &[]) {
             // Warnings of the model as the experiment runs it (its first cell).
-            Ok(exp) => exp.cells.first().map_or_else(Vec::new, |c| crate::config::warnings(&c.model, path)),
+            Ok(exp) => crate::config::warnings(&exp.base, path),
             Err(Error::Input(ds)) => ds,
             Err(e) => vec![Diagnostic::error(path, "", e)],
         };

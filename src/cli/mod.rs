@@ -149,10 +149,7 @@ enum Command {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     // An interrupt removes what is half-written, then exits as interrupted.
-    let _ = ctrlc::set_handler(|| {
-        crate::cleanup::remove_all();
-        std::process::exit(130);
-    });
+    let _ = ctrlc::set_handler(crate::cleanup::interrupt);
     let cli = Cli::parse();
     match execute(cli) {
         Ok(code) => code,

@@ -78,7 +78,7 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String], options:
         .filter(|&i| shard.takes(i) && !(options.resume && store.contains(&exp.cells[i].key)))
         .collect();
     let share = (0..exp.cells.len()).filter(|&i| shard.takes(i)).count();
-    let replications: u64 = todo.iter().map(|&i| exp.cells[i].model.run.replications as u64).sum();
+    let replications: u64 = todo.iter().map(|&i| exp.cells[i].replications as u64).sum();
     let bar = ProgressBar::new(replications).with_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
             .expect("the template is valid")

@@ -57,7 +57,9 @@ pub struct Axis {
     pub values: Vec<Value>,
 }
 
-/// One cell of the grid: a sweep point with one tier, and its model.
+/// One cell of the grid: a sweep point with one tier. Its model is built
+/// when it runs ([`Experiment::model`]), so a grid's memory is its cells'
+/// keys, not their models.
 #[derive(Debug, Clone)]
 pub struct Cell {
     /// Index of the sweep point (the axis-value combination) in the grid.
@@ -72,11 +74,13 @@ pub struct Cell {
     pub key: String,
     /// Index into the experiment's tiers.
     pub tier: usize,
-    /// The model built for this cell.
-    pub model: Model,
+    /// Its model's nominal offered load (Erlangs): the charts' x axis.
+    pub offered_load_erl: f64,
+    /// Its model's first batch of replications (`run.replications`).
+    pub replications: u32,
 }
 
-/// An experiment expanded into its grid, every cell's model built and checked.
+/// An experiment expanded into its grid, every cell's model checked.
 #[derive(Debug, Clone)]
 pub struct Experiment {
     /// Output goes to `output/<name>/`.
@@ -95,6 +99,11 @@ pub struct Experiment {
     pub points: Vec<Vec<Value>>,
     /// Point-major: all tiers of point 0, then of point 1, …
     pub cells: Vec<Cell>,
+    /// The first cell's model: what the experiment's pages describe.
+    pub base: Model,
+    /// The model document with the experiment's `run` and `sla`, and the
+    /// `--set`s, to build a cell's model from (`None` for [`Experiment::of_model`]).
+    doc: Option<(ModelDoc, Vec<(String, Value)>)>,
 }
 
 impl Experiment {
@@ -110,8 +119,26 @@ impl Experiment {
             axes: vec![],
             tiers: vec![Tier { name: "model".into(), price_per_month: None, set: vec![] }],
             points: vec![vec![]],
-            cells: vec![Cell { point: 0, point_key: 0, key: String::new(), tier: 0, model }],
+            cells: vec![Cell {
+                point: 0,
+                point_key: 0,
+                key: String::new(),
+                tier: 0,
+                offered_load_erl: model.offered_load_erl(),
+                replications: model.run.replications,
+            }],
+            base: model,
+            doc: None,
         }
+    }
+
+    /// The model of cell `cell` (a grid position), built afresh.
+    ///
+    /// Errors as [`Experiment::load`] would have (it checked every cell, so
+    /// only a file changed since can make it fail).
+    pub fn model(&self, cell: usize) -> Result<Model> {
+        let Some((base, cli_sets)) = &self.doc else { return Ok(self.base.clone()) };
+        cell_doc(base, (&self.axes, &self.tiers, &self.points), cell, cli_sets)?.build()
     }
 
     /// Reads `path`, applies `cli_sets` (`--set PATH=VALUE`, last, so they win
@@ -156,22 +183,29 @@ impl Experiment {
             return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
         }
         let points = cartesian(&axes);
-        let mut cells = Vec::with_capacity(points.len() * tiers.len());
-        for (p, values) in points.iter().enumerate() {
+        // Every cell is built and checked before anything runs; only what
+        // the grid needs of it is kept.
+        let n = points.len() * tiers.len();
+        let mut cells = Vec::with_capacity(n);
+        let mut first = None;
+        for i in 0..n {
+            let (p, t) = (i / tiers.len(), i % tiers.len());
             let point_key =
-                crate::engine::point_key(axes.iter().zip(values).map(|(a, v)| (a.path.as_str(), value_label(v))));
-            for (t, tier) in tiers.iter().enumerate() {
-                let mut doc = base.clone();
-                // Tier keys, then axis values, then --set: the later wins.
-                let axis_sets = axes.iter().map(|a| a.path.clone()).zip(values.iter().cloned());
-                for (k, v) in tier.set.iter().cloned().chain(axis_sets).chain(cli_sets.iter().cloned()) {
-                    doc.set(&k, v).map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
-                }
-                let model = doc.build().map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
-                cells.push(Cell { point: p, point_key, key: cell_key(point_key, &doc), tier: t, model });
-            }
+                crate::engine::point_key(axes.iter().zip(&points[p]).map(|(a, v)| (a.path.as_str(), value_label(v))));
+            let doc = cell_doc(&base, (&axes, &tiers, &points), i, cli_sets)?;
+            let model = doc.build().map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
+            cells.push(Cell {
+                point: p,
+                point_key,
+                key: cell_key(point_key, &doc),
+                tier: t,
+                offered_load_erl: model.offered_load_erl(),
+                replications: model.run.replications,
+            });
+            first.get_or_insert(model);
         }
-        Ok(Experiment {
+        let Some(first) = first else { return Err(Error::input(path, "sweep", "the grid has no cell")) };
+        let mut exp = Experiment {
             name: file.name,
             description: file.description,
             path: path.to_path_buf(),
@@ -180,8 +214,29 @@ impl Experiment {
             tiers,
             points,
             cells,
-        })
+            base: first,
+            doc: None,
+        };
+        exp.doc = Some((base, cli_sets.to_vec()));
+        Ok(exp)
     }
+}
+
+/// An experiment's axes, tiers and points.
+type Grid<'a> = (&'a [Axis], &'a [Tier], &'a [Vec<Value>]);
+
+/// The model document of grid cell `cell`: tier keys, then axis values,
+/// then `--set`s applied to `base` (the later wins).
+fn cell_doc(base: &ModelDoc, grid: Grid, cell: usize, cli_sets: &[(String, Value)]) -> Result<ModelDoc> {
+    let (axes, tiers, points) = grid;
+    let (p, t) = (cell / tiers.len(), cell % tiers.len());
+    let tier = &tiers[t];
+    let mut doc = base.clone();
+    let axis_sets = axes.iter().map(|a| a.path.clone()).zip(points[p].iter().cloned());
+    for (k, v) in tier.set.iter().cloned().chain(axis_sets).chain(cli_sets.iter().cloned()) {
+        doc.set(&k, v).map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
+    }
+    Ok(doc)
 }
 
 /// The store key of a cell: SHA-256 of the version, its point key and its

@@ -70,7 +70,7 @@ struct XAxis {
 
 impl XAxis {
     fn new(exp: &Experiment) -> Self {
-        let outbound = exp.cells.first().is_some_and(|c| c.model.campaigns_only());
+        let outbound = exp.base.campaigns_only();
         let desc = match (outbound, exp.axes.first()) {
             (false, _) => "offered load (Erlangs)".to_string(),
             (true, Some(a)) => a.path.clone(),
@@ -168,7 +168,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             })
             .collect()
     };
-    let sla = &exp.cells[0].model.sla;
+    let sla = &exp.base.sla;
     render(&price_chart(exp, res, &x), &dir.join("price"))?;
     if x.outbound {
         // The latest campaign's mean completion; a tier where some campaign

@@ -67,7 +67,7 @@ impl Exporter for WorstPointSeries {
         for (tier, worst) in exp.tiers.iter().zip(worst_cells(exp, res)) {
             let Some(i) = worst else { continue };
             let cell = &exp.cells[i];
-            let model = with_series(&cell.model);
+            let model = with_series(&exp.model(i)?);
             let summary = run_model(&model, cell.point_key);
             let name: String =
                 tier.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();

@@ -346,7 +346,7 @@ fn point_label(exp: &Experiment, p: usize) -> String {
 /// A sweep's framing, reading the charts the other exporters wrote in `dir`
 /// and running the busy day at the recommended point of the highest load.
 fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Framing> {
-    let base = &exp.cells[0].model;
+    let base = &exp.base;
     let point_label = |p: usize| point_label(exp, p);
     let axes = exp.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>().join(", ");
     // The answer: per point the cheapest passing tier.
@@ -392,10 +392,11 @@ fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Fram
     // A busy day at the recommended point of the highest load that has one.
     let marginal = res.recommendation.iter().enumerate().rev().find_map(|(p, r)| r.map(|t| (p, t)));
     let (busy_day_svg, busy_day_caption) = match marginal
-        .and_then(|(p, t)| exp.cells.iter().find(|c| c.point == p && c.tier == t))
+        .and_then(|(p, t)| exp.cells.iter().position(|c| c.point == p && c.tier == t))
     {
-        Some(cell) => {
-            let model = with_series(&cell.model);
+        Some(i) => {
+            let cell = &exp.cells[i];
+            let model = with_series(&exp.model(i)?);
             let summary = run_model(&model, cell.point_key);
             let stem = dir.join("timeseries_recommended");
             let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, point_label(cell.point));
@@ -449,7 +450,7 @@ fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Fram
 /// The report's HTML: the framing, then what every report has (the
 /// assumptions, the verdicts, capacity and cost, trust and reproduce).
 fn render(exp: &Experiment, res: &SweepResult, f: Framing, command: &str) -> String {
-    let base = &exp.cells[0].model;
+    let base = &exp.base;
     let mut verdict_header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     verdict_header.extend(
         ["offered load (Erl)", "tier", "price/month", "replications", "verdict", "failing objectives"]

@@ -214,7 +214,7 @@ pub fn run_json(model: &Model, s: &Summary, verdict: &SlaVerdict) -> Value {
 /// completion time, reach and what paced the dialer (the first campaign's);
 /// then why each cheaper tier (every tier, when none passes) was rejected.
 pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
-    let outbound = exp.cells.first().is_some_and(|c| c.model.campaigns_only());
+    let outbound = exp.base.campaigns_only();
     let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     if outbound {
         header.extend(

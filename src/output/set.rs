@@ -105,20 +105,25 @@ pub fn write(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     std::fs::create_dir_all(&parent).map_err(|e| Error::output(&parent, e))?;
     let staging = parent.join(format!("{}{}", staging_prefix(&name), std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir(&staging).map_err(|e| Error::output(&staging, e))?;
     crate::cleanup::register(&staging);
+    if let Err(e) = std::fs::create_dir(&staging) {
+        crate::cleanup::unregister(&staging);
+        return Err(Error::output(&staging, e));
+    }
     let filled = fill(&staging).and_then(|()| {
         let version = format!("simcall {}\n", env!("CARGO_PKG_VERSION"));
         std::fs::write(staging.join(MARKER), version).map_err(|e| Error::output(&staging.join(MARKER), e))
     });
-    // From here an interrupt must not delete the staged set: it may hold the
-    // cell store on its way over. A later run's `recover` finishes the swap.
-    crate::cleanup::unregister(&staging);
-    let result = filled.and_then(|()| swap_in(&staging, dir, &parent, &name));
-    if result.is_err() && !staging.join(CELLS).exists() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+    // The swap runs whole: an interrupt waits for it (a kill -9 cannot; a
+    // later run's `recover` finishes or undoes what it left).
+    crate::cleanup::critical(|| {
+        crate::cleanup::unregister(&staging);
+        let result = filled.and_then(|()| swap_in(&staging, dir, &parent, &name));
+        if result.is_err() && !staging.join(CELLS).exists() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        result
+    })
 }
 
 /// Puts the whole `staging` set at `dir`, carrying `dir`'s cell store over.

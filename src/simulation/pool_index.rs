@@ -78,7 +78,19 @@ impl LeastLoaded {
             // The child off the path may be stale; the one on it is fresh.
             self.refresh(2 * node, kind, copies, now);
             self.refresh(2 * node + 1, kind, copies, now);
+            let (winner, key, until) = (self.winner[node], self.key[node], self.until[node]);
             self.combine(node, kind, copies, now);
+            // The same winner, not the copy that changed, and valid at least
+            // as long: every ancestor's choice and certificate still hold
+            // (stale subtrees elsewhere are refreshed when a query reaches
+            // them: their times are in the root's).
+            if self.winner[node] == winner
+                && winner != copy
+                && self.until[node] >= until
+                && (!self.stepwise || self.key[node] == key)
+            {
+                break;
+            }
             node /= 2;
         }
     }
