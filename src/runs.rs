@@ -44,6 +44,9 @@ pub fn run_jobs(jobs: &[(&Model, u64)], on_replication: &(dyn Fn() + Sync)) -> V
     run_jobs_saving(jobs, on_replication, &mut |_, _| Ok(())).expect("saving nothing cannot fail")
 }
 
+/// What [`run_jobs_saving`] calls with a job's index and its final result.
+pub type OnDecided<'a> = dyn FnMut(usize, &(Summary, SlaVerdict)) -> crate::error::Result<()> + 'a;
+
 /// [`run_jobs`], handing each job's result to `on_decided` (from the
 /// calling thread) the moment it is final: its verdict decided, or its
 /// replications at `run.max_replications`.
@@ -52,7 +55,7 @@ pub fn run_jobs(jobs: &[(&Model, u64)], on_replication: &(dyn Fn() + Sync)) -> V
 pub fn run_jobs_saving(
     jobs: &[(&Model, u64)],
     on_replication: &(dyn Fn() + Sync),
-    on_decided: &mut dyn FnMut(usize, &(Summary, SlaVerdict)) -> crate::error::Result<()>,
+    on_decided: &mut OnDecided,
 ) -> crate::error::Result<Vec<(Summary, SlaVerdict)>> {
     let mut reps: Vec<Vec<ReplicationMetrics>> = vec![Vec::new(); jobs.len()];
     let mut results: Vec<Option<(Summary, SlaVerdict)>> = vec![None; jobs.len()];

@@ -9,6 +9,14 @@ pub const DAY_S: f64 = 86_400.0;
 /// Weekday names as written in model files and outputs, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// The index (Monday 0) of a weekday written as "mon" or "monday", in any
+/// case; `None` for anything else ("monkey" is not a day).
+pub fn weekday_index(text: &str) -> Option<usize> {
+    const FULL: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    let t = text.trim().to_ascii_lowercase();
+    (0..7).find(|&i| t == WEEKDAYS[i] || t == FULL[i])
+}
+
 /// What a duration may look like, for error messages.
 pub const DURATION_HELP: &str = "a duration with units such as \"250ms\", \"5s\", \"3m\", \"1h30m\", \"24h\", \"2d\"";
 /// What a rate may look like, for error messages: exactly the units

@@ -54,12 +54,12 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
         create_parent(file)?;
         let title =
             format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
-        series::write(&file.with_extension(""), &title, &summary.limits, &summary.series)?;
+        series::write(&stem_of(file), &title, &summary.limits, &summary.series)?;
     }
     if let Some(file) = &files.hourly {
         create_parent(file)?;
-        let stem = file.with_extension("");
-        campaigns::write_hourly(&stem.with_extension("csv"), &summary.campaigns)?;
+        let stem = stem_of(file);
+        campaigns::write_hourly(&crate::output::beside(&stem, "csv"), &summary.campaigns)?;
         let title = format!(
             "{}: leads reached and dials per hour (mean of {} replications)",
             model.name, model.run.replications
@@ -269,6 +269,16 @@ pub(super) fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
     })?;
     println!("{} calls over {days} days → {}", calls.len(), out.display());
     Ok(())
+}
+
+/// The stem a `--timeseries` or `--hourly` FILE names: FILE without the
+/// extension simcall adds (`.csv`, `.parquet`, `.png`, `.svg`), or FILE as
+/// given, so `hourly.v2` stays `hourly.v2` (→ `hourly.v2.csv`, …).
+fn stem_of(file: &Path) -> PathBuf {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("csv" | "parquet" | "png" | "svg") => file.with_extension(""),
+        _ => file.to_path_buf(),
+    }
 }
 
 /// Creates the folder `path` will be written into, if it has one.

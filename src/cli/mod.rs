@@ -164,8 +164,11 @@ pub fn main() -> i32 {
 fn execute(cli: Cli) -> Result<i32> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cli.threads {
-        if n == 0 {
-            return Err(Error::usage("--threads must be at least 1"));
+        if n == 0 || n > crate::config::limits::MAX_THREADS {
+            return Err(Error::usage(format!(
+                "--threads {n}: use 1 to {} (more threads than cores only add overhead)",
+                crate::config::limits::MAX_THREADS
+            )));
         }
         pool = pool.num_threads(n);
     }

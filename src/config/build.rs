@@ -67,7 +67,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn duration(&self, key: &str, text: &str) -> Result<f64> {
-        parse_duration_s(text).map_err(|e| self.err(key, e))
+        parse_duration_s(text).and_then(|v| super::limits::duration(v, text)).map_err(|e| self.err(key, e))
     }
 
     pub(super) fn positive_duration(&self, key: &str, text: &str) -> Result<f64> {
@@ -173,10 +173,13 @@ impl Builder<'_> {
             Some(ReplicationsFile::Range { min, max }) => (min, max),
         };
         for n in [replications, max_replications] {
-            if !(1..=1_000_000).contains(&n) {
+            if !(1..=super::limits::MAX_REPLICATIONS as i64).contains(&n) {
                 return Err(self.err(
                     "run.replications",
-                    format!("{n} is not allowed: use 1 to 1000000 (2 or more for confidence intervals)"),
+                    format!(
+                        "{n} is not allowed: use 1 to {} (2 or more for confidence intervals)",
+                        super::limits::MAX_REPLICATIONS
+                    ),
                 ));
             }
         }
@@ -334,13 +337,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn dist(&self, key: &str, d: &DistFile) -> Result<Dist> {
-        let cv_ok = |cv: f64| {
-            if cv.is_finite() && cv > 0.0 {
-                Ok(cv)
-            } else {
-                Err(self.err(&format!("{key}.cv"), format!("{cv} must be greater than zero")))
-            }
-        };
+        let cv_ok = |cv: f64| super::limits::cv(cv).map_err(|e| self.err(&format!("{key}.cv"), e));
         let dist = match d {
             DistFile::Exponential { mean } => {
                 Dist::Exponential { mean_s: self.positive_duration(&format!("{key}.mean"), mean)? }

@@ -15,7 +15,7 @@ use super::file::{CampaignFile, LeadsFile, OutcomeFile};
 use super::traffic::parse_at;
 use crate::error::Result;
 use crate::model::{Campaign, Dist, Limit, Outcome, RunSpec, Scope, Window};
-use crate::units::{DAY_S, WEEKDAYS as DAYS};
+use crate::units::DAY_S;
 use chrono::{NaiveDate, Offset, TimeZone};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -139,7 +139,7 @@ impl Builder<'_> {
         if let Some(list) = w.and_then(|w| w.days.as_ref()) {
             days = [false; 7];
             for d in list {
-                let i = DAYS.iter().position(|x| d.trim().to_ascii_lowercase().starts_with(x)).ok_or_else(|| {
+                let i = crate::units::weekday_index(d).ok_or_else(|| {
                     self.err(&k("window.days"), format!("{d:?} is not a weekday (mon, tue, wed, thu, fri, sat, sun)"))
                 })?;
                 days[i] = true;
@@ -245,6 +245,13 @@ impl Builder<'_> {
                 Ok(i)
             })
             .collect::<Result<Vec<_>>>()?;
+        if let Some(&l) = agent_limits.iter().enumerate().find(|(j, l)| agent_limits[..*j].contains(l)).map(|(_, l)| l)
+        {
+            return Err(self.err(
+                &k("agent_limits"),
+                format!("{:?} is listed twice: a dial holds each agent limit once", limits[l].name),
+            ));
+        }
         let abandon_after_s = match &c.abandon_after {
             None => 2.0,
             Some(t) => self.duration(&k("abandon_after"), t)?,

@@ -179,6 +179,30 @@ impl Experiment {
         if tiers.is_empty() {
             tiers.push(Tier { name: "model".into(), price_per_month: None, set: vec![] });
         }
+        super::limits::file_name(&file.name).map_err(|e| Error::input(path, "name", e))?;
+        for (i, t) in tiers.iter().enumerate() {
+            if t.name.trim().is_empty() {
+                return Err(Error::input(path, &format!("tiers[{i}].name"), "a tier needs a name"));
+            }
+            if tiers[..i].iter().any(|u| u.name == t.name) {
+                return Err(Error::input(
+                    path,
+                    &format!("tiers.{}", t.name),
+                    format!("two tiers are named {:?}: tier names must differ (they name output files)", t.name),
+                ));
+            }
+        }
+        if points_count(&axes).saturating_mul(tiers.len()) > super::limits::MAX_CELLS {
+            return Err(Error::input(
+                path,
+                "sweep",
+                format!(
+                    "{} cells (points × tiers): simcall takes at most {} in one experiment; split it",
+                    points_count(&axes).saturating_mul(tiers.len()),
+                    super::limits::MAX_CELLS
+                ),
+            ));
+        }
         if let Some(t) = tiers.iter().find(|t| t.price_per_month.is_some_and(|p| !(p.is_finite() && p >= 0.0))) {
             return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
         }
@@ -276,6 +300,11 @@ pub fn parse_sets(args: &[String]) -> Result<Vec<(String, Value)>> {
             _ => Err(Error::usage(format!("--set {a:?}: expected PATH=VALUE, such as limits.trunk.capacity=60"))),
         })
         .collect()
+}
+
+/// Points in the grid of `axes` (saturating: checked before expanding).
+fn points_count(axes: &[Axis]) -> usize {
+    axes.iter().fold(1usize, |n, a| n.saturating_mul(a.values.len()))
 }
 
 fn cartesian(axes: &[Axis]) -> Vec<Vec<Value>> {

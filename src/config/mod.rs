@@ -15,6 +15,7 @@ mod campaign;
 mod csv_input;
 pub mod experiment;
 mod file;
+pub mod limits;
 mod locate;
 pub mod overrides;
 pub mod plan;
@@ -110,7 +111,13 @@ impl ModelDoc {
     /// one error, each located in the file's text where the key is written.
     pub fn build(&self) -> Result<Model> {
         let b = build::Builder { path: &self.path, inputs: &self.inputs };
-        b.model(&self.table).map_err(|e| self.located(e))
+        let model = b.model(&self.table).map_err(|e| self.located(e))?;
+        let beyond = limits::check(&model, &self.path);
+        if beyond.is_empty() {
+            Ok(model)
+        } else {
+            Err(self.located(Error::Input(beyond)))
+        }
     }
 
     /// Builds the model and also checks what is allowed but probably not

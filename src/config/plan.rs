@@ -189,6 +189,7 @@ impl Plan {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?;
         let f: PlanFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e.message().trim()))?;
+        super::limits::file_name(&f.name).map_err(|e| Error::input(path, "name", e))?;
         let model_path = path.parent().unwrap_or(Path::new(".")).join(&f.model);
         if !model_path.is_file() {
             return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));

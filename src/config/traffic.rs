@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::units::{DAY_S, WEEKDAYS as DAYS};
+use crate::units::DAY_S;
 const WEEK_S: f64 = 7.0 * DAY_S;
 
 /// A rate that may be zero (profiles are quiet at night): `"N/unit"`, N ≥ 0.
@@ -33,7 +33,7 @@ pub(super) fn parse_at(text: &str) -> std::result::Result<(f64, bool), String> {
     let bad = || format!("{text:?} is not a time such as \"09:30\" or \"mon 09:30\"");
     let t = text.trim().to_ascii_lowercase();
     let (day, clock) = match t.split_once(' ') {
-        Some((d, c)) => (Some(DAYS.iter().position(|x| d.starts_with(x)).ok_or_else(bad)?), c.trim()),
+        Some((d, c)) => (Some(crate::units::weekday_index(d).ok_or_else(bad)?), c.trim()),
         None => (None, t.as_str()),
     };
     let parts: Vec<f64> =

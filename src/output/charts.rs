@@ -261,10 +261,10 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
     }
 
     let stem = dir.join("losses");
-    write_atomic(&stem.with_extension("png"), |tmp| {
+    write_atomic(&super::beside(&stem, "png"), |tmp| {
         draw_losses(BitMapBackend::new(tmp, (1200, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
     })?;
-    super::write_svg(&stem.with_extension("svg"), (1200, 380 * exp.tiers.len() as u32), |area| {
+    super::write_svg(&super::beside(&stem, "svg"), (1200, 380 * exp.tiers.len() as u32), |area| {
         draw_losses(area, exp, res)
     })
 }
@@ -421,8 +421,8 @@ fn x_range(series: &[Series]) -> (f64, f64) {
 }
 
 fn render(chart: &Chart, stem: &Path) -> Result<()> {
-    write_atomic(&stem.with_extension("png"), |tmp| draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart))?;
-    super::write_svg(&stem.with_extension("svg"), SIZE, |area| draw(area, chart))
+    write_atomic(&super::beside(stem, "png"), |tmp| draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart))?;
+    super::write_svg(&super::beside(stem, "svg"), SIZE, |area| draw(area, chart))
 }
 
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std::result::Result<(), String> {

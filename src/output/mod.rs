@@ -48,6 +48,15 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> std::result::Resul
     done
 }
 
+/// `stem` with `.ext` appended: `hourly.v2` gives `hourly.v2.csv` (where
+/// `Path::with_extension` would give `hourly.csv`).
+pub fn beside(stem: &Path, ext: &str) -> std::path::PathBuf {
+    let mut s = stem.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    s.into()
+}
+
 /// Creates `dir` (and its parents) for outputs.
 ///
 /// Errors ([`Error::Output`]) name the folder.

@@ -48,12 +48,12 @@ const SIZE: (u32, u32) = (1300, 700);
 /// Writes `<stem>.csv`, `<stem>.parquet`, `<stem>.png` and `<stem>.svg`.
 pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket]) -> Result<()> {
     let mut df = frame(limits, series);
-    tables::write_csv(&mut df, &stem.with_extension("csv"))?;
-    tables::write_parquet(&mut df, &stem.with_extension("parquet"))?;
-    write_atomic(&stem.with_extension("png"), |tmp| {
+    tables::write_csv(&mut df, &super::beside(stem, "csv"))?;
+    tables::write_parquet(&mut df, &super::beside(stem, "parquet"))?;
+    write_atomic(&super::beside(stem, "png"), |tmp| {
         draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), title, limits, series)
     })?;
-    super::write_svg(&stem.with_extension("svg"), SIZE, |area| draw(area, title, limits, series))
+    super::write_svg(&super::beside(stem, "svg"), SIZE, |area| draw(area, title, limits, series))
 }
 
 /// The chart of [`write`] as SVG text (text as outlines), for a report.
