@@ -104,24 +104,29 @@ pub fn fit_holding(xs: &[f64]) -> Vec<HoldingFit> {
     let ll = |ln_pdf: &dyn Fn(f64) -> f64| xs.iter().map(|&x| ln_pdf(x)).sum::<f64>();
     let mut fits = Vec::new();
 
-    let exp = Exp::new(1.0 / mean).expect("mean > 0");
-    fits.push(("exponential", mean, 1.0, f64::NAN, ll(&|x| exp.ln_pdf(x)), 1.0));
+    // A distribution the data's numbers cannot parametrise (the sampler
+    // library refuses them) is left out, not unwrapped.
+    if let Ok(exp) = Exp::new(1.0 / mean) {
+        fits.push(("exponential", mean, 1.0, f64::NAN, ll(&|x| exp.ln_pdf(x)), 1.0));
+    }
 
     let sigma = var_ln.sqrt();
-    let lognormal = LogNormal::new(mean_ln, sigma).expect("σ > 0 for distinct values");
-    fits.push((
-        "lognormal",
-        (mean_ln + var_ln / 2.0).exp(),
-        (var_ln.exp() - 1.0).sqrt(),
-        f64::NAN,
-        ll(&|x| lognormal.ln_pdf(x)),
-        2.0,
-    ));
+    if let Ok(lognormal) = LogNormal::new(mean_ln, sigma) {
+        fits.push((
+            "lognormal",
+            (mean_ln + var_ln / 2.0).exp(),
+            (var_ln.exp() - 1.0).sqrt(),
+            f64::NAN,
+            ll(&|x| lognormal.ln_pdf(x)),
+            2.0,
+        ));
+    }
 
     let s = mean.ln() - mean_ln; // > 0 by Jensen
     let k = bisect(|k| s - (k.ln() - digamma(k)), 1e-4, 1e6);
-    let gamma = Gamma::new(k, k / mean).expect("k > 0");
-    fits.push(("gamma", mean, 1.0 / k.sqrt(), k, ll(&|x| gamma.ln_pdf(x)), 2.0));
+    if let Ok(gamma) = Gamma::new(k, k / mean) {
+        fits.push(("gamma", mean, 1.0 / k.sqrt(), k, ll(&|x| gamma.ln_pdf(x)), 2.0));
+    }
 
     // Weibull on x / x̄ (scale-free equation, no overflow), scale back after.
     let z: Vec<f64> = xs.iter().map(|x| x / mean).collect();
@@ -137,9 +142,10 @@ pub fn fit_holding(xs: &[f64]) -> Vec<HoldingFit> {
     };
     let kw = bisect(g, 0.02, 100.0);
     let scale = mean * (z.iter().map(|zi| zi.powf(kw)).sum::<f64>() / n).powf(1.0 / kw);
-    let weibull = Weibull::new(kw, scale).expect("k, λ > 0");
-    let weibull_mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / kw);
-    fits.push(("weibull", weibull_mean, weibull_cv(kw), kw, ll(&|x| weibull.ln_pdf(x)), 2.0));
+    if let Ok(weibull) = Weibull::new(kw, scale) {
+        let weibull_mean = scale * statrs::function::gamma::gamma(1.0 + 1.0 / kw);
+        fits.push(("weibull", weibull_mean, weibull_cv(kw), kw, ll(&|x| weibull.ln_pdf(x)), 2.0));
+    }
 
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -151,7 +157,9 @@ pub fn fit_holding(xs: &[f64]) -> Vec<HoldingFit> {
             f.ks = ks_distance(&sorted, |x| f.cdf(x));
             f
         })
+        .filter(|f: &HoldingFit| f.aic.is_finite() && f.mean_s.is_finite() && f.mean_s > 0.0)
         .collect();
+    // Never a fit with a NaN or infinite likelihood: it is dropped above.
     out.sort_by(|a, b| a.aic.total_cmp(&b.aic));
     out
 }

@@ -220,6 +220,17 @@ pub(super) fn fit(path: &Path, columns: &CallColumns, source: Option<&str>, out:
         )));
     }
     let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).filter(|d| *d > 0.0).collect();
+    let mean = durations.iter().sum::<f64>() / durations.len().max(1) as f64;
+    let sd = (durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / durations.len().max(1) as f64).sqrt();
+    if sd < crate::config::limits::MIN_CV * mean {
+        return Err(Error::usage(format!(
+            "{}: the durations{whose} hardly vary (cv {:.1e} < {}): nothing to fit; model the holding time as \
+             {{ dist = \"deterministic\", value = \"{mean:.1}s\" }}",
+            path.display(),
+            sd / mean,
+            crate::config::limits::MIN_CV
+        )));
+    }
     let mut distinct: Vec<f64> = durations.clone();
     distinct.sort_by(f64::total_cmp);
     distinct.dedup();

@@ -334,10 +334,13 @@ fn call_log(text: &str, path: &Path, columns: &CallColumns) -> std::result::Resu
             },
         };
         let duration_s = match duration.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
             _ => crate::units::parse_duration_s(duration)
-                .map_err(|e| format!("{shown} line {line}: {}: {e}, or seconds ≥ 0", columns.duration))?,
-        };
+                .map_err(|e| format!("{shown} line {line}: {}: {e}, or seconds ≥ 0", columns.duration)),
+        }
+        .and_then(|v| {
+            super::limits::duration(v, duration).map_err(|e| format!("{shown} line {line}: {}: {e}", columns.duration))
+        })?;
         parsed.push((line, start, duration_s, r.get(&columns.source).filter(|s| !s.is_empty()).cloned()));
     }
     // ISO timestamps count from the Monday 00:00 of the first call's week.
@@ -354,6 +357,18 @@ fn call_log(text: &str, path: &Path, columns: &CallColumns) -> std::result::Resu
         calls.push(CallRecord { start_s, duration_s, source });
     }
     calls.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    // The profile and concurrency walk the log's span: it must be a span of
+    // calls, not of typos.
+    if let (Some(first), Some(last)) = (calls.first(), calls.last()) {
+        if last.start_s - first.start_s > super::limits::MAX_DURATION_S || last.start_s > 1e12 {
+            return Err(format!(
+                "{shown}: {}: the calls span from {} s to {} s: a log covers at most 10 years (and starts count from 0 or are ISO 8601 timestamps)",
+                columns.start,
+                super::limits::number(first.start_s),
+                super::limits::number(last.start_s)
+            ));
+        }
+    }
     Ok(calls)
 }
 
