@@ -46,11 +46,16 @@ impl Builder<'_> {
     /// A part of the file as its serde mirror `T`; a type or unknown-key
     /// error is reported under `key` (with the unknown key appended).
     fn part<T: DeserializeOwned>(&self, key: &str, value: &toml::Value) -> Result<T> {
-        value.clone().try_into::<T>().map_err(|e| {
-            let key = match unknown_field(e.message()) {
-                Some(field) if key.is_empty() => field.to_string(),
-                Some(field) => format!("{key}.{field}"),
-                None => key.to_string(),
+        serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
+            // The path serde reached names the field of a type error.
+            let inner = e.path().to_string();
+            let e = e.into_inner();
+            let key = match (unknown_field(e.message()), inner.as_str()) {
+                (Some(field), _) if key.is_empty() => field.to_string(),
+                (Some(field), _) => format!("{key}.{field}"),
+                (None, "." | "") => key.to_string(),
+                (None, p) if key.is_empty() => p.to_string(),
+                (None, p) => format!("{key}.{p}"),
             };
             let mut message = e.message().trim().to_string();
             if message.contains("expected a string") {

@@ -47,6 +47,9 @@ pub const MAX_SERIES_VALUES: f64 = 1e8;
 /// Most cells in an experiment's grid: 10⁶ (each keeps its key and its
 /// result until the outputs are written).
 pub const MAX_CELLS: usize = 1_000_000;
+/// Shortest mean interval between a call's turns: 1 ms. Each turn is a
+/// few events; at zero the call would take turns forever at one instant.
+pub const MIN_TURN_INTERVAL_S: f64 = 1e-3;
 /// Most worker threads: 1,024. More threads than cores only add overhead.
 pub const MAX_THREADS: usize = 1024;
 
@@ -191,6 +194,17 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
                 &format!("sources.{}.arrivals", s.name),
                 "a rate below 10⁻¹² per second (one call in 30,000 years) is a typo: give 0 or a real rate".into(),
             );
+        }
+        if let Some(t) = &s.turns {
+            if t.interval.mean_s().is_nan() || t.interval.mean_s() < MIN_TURN_INTERVAL_S {
+                err(
+                    &format!("sources.{}.turns.interval", s.name),
+                    format!(
+                        "a mean interval of {} s between turns is not allowed: at least {MIN_TURN_INTERVAL_S} s (a turn every instant never ends)",
+                        number(t.interval.mean_s())
+                    ),
+                );
+            }
         }
         let huge = |d: &Dist| d.mean_s() > MAX_DURATION_S;
         if huge(&s.holding) {

@@ -554,7 +554,7 @@ fn unit_traps_and_sla_mistakes_exit_2_naming_the_key() {
     let model = repo("models/voice-agent.toml");
     for (set, key, says) in [
         ("sources.inbound.holding.mean=\"3M\"", "sources.inbound.holding.mean", "no fixed length"),
-        ("sources.inbound.arrivals.rate=10", "sources.inbound", "strings with units"),
+        ("sources.inbound.arrivals.rate=10", "sources.inbound.arrivals.rate", "strings with units"),
         ("sources.inbound.arrivals.rate=\"10/m\"", "sources.inbound.arrivals.rate", "minutes"),
         ("sla.max_blocking=1", "sla.max_blocking", "did you mean \"1%\""),
         ("sla.max_lost=0.1", "sla.max_lost", "max_loss"),
