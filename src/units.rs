@@ -165,4 +165,35 @@ mod tests {
         assert!(parse_load_erl("45").is_err());
         assert!(parse_load_erl("0 erl").is_err());
     }
+
+    proptest::proptest! {
+        /// Every duration, rate and load written as simcall writes numbers
+        /// (Rust's shortest round-trip decimal, never e-notation) reads back
+        /// as that value times its unit's scale: rates and loads exactly,
+        /// durations to the nanosecond (humantime's resolution).
+        #[test]
+        fn written_quantities_read_back(x in 0.0f64..1e7, whole in 0u64..1_000_000_000) {
+            for (unit, scale) in [("s", 1.0), ("m", 60.0), ("h", 3600.0), ("ms", 1e-3), ("d", 86400.0)] {
+                let (got, want) = (parse_duration_s(&format!("{x}{unit}")).unwrap(), x * scale);
+                proptest::prop_assert!((got - want).abs() <= 1e-9 + 1e-15 * want, "{}{}: {} vs {}", x, unit, got, want);
+            }
+            proptest::prop_assert_eq!(parse_duration_s(&format!("{whole}s")), Ok(whole as f64));
+            if x > 0.0 {
+                for (unit, per) in [("s", 1.0), ("min", 60.0), ("hour", 3600.0), ("day", 86400.0)] {
+                    proptest::prop_assert_eq!(parse_rate_per_s(&format!("{x}/{unit}")), Ok(x / per));
+                }
+                proptest::prop_assert_eq!(parse_load_erl(&format!("{x} erl")), Ok(x));
+            }
+        }
+
+        /// Whatever the text, the parsers return a value or a message: never
+        /// a panic, never a non-finite or negative value.
+        #[test]
+        fn any_text_parses_to_a_finite_value_or_an_error(text in "\\PC{0,24}") {
+            for v in [parse_duration_s(&text), parse_rate_per_s(&text), parse_load_erl(&text)].into_iter().flatten() {
+                proptest::prop_assert!(v.is_finite() && v >= 0.0, "{:?} gave {}", text, v);
+            }
+            let _ = weekday_index(&text);
+        }
+    }
 }
