@@ -16,21 +16,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
-use std::sync::Once;
 
-/// The embedded font (DejaVu Sans).
-pub const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-/// The family name the embedded font is registered under.
-pub const FONT_FAMILY: &str = "sans-serif";
-
-/// Registers the embedded font (once per process) before any drawing.
-pub fn register_font() {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the embedded font is a valid TTF"))
-    });
-}
+pub use super::font::{register_font, FONT, FONT_FAMILY};
 const SIZE: (u32, u32) = (1200, 620);
 /// Blocking below this is drawn at this value on the log-scale chart.
 const BLOCKING_FLOOR: f64 = 1e-5;

@@ -2,7 +2,7 @@
 //! distinguishable past ten lines (colours, then dashes) and a legend drawn
 //! in a strip beside the data, so it never covers a point.
 
-use super::charts::FONT_FAMILY;
+use super::font::FONT_FAMILY;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod diagnostics;
 pub mod exporters;
 pub mod fit;
+pub mod font;
 pub mod format;
 pub mod html;
 pub mod legend;

@@ -2,8 +2,8 @@
 //! and their requests (with 429 retries), refusals (blocked, abandoned or
 //! connected to silence), the hang-up and the redial.
 
+use super::copy::KindRt;
 use super::limits::Admission;
-use super::runtime::KindRt;
 use super::{DialState, Event, Phase, Sim, NONE};
 use rand::Rng;
 

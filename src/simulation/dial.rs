@@ -4,7 +4,8 @@
 //! and outcome, the agent stage within `abandon_after`). The lead book
 //! itself, which lead may be dialed when, is [`crate::dialer`].
 
-use super::runtime::{sampler, KindRt, SourceRt, Streams};
+use super::copy::KindRt;
+use super::runtime::{sampler, SourceRt, Streams};
 use super::{Caller, DialState, Event, Phase, Sim, NONE};
 use crate::arrivals::ArrivalProcess;
 use crate::dialer::{LeadBook, Pacing, PACING_CAUSES};

@@ -2,8 +2,8 @@
 //! or refuse), releasing and serving a copy's waiters first come first
 //! served, and the rate limits' windows and wake-ups.
 
+use super::copy::{CopyRt, KindRt};
 use super::pool_index;
-use super::runtime::{CopyRt, KindRt};
 use super::{Event, Phase, Sim, NONE};
 use crate::model::{RateAlgorithm, Select};
 use crate::record::token_rate_per_min;

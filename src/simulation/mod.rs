@@ -53,6 +53,7 @@
 //! `dial` the outbound campaigns' dialer and the life of a dial.
 
 mod call;
+mod copy;
 mod dial;
 mod limits;
 mod observe;

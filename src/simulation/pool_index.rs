@@ -13,7 +13,7 @@
 //! structures for mobile data", J. Algorithms 31, 1999), specialised to
 //! loads that are piecewise linear in time.
 
-use super::runtime::{CopyRt, KindRt};
+use super::copy::{CopyRt, KindRt};
 use crate::model::RateAlgorithm;
 use crate::record::token_rate_per_min;
 

@@ -2,14 +2,12 @@
 //! arrival process, samplers and random streams, each limit's runtime form
 //! and its records.
 
+use super::copy::{CopyRt, KindRt};
 use super::pool_index::LeastLoaded;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{source_stream, Purpose, SimRng};
-use crate::model::{
-    Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Retry, Sampler, Scope, Select, WhenRefused,
-};
+use crate::model::{Dist, Limit, LimitKind, Model, OnFull, Redial, Retry, Sampler, Scope, Select, WhenRefused};
 use crate::record::LimitCounts;
-use std::collections::VecDeque;
 
 /// A source (or a campaign's dials) at run time.
 pub(super) struct SourceRt {
@@ -71,27 +69,6 @@ impl Streams {
     }
 }
 
-/// What a limit caps, in the form the engine checks fastest.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum KindRt {
-    Concurrency {
-        capacity: u32,
-    },
-    Rate {
-        max: u32,
-        window_s: f64,
-        algorithm: RateAlgorithm,
-        burst: f64,
-        refill_per_s: f64,
-    },
-    /// Budget, per-call rate and growth, all per minute ([`crate::record::token_rate_per_min`]).
-    Tokens {
-        budget: f64,
-        r0: f64,
-        g: f64,
-    },
-}
-
 /// A limit at run time.
 pub(super) struct LimitRt {
     pub(super) kind: KindRt,
@@ -107,29 +84,6 @@ pub(super) struct LimitRt {
     pub(super) copies: Vec<CopyRt>,
     /// The least-loaded copy, for `least_loaded` pools of two or more.
     pub(super) index: Option<LeastLoaded>,
-}
-
-/// One copy of a limit at run time.
-#[derive(Default, Clone)]
-pub(super) struct CopyRt {
-    /// Holders (concurrency, tokens).
-    pub(super) holders: u32,
-    /// Σ seizure times of the holders (tokens).
-    pub(super) sum_start_t: f64,
-    /// (caller, generation at joining); entries whose caller has moved on
-    /// are stale and skipped when they reach the head.
-    pub(super) fifo: VecDeque<(u32, u32)>,
-    pub(super) live_waiting: u32,
-    /// Fixed window: index of the current window and admissions in it.
-    pub(super) window: i64,
-    pub(super) count: u32,
-    /// Sliding window: admission times in the last window.
-    pub(super) log: VecDeque<f64>,
-    /// Token bucket: tokens at `refill_t`.
-    pub(super) tokens: f64,
-    pub(super) refill_t: f64,
-    /// A RateReady event is pending.
-    pub(super) wakeup: bool,
 }
 
 pub(super) fn sampler(d: &Dist) -> Sampler {

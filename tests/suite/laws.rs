@@ -161,7 +161,8 @@ fn random_model(
     seed: u64,
 ) -> String {
     let select = ["round_robin", "least_loaded", "random", "sticky", "strict_round_robin"][select];
-    let patience = patience_s.map_or(String::new(), |p| format!("patience = {{ dist = \"exponential\", mean = \"{p}s\" }}"));
+    let patience =
+        patience_s.map_or(String::new(), |p| format!("patience = {{ dist = \"exponential\", mean = \"{p}s\" }}"));
     let redial = if redials > 1 {
         format!("redial = {{ max_attempts = {redials}, delay = {{ dist = \"exponential\", mean = \"30s\" }} }}")
     } else {
