@@ -122,7 +122,7 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result
 pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
     let mut errors = 0;
     for path in files {
-        let diagnostics = validate_one(path);
+        let (diagnostics, work) = validate_one(path);
         for d in &diagnostics {
             eprint!("{}", crate::output::diagnostics::render_one(d));
         }
@@ -131,7 +131,11 @@ pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
         println!(
             "{}: {}",
             path.display(),
-            if n == 0 { format!("ok ({warnings} warnings)") } else { format!("{n} errors, {warnings} warnings") }
+            if n == 0 {
+                format!("ok ({warnings} warnings){}", work.map_or(String::new(), |w| format!("; {w}")))
+            } else {
+                format!("{n} errors, {warnings} warnings")
+            }
         );
         errors += n;
     }
@@ -171,33 +175,51 @@ pub(super) fn self_test() -> Result<i32> {
     Ok(if result.passed() { 0 } else { 1 })
 }
 
-/// Every diagnostic of one model or experiment file.
-fn validate_one(path: &Path) -> Vec<Diagnostic> {
+/// The work a model asks for, as `validate` prints it (an estimate from
+/// its rates, horizon and replications; see `config::limits`).
+fn work_of(m: &crate::model::Model) -> String {
+    let arrivals = crate::config::limits::arrivals_per_replication(m);
+    format!(
+        "about {} arrivals per replication × {}{} replications",
+        crate::config::limits::number(arrivals.round()),
+        m.run.replications,
+        if m.run.max_replications > m.run.replications { format!("–{}", m.run.max_replications) } else { String::new() }
+    )
+}
+
+/// Every diagnostic of one model or experiment file, and the work it asks for.
+fn validate_one(path: &Path) -> (Vec<Diagnostic>, Option<String>) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return vec![Diagnostic::error(path, "", format!("cannot read the file: {e}"))],
+        Err(e) => return (vec![Diagnostic::error(path, "", format!("cannot read the file: {e}"))], None),
     };
     let top = text.parse::<toml::Table>().unwrap_or_default();
     if top.contains_key("choices") {
         // A plan: every option's model is built when it is read.
         return match crate::config::Plan::load(path, &[]) {
-            Ok(plan) => plan.model_of(&[]).map_or_else(|_| Vec::new(), |m| crate::config::warnings(&m, path)),
-            Err(Error::Input(ds)) => ds,
-            Err(e) => vec![Diagnostic::error(path, "", e)],
+            Ok(plan) => (plan.model_of(&[]).map_or_else(|_| Vec::new(), |m| crate::config::warnings(&m, path)), None),
+            Err(Error::Input(ds)) => (ds, None),
+            Err(e) => (vec![Diagnostic::error(path, "", e)], None),
         };
     }
     if top.contains_key("model") {
         return match Experiment::load(path, &[]) {
             // Warnings of the model as the experiment runs it (its first cell).
-            Ok(exp) => crate::config::warnings(&exp.base, path),
-            Err(Error::Input(ds)) => ds,
-            Err(e) => vec![Diagnostic::error(path, "", e)],
+            Ok(exp) => {
+                let work = format!("{} cells; the first: {}", exp.cells.len(), work_of(&exp.base));
+                (crate::config::warnings(&exp.base, path), Some(work))
+            }
+            Err(Error::Input(ds)) => (ds, None),
+            Err(e) => (vec![Diagnostic::error(path, "", e)], None),
         };
     }
     match ModelDoc::parse(&text, path) {
-        Ok(doc) => doc.check().1,
-        Err(Error::Input(ds)) => ds,
-        Err(e) => vec![Diagnostic::error(path, "", e)],
+        Ok(doc) => {
+            let (model, ds) = doc.check();
+            (ds, model.as_ref().map(work_of))
+        }
+        Err(Error::Input(ds)) => (ds, None),
+        Err(e) => (vec![Diagnostic::error(path, "", e)], None),
     }
 }
 
