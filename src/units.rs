@@ -59,7 +59,8 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
         _ => return Err(format!("{text:?} is not {DURATION_HELP}")),
     };
     match num.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * scale),
+        // Finite after scaling: 10³⁰⁶ hours is a number but not a duration.
+        Ok(v) if v >= 0.0 && (v * scale).is_finite() => Ok(v * scale),
         _ => Err(format!("{text:?} is not {DURATION_HELP}")),
     }
 }
@@ -164,6 +165,14 @@ mod tests {
         assert_eq!(parse_load_erl("45 erl").unwrap(), 45.0);
         assert!(parse_load_erl("45").is_err());
         assert!(parse_load_erl("0 erl").is_err());
+    }
+
+    #[test]
+    fn a_number_that_overflows_its_unit_is_not_a_duration() {
+        // Found by `cargo fuzz run units`: 300 digits of hours parsed as infinity.
+        let text = format!("{}h", "6".repeat(306));
+        assert!(parse_duration_s(&text).is_err());
+        assert!(parse_duration_s(&format!("{}d", "9".repeat(305))).is_err());
     }
 
     proptest::proptest! {

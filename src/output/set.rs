@@ -43,10 +43,13 @@ pub fn check_replaceable(dir: &Path) -> Result<()> {
     if dir.join(MARKER).exists() {
         return Ok(());
     }
-    let known = ["csv", "parquet", "png", "svg", "txt", "html", "pdf", "toml", "json"];
+    // What earlier versions wrote (before the marker): tables, charts,
+    // reports and fit's snippet; never a user's models or experiments.
+    let known = ["csv", "parquet", "png", "svg", "txt", "html"];
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let ours = name == CELLS
+            || name == "snippet.toml"
             || name.starts_with(".simcall")
             || (e.path().is_file()
                 && Path::new(&name).extension().is_some_and(|x| known.contains(&&*x.to_string_lossy())));
@@ -90,7 +93,9 @@ pub fn recover(dir: &Path) {
         }
         let _ = std::fs::remove_dir_all(&p);
     }
-    crate::store::Store::open(&dir.join(CELLS)).map(|s| s.remove_stale_temps()).ok();
+    if dir.join(CELLS).is_dir() {
+        crate::store::Store::open(&dir.join(CELLS)).map(|s| s.remove_stale_temps()).ok();
+    }
 }
 
 /// Writes a set of outputs to `dir`: `fill` writes every file into the

@@ -121,6 +121,11 @@ fn a_folder_with_foreign_files_is_never_replaced() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("notes.md"), "{}", text(&o.stderr));
     assert_eq!(std::fs::read_to_string(out.join("notes.md")).unwrap(), "my notes");
+    // A folder of the user's models is not an output folder either.
+    let models = dir.path().join("models");
+    let o = simcall(&["sweep", exp.to_str().unwrap(), "--out", models.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(models.join("voice-agent.toml").exists());
 }
 
 /// What the output folder holds: set `old`, set `new`, or (before the
