@@ -183,7 +183,11 @@ fn work_of(m: &crate::model::Model) -> String {
         "about {} arrivals per replication × {}{} replications",
         crate::config::limits::number(arrivals.round()),
         m.run.replications,
-        if m.run.max_replications > m.run.replications { format!("–{}", m.run.max_replications) } else { String::new() }
+        if m.run.max_replications > m.run.replications {
+            format!("–{}", m.run.max_replications)
+        } else {
+            String::new()
+        }
     )
 }
 
