@@ -265,3 +265,48 @@ fn sigterm_leaves_no_temporary_file_and_the_old_set_whole() {
     }
     assert!(interrupted > 0, "no run was still going when the signal came");
 }
+
+/// A full disk (a small tmpfs, where this runs as root): a sweep that
+/// cannot write its new set exits 2 and leaves the previous set whole, with
+/// no staged folder behind. Skipped (with a message) where tmpfs cannot be
+/// mounted.
+#[test]
+fn a_full_disk_leaves_the_previous_set_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = small_experiment(dir.path());
+    // The set's size, measured on the ordinary disk.
+    let probe = dir.path().join("probe");
+    sweep(&exp, &probe, &[]);
+    let set_bytes: u64 = tree(&probe).iter().map(|(_, b)| b.len() as u64).sum();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    // Room for one set and a half: the second run's staged set cannot fit.
+    let size = format!("size={}k", set_bytes * 3 / 2 / 1024 + 64);
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &size, "tmpfs", disk.to_str().unwrap()]).status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("full-disk test skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let out = disk.join("out");
+    let first = simcall(&["sweep", exp.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let before = tree(&out);
+    let second = simcall(&["sweep", exp.to_str().unwrap(), "--out", out.to_str().unwrap(), "--set", "run.seed=9"]);
+    let after = tree(&out);
+    let left: Vec<String> = std::fs::read_dir(&disk)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "out")
+        .collect();
+    let _ = Command::new("umount").arg(&disk).status();
+    assert!(first.status.success(), "the first set fits: {}", text(&first.stderr));
+    assert_eq!(second.status.code(), Some(2), "{}", text(&second.stderr));
+    assert!(text(&second.stderr).contains("No space left"), "{}", text(&second.stderr));
+    // Every file of the previous set is there, byte for byte (the store
+    // may have gained the new seed's cells: they were saved before the disk
+    // filled, and are whole).
+    for (p, bytes) in before.iter().filter(|(p, _)| !p.starts_with("cells")) {
+        assert!(after.iter().any(|(q, b)| q == p && b == bytes), "{} changed or lost", p.display());
+    }
+    assert!(left.is_empty(), "left beside the set: {left:?}");
+}
