@@ -158,7 +158,7 @@ fn random_campaign(rng: &mut Xoshiro256PlusPlus) -> String {
     probabilities.iter_mut().for_each(|p| *p /= sum);
     probabilities[3] = 1.0 - probabilities[..3].iter().sum::<f64>();
     format!(
-        "name = \"random\"\n[run]\nhorizon = \"9d\"\nreplications = 1\nseed = {seed}\n\
+        "name = \"random\"\n[run]\nhorizon = \"16d\"\nreplications = 1\nseed = {seed}\n\
          [[campaigns]]\nname = \"c\"\nleads = {leads}\ntime_zones = [{zones}]\nstart = \"{start}\"\n\
          window = {{ start = \"{start_h:02}:{m:02}\", end = \"{end_h:02}:00\", days = [{days}] }}\n\
          max_concurrent = {conc}\nagent_limits = [\"agents\"]\n\
@@ -196,64 +196,73 @@ fn random_campaign(rng: &mut Xoshiro256PlusPlus) -> String {
     )
 }
 
-#[test]
-fn campaigns_never_dial_outside_the_window_or_above_the_per_lead_caps() {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2026);
-    let mut dials_checked = 0;
-    for case in 0..12 {
-        let toml = random_campaign(&mut rng);
-        let m = model(&toml);
-        let c = &m.campaigns[0];
-        let r = simulate_logged(&m, 0, 0);
-        let log: &[DialRecord] = &r.dial_log[0];
-        let counts = &r.campaigns[0];
-        assert_eq!(log.len() as u64, counts.dials, "case {case}: one log row per placed dial");
-        assert!(counts.dials > 0, "case {case}: the campaign dials\n{toml}");
-        // The same model and seed give the same dials.
-        assert_eq!(simulate_logged(&m, 0, 0).dial_log, r.dial_log, "case {case}");
-        let mut per_lead: HashMap<u32, Vec<&DialRecord>> = HashMap::new();
-        for d in log {
-            per_lead.entry(d.lead).or_default().push(d);
-            // Inside the window, in the lead's local time, on an allowed day.
-            let local = d.placed_s + d.utc_offset_s;
-            let day = (local / 86_400.0).floor();
-            let time_of_day = local - day * 86_400.0;
-            let weekday = (day as i64).rem_euclid(7) as usize;
-            assert!(
-                c.window.days[weekday] && time_of_day >= c.window.start_s && time_of_day < c.window.end_s,
-                "case {case}: lead {} dialed at local {time_of_day:.0} s on weekday {weekday}, outside {}",
-                d.lead,
-                c.window.describe()
-            );
-            assert!(d.placed_s >= c.start_s, "case {case}: dialed before the campaign's start");
-        }
-        for (lead, dials) in &per_lead {
-            assert!(dials.len() as u32 <= c.max_attempts, "case {case}: lead {lead} over max_attempts");
-            let mut per_day: HashMap<i64, u32> = HashMap::new();
-            for (k, d) in dials.iter().enumerate() {
-                assert_eq!(d.attempt, k as u32 + 1, "case {case}: attempts are numbered in order");
-                let day = ((d.placed_s + d.utc_offset_s) / 86_400.0).floor() as i64;
-                let n = per_day.entry(day).or_default();
-                *n += 1;
-                assert!(*n <= c.max_per_day, "case {case}: lead {lead} dialed {n} times on local day {day}");
-                if k > 0 {
-                    // A lead is dialed again only after its last outcome's delay
-                    // (an answer is retried only if it was abandoned).
-                    let prev = dials[k - 1];
-                    assert_ne!(prev.outcome, Outcome::Answer, "case {case}: a reached lead was dialed again");
-                    let delay = c.retry_after_s[prev.outcome as usize].expect("only retried outcomes come back");
-                    assert!(
-                        d.placed_s - prev.placed_s >= delay,
-                        "case {case}: lead {lead} redialed {:.0} s after a {:?}, before its {delay} s delay",
-                        d.placed_s - prev.placed_s,
-                        prev.outcome
-                    );
-                }
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// The dialer's rules over random campaigns (proptest draws the seed of
+    /// the campaign's random settings, and shrinks it on a failure).
+    #[test]
+    fn campaigns_never_dial_outside_the_window_or_above_the_per_lead_caps(seed in 0u64..1_000_000) {
+        dial_rules_hold(seed);
+    }
+}
+
+/// Every dial of the random campaign `seed` inside its lead's window, at
+/// most `max_attempts` a lead and `max_per_day` a local day, each redial
+/// after its outcome's delay, never a reached lead again.
+fn dial_rules_hold(seed: u64) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let case = seed;
+    let toml = random_campaign(&mut rng);
+    let m = model(&toml);
+    let c = &m.campaigns[0];
+    let r = simulate_logged(&m, 0, 0);
+    let log: &[DialRecord] = &r.dial_log[0];
+    let counts = &r.campaigns[0];
+    assert_eq!(log.len() as u64, counts.dials, "case {case}: one log row per placed dial");
+    assert!(counts.dials > 0, "case {case}: the campaign dials\n{toml}");
+    // The same model and seed give the same dials.
+    assert_eq!(simulate_logged(&m, 0, 0).dial_log, r.dial_log, "case {case}");
+    let mut per_lead: HashMap<u32, Vec<&DialRecord>> = HashMap::new();
+    for d in log {
+        per_lead.entry(d.lead).or_default().push(d);
+        // Inside the window, in the lead's local time, on an allowed day.
+        let local = d.placed_s + d.utc_offset_s;
+        let day = (local / 86_400.0).floor();
+        let time_of_day = local - day * 86_400.0;
+        let weekday = (day as i64).rem_euclid(7) as usize;
+        assert!(
+            c.window.days[weekday] && time_of_day >= c.window.start_s && time_of_day < c.window.end_s,
+            "case {case}: lead {} dialed at local {time_of_day:.0} s on weekday {weekday}, outside {}",
+            d.lead,
+            c.window.describe()
+        );
+        assert!(d.placed_s >= c.start_s, "case {case}: dialed before the campaign's start");
+    }
+    for (lead, dials) in &per_lead {
+        assert!(dials.len() as u32 <= c.max_attempts, "case {case}: lead {lead} over max_attempts");
+        let mut per_day: HashMap<i64, u32> = HashMap::new();
+        for (k, d) in dials.iter().enumerate() {
+            assert_eq!(d.attempt, k as u32 + 1, "case {case}: attempts are numbered in order");
+            let day = ((d.placed_s + d.utc_offset_s) / 86_400.0).floor() as i64;
+            let n = per_day.entry(day).or_default();
+            *n += 1;
+            assert!(*n <= c.max_per_day, "case {case}: lead {lead} dialed {n} times on local day {day}");
+            if k > 0 {
+                // A lead is dialed again only after its last outcome's delay
+                // (an answer is retried only if it was abandoned).
+                let prev = dials[k - 1];
+                assert_ne!(prev.outcome, Outcome::Answer, "case {case}: a reached lead was dialed again");
+                let delay = c.retry_after_s[prev.outcome as usize].expect("only retried outcomes come back");
+                assert!(
+                    d.placed_s - prev.placed_s >= delay,
+                    "case {case}: lead {lead} redialed {:.0} s after a {:?}, before its {delay} s delay",
+                    d.placed_s - prev.placed_s,
+                    prev.outcome
+                );
             }
         }
-        dials_checked += log.len();
     }
-    println!("{dials_checked} dials checked over 12 random campaigns");
 }
 
 #[test]
