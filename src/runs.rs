@@ -151,12 +151,6 @@ pub struct SweepResult {
     pub recommendation: Vec<Option<usize>>,
 }
 
-/// Replications the sweep will run at least, for a progress bar (the
-/// sequential rule may add more).
-pub fn total_replications(exp: &Experiment) -> u64 {
-    exp.cells.iter().map(|c| c.replications as u64).sum()
-}
-
 /// Runs every cell of `exp` ([`run_jobs`]). `on_replication` is called once
 /// per finished replication, from worker threads (for progress display
 /// only: results never depend on when it is called).
