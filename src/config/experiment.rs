@@ -151,16 +151,7 @@ impl Experiment {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?;
         let file: ExperimentFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e))?;
-        let model_path = path.parent().unwrap_or(Path::new(".")).join(&file.model);
-        if !model_path.is_file() {
-            return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
-        }
-        let mut base = ModelDoc::load(&model_path)?;
-        for (section, table) in [("run", &file.run), ("sla", &file.sla)] {
-            for (k, v) in table {
-                base.set(&format!("{section}.{k}"), v.clone())?;
-            }
-        }
+        let (model_path, base) = ModelDoc::load_for(path, &file.model, &file.run, &file.sla)?;
         let axes = file
             .sweep
             .iter()

@@ -147,9 +147,7 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
             ),
         );
     }
-    if m.run.max_replications > MAX_REPLICATIONS {
-        err("run.replications", format!("{} is not allowed: use 1 to {MAX_REPLICATIONS}", m.run.max_replications));
-    }
+    // Replications are held to MAX_REPLICATIONS where `[run]` is read.
     let copies: u64 = m.limits.iter().map(|l| l.pool as u64).sum();
     if copies > MAX_COPIES {
         let big = m.limits.iter().max_by_key(|l| l.pool).map_or(String::new(), |l| l.name.clone());

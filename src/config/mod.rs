@@ -103,6 +103,26 @@ impl ModelDoc {
         Ok(())
     }
 
+    /// The model an experiment or plan file at `path` names (`model`,
+    /// relative to that file), with the file's `run` and `sla` tables
+    /// applied; returns the model's path too.
+    ///
+    /// Errors (naming `path` and `model`) when the model file does not
+    /// exist; else as [`ModelDoc::load`] and [`ModelDoc::set`].
+    pub(crate) fn load_for(path: &Path, model: &str, run: &toml::Table, sla: &toml::Table) -> Result<(PathBuf, Self)> {
+        let model_path = path.parent().unwrap_or(Path::new(".")).join(model);
+        if !model_path.is_file() {
+            return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
+        }
+        let mut doc = ModelDoc::load(&model_path)?;
+        for (section, table) in [("run", run), ("sla", sla)] {
+            for (k, v) in table {
+                doc.set(&format!("{section}.{k}"), v.clone())?;
+            }
+        }
+        Ok((model_path, doc))
+    }
+
     /// Checks every value and builds the model.
     ///
     /// Errors name the file, the key and what is allowed (unknown keys,

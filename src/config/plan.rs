@@ -190,16 +190,7 @@ impl Plan {
             .map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?;
         let f: PlanFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e.message().trim()))?;
         super::limits::file_name(&f.name).map_err(|e| Error::input(path, "name", e))?;
-        let model_path = path.parent().unwrap_or(Path::new(".")).join(&f.model);
-        if !model_path.is_file() {
-            return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
-        }
-        let mut base = ModelDoc::load(&model_path)?;
-        for (section, table) in [("run", &f.run), ("sla", &f.sla)] {
-            for (k, v) in table {
-                base.set(&format!("{section}.{k}"), v.clone())?;
-            }
-        }
+        let (_, mut base) = ModelDoc::load_for(path, &f.model, &f.run, &f.sla)?;
         for (k, v) in f.set.iter().chain(cli_sets.iter().map(|(k, v)| (k, v))) {
             base.set(k, v.clone())?;
         }
