@@ -1,22 +1,27 @@
-//! An experiment file's text (naming the shipped voice-agent model) through
-//! Experiment::load: any input gives a grid within the limits or errors,
-//! never a panic, a hang or an allocation beyond the grid limit.
+//! An experiment file's text through `Experiment::load`
+//! (`simcall::config::invariants::experiment_bytes`), written into an
+//! `experiments/` folder beside a copy of the shipped `models/`, so the
+//! seeds' `model = "../models/…"` resolve.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use simcall::config::{limits, Experiment};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("simcall-fuzz-{}", std::process::id()));
+        let models = root.join("models");
+        std::fs::create_dir_all(&models).unwrap();
+        for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../models")).unwrap().flatten() {
+            std::fs::copy(e.path(), models.join(e.file_name())).unwrap();
+        }
+        let dir = root.join("experiments");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let dir = std::env::temp_dir().join(format!("simcall-fuzz-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/voice-agent.toml");
-    let _ = std::fs::copy(model, dir.join("voice-agent.toml"));
-    let path = dir.join("e.toml");
-    if std::fs::write(&path, text).is_err() {
-        return;
-    }
-    if let Ok(exp) = Experiment::load(&path, &[]) {
-        assert!(exp.cells.len() <= limits::MAX_CELLS);
-        assert!(limits::file_name(&exp.name).is_ok());
-    }
+    simcall::config::invariants::experiment_bytes(data, dir());
 });

@@ -176,18 +176,18 @@ pub(super) fn self_test() -> Result<i32> {
 }
 
 /// The work a model asks for, as `validate` prints it (an estimate from
-/// its rates, horizon and replications; see `config::limits`).
-fn work_of(m: &crate::model::Model) -> String {
-    let arrivals = crate::config::limits::arrivals_per_replication(m);
+/// its rates, horizon, replications, pools and threads; see
+/// `config::limits::work`).
+fn work_of(w: &crate::config::limits::Work) -> String {
+    use crate::config::limits::{bytes_text, duration_text, number};
     format!(
-        "about {} arrivals per replication × {}{} replications",
-        crate::config::limits::number(arrivals.round()),
-        m.run.replications,
-        if m.run.max_replications > m.run.replications {
-            format!("–{}", m.run.max_replications)
-        } else {
-            String::new()
-        }
+        "about {} arrivals per replication × {} replications at most: up to about {} of one core, about {} of memory at {} thread{}",
+        number(w.arrivals_per_replication.round()),
+        w.replications,
+        duration_text(w.core_s),
+        bytes_text(w.memory_bytes),
+        rayon::current_num_threads(),
+        if rayon::current_num_threads() == 1 { "" } else { "s" }
     )
 }
 
@@ -210,7 +210,7 @@ fn validate_one(path: &Path) -> (Vec<Diagnostic>, Option<String>) {
         return match Experiment::load(path, &[]) {
             // Warnings of the model as the experiment runs it (its first cell).
             Ok(exp) => {
-                let work = format!("{} cells; the first: {}", exp.cells.len(), work_of(&exp.base));
+                let work = format!("{} cells, up to {}", exp.cells.len(), work_of(&exp.work));
                 (crate::config::warnings(&exp.base, path), Some(work))
             }
             Err(Error::Input(ds)) => (ds, None),
@@ -220,7 +220,8 @@ fn validate_one(path: &Path) -> (Vec<Diagnostic>, Option<String>) {
     match ModelDoc::parse(&text, path) {
         Ok(doc) => {
             let (model, ds) = doc.check();
-            (ds, model.as_ref().map(work_of))
+            let threads = rayon::current_num_threads();
+            (ds, model.as_ref().map(|m| work_of(&crate::config::limits::work(m, threads))))
         }
         Err(Error::Input(ds)) => (ds, None),
         Err(e) => (vec![Diagnostic::error(path, "", e)], None),

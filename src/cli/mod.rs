@@ -20,6 +20,12 @@ struct Cli {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Run beyond the soft limits on work and memory (arrivals per
+    /// replication, replications, copies, cells, time-series values, 4 GiB
+    /// estimated): figures that are usually typos. Hard limits and the
+    /// machine's available memory still apply.
+    #[arg(long, global = true)]
+    yes: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -162,6 +168,7 @@ pub fn main() -> i32 {
 
 /// Runs the command; `Ok` carries the exit code (0, or `run --check`'s verdict).
 fn execute(cli: Cli) -> Result<i32> {
+    crate::config::limits::allow_beyond_soft_limits(cli.yes);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cli.threads {
         if n == 0 || n > crate::config::limits::MAX_THREADS {

@@ -178,14 +178,15 @@ impl Builder<'_> {
             Some(ReplicationsFile::Range { min, max }) => (min, max),
         };
         for n in [replications, max_replications] {
-            if !(1..=super::limits::MAX_REPLICATIONS as i64).contains(&n) {
+            if n < 1 {
                 return Err(self.err(
                     "run.replications",
-                    format!(
-                        "{n} is not allowed: use 1 to {} (2 or more for confidence intervals)",
-                        super::limits::MAX_REPLICATIONS
-                    ),
+                    format!("{n} is not allowed: at least 1 (2 or more for confidence intervals)"),
                 ));
+            }
+            let (soft, hard) = (super::limits::MAX_REPLICATIONS as f64, super::limits::HARD_REPLICATIONS as f64);
+            if let Some(why) = super::limits::soft(n as f64, soft, hard, "the number of replications") {
+                return Err(self.err("run.replications", why));
             }
         }
         if max_replications < replications {
@@ -196,8 +197,11 @@ impl Builder<'_> {
         }
         let timeseries_bucket_s =
             r.timeseries.as_ref().map(|t| self.positive_duration("run.timeseries", t)).transpose()?;
-        if timeseries_bucket_s.is_some_and(|b| horizon_s / b > 1e6) {
-            return Err(self.err("run.timeseries", "more than 1,000,000 buckets: use a wider bucket"));
+        if let Some(why) = timeseries_bucket_s.and_then(|b| {
+            use super::limits::{soft, HARD_SERIES_BUCKETS, MAX_SERIES_BUCKETS};
+            soft((horizon_s / b).ceil(), MAX_SERIES_BUCKETS, HARD_SERIES_BUCKETS, "the number of time-series buckets")
+        }) {
+            return Err(self.err("run.timeseries", format!("{why}; use a wider bucket")));
         }
         let week_of = match &r.week_of {
             None => None,

@@ -101,6 +101,11 @@ pub struct Experiment {
     pub cells: Vec<Cell>,
     /// The first cell's model: what the experiment's pages describe.
     pub base: Model,
+    /// The work of the whole grid: arrivals and replications of its
+    /// largest cell, core time summed over cells, peak memory of the
+    /// largest cell plus the results every cell keeps until the outputs are
+    /// written.
+    pub work: super::limits::Work,
     /// The model document with the experiment's `run` and `sla`, and the
     /// `--set`s, to build a cell's model from (`None` for [`Experiment::of_model`]).
     doc: Option<(ModelDoc, Vec<(String, Value)>)>,
@@ -112,6 +117,7 @@ impl Experiment {
     /// model file, both the experiment's and the model's path.
     pub fn of_model(path: &Path, model: Model) -> Self {
         Experiment {
+            work: super::limits::work(&model, rayon::current_num_threads()),
             name: model.name.clone(),
             description: model.description.clone(),
             path: path.to_path_buf(),
@@ -183,16 +189,10 @@ impl Experiment {
                 ));
             }
         }
-        if points_count(&axes).saturating_mul(tiers.len()) > super::limits::MAX_CELLS {
-            return Err(Error::input(
-                path,
-                "sweep",
-                format!(
-                    "{} cells (points × tiers): simcall takes at most {} in one experiment; split it",
-                    points_count(&axes).saturating_mul(tiers.len()),
-                    super::limits::MAX_CELLS
-                ),
-            ));
+        let cells = points_count(&axes).saturating_mul(tiers.len());
+        let (soft, hard) = (super::limits::MAX_CELLS as f64, super::limits::HARD_CELLS as f64);
+        if let Some(why) = super::limits::soft(cells as f64, soft, hard, "the number of cells (points × tiers)") {
+            return Err(Error::input(path, "sweep", format!("{why}; or split the experiment")));
         }
         if let Some(t) = tiers.iter().find(|t| t.price_per_month.is_some_and(|p| !(p.is_finite() && p >= 0.0))) {
             return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
@@ -203,6 +203,8 @@ impl Experiment {
         let n = points.len() * tiers.len();
         let mut cells = Vec::with_capacity(n);
         let mut first = None;
+        let threads = rayon::current_num_threads();
+        let mut work = super::limits::Work::default();
         for i in 0..n {
             let (p, t) = (i / tiers.len(), i % tiers.len());
             let point_key =
@@ -217,7 +219,12 @@ impl Experiment {
                 offered_load_erl: model.offered_load_erl(),
                 replications: model.run.replications,
             });
+            work = work.with_cell(super::limits::work(&model, threads));
             first.get_or_insert(model);
+        }
+        let work = work.keeping_cells(n);
+        if let Some(why) = super::limits::memory(work.memory_bytes) {
+            return Err(Error::input(path, "sweep", why));
         }
         let Some(first) = first else { return Err(Error::input(path, "sweep", "the grid has no cell")) };
         let mut exp = Experiment {
@@ -230,6 +237,7 @@ impl Experiment {
             points,
             cells,
             base: first,
+            work,
             doc: None,
         };
         exp.doc = Some((base, cli_sets.to_vec()));

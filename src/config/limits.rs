@@ -6,8 +6,15 @@
 //! replication, replications, copies, time-series values).
 
 use crate::error::Diagnostic;
-use crate::model::{Arrivals, Dist, Model};
+use crate::model::{Arrivals, Dist, LimitKind, Model, RateAlgorithm};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+// Soft and hard limits. The `MAX_*` figures on work and memory (arrivals,
+// replications, copies, capacity, time-series values, cells, estimated
+// memory) are soft: a model beyond them is usually a typo, but a user who
+// means it passes `--yes` and gets up to the `HARD_*` figure, and never
+// more memory than the machine has available. Everything else is hard.
 
 /// Longest duration anywhere in a model: 10 years (3.2·10⁸ s). Event times
 /// are `f64` seconds, which keep microsecond resolution to about 2.8·10⁸ s
@@ -44,6 +51,10 @@ pub const MAX_CAPACITY: u64 = 10_000_000;
 /// Most time-series values kept at once: 10⁸ (buckets × columns ×
 /// replications, 800 MB).
 pub const MAX_SERIES_VALUES: f64 = 1e8;
+/// Most time-series buckets of one run: 10⁶ (a week at 0.6 s).
+pub const MAX_SERIES_BUCKETS: f64 = 1e6;
+/// With `--yes`: most time-series buckets, 10⁸.
+pub const HARD_SERIES_BUCKETS: f64 = 1e8;
 /// Most cells in an experiment's grid: 10⁶ (each keeps its key and its
 /// result until the outputs are written).
 pub const MAX_CELLS: usize = 1_000_000;
@@ -52,6 +63,60 @@ pub const MAX_CELLS: usize = 1_000_000;
 pub const MIN_TURN_INTERVAL_S: f64 = 1e-3;
 /// Most worker threads: 1,024. More threads than cores only add overhead.
 pub const MAX_THREADS: usize = 1024;
+
+/// With `--yes`: most first attempts per replication, 10¹² (about 12 days
+/// of one core).
+pub const HARD_ARRIVALS_PER_REPLICATION: f64 = 1e12;
+/// With `--yes`: most replications, 10⁶.
+pub const HARD_REPLICATIONS: u32 = 1_000_000;
+/// With `--yes`: most copies over all pools, 10⁸.
+pub const HARD_COPIES: u64 = 100_000_000;
+/// With `--yes`: largest capacity of one concurrency limit, 10⁹ (slots are
+/// counted in 32 bits).
+pub const HARD_CAPACITY: u64 = 1_000_000_000;
+/// With `--yes`: most time-series values kept, 10¹⁰.
+pub const HARD_SERIES_VALUES: f64 = 1e10;
+/// With `--yes`: most cells in one experiment, 10⁸.
+pub const HARD_CELLS: usize = 100_000_000;
+/// Most memory one run may be estimated to need without `--yes`: 4 GiB.
+/// With it, the machine's available memory (`MemAvailable` in
+/// `/proc/meminfo`) is the limit, so the run never ends in an allocation
+/// failure hours in.
+pub const MAX_MEMORY_BYTES: f64 = 4.0 * GIB;
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+static BEYOND_SOFT_LIMITS: AtomicBool = AtomicBool::new(false);
+
+/// Lets every later check go past the soft limits up to the hard ones
+/// (`--yes`). Process-wide: the command line sets it once, before reading
+/// any file.
+pub fn allow_beyond_soft_limits(yes: bool) {
+    BEYOND_SOFT_LIMITS.store(yes, Ordering::Relaxed);
+}
+
+/// Checks `value` against a soft limit `soft` and a hard one `hard`:
+/// `None` if allowed, else the end of the message (what is allowed and
+/// whether `--yes` would help). `what` names the quantity in the message.
+pub fn soft(value: f64, soft: f64, hard: f64, what: &str) -> Option<String> {
+    if value.is_nan() {
+        return Some(format!("{what} is not a number"));
+    }
+    if value <= soft {
+        return None;
+    }
+    if value > hard {
+        return Some(format!("{} is not allowed as {what}: at most {}, even with --yes", number(value), number(hard)));
+    }
+    if BEYOND_SOFT_LIMITS.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(format!(
+        "{} is not allowed as {what}: at most {} without --yes (beyond is usually a typo); pass --yes if you mean it, up to {}",
+        number(value),
+        number(soft),
+        number(hard)
+    ))
+}
 
 /// A name that becomes a folder or file name (an experiment's, a plan's, a
 /// tier's): not empty, at most 100 characters, no path separator, not
@@ -133,7 +198,8 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
         err("run.horizon", "warm-up and horizon together exceed 10 years, the longest run simcall takes".into());
     }
     let arrivals = arrivals_per_replication(m);
-    if arrivals.is_nan() || arrivals > MAX_ARRIVALS_PER_REPLICATION {
+    let what = "the number of arrivals one replication would simulate (rate × (warm-up + horizon))";
+    if let Some(why) = soft(arrivals, MAX_ARRIVALS_PER_REPLICATION, HARD_ARRIVALS_PER_REPLICATION, what) {
         let at = m
             .sources
             .iter()
@@ -142,39 +208,30 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
         err(
             &at,
             format!(
-                "one replication would simulate about {arrivals:.2e} arrivals (rate × (warm-up + horizon)); \
-                 simcall takes at most {MAX_ARRIVALS_PER_REPLICATION:.0e} (about half an hour each): lower the rate or the horizon"
+                "{why}; about {} of one core each: lower the rate or the horizon",
+                duration_text(arrivals / ARRIVALS_PER_CORE_S)
             ),
         );
     }
-    // Replications are held to MAX_REPLICATIONS where `[run]` is read.
+    // Replications are held to their limits where `[run]` is read.
     let copies: u64 = m.limits.iter().map(|l| l.pool as u64).sum();
-    if copies > MAX_COPIES {
+    if let Some(why) = soft(copies as f64, MAX_COPIES as f64, HARD_COPIES as f64, "the number of copies over all pools")
+    {
         let big = m.limits.iter().max_by_key(|l| l.pool).map_or(String::new(), |l| l.name.clone());
-        err(
-            &format!("limits.{big}.pool"),
-            format!("{copies} copies over all pools: simcall takes at most {MAX_COPIES} (each copy has its own state and metrics)"),
-        );
+        err(&format!("limits.{big}.pool"), format!("{why} (each copy has its own state and metrics)"));
     }
     for l in &m.limits {
-        if let crate::model::LimitKind::Concurrency { capacity } = l.kind {
-            if capacity as u64 > MAX_CAPACITY {
-                err(
-                    &format!("limits.{}.capacity", l.name),
-                    format!("{capacity} is not allowed: use 1 to {MAX_CAPACITY}"),
-                );
+        if let LimitKind::Concurrency { capacity } = l.kind {
+            if let Some(why) = soft(capacity as f64, MAX_CAPACITY as f64, HARD_CAPACITY as f64, "the capacity") {
+                err(&format!("limits.{}.capacity", l.name), why);
             }
         }
     }
-    if let Some(b) = m.run.timeseries_bucket_s {
-        let values = (m.run.horizon_s / b).ceil() * (8 + 2 * m.limits.len()) as f64 * m.run.max_replications as f64;
-        if values > MAX_SERIES_VALUES {
-            err(
-                "run.timeseries",
-                format!(
-                    "{values:.1e} time-series values (buckets × columns × replications) would be kept: at most {MAX_SERIES_VALUES:.0e}; use a wider bucket"
-                ),
-            );
+    if m.run.timeseries_bucket_s.is_some() {
+        let values = series_values(m);
+        let what = "the time-series values kept (buckets × columns × replications)";
+        if let Some(why) = soft(values, MAX_SERIES_VALUES, HARD_SERIES_VALUES, what) {
+            err("run.timeseries", format!("{why}; a wider bucket keeps fewer"));
         }
     }
     for s in &m.sources {
@@ -209,5 +266,174 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
             err(&format!("sources.{}.holding", s.name), "the mean holding time exceeds 10 years".into());
         }
     }
+    // Memory last: only a model within every other limit is worth the estimate.
+    if out.is_empty() {
+        let w = work(m, rayon::current_num_threads());
+        if let Some(why) = memory(w.memory_bytes) {
+            out.push(Diagnostic::error(path, w.memory_key, why));
+        }
+    }
     out
+}
+
+/// Time-series values a run keeps: buckets × columns × replications (0
+/// without a time series).
+fn series_values(m: &Model) -> f64 {
+    m.run
+        .timeseries_bucket_s
+        .map_or(0.0, |b| (m.run.horizon_s / b).ceil() * (8 + 2 * m.limits.len()) as f64 * m.run.max_replications as f64)
+}
+
+/// First attempts per second one core runs through a full limit chain
+/// (measured: the platform model, 0.96·10⁶/s; plain M/M/c/c runs about
+/// ten times faster), for the time estimate.
+pub const ARRIVALS_PER_CORE_S: f64 = 1e6;
+
+/// The work a model asks for: an estimate from its own figures, printed by
+/// `validate` and checked against the memory limits before anything runs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Work {
+    /// First attempts one replication expects.
+    pub arrivals_per_replication: f64,
+    /// Replications at most (`run.replications`, or its `max`).
+    pub replications: u32,
+    /// Seconds of one core for every replication, at
+    /// [`ARRIVALS_PER_CORE_S`] (an upper estimate for simple models).
+    pub core_s: f64,
+    /// Peak resident memory (bytes) with `threads` replications in flight.
+    pub memory_bytes: f64,
+    /// The key of the largest part of the memory, for a message.
+    pub memory_key: &'static str,
+}
+
+// Memory per part, fitted to peak resident sizes measured on 2026-12-01
+// (`/usr/bin/time -f %M`, 1–2 threads, 2–10 replications): 10⁶ copies
+// (136 MB in the model, 125 MB per replication in flight, 16 MB kept per
+// replication), 2·10⁶ calls in progress (≈ 100 MB per replication in
+// flight), 8.6·10⁷ time-series values (1.2 GB).
+const BASE_BYTES: f64 = 30e6;
+const MODEL_BYTES_PER_COPY: f64 = 140.0;
+const RUN_BYTES_PER_COPY: f64 = 125.0;
+const KEPT_BYTES_PER_COPY: f64 = 16.0;
+const BYTES_PER_CALL_IN_PROGRESS: f64 = 100.0;
+const BYTES_PER_LEVEL: f64 = 8.0;
+const BYTES_PER_SERIES_VALUE: f64 = 14.0;
+const BYTES_PER_ADMISSION_HELD: f64 = 8.0;
+
+/// Memory a sweep holds per cell until its outputs are written: measured
+/// 2.5 GB peak for a grid of 10⁵ cells (2026-11-30).
+const BYTES_PER_CELL_KEPT: f64 = 25e3;
+
+impl Work {
+    /// The work of a grid so far with one more cell: the largest cell's
+    /// arrivals, replications and memory, core time summed.
+    pub fn with_cell(self, cell: Work) -> Work {
+        let largest = if cell.memory_bytes > self.memory_bytes { cell } else { self };
+        Work {
+            arrivals_per_replication: self.arrivals_per_replication.max(cell.arrivals_per_replication),
+            replications: self.replications.max(cell.replications),
+            core_s: self.core_s + cell.core_s,
+            memory_bytes: largest.memory_bytes,
+            memory_key: largest.memory_key,
+        }
+    }
+
+    /// The work with the results of `cells` cells kept until a sweep's
+    /// outputs are written.
+    pub fn keeping_cells(self, cells: usize) -> Work {
+        Work { memory_bytes: self.memory_bytes + cells as f64 * BYTES_PER_CELL_KEPT, ..self }
+    }
+}
+
+/// The work model `m` asks for with `threads` worker threads.
+pub fn work(m: &Model, threads: usize) -> Work {
+    let arrivals = arrivals_per_replication(m);
+    let reps = m.run.max_replications as f64;
+    let in_flight = (threads.max(1) as f64).min(reps);
+    let copies: f64 = m.limits.iter().map(|l| l.pool as f64).sum();
+    let calls = m.offered_load_erl() + m.campaigns.iter().map(|c| c.max_concurrent as f64).sum::<f64>();
+    // The time-at-level table of a concurrency limit has one entry per level reached.
+    let levels: f64 = m
+        .limits
+        .iter()
+        .map(|l| match l.kind {
+            LimitKind::Concurrency { capacity } => (capacity as f64).min(calls + 1.0),
+            _ => 0.0,
+        })
+        .sum();
+    // A sliding window remembers each copy's admissions within it.
+    let admissions: f64 = m
+        .limits
+        .iter()
+        .map(|l| match l.kind {
+            LimitKind::Rate { max, algorithm: RateAlgorithm::SlidingWindow, .. } => max as f64 * l.pool as f64,
+            _ => 0.0,
+        })
+        .sum();
+    let parts = [
+        ("limits", copies * (MODEL_BYTES_PER_COPY + in_flight * RUN_BYTES_PER_COPY + reps * KEPT_BYTES_PER_COPY)),
+        ("sources", in_flight * calls * BYTES_PER_CALL_IN_PROGRESS),
+        ("limits", (in_flight + reps) * levels * BYTES_PER_LEVEL + in_flight * admissions * BYTES_PER_ADMISSION_HELD),
+        ("run.timeseries", series_values(m) * BYTES_PER_SERIES_VALUE),
+    ];
+    let memory_key = parts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or("run", |p| p.0);
+    Work {
+        arrivals_per_replication: arrivals,
+        replications: m.run.max_replications,
+        core_s: arrivals * reps / ARRIVALS_PER_CORE_S,
+        memory_bytes: BASE_BYTES + parts.iter().map(|p| p.1).sum::<f64>(),
+        memory_key,
+    }
+}
+
+/// Checks an estimated peak memory (bytes): `None` if allowed, else why
+/// not. Beyond [`MAX_MEMORY_BYTES`] needs `--yes`; beyond the memory this
+/// machine has available is refused whatever the flag.
+pub fn memory(bytes: f64) -> Option<String> {
+    if let Some(avail) = available_memory_bytes().filter(|a| bytes > *a) {
+        return Some(format!(
+            "the run would need about {} of memory and this machine has {} available: \
+             use fewer threads, replications, copies or a wider time-series bucket",
+            bytes_text(bytes),
+            bytes_text(avail)
+        ));
+    }
+    (bytes > MAX_MEMORY_BYTES && !BEYOND_SOFT_LIMITS.load(Ordering::Relaxed)).then(|| {
+        format!(
+            "the run would need about {} of memory: simcall takes at most {} without --yes; \
+             pass --yes if you mean it (up to the memory available)",
+            bytes_text(bytes),
+            bytes_text(MAX_MEMORY_BYTES)
+        )
+    })
+}
+
+/// `MemAvailable` of `/proc/meminfo` in bytes, where there is one.
+fn available_memory_bytes() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// Bytes as a person reads them: "730 MB", "2.4 GB".
+pub fn bytes_text(b: f64) -> String {
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else {
+        format!("{:.0} MB", (b / 1e6).ceil())
+    }
+}
+
+/// Seconds as a person reads them: "40 s", "12 min", "3.5 h", "2.1 days".
+pub fn duration_text(s: f64) -> String {
+    if s < 120.0 {
+        format!("{:.0} s", s.max(1.0))
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} days", s / 86_400.0)
+    }
 }

@@ -15,6 +15,7 @@ mod campaign;
 mod csv_input;
 pub mod experiment;
 mod file;
+pub mod invariants;
 pub mod limits;
 mod locate;
 pub mod overrides;

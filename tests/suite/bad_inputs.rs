@@ -136,3 +136,55 @@ fn every_bad_input_is_refused_at_its_key_with_exit_2() {
         failures.join("\n")
     );
 }
+
+/// `simcall [--yes] validate FILE` on a model written to a temporary folder:
+/// (exit code, stdout + stderr).
+fn validate(model: &str, yes: bool) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.toml");
+    std::fs::write(&file, model).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simcall"));
+    if yes {
+        cmd.arg("--yes");
+    }
+    let out = cmd.args(["--threads", "1", "validate"]).arg(&file).output().unwrap();
+    (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+fn pool_model(rate: &str, replications: u64, pool: u64) -> String {
+    format!(
+        "name = \"big\"\n[run]\nhorizon = \"1d\"\nreplications = {replications}\n[[sources]]\nname = \"in\"\n\
+         arrivals = {{ rate = \"{rate}\" }}\nholding = {{ dist = \"exponential\", mean = \"1s\" }}\n\
+         [[limits]]\nname = \"keys\"\ncapacity = 10\npool = {pool}\n"
+    )
+}
+
+#[test]
+fn soft_limits_yield_to_yes_and_hard_limits_and_memory_do_not() {
+    // 2.6·10⁹ arrivals per replication: beyond the soft 2·10⁹, within the hard 10¹².
+    let (code, out) = validate(&pool_model("30000/s", 2, 1), false);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("sources.in.arrivals") && out.contains("pass --yes"), "{out}");
+    let (code, out) = validate(&pool_model("30000/s", 2, 1), true);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("2.592e9 arrivals per replication") && out.contains("86 min of one core"), "{out}");
+    // 2·10⁶ replications: beyond the hard limit, refused with or without --yes.
+    for yes in [false, true] {
+        let (code, out) = validate(&pool_model("1/s", 2_000_000, 1), yes);
+        assert_eq!(code, Some(2), "{out}");
+        assert!(out.contains("run.replications") && out.contains("even with --yes"), "{out}");
+    }
+    // 10⁸ copies (the hard limit) need about 30 GB at one thread: more than
+    // this machine's available memory, so refused even with --yes.
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let available_kib: f64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    if available_kib > 0.0 && available_kib * 1024.0 < 29e9 {
+        let (code, out) = validate(&pool_model("1/s", 2, 100_000_000), true);
+        assert_eq!(code, Some(2), "{out}");
+        assert!(out.contains("of memory and this machine has"), "{out}");
+    }
+}

@@ -9,6 +9,7 @@ mod chain;
 mod cli;
 mod common;
 mod fit;
+mod fuzz;
 mod laws;
 mod plan;
 mod report;
