@@ -59,6 +59,7 @@ mod limits;
 mod observe;
 mod pool_index;
 mod runtime;
+mod step_index;
 
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{routing_stream, EventQueue, SimRng};

@@ -1,38 +1,75 @@
-//! `select = "least_loaded"` in O(log n): a kinetic tournament tree over a
-//! pool's copies. Each node keeps the least-loaded copy of its subtree and
-//! the time until which that stays true; a copy's load is its waiters plus
+//! `select = "least_loaded"` in O(log n). A copy's load is its waiters plus
 //! what it uses (holders, admissions in its window, spent bucket tokens, or
-//! token rate over the per-call rate), so some loads fall or grow with time
-//! alone. A node is recomputed only when a copy under it changes (seize,
-//! release, joining or leaving its queue) or its certificate expires (a
-//! window rolls over, an admission leaves a sliding window, a bucket refills
-//! past a rival, growing token use overtakes one). Ties go to the lowest
-//! copy index, so the choice is exactly a linear scan's ([`scan`]).
+//! token rate over the per-call rate). Whole loads that change at known
+//! instants (concurrency, fixed and sliding windows) go to a tree of packed
+//! keys ([`super::step_index`]); loads that move with time (token buckets
+//! refilling, token use growing with call age) to a kinetic tournament
+//! tree, here. Each of its nodes keeps the least-loaded copy of its subtree
+//! and the time until which that stays true; a node is recomputed only when
+//! a copy under it changes (seize, release, joining or leaving its queue)
+//! or its certificate expires (a bucket refills past a rival, growing token
+//! use overtakes one). Ties go to the lowest copy index, so the choice is
+//! exactly a linear scan's ([`scan`]).
 //!
 //! The kinetic tournament is Basch, Guibas and Hershberger's ("Data
 //! structures for mobile data", J. Algorithms 31, 1999), specialised to
 //! loads that are piecewise linear in time.
 
 use super::copy::{CopyRt, KindRt};
+use super::step_index::StepIndex;
 use crate::model::RateAlgorithm;
 use crate::record::token_rate_per_min;
 
 const NONE: u32 = u32::MAX;
 
-/// The least-loaded copy of a pool, kept up to date.
+/// The least-loaded copy of a pool, by the index that suits its kind.
+pub(super) enum PoolIndex {
+    /// Whole loads changing at known instants.
+    Steps(StepIndex),
+    /// Loads that move with time.
+    Kinetic(LeastLoaded),
+}
+
+impl PoolIndex {
+    /// The index of a fresh pool of `copies` (all empty at time 0).
+    pub(super) fn new(kind: KindRt, copies: &mut [CopyRt]) -> Self {
+        if matches!(kind, KindRt::Tokens { .. } | KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, .. }) {
+            PoolIndex::Kinetic(LeastLoaded::new(kind, copies))
+        } else {
+            PoolIndex::Steps(StepIndex::new(kind, copies))
+        }
+    }
+
+    /// The least-loaded copy at `now` (ties: the lowest index). `now` never
+    /// goes back between calls.
+    #[inline]
+    pub(super) fn best(&mut self, kind: KindRt, copies: &mut [CopyRt], now: f64) -> u32 {
+        match self {
+            PoolIndex::Steps(i) => i.best(kind, copies, now),
+            PoolIndex::Kinetic(i) => i.best(kind, copies, now),
+        }
+    }
+
+    /// Records that copy `copy` changed at `now` (a holder, an admission or
+    /// a waiter came or went).
+    #[inline]
+    pub(super) fn changed(&mut self, copy: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
+        match self {
+            PoolIndex::Steps(i) => i.changed(copy, kind, copies, now),
+            PoolIndex::Kinetic(i) => i.changed(copy, kind, copies, now),
+        }
+    }
+}
+
+/// The least-loaded copy of a pool whose loads move with time (token
+/// buckets, token budgets), kept up to date.
 pub(super) struct LeastLoaded {
     /// Leaves: a power of two ≥ the pool size; node 1 is the root.
     leaves: usize,
     /// Per node, its subtree's least-loaded copy (`NONE` for padding).
     winner: Vec<u32>,
-    /// Per node, the time up to which `winner` (and `key`) is certainly right.
+    /// Per node, the time up to which `winner` is certainly right.
     until: Vec<f64>,
-    /// Per node, its winner's load, for kinds whose loads change only at
-    /// known instants (concurrency, fixed and sliding windows): comparing
-    /// cached loads touches no copy. Unused for loads that move with time.
-    key: Vec<f64>,
-    /// Whether loads are piecewise constant (the cached path).
-    stepwise: bool,
 }
 
 impl LeastLoaded {
@@ -43,18 +80,7 @@ impl LeastLoaded {
         for (i, w) in winner[leaves..leaves + copies.len()].iter_mut().enumerate() {
             *w = i as u32;
         }
-        let stepwise =
-            !matches!(kind, KindRt::Tokens { .. } | KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, .. });
-        let mut index = LeastLoaded {
-            leaves,
-            winner,
-            until: vec![f64::INFINITY; 2 * leaves],
-            key: vec![f64::INFINITY; 2 * leaves],
-            stepwise,
-        };
-        for c in 0..copies.len() {
-            index.leaf(leaves + c, kind, copies, 0.0);
-        }
+        let mut index = LeastLoaded { leaves, winner, until: vec![f64::INFINITY; 2 * leaves] };
         for node in (1..leaves).rev() {
             index.combine(node, kind, copies, 0.0);
         }
@@ -71,24 +97,19 @@ impl LeastLoaded {
     /// Records that copy `copy` changed at `now` (a holder, an admission or a
     /// waiter came or went).
     pub(super) fn changed(&mut self, copy: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        let leaf = self.leaves + copy as usize;
-        self.leaf(leaf, kind, copies, now);
-        let mut node = leaf / 2;
+        // A leaf is always current (its load is read when compared).
+        let mut node = (self.leaves + copy as usize) / 2;
         while node >= 1 {
             // The child off the path may be stale; the one on it is fresh.
             self.refresh(2 * node, kind, copies, now);
             self.refresh(2 * node + 1, kind, copies, now);
-            let (winner, key, until) = (self.winner[node], self.key[node], self.until[node]);
+            let (winner, until) = (self.winner[node], self.until[node]);
             self.combine(node, kind, copies, now);
             // The same winner, not the copy that changed, and valid at least
             // as long: every ancestor's choice and certificate still hold
             // (stale subtrees elsewhere are refreshed when a query reaches
             // them: their times are in the root's).
-            if self.winner[node] == winner
-                && winner != copy
-                && self.until[node] >= until
-                && (!self.stepwise || self.key[node] == key)
-            {
+            if self.winner[node] == winner && winner != copy && self.until[node] >= until {
                 break;
             }
             node /= 2;
@@ -100,31 +121,11 @@ impl LeastLoaded {
             return;
         }
         if node >= self.leaves {
-            self.leaf(node, kind, copies, now);
             return;
         }
         self.refresh(2 * node, kind, copies, now);
         self.refresh(2 * node + 1, kind, copies, now);
         self.combine(node, kind, copies, now);
-    }
-
-    /// Brings a leaf up to `now`: its copy's load and when that next
-    /// changes with time alone (stepwise kinds; others never expire).
-    fn leaf(&mut self, leaf: usize, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        if !self.stepwise || self.winner[leaf] == NONE {
-            return;
-        }
-        let cp = &mut copies[self.winner[leaf] as usize];
-        self.key[leaf] = load(kind, cp, now);
-        self.until[leaf] = match kind {
-            KindRt::Rate { window_s, algorithm: RateAlgorithm::FixedWindow, .. } if cp.count > 0 => {
-                (cp.window + 1) as f64 * window_s
-            }
-            KindRt::Rate { window_s, algorithm: RateAlgorithm::SlidingWindow, .. } => {
-                cp.log.front().map_or(f64::INFINITY, |&t| t + window_s)
-            }
-            _ => f64::INFINITY,
-        };
     }
 
     /// Recomputes `node` from its (fresh) children at `now`.
@@ -134,16 +135,6 @@ impl LeastLoaded {
         let children_until = self.until[left].min(self.until[right]);
         if b == NONE {
             self.winner[node] = a;
-            self.key[node] = self.key[left];
-            self.until[node] = children_until;
-            return;
-        }
-        if self.stepwise {
-            // Cached loads, valid until the children's; a < b, so ties go to a.
-            let pick_right = self.key[right] < self.key[left];
-            let from = if pick_right { right } else { left };
-            self.winner[node] = self.winner[from];
-            self.key[node] = self.key[from];
             self.until[node] = children_until;
             return;
         }
@@ -218,6 +209,7 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
     let gap = kl - kw;
     let tol = 1e-9 * (1.0 + kw.abs() + kl.abs());
     match kind {
+        // Stepwise kinds are never in this tree (see `PoolIndex::new`).
         KindRt::Concurrency { .. } => f64::INFINITY,
         KindRt::Tokens { r0, g, .. } => {
             // Loads grow at holders · g / (60 r₀) per second: the gap closes
@@ -229,7 +221,6 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
                 f64::INFINITY
             }
         }
-        // Windows are stepwise: their leaves carry when they change.
         KindRt::Rate { algorithm: RateAlgorithm::FixedWindow | RateAlgorithm::SlidingWindow, .. } => f64::INFINITY,
         KindRt::Rate { burst, refill_per_s, .. } => {
             // Spent tokens fall at the refill rate until the bucket is
@@ -324,7 +315,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
+        #![proptest_config(ProptestConfig::with_cases(1000))]
 
         /// Over random pools and histories (seizes, releases, waiters
         /// joining and leaving, windows rolling, admissions expiring,
@@ -342,7 +333,7 @@ mod tests {
             let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
             let mut copies: Vec<CopyRt> = (0..n).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect();
             let mut starts = vec![Vec::new(); n];
-            let mut index = LeastLoaded::new(kind, &mut copies);
+            let mut index = PoolIndex::new(kind, &mut copies);
             let mut now = 0.0;
             for (op, c, dt) in ops {
                 now += dt;

@@ -3,7 +3,7 @@
 //! and its records.
 
 use super::copy::{CopyRt, KindRt};
-use super::pool_index::LeastLoaded;
+use super::pool_index::PoolIndex;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{source_stream, Purpose, SimRng};
 use crate::model::{Dist, Limit, LimitKind, Model, OnFull, Redial, Retry, Sampler, Scope, Select, WhenRefused};
@@ -83,7 +83,7 @@ pub(super) struct LimitRt {
     pub(super) silence: Option<Sampler>,
     pub(super) copies: Vec<CopyRt>,
     /// The least-loaded copy, for `least_loaded` pools of two or more.
-    pub(super) index: Option<LeastLoaded>,
+    pub(super) index: Option<PoolIndex>,
 }
 
 pub(super) fn sampler(d: &Dist) -> Sampler {
@@ -175,7 +175,7 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
     // than keeping a tree (measured on the platform model's 40 LLM keys:
     // scan 0.44 s a simulated day, tree 1.6 s); both pick the same copy.
     if rt.select == Select::LeastLoaded && rt.copies.len() > SCAN_UP_TO {
-        rt.index = Some(LeastLoaded::new(rt.kind, &mut rt.copies));
+        rt.index = Some(PoolIndex::new(rt.kind, &mut rt.copies));
     }
     rt
 }
