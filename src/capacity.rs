@@ -26,7 +26,8 @@ pub struct Certified {
     /// The highest load judged `pass` (Erlangs); 0 when even the lowest tried fails.
     pub pass_erl: f64,
     /// The lowest load judged not `pass` above it (Erlangs); infinite when
-    /// none was found up to the search's ceiling.
+    /// none was found up to the search's ceiling (`null` in JSON).
+    #[serde(with = "infinite_as_null")]
     pub fail_erl: f64,
     /// The binding limit at the first failing load, if any.
     pub binding: Option<String>,
@@ -36,6 +37,23 @@ pub struct Certified {
     pub replications: u64,
     /// Whether every verdict seen fell from pass to fail as the load grew.
     pub monotone: bool,
+}
+
+/// An `f64` that may be +∞, as JSON: `null` for ∞ (JSON has no infinity).
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+    }
 }
 
 impl Certified {

@@ -151,7 +151,7 @@ fn below(a: &[usize], b: &[usize]) -> bool {
 ///
 /// Errors when an option's keys do not build a model, or the model cannot
 /// be scaled (a trace).
-pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
+pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
     let sizes: Vec<usize> = plan.choices.iter().map(|c| c.options.len()).collect();
     let total = sizes.iter().product::<usize>();
     // Every combination with its monthly price and its exact Erlang bound,
@@ -208,7 +208,7 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
     combos
         .sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.iter().sum::<usize>().cmp(&b.0.iter().sum())).then(a.0.cmp(&b.0)));
     let mut pruned_any = vec![false; combos.len()];
-    let mut store = Store { plan, certified: Vec::new(), index: BTreeMap::new(), on_certified };
+    let mut store = Certifications { plan, certified: Vec::new(), index: BTreeMap::new(), saved, on_certified };
     // Upper bounds by monotonicity (options listed least capacity first):
     // each option with every other choice at its last (largest) option holds
     // at least as much as any combination using it, so a combination holds
@@ -307,22 +307,67 @@ pub fn search(plan: &Plan, on_certified: &dyn Fn(usize)) -> Result<PlanResult> {
     Ok(PlanResult { combos: store.certified, months, ladder, total, pruned })
 }
 
+/// Where a search saves each certification the moment it is made.
+pub struct Saved<'a> {
+    store: &'a crate::store::Store,
+    reuse: bool,
+    reused: std::cell::Cell<usize>,
+}
+
+impl<'a> Saved<'a> {
+    /// Saves into `store` (a plan's output folder's `cells/`); with `reuse`
+    /// (`plan --resume`), certifications already there are read instead of
+    /// made again.
+    pub fn new(store: &'a crate::store::Store, reuse: bool) -> Self {
+        Saved { store, reuse, reused: std::cell::Cell::new(0) }
+    }
+
+    /// How many certifications were read from the store.
+    pub fn reused(&self) -> usize {
+        self.reused.get()
+    }
+}
+
 /// Combinations certified so far, each once.
-struct Store<'a> {
+struct Certifications<'a> {
     plan: &'a Plan,
     certified: Vec<CertifiedCombo>,
     index: BTreeMap<Combo, usize>,
+    saved: Option<&'a Saved<'a>>,
     on_certified: &'a dyn Fn(usize),
 }
 
-impl Store<'_> {
-    /// The index of `combo`'s certification, certifying it first if needed.
+impl Certifications<'_> {
+    /// The index of `combo`'s certification, certifying it first if needed
+    /// (or reading it from the store).
     fn get(&mut self, combo: &Combo, price: f64) -> Result<usize> {
+        use crate::store::StoredCertificate;
         if let Some(&i) = self.index.get(combo) {
             return Ok(i);
         }
-        let model = self.plan.model_of(&chosen(self.plan, combo))?;
-        let c = certify(&model, self.plan.tolerance).map_err(|e| Error::input(&self.plan.path, "model", e))?;
+        let options = chosen(self.plan, combo);
+        let saved = match self.saved {
+            Some(s) => Some((s, self.plan.certificate_key(&options)?)),
+            None => None,
+        };
+        let stored = match &saved {
+            Some((s, key)) if s.reuse => s.store.load::<StoredCertificate>(key)?,
+            _ => None,
+        };
+        let c = match (stored, saved) {
+            (Some(stored), Some((s, _))) => {
+                s.reused.set(s.reused.get() + 1);
+                stored.certified
+            }
+            (_, saved) => {
+                let model = self.plan.model_of(&options)?;
+                let c = certify(&model, self.plan.tolerance).map_err(|e| Error::input(&self.plan.path, "model", e))?;
+                if let Some((s, key)) = saved {
+                    s.store.save(&StoredCertificate { key, certified: c.clone() })?;
+                }
+                c
+            }
+        };
         self.certified.push(CertifiedCombo { options: combo.clone(), monthly_usd: price, certified: c });
         self.index.insert(combo.clone(), self.certified.len() - 1);
         (self.on_certified)(self.certified.len());

@@ -228,7 +228,7 @@ pub fn assemble(exp: &Experiment, store: &Store) -> crate::error::Result<SweepRe
     let mut cells = Vec::with_capacity(exp.cells.len());
     let mut missing = 0;
     for cell in &exp.cells {
-        match store.load(&cell.key)? {
+        match store.load::<StoredCell>(&cell.key)? {
             Some(s) => cells.push(CellResult {
                 point: cell.point,
                 tier: cell.tier,

@@ -10,8 +10,10 @@
 //! the cells still running. The store also records which experiment (and
 //! `--set`s) it belongs to, for `merge`.
 
+use crate::capacity::Certified;
 use crate::error::{Error, Result};
 use crate::statistics::{SlaVerdict, Summary};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +27,33 @@ pub struct StoredCell {
     pub summary: Summary,
     /// Its SLA, judged.
     pub verdict: SlaVerdict,
+}
+
+/// What the store keeps of one plan combination: its certified capacity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCertificate {
+    /// The combination's key ([`crate::config::Plan::certificate_key`]).
+    pub key: String,
+    /// Its certified capacity.
+    pub certified: Certified,
+}
+
+/// A record the store keeps, under its own key.
+pub trait Stored: Serialize + DeserializeOwned {
+    /// The key it is stored under.
+    fn key(&self) -> &str;
+}
+
+impl Stored for StoredCell {
+    fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Stored for StoredCertificate {
+    fn key(&self) -> &str {
+        &self.key
+    }
 }
 
 /// The experiment a store belongs to: what `merge` loads again.
@@ -71,32 +100,32 @@ impl Store {
         self.path_of(key).is_file()
     }
 
-    /// The stored cell `key`, if any.
+    /// The record stored under `key`, if any.
     ///
     /// Errors (bad input naming the file) when the file is there but is not
-    /// a stored cell of this key (edited or from another program).
-    pub fn load(&self, key: &str) -> Result<Option<StoredCell>> {
+    /// such a record of this key (edited or from another program).
+    pub fn load<T: Stored>(&self, key: &str) -> Result<Option<T>> {
         let path = self.path_of(key);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::input(&path, "", format!("cannot read the stored cell: {e}"))),
         };
-        let cell: StoredCell = serde_json::from_str(&text).map_err(|e| {
+        let cell: T = serde_json::from_str(&text).map_err(|e| {
             Error::input(&path, "", format!("not a stored simcall cell ({e}); delete it to run the cell again"))
         })?;
-        if cell.key != key {
+        if cell.key() != key {
             return Err(Error::input(&path, "key", "the file holds another cell; delete it to run the cell again"));
         }
         Ok(Some(cell))
     }
 
-    /// Saves `cell` (whole, or not at all).
+    /// Saves `record` (whole, or not at all).
     ///
     /// Errors ([`Error::Output`]) when the file cannot be written.
-    pub fn save(&self, cell: &StoredCell) -> Result<()> {
-        let text = serde_json::to_string(cell).expect("a cell serializes: its maps have string keys");
-        write_whole(&self.path_of(&cell.key), text.as_bytes())
+    pub fn save<T: Stored>(&self, record: &T) -> Result<()> {
+        let text = serde_json::to_string(record).expect("a record serializes: its maps have string keys");
+        write_whole(&self.path_of(record.key()), text.as_bytes())
     }
 
     /// Records the experiment the store belongs to.

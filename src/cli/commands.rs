@@ -94,14 +94,19 @@ pub(super) fn reproduce_command(verb: &str, path: &Path, sets: &[String]) -> Str
 
 /// `simcall plan`: searches the plan, writes its tables and charts, prints
 /// the months, the calendar and the ladder.
-pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result<()> {
+pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: bool) -> Result<()> {
     let plan = crate::config::Plan::load(path, &parse_sets(sets)?)?;
     let dir = out.unwrap_or_else(|| Path::new("output").join(&plan.name));
     crate::output::set::recover(&dir);
     crate::output::set::check_replaceable(&dir)?;
+    // Each certification is saved the moment it is made; `--resume` reads
+    // them back instead of simulating again (as `sweep --resume` does cells).
+    let store = crate::store::Store::open(&dir.join(crate::output::set::CELLS))?;
     let bar = ProgressBar::new_spinner().with_message(format!("{}: certifying combinations", plan.name));
-    let result =
-        crate::plan::search(&plan, &|n| bar.set_message(format!("{}: {n} combinations certified", plan.name)))?;
+    let saved = crate::plan::Saved::new(&store, resume);
+    let result = crate::plan::search(&plan, Some(&saved), &|n| {
+        bar.set_message(format!("{}: {n} combinations certified", plan.name))
+    })?;
     bar.finish_and_clear();
     let text = crate::output::plan::text(&plan, &result);
     // The report embeds the charts the tables' writer draws, so it goes after.
@@ -111,6 +116,10 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String]) -> Result
             .and_then(|()| crate::output::plan_report::write(&plan, &result, tmp, &command))
     });
     println!("{} → {}", plan.name, dir.display());
+    if resume {
+        let n = result.combos.len();
+        println!("{}: {} combinations certified, {} from the store", plan.name, n - saved.reused(), saved.reused());
+    }
     print!("{text}");
     written
 }

@@ -106,6 +106,11 @@ enum Command {
         /// Override a model key for every combination (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Reuse the certifications in the output folder's store
+        /// (`cells/`): combinations certified by an earlier or interrupted
+        /// run are read, not simulated again.
+        #[arg(long)]
+        resume: bool,
     },
     /// Fit a call log: arrival profile, holding-time distribution, concurrency, model snippet.
     Fit {
@@ -194,7 +199,7 @@ fn execute(cli: Cli) -> Result<i32> {
             sweep::sweep(&experiment, out, &sets, &sweep::SweepOptions { shard, shards, resume }).map(|()| 0)
         }
         Command::Merge { dir } => sweep::merge(&dir).map(|()| 0),
-        Command::Plan { plan, out, sets } => commands::plan(&plan, out, &sets).map(|()| 0),
+        Command::Plan { plan, out, sets, resume } => commands::plan(&plan, out, &sets, resume).map(|()| 0),
         Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
             commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)

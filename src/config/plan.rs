@@ -293,15 +293,39 @@ impl Plan {
     ///
     /// Errors when a key does not exist or the model it makes is invalid.
     pub fn model_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<Model> {
+        let mut model = self.doc_of(options)?.build()?;
+        model.run.record_holds = self.bills_minutes();
+        Ok(model)
+    }
+
+    /// The model document with `options`' keys set.
+    fn doc_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<ModelDoc> {
         let mut doc = self.base.clone();
         for (_, o) in options {
             for (k, v) in &o.set {
                 doc.set(k, v.clone())?;
             }
         }
-        let mut model = doc.build()?;
-        model.run.record_holds = self.bills_minutes();
-        Ok(model)
+        Ok(doc)
+    }
+
+    /// The store key of the certification of `options`: SHA-256 of the
+    /// version, the tolerance and the model document after the options'
+    /// keys, so a plan run again (another forecast, another price, an
+    /// option added) finds every combination it already certified.
+    ///
+    /// Errors as [`Plan::model_of`] when a key cannot be set.
+    pub fn certificate_key(&self, options: &[(&Choice, &PlanOption)]) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let doc = self.doc_of(options)?;
+        let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
+        let text = format!(
+            "simcall {}\ncertify to {} with holds {}\n{body}",
+            env!("CARGO_PKG_VERSION"),
+            self.tolerance,
+            self.bills_minutes()
+        );
+        Ok(format!("{:x}", Sha256::digest(text.as_bytes())))
     }
 
     /// Whether some option bills minutes (so its runs record holds).

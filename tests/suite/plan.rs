@@ -77,7 +77,7 @@ fn the_cheapest_pair_is_found_and_a_dominated_option_is_never_simulated() {
         ]
         "#,
     );
-    let r = search(&plan, &|_| {}).unwrap();
+    let r = search(&plan, None, &|_| {}).unwrap();
     let names = |m: usize| r.names(&plan, r.months[m].chosen.expect("covered"));
     // 3 Erl: 10 lines and 10 agents (B(3, 10) = 0.8%); 6 Erl: 20 and 20.
     assert_eq!(names(0), vec!["10", "small"]);
@@ -119,7 +119,7 @@ fn a_geometric_forecast_upgrades_in_the_month_the_exact_capacity_is_exceeded() {
         ]
         "#,
     );
-    let r = search(&plan, &|_| {}).unwrap();
+    let r = search(&plan, None, &|_| {}).unwrap();
     // Loads 3 × 1.2^m Erl; the exact capacities at 1% are the inverse of Erlang B.
     let first_over = |c: u64| (0..=10).find(|&m| 3.0 * 1.2f64.powi(m) > inverse_erlang_b(c, 0.01)).unwrap();
     let upgrades: Vec<u32> = r.months.windows(2).filter(|w| w[0].chosen != w[1].chosen).map(|w| w[1].month).collect();
@@ -149,7 +149,7 @@ fn a_bill_with_increments_minimums_and_included_minutes_matches_the_hand_count()
         options = [{ name = "plan", price = { monthly = 100, limit = "ai", included_minutes = 100, overage_per_minute = 0.05, minimum_per_call = "90s" } }]
         "#,
     );
-    let r = search(&plan, &|_| {}).unwrap();
+    let r = search(&plan, None, &|_| {}).unwrap();
     let cost = r.months[0].cost.as_ref().expect("month 0 is carried");
     let model = plan.model_of(&[]).unwrap();
     let reps = simcall::runs::replicate(&model.with_load_scale(3.0 / model.offered_load_erl()).unwrap(), 0);
@@ -167,4 +167,56 @@ fn a_bill_with_increments_minimums_and_included_minutes_matches_the_hand_count()
     }
     assert_eq!(cost.parts[0].fixed_usd, 24.0);
     assert!(cost.total_usd.ci95 > 0.0 && cost.total_usd.ci95 < 0.05 * cost.total_usd.mean);
+}
+
+/// Every file of an output set but its store, with its bytes.
+fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn plan_resume_reads_its_certifications_back_and_a_new_forecast_reuses_them() {
+    use crate::cli::{simcall, text};
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir.path().join("models")).unwrap();
+    std::fs::create_dir_all(dir.path().join("experiments")).unwrap();
+    std::fs::copy(root.join("models/plan-stack.toml"), dir.path().join("models/plan-stack.toml")).unwrap();
+    let plan = dir.path().join("experiments/plan.toml");
+    let original = std::fs::read_to_string(root.join("experiments/plan.toml")).unwrap();
+    std::fs::write(&plan, &original).unwrap();
+    let run = |out: &Path, resume: bool| {
+        let mut args = vec!["plan", plan.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        if resume {
+            args.push("--resume");
+        }
+        let o = simcall(&args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let a = dir.path().join("a");
+    run(&a, false);
+    let first = outputs(&a);
+    let stored = std::fs::read_dir(a.join("cells")).unwrap().count();
+    assert!(stored > 0);
+    // Run again with --resume: nothing simulated, the same outputs.
+    let again = run(&a, true);
+    assert!(again.contains(&format!("0 combinations certified, {stored} from the store")), "{again}");
+    assert_eq!(outputs(&a), first);
+    // Slower growth: the months change, the combinations certified before are read.
+    std::fs::write(&plan, original.replace("growth = \"10%/month\"", "growth = \"5%/month\"")).unwrap();
+    let resumed = run(&a, true);
+    let b = dir.path().join("b");
+    run(&b, false);
+    let line = resumed.lines().find(|l| l.contains("from the store")).unwrap();
+    let reused: usize = line.split(", ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(reused > 0, "{line}");
+    assert_eq!(outputs(&a), outputs(&b), "a resumed plan equals a fresh one");
 }
