@@ -47,3 +47,14 @@ pub(super) struct CopyRt {
     /// A RateReady event is pending.
     pub(super) wakeup: bool,
 }
+
+impl CopyRt {
+    /// A holder of a token limit, seized at `start_t`, leaves (call before
+    /// `holders` drops). The last one leaves the sum at exactly 0, so an
+    /// idle copy's token use is exactly 0, not a rounding residue that
+    /// would rank it below other idle copies.
+    #[inline]
+    pub(super) fn drop_token_holder(&mut self, start_t: f64) {
+        self.sum_start_t = if self.holders == 1 { 0.0 } else { self.sum_start_t - start_t };
+    }
+}

@@ -191,7 +191,7 @@ impl Sim {
             if let Some(c) = lc.copies.get_mut(copy as usize) {
                 c.tokens.step(now, -1, self.held_t[slot]);
             }
-            cp.sum_start_t -= self.held_t[slot];
+            cp.drop_token_holder(self.held_t[slot]);
         }
         cp.holders -= 1;
         lc.occupancy.step(now, -1);

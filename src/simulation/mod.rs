@@ -56,6 +56,7 @@ mod call;
 mod copy;
 mod dial;
 mod limits;
+mod moving_index;
 mod observe;
 mod pool_index;
 mod runtime;

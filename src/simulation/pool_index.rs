@@ -3,8 +3,8 @@
 //! token rate over the per-call rate). Whole loads that change at known
 //! instants (concurrency, fixed and sliding windows) go to a tree of packed
 //! keys ([`super::step_index`]); loads that move with time (token buckets
-//! refilling, token use growing with call age) to a kinetic tournament
-//! tree, here. Each of its nodes keeps the least-loaded copy of its subtree
+//! refilling, token use growing with call age) to idle copies first
+//! ([`super::moving_index`]), then to a kinetic tournament tree, here. Each of its nodes keeps the least-loaded copy of its subtree
 //! and the time until which that stays true; a node is recomputed only when
 //! a copy under it changes (seize, release, joining or leaving its queue)
 //! or its certificate expires (a bucket refills past a rival, growing token
@@ -16,6 +16,7 @@
 //! loads that are piecewise linear in time.
 
 use super::copy::{CopyRt, KindRt};
+use super::moving_index::MovingIndex;
 use super::step_index::StepIndex;
 use crate::model::RateAlgorithm;
 use crate::record::token_rate_per_min;
@@ -27,14 +28,14 @@ pub(super) enum PoolIndex {
     /// Whole loads changing at known instants.
     Steps(StepIndex),
     /// Loads that move with time.
-    Kinetic(LeastLoaded),
+    Moving(MovingIndex),
 }
 
 impl PoolIndex {
     /// The index of a fresh pool of `copies` (all empty at time 0).
     pub(super) fn new(kind: KindRt, copies: &mut [CopyRt]) -> Self {
         if matches!(kind, KindRt::Tokens { .. } | KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, .. }) {
-            PoolIndex::Kinetic(LeastLoaded::new(kind, copies))
+            PoolIndex::Moving(MovingIndex::new(kind, copies))
         } else {
             PoolIndex::Steps(StepIndex::new(kind, copies))
         }
@@ -46,7 +47,7 @@ impl PoolIndex {
     pub(super) fn best(&mut self, kind: KindRt, copies: &mut [CopyRt], now: f64) -> u32 {
         match self {
             PoolIndex::Steps(i) => i.best(kind, copies, now),
-            PoolIndex::Kinetic(i) => i.best(kind, copies, now),
+            PoolIndex::Moving(i) => i.best(kind, copies, now),
         }
     }
 
@@ -56,7 +57,7 @@ impl PoolIndex {
     pub(super) fn changed(&mut self, copy: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
         match self {
             PoolIndex::Steps(i) => i.changed(copy, kind, copies, now),
-            PoolIndex::Kinetic(i) => i.changed(copy, kind, copies, now),
+            PoolIndex::Moving(i) => i.changed(copy, kind, copies, now),
         }
     }
 }
@@ -305,8 +306,8 @@ mod tests {
                 starts.push(now);
             }
             (1, _) if !starts.is_empty() => {
+                cp.drop_token_holder(starts.remove(0));
                 cp.holders -= 1;
-                cp.sum_start_t -= starts.remove(0);
             }
             (2, _) => cp.live_waiting += 1,
             (3, _) if cp.live_waiting > 0 => cp.live_waiting -= 1,

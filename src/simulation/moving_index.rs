@@ -1,0 +1,135 @@
+//! `select = "least_loaded"` for pools whose loads move with time (token
+//! buckets refilling, token use growing with call age). No load is below
+//! zero, and a copy's is exactly zero when it is idle: a full bucket, or no
+//! token holder, and nobody waiting. So while some copy is idle the answer
+//! is the lowest idle index, read off a bitset; the kinetic tree
+//! ([`super::pool_index::LeastLoaded`]) is consulted, and told of the
+//! changes it missed, only when no copy is idle. A pool with room to spare
+//! then costs little more than `round_robin`; a saturated one what the tree
+//! costs. Buckets become full with time alone: each non-full bucket has its
+//! refill's end queued, taken early by a rounding margin and checked with
+//! the very arithmetic a scan uses ([`super::pool_index::load`]).
+
+use super::copy::{CopyRt, KindRt};
+use super::pool_index::{load, LeastLoaded};
+use crate::model::RateAlgorithm;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+pub(super) struct MovingIndex {
+    tree: LeastLoaded,
+    /// A bit per copy whose load is exactly 0 now…
+    idle: Vec<u64>,
+    /// …and a bit per word of `idle` with a bit set.
+    summary: Vec<u64>,
+    /// Copies changed since the tree last heard, each once.
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+    /// Token buckets: (when the bucket may be full, as time bits; copy).
+    refills: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Per copy, the time of its live entry in `refills` (∞ if none);
+    /// entries with another time are stale.
+    refill_at: Vec<f64>,
+}
+
+impl MovingIndex {
+    /// The index of a fresh pool of `copies` (all empty at time 0).
+    pub(super) fn new(kind: KindRt, copies: &mut [CopyRt]) -> Self {
+        let n = copies.len();
+        let words = n.div_ceil(64);
+        let mut index = MovingIndex {
+            tree: LeastLoaded::new(kind, copies),
+            idle: vec![0; words],
+            summary: vec![0; words.div_ceil(64)],
+            dirty: Vec::new(),
+            is_dirty: vec![false; n],
+            refills: BinaryHeap::new(),
+            refill_at: vec![f64::INFINITY; n],
+        };
+        for c in 0..n as u32 {
+            index.classify(c, kind, copies, 0.0);
+        }
+        index
+    }
+
+    /// The least-loaded copy at `now` (ties: the lowest index). `now` never
+    /// goes back between calls.
+    #[inline]
+    pub(super) fn best(&mut self, kind: KindRt, copies: &mut [CopyRt], now: f64) -> u32 {
+        self.refilled(kind, copies, now);
+        if let Some(c) = self.first_idle() {
+            return c;
+        }
+        for c in std::mem::take(&mut self.dirty) {
+            self.is_dirty[c as usize] = false;
+            self.tree.changed(c, kind, copies, now);
+        }
+        self.tree.best(kind, copies, now)
+    }
+
+    /// Records that copy `copy` changed at `now` (a holder, an admission or
+    /// a waiter came or went).
+    #[inline]
+    pub(super) fn changed(&mut self, copy: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
+        self.classify(copy, kind, copies, now);
+        if !self.is_dirty[copy as usize] {
+            self.is_dirty[copy as usize] = true;
+            self.dirty.push(copy);
+        }
+    }
+
+    /// Sets copy `c`'s idle bit from its load at `now`; queues a bucket
+    /// that is not full for when it will be.
+    fn classify(&mut self, c: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
+        let cp = &mut copies[c as usize];
+        self.set_idle(c, load(kind, cp, now) == 0.0);
+        if let KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, burst, refill_per_s, .. } = kind {
+            let full_t = cp.refill_t + (burst - cp.tokens) / refill_per_s;
+            // Early by a margin of rounding, never at or before `now` (so a
+            // bucket rounding keeps just short of full is looked at again).
+            let margin = 1e-9 * (1.0 + full_t.abs());
+            let t = (full_t - margin).max(now + 1e-9 * (1.0 + now.abs()));
+            if full_t > now || cp.tokens + (now - cp.refill_t) * refill_per_s < burst {
+                self.refill_at[c as usize] = t;
+                self.refills.push(Reverse((t.to_bits(), c)));
+            } else {
+                self.refill_at[c as usize] = f64::INFINITY;
+            }
+        }
+    }
+
+    /// Token buckets: looks again at the copies whose refill may have ended by `now`.
+    #[inline]
+    fn refilled(&mut self, kind: KindRt, copies: &mut [CopyRt], now: f64) {
+        while let Some(&Reverse((bits, c))) = self.refills.peek() {
+            let t = f64::from_bits(bits);
+            if t > now {
+                break;
+            }
+            self.refills.pop();
+            if self.refill_at[c as usize] == t {
+                self.classify(c, kind, copies, now);
+            }
+        }
+    }
+
+    fn set_idle(&mut self, c: u32, idle: bool) {
+        let (w, b) = (c as usize / 64, c % 64);
+        if idle {
+            self.idle[w] |= 1 << b;
+            self.summary[w / 64] |= 1 << (w % 64);
+        } else {
+            self.idle[w] &= !(1 << b);
+            if self.idle[w] == 0 {
+                self.summary[w / 64] &= !(1 << (w % 64));
+            }
+        }
+    }
+
+    #[inline]
+    fn first_idle(&self) -> Option<u32> {
+        let (s, bits) = self.summary.iter().enumerate().find(|(_, b)| **b != 0)?;
+        let w = s * 64 + bits.trailing_zeros() as usize;
+        Some((w * 64) as u32 + self.idle[w].trailing_zeros())
+    }
+}
