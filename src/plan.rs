@@ -307,6 +307,21 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
     Ok(PlanResult { combos: store.certified, months, ladder, total, pruned })
 }
 
+/// What the store keeps of one combination: its certified capacity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCertificate {
+    /// The combination's key ([`Plan::certificate_key`]).
+    pub key: String,
+    /// Its certified capacity.
+    pub certified: Certified,
+}
+
+impl crate::store::Stored for StoredCertificate {
+    fn key(&self) -> &str {
+        &self.key
+    }
+}
+
 /// Where a search saves each certification the moment it is made.
 pub struct Saved<'a> {
     store: &'a crate::store::Store,
@@ -341,7 +356,6 @@ impl Certifications<'_> {
     /// The index of `combo`'s certification, certifying it first if needed
     /// (or reading it from the store).
     fn get(&mut self, combo: &Combo, price: f64) -> Result<usize> {
-        use crate::store::StoredCertificate;
         if let Some(&i) = self.index.get(combo) {
             return Ok(i);
         }

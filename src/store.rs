@@ -10,7 +10,6 @@
 //! the cells still running. The store also records which experiment (and
 //! `--set`s) it belongs to, for `merge`.
 
-use crate::capacity::Certified;
 use crate::error::{Error, Result};
 use crate::statistics::{SlaVerdict, Summary};
 use serde::de::DeserializeOwned;
@@ -29,15 +28,6 @@ pub struct StoredCell {
     pub verdict: SlaVerdict,
 }
 
-/// What the store keeps of one plan combination: its certified capacity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredCertificate {
-    /// The combination's key ([`crate::config::Plan::certificate_key`]).
-    pub key: String,
-    /// Its certified capacity.
-    pub certified: Certified,
-}
-
 /// A record the store keeps, under its own key.
 pub trait Stored: Serialize + DeserializeOwned {
     /// The key it is stored under.
@@ -45,12 +35,6 @@ pub trait Stored: Serialize + DeserializeOwned {
 }
 
 impl Stored for StoredCell {
-    fn key(&self) -> &str {
-        &self.key
-    }
-}
-
-impl Stored for StoredCertificate {
     fn key(&self) -> &str {
         &self.key
     }

@@ -2,8 +2,8 @@
 //! or refuse), releasing and serving a copy's waiters first come first
 //! served, and the rate limits' windows and wake-ups.
 
+use super::copy;
 use super::copy::{CopyRt, KindRt};
-use super::pool_index;
 use super::{Event, Phase, Sim, NONE};
 use crate::model::{RateAlgorithm, Select};
 use crate::record::token_rate_per_min;
@@ -51,7 +51,7 @@ impl Sim {
             Select::Random => self.routing_rng.random_range(0..n),
             Select::LeastLoaded => match &mut limit.index {
                 Some(index) => index.best(limit.kind, &mut limit.copies, self.now),
-                None => pool_index::scan(limit.kind, &mut limit.copies, self.now),
+                None => copy::scan(limit.kind, &mut limit.copies, self.now),
             },
             Select::Sticky => {
                 let slot = id as usize * self.n_limits + l as usize;
@@ -128,7 +128,7 @@ impl Sim {
                     RateAlgorithm::SlidingWindow => cp.log.push_back(now),
                     RateAlgorithm::TokenBucket => {
                         let KindRt::Rate { burst, refill_per_s, .. } = limit.kind else { unreachable!() };
-                        cp.tokens = pool_index::bucket_tokens(cp, burst, refill_per_s, now) - 1.0;
+                        cp.tokens = copy::bucket_tokens(cp, burst, refill_per_s, now) - 1.0;
                         cp.refill_t = now;
                     }
                 }
@@ -335,16 +335,16 @@ fn fits(kind: KindRt, cp: &mut CopyRt, now: f64) -> bool {
         }
         KindRt::Rate { max, window_s, algorithm, burst, refill_per_s } => match algorithm {
             RateAlgorithm::FixedWindow => {
-                pool_index::roll_window(cp, window_s, now);
+                copy::roll_window(cp, window_s, now);
                 cp.count < max
             }
             RateAlgorithm::SlidingWindow => {
-                pool_index::expire(cp, window_s, now);
+                copy::expire(cp, window_s, now);
                 (cp.log.len() as u32) < max
             }
             // A wake-up computed for the instant the bucket reaches one
             // token may land a rounding error short of it.
-            RateAlgorithm::TokenBucket => pool_index::bucket_tokens(cp, burst, refill_per_s, now) >= 1.0 - 1e-9,
+            RateAlgorithm::TokenBucket => copy::bucket_tokens(cp, burst, refill_per_s, now) >= 1.0 - 1e-9,
         },
     }
 }

@@ -55,6 +55,7 @@
 mod call;
 mod copy;
 mod dial;
+mod kinetic;
 mod limits;
 mod moving_index;
 mod observe;

@@ -3,15 +3,16 @@
 //! zero, and a copy's is exactly zero when it is idle: a full bucket, or no
 //! token holder, and nobody waiting. So while some copy is idle the answer
 //! is the lowest idle index, read off a bitset; the kinetic tree
-//! ([`super::pool_index::LeastLoaded`]) is consulted, and told of the
+//! ([`super::kinetic::LeastLoaded`]) is consulted, and told of the
 //! changes it missed, only when no copy is idle. A pool with room to spare
 //! then costs little more than `round_robin`; a saturated one what the tree
 //! costs. Buckets become full with time alone: each non-full bucket has its
 //! refill's end queued, taken early by a rounding margin and checked with
-//! the very arithmetic a scan uses ([`super::pool_index::load`]).
+//! the very arithmetic a scan uses ([`super::copy::load`]).
 
+use super::copy::load;
 use super::copy::{CopyRt, KindRt};
-use super::pool_index::{load, LeastLoaded};
+use super::kinetic::LeastLoaded;
 use crate::model::RateAlgorithm;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -3,15 +3,15 @@
 //! a tournament tree of packed keys, load in the high 32 bits and copy
 //! index in the low, so one integer minimum picks the least-loaded copy
 //! and, among equals, the lowest index — exactly what a scan picks
-//! ([`super::pool_index::scan`]). An update climbs from the leaf and stops
+//! ([`super::copy::scan`]). An update climbs from the leaf and stops
 //! where a node is unchanged. Changes with time alone are applied as they
 //! fall due, before any answer: admissions leave a sliding window in the
 //! order they came (one queue for the pool, since all its copies share the
 //! window), and a fixed window resets, at its end, only the copies that
 //! counted admissions in it.
 
+use super::copy::load;
 use super::copy::{CopyRt, KindRt};
-use super::pool_index::load;
 use crate::model::RateAlgorithm;
 use std::collections::VecDeque;
 
