@@ -94,8 +94,11 @@ pub struct EventQueue<E> {
     seq: u64,
     /// One optional pending event per slot.
     slots: Vec<Option<Entry<E>>>,
-    /// Index of the slot with the smallest key (meaningless when all are empty).
+    /// Index of the slot with the smallest key (meaningless when all are empty)…
     first_slot: usize,
+    /// …and its key (`u128::MAX` when all are empty), so a pop compares two
+    /// numbers.
+    first_slot_key: u128,
 }
 
 /// The key of an event at `time_s` with sequence `seq`.
@@ -120,7 +123,13 @@ impl<E: Copy> Default for EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { heap: Heap { items: Vec::new() }, seq: 0, slots: Vec::new(), first_slot: 0 }
+        EventQueue {
+            heap: Heap { items: Vec::new() },
+            seq: 0,
+            slots: Vec::new(),
+            first_slot: 0,
+            first_slot_key: u128::MAX,
+        }
     }
 
     /// Adds an empty slot and returns its index. Slots are scanned linearly,
@@ -163,19 +172,14 @@ impl<E: Copy> EventQueue<E> {
                 }
             }
         }
-        self.first_slot = best.1;
-    }
-
-    #[inline]
-    fn first_slot_key(&self) -> u128 {
-        self.slots.get(self.first_slot).and_then(|s| s.as_ref()).map_or(u128::MAX, |e| e.key)
+        (self.first_slot_key, self.first_slot) = best;
     }
 
     /// Removes and returns the earliest event and its time.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(f64, E)> {
         let heap_key = self.heap.peek_key();
-        if self.first_slot_key() < heap_key {
+        if self.first_slot_key < heap_key {
             let e = self.slots[self.first_slot].take().expect("the first slot holds an event");
             self.update_first_slot();
             return Some((time_of(e.key), e.event));
@@ -186,7 +190,7 @@ impl<E: Copy> EventQueue<E> {
     /// The time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        let k = self.heap.peek_key().min(self.first_slot_key());
+        let k = self.heap.peek_key().min(self.first_slot_key);
         (k != u128::MAX).then(|| time_of(k))
     }
 
