@@ -3,7 +3,9 @@
 //! code 2, before anything is allocated or run: a typo (`1e13/s`, a pool of
 //! `1e9`) must not turn into an hour of silence or an allocation failure.
 //! The work a model asks for is estimated from its own figures (arrivals per
-//! replication, replications, copies, time-series values).
+//! replication, replications, copies, time-series values; [`work`]), and
+//! the limits on work and memory are soft: `--yes` lifts them up to hard
+//! ones and the memory the machine has available.
 
 use crate::error::Diagnostic;
 use crate::model::{Arrivals, Dist, LimitKind, Model, RateAlgorithm};
@@ -37,26 +39,33 @@ pub const MIN_CV: f64 = 1e-3;
 pub const MAX_OVERDISPERSION: f64 = 10.0;
 /// Most first attempts one replication may expect: 2·10⁹, about half an
 /// hour at the ~10⁶ calls/s simcall runs through a full chain on one core.
+/// Soft: `--yes` allows up to [`HARD_ARRIVALS_PER_REPLICATION`].
 pub const MAX_ARRIVALS_PER_REPLICATION: f64 = 2e9;
 /// Most replications (first batch or `max`): 10,000. Confidence intervals
 /// are then 100 times narrower than at one, and each replication's metrics
 /// stay in memory until the cell is summarised.
+/// Soft: `--yes` allows up to [`HARD_REPLICATIONS`].
 pub const MAX_REPLICATIONS: u32 = 10_000;
 /// Most copies over all pools of a model: 10⁶. Each copy has its state and
 /// its own metrics in every replication in flight (a few hundred bytes).
+/// Soft: `--yes` allows up to [`HARD_COPIES`].
 pub const MAX_COPIES: u64 = 1_000_000;
 /// Largest capacity of one concurrency limit: 10⁷ slots (the time-at-level
 /// table behind `p99_occupancy` has one entry per level reached).
+/// Soft: `--yes` allows up to [`HARD_CAPACITY`].
 pub const MAX_CAPACITY: u64 = 10_000_000;
 /// Most time-series values kept at once: 10⁸ (buckets × columns ×
 /// replications, 800 MB).
+/// Soft: `--yes` allows up to [`HARD_SERIES_VALUES`].
 pub const MAX_SERIES_VALUES: f64 = 1e8;
 /// Most time-series buckets of one run: 10⁶ (a week at 0.6 s).
+/// Soft: `--yes` allows up to [`HARD_SERIES_BUCKETS`].
 pub const MAX_SERIES_BUCKETS: f64 = 1e6;
 /// With `--yes`: most time-series buckets, 10⁸.
 pub const HARD_SERIES_BUCKETS: f64 = 1e8;
 /// Most cells in an experiment's grid: 10⁶ (each keeps its key and its
 /// result until the outputs are written).
+/// Soft: `--yes` allows up to [`HARD_CELLS`].
 pub const MAX_CELLS: usize = 1_000_000;
 /// Shortest mean interval between a call's turns: 1 ms. Each turn is a
 /// few events; at zero the call would take turns forever at one instant.
