@@ -341,6 +341,16 @@ impl<'a> Saved<'a> {
     pub fn reused(&self) -> usize {
         self.reused.get()
     }
+
+    /// The certification stored under `key`, when reusing.
+    fn find(&self, key: &str) -> Result<Option<Certified>> {
+        if !self.reuse {
+            return Ok(None);
+        }
+        let found = self.store.load::<StoredCertificate>(key)?.map(|s| s.certified);
+        self.reused.set(self.reused.get() + usize::from(found.is_some()));
+        Ok(found)
+    }
 }
 
 /// Combinations certified so far, each once.
@@ -360,23 +370,20 @@ impl Certifications<'_> {
             return Ok(i);
         }
         let options = chosen(self.plan, combo);
-        let saved = match self.saved {
-            Some(s) => Some((s, self.plan.certificate_key(&options)?)),
+        let key = match self.saved {
+            Some(_) => Some(self.plan.certificate_key(&options)?),
             None => None,
         };
-        let stored = match &saved {
-            Some((s, key)) if s.reuse => s.store.load::<StoredCertificate>(key)?,
+        let found = match (self.saved, &key) {
+            (Some(s), Some(key)) => s.find(key)?,
             _ => None,
         };
-        let c = match (stored, saved) {
-            (Some(stored), Some((s, _))) => {
-                s.reused.set(s.reused.get() + 1);
-                stored.certified
-            }
-            (_, saved) => {
+        let c = match found {
+            Some(c) => c,
+            None => {
                 let model = self.plan.model_of(&options)?;
                 let c = certify(&model, self.plan.tolerance).map_err(|e| Error::input(&self.plan.path, "model", e))?;
-                if let Some((s, key)) = saved {
+                if let (Some(s), Some(key)) = (self.saved, key) {
                     s.store.save(&StoredCertificate { key, certified: c.clone() })?;
                 }
                 c
