@@ -10,7 +10,7 @@
 //! refill's end queued, taken early by a rounding margin and checked with
 //! the very arithmetic a scan uses ([`super::copy::load`]).
 
-use super::copy::load;
+use super::copy::{bucket_tokens, load};
 use super::copy::{CopyRt, KindRt};
 use super::kinetic::LeastLoaded;
 use crate::model::RateAlgorithm;
@@ -61,10 +61,11 @@ impl MovingIndex {
         if let Some(c) = self.first_idle() {
             return c;
         }
-        for c in std::mem::take(&mut self.dirty) {
+        for &c in &self.dirty {
             self.is_dirty[c as usize] = false;
             self.tree.changed(c, kind, copies, now);
         }
+        self.dirty.clear();
         self.tree.best(kind, copies, now)
     }
 
@@ -90,7 +91,7 @@ impl MovingIndex {
             // bucket rounding keeps just short of full is looked at again).
             let margin = 1e-9 * (1.0 + full_t.abs());
             let t = (full_t - margin).max(now + 1e-9 * (1.0 + now.abs()));
-            if full_t > now || cp.tokens + (now - cp.refill_t) * refill_per_s < burst {
+            if full_t > now || bucket_tokens(cp, burst, refill_per_s, now) < burst {
                 self.refill_at[c as usize] = t;
                 self.refills.push(Reverse((t.to_bits(), c)));
             } else {
