@@ -66,16 +66,30 @@ impl<E: Copy> Heap<E> {
             if first >= n {
                 break;
             }
-            // The smallest child (the first of equals: keys are unique anyway).
-            let mut child = first;
-            let mut child_key = self.items[first].key;
-            for c in first + 1..(first + ARITY).min(n) {
-                let k = self.items[c].key;
-                if k < child_key {
-                    child = c;
-                    child_key = k;
+            // The smallest child (keys are unique). A full set of four is
+            // compared as a tournament of two pairs, without bounds checks
+            // or a loop counter.
+            let (child, child_key) = if first + ARITY <= n {
+                let q = &self.items[first..first + ARITY];
+                let (a, b) = if q[1].key < q[0].key { (1, q[1].key) } else { (0, q[0].key) };
+                let (c, d) = if q[3].key < q[2].key { (3, q[3].key) } else { (2, q[2].key) };
+                if d < b {
+                    (first + c, d)
+                } else {
+                    (first + a, b)
                 }
-            }
+            } else {
+                let mut child = first;
+                let mut child_key = self.items[first].key;
+                for c in first + 1..n {
+                    let k = self.items[c].key;
+                    if k < child_key {
+                        child = c;
+                        child_key = k;
+                    }
+                }
+                (child, child_key)
+            };
             if last.key <= child_key {
                 break;
             }
