@@ -155,8 +155,19 @@ pub enum Sampler {
 
 impl Sampler {
     /// One draw, in seconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng>(&self, rng: &mut R) -> f64 {
+        // The exponential and the constant inline where they are drawn;
+        // the others (larger samplers) stay one call away.
+        match self {
+            Sampler::Exp(d) => d.sample(rng),
+            Sampler::Const(v) => *v,
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Exp(d) => d.sample(rng),
             Sampler::Const(v) => *v,
