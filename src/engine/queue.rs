@@ -178,6 +178,11 @@ impl<E: Copy> EventQueue<E> {
 
     #[inline]
     fn update_first_slot(&mut self) {
+        if let [only] = self.slots.as_slice() {
+            // One traffic source, the common case: no search.
+            self.first_slot_key = only.as_ref().map_or(u128::MAX, |e| e.key);
+            return;
+        }
         let mut best = (u128::MAX, 0);
         for (i, s) in self.slots.iter().enumerate() {
             if let Some(e) = s {
