@@ -422,16 +422,24 @@ impl Sim {
     }
 
     /// A caller is done (served, or given up): its slot is reused, and a
-    /// finite population has one more idle member.
+    /// finite population has one more idle member. Inlined where callers
+    /// hang up; populations and dials go on out of line.
+    #[inline(always)]
     fn retire(&mut self, id: u32) {
         self.free.push(id);
         let source = self.callers[id as usize].source;
         let s = &mut self.sources[source as usize];
         s.active -= 1;
-        match s.process {
+        if matches!(s.process, ArrivalProcess::Population { .. } | ArrivalProcess::Dialer) {
+            self.retired_from(source, id);
+        }
+    }
+
+    #[inline(never)]
+    fn retired_from(&mut self, source: u32, id: u32) {
+        match self.sources[source as usize].process {
             ArrivalProcess::Population { .. } => self.schedule_arrival(source),
-            ArrivalProcess::Dialer => self.dial_ended(id),
-            _ => {}
+            _ => self.dial_ended(id),
         }
     }
 
