@@ -54,7 +54,11 @@ impl<E: Copy> Heap<E> {
         self.items[i] = entry;
     }
 
-    /// Sift-down with a hole from the root.
+    /// Removes the root: the hole it leaves goes down to a leaf along the
+    /// smaller children, then the last entry goes up from there to where
+    /// it belongs (Floyd's bottom-up deletion: the last entry, from the
+    /// bottom, mostly belongs near the bottom, so this saves the test
+    /// against it at every level on the way down).
     #[inline(always)]
     fn pop(&mut self) -> Option<Entry<E>> {
         let last = self.items.pop()?;
@@ -69,32 +73,30 @@ impl<E: Copy> Heap<E> {
             // The smallest child (keys are unique). A full set of four is
             // compared as a tournament of two pairs, without bounds checks
             // or a loop counter.
-            let (child, child_key) = if first + ARITY <= n {
+            let child = if first + ARITY <= n {
                 let q = &self.items[first..first + ARITY];
                 let (a, b) = if q[1].key < q[0].key { (1, q[1].key) } else { (0, q[0].key) };
                 let (c, d) = if q[3].key < q[2].key { (3, q[3].key) } else { (2, q[2].key) };
-                if d < b {
-                    (first + c, d)
-                } else {
-                    (first + a, b)
-                }
+                first + if d < b { c } else { a }
             } else {
                 let mut child = first;
-                let mut child_key = self.items[first].key;
                 for c in first + 1..n {
-                    let k = self.items[c].key;
-                    if k < child_key {
+                    if self.items[c].key < self.items[child].key {
                         child = c;
-                        child_key = k;
                     }
                 }
-                (child, child_key)
+                child
             };
-            if last.key <= child_key {
-                break;
-            }
             self.items[i] = self.items[child];
             i = child;
+        }
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.items[parent].key <= last.key {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
         }
         self.items[i] = last;
         Some(top)
