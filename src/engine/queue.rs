@@ -37,12 +37,17 @@ impl<E: Copy> Heap<E> {
         self.items.first().map_or(u128::MAX, |e| e.key)
     }
 
-    /// Sift-up with a hole: parents move down one by one and the new entry
-    /// is written once, where it belongs.
     #[inline(always)]
     fn push(&mut self, entry: Entry<E>) {
-        let mut i = self.items.len();
+        let i = self.items.len();
         self.items.push(entry);
+        self.sift_up(i, entry);
+    }
+
+    /// Puts `entry` at the hole `i` or above: parents move down one by one
+    /// and the entry is written once, where it belongs.
+    #[inline(always)]
+    fn sift_up(&mut self, mut i: usize, entry: Entry<E>) {
         while i > 0 {
             let parent = (i - 1) / ARITY;
             if self.items[parent].key <= entry.key {
@@ -90,15 +95,7 @@ impl<E: Copy> Heap<E> {
             self.items[i] = self.items[child];
             i = child;
         }
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if self.items[parent].key <= last.key {
-                break;
-            }
-            self.items[i] = self.items[parent];
-            i = parent;
-        }
-        self.items[i] = last;
+        self.sift_up(i, last);
         Some(top)
     }
 }
