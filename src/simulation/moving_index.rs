@@ -14,8 +14,7 @@ use super::copy::{bucket_tokens, load};
 use super::copy::{CopyRt, KindRt};
 use super::kinetic::LeastLoaded;
 use crate::model::RateAlgorithm;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use crate::engine::EventQueue;
 
 pub(super) struct MovingIndex {
     tree: LeastLoaded,
@@ -26,8 +25,9 @@ pub(super) struct MovingIndex {
     /// Copies changed since the tree last heard, each once.
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
-    /// Token buckets: (when the bucket may be full, as time bits; copy).
-    refills: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Token buckets: when each may be full (the engine's event list, a
+    /// 4-ary heap, holding copy indices).
+    refills: EventQueue<u32>,
     /// Per copy, the time of its live entry in `refills` (∞ if none);
     /// entries with another time are stale.
     refill_at: Vec<f64>,
@@ -44,7 +44,7 @@ impl MovingIndex {
             summary: vec![0; words.div_ceil(64)],
             dirty: Vec::new(),
             is_dirty: vec![false; n],
-            refills: BinaryHeap::new(),
+            refills: EventQueue::new(),
             refill_at: vec![f64::INFINITY; n],
         };
         for c in 0..n as u32 {
@@ -93,7 +93,7 @@ impl MovingIndex {
             let t = (full_t - margin).max(now + 1e-9 * (1.0 + now.abs()));
             if full_t > now || bucket_tokens(cp, burst, refill_per_s, now) < burst {
                 self.refill_at[c as usize] = t;
-                self.refills.push(Reverse((t.to_bits(), c)));
+                self.refills.push(t, c);
             } else {
                 self.refill_at[c as usize] = f64::INFINITY;
             }
@@ -103,12 +103,8 @@ impl MovingIndex {
     /// Token buckets: looks again at the copies whose refill may have ended by `now`.
     #[inline]
     fn refilled(&mut self, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        while let Some(&Reverse((bits, c))) = self.refills.peek() {
-            let t = f64::from_bits(bits);
-            if t > now {
-                break;
-            }
-            self.refills.pop();
+        while self.refills.peek_time().is_some_and(|t| t <= now) {
+            let Some((t, c)) = self.refills.pop() else { break };
             if self.refill_at[c as usize] == t {
                 self.classify(c, kind, copies, now);
             }
