@@ -13,8 +13,9 @@
 use super::copy::{bucket_tokens, load};
 use super::copy::{CopyRt, KindRt};
 use super::kinetic::LeastLoaded;
-use crate::model::RateAlgorithm;
 use crate::engine::EventQueue;
+use crate::model::RateAlgorithm;
+use std::collections::VecDeque;
 
 pub(super) struct MovingIndex {
     tree: LeastLoaded,
@@ -25,8 +26,10 @@ pub(super) struct MovingIndex {
     /// Copies changed since the tree last heard, each once.
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
-    /// Token buckets: when each may be full (the engine's event list, a
-    /// 4-ary heap, holding copy indices).
+    /// Token buckets: when each may be full. A bucket taken from full is
+    /// full again a fixed time later, so most times come in order: those go
+    /// to a queue, the rest to the engine's event list (a 4-ary heap).
+    in_order: VecDeque<(f64, u32)>,
     refills: EventQueue<u32>,
     /// Per copy, the time of its live entry in `refills` (∞ if none);
     /// entries with another time are stale.
@@ -44,6 +47,7 @@ impl MovingIndex {
             summary: vec![0; words.div_ceil(64)],
             dirty: Vec::new(),
             is_dirty: vec![false; n],
+            in_order: VecDeque::new(),
             refills: EventQueue::new(),
             refill_at: vec![f64::INFINITY; n],
         };
@@ -93,7 +97,11 @@ impl MovingIndex {
             let t = (full_t - margin).max(now + 1e-9 * (1.0 + now.abs()));
             if full_t > now || bucket_tokens(cp, burst, refill_per_s, now) < burst {
                 self.refill_at[c as usize] = t;
-                self.refills.push(t, c);
+                if self.in_order.back().is_none_or(|&(last, _)| last <= t) {
+                    self.in_order.push_back((t, c));
+                } else {
+                    self.refills.push(t, c);
+                }
             } else {
                 self.refill_at[c as usize] = f64::INFINITY;
             }
@@ -103,8 +111,17 @@ impl MovingIndex {
     /// Token buckets: looks again at the copies whose refill may have ended by `now`.
     #[inline]
     fn refilled(&mut self, kind: KindRt, copies: &mut [CopyRt], now: f64) {
-        while self.refills.peek_time().is_some_and(|t| t <= now) {
-            let Some((t, c)) = self.refills.pop() else { break };
+        loop {
+            let queued = self.in_order.front().map_or(f64::INFINITY, |e| e.0);
+            let heaped = self.refills.peek_time().unwrap_or(f64::INFINITY);
+            if queued.min(heaped) > now {
+                break;
+            }
+            let (t, c) = if queued <= heaped {
+                self.in_order.pop_front().expect("the queue's first is due")
+            } else {
+                self.refills.pop().expect("the heap's first is due")
+            };
             if self.refill_at[c as usize] == t {
                 self.classify(c, kind, copies, now);
             }
