@@ -177,7 +177,7 @@ fn random_model(
         r#"
         name = "random"
         [run]
-        horizon = "2h"
+        horizon = "8h"
         warmup = "10m"
         replications = 2
         seed = {seed}
@@ -224,7 +224,11 @@ proptest::proptest! {
             let lost_at: f64 = r.limits.iter().map(|l| l.metrics.blocked_by + l.metrics.abandoned_at).sum();
             proptest::prop_assert_eq!(lost_at, t.blocked_calls + t.abandoned_calls);
             // L = λW for answered calls (no silence: silent calls are in
-            // progress but carry nothing); edge effects well inside 5%.
+            // progress but carry nothing). They differ by edge effects: the
+            // calls in progress at the window's ends, whose mean residual
+            // holding (≤ 300 s · (1 + 0.8²) / 2 = 246 s) is under 1% of the
+            // 8 h horizon; 5% leaves room for their spread (at 2 h, a
+            // lognormal tail once reached 5.3%).
             if limits.4 != 2 && t.carried_load_erl > 1.0 {
                 let (l, lw) = (t.mean_concurrency, t.carried_load_erl);
                 proptest::prop_assert!((l / lw - 1.0).abs() < 0.05, "L {} vs λW {}", l, lw);
