@@ -111,8 +111,6 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
     let gap = kl - kw;
     let tol = 1e-9 * (1.0 + kw.abs() + kl.abs());
     match kind {
-        // Stepwise kinds are never in this tree (see `PoolIndex::new`).
-        KindRt::Concurrency { .. } => f64::INFINITY,
         KindRt::Tokens { r0, g, .. } => {
             // Loads grow at holders · g / (60 r₀) per second: the gap closes
             // only when the loser has fewer holders.
@@ -123,7 +121,9 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
                 f64::INFINITY
             }
         }
-        KindRt::Rate { algorithm: RateAlgorithm::FixedWindow | RateAlgorithm::SlidingWindow, .. } => f64::INFINITY,
+        // Stepwise kinds are never in this tree (see `PoolIndex::new`).
+        KindRt::Concurrency { .. }
+        | KindRt::Rate { algorithm: RateAlgorithm::FixedWindow | RateAlgorithm::SlidingWindow, .. } => f64::INFINITY,
         KindRt::Rate { burst, refill_per_s, .. } => {
             // Spent tokens fall at the refill rate until the bucket is
             // full (its kink), then stay. The gap closes only while the
