@@ -68,6 +68,7 @@ pub(super) fn load(kind: KindRt, cp: &mut CopyRt, now: f64) -> f64 {
     cp.live_waiting as f64
         + match kind {
             KindRt::Concurrency { .. } => cp.holders as f64,
+            // The arithmetic of `token_load`, term for term.
             KindRt::Tokens { r0, g, .. } => token_rate_per_min(cp.holders, cp.sum_start_t, now, r0, g) / r0,
             KindRt::Rate { max: _, window_s, algorithm, burst, refill_per_s } => match algorithm {
                 RateAlgorithm::FixedWindow => {
@@ -81,6 +82,17 @@ pub(super) fn load(kind: KindRt, cp: &mut CopyRt, now: f64) -> f64 {
                 RateAlgorithm::TokenBucket => burst - bucket_tokens(cp, burst, refill_per_s, now),
             },
         }
+}
+
+/// A token copy's load, as [`load`] computes it (the same operations in
+/// the same order, so the same bits): `waiting` plus its token rate over
+/// the per-call rate `r0` (holders plus their calls' growth `g`, both per
+/// minute, over their ages from Σ start times `sum_start_t`, s). Each
+/// operation is monotone, so for fixed holders and waiters the load never
+/// rises as Σ rises, which [`super::token_groups`] relies on.
+#[inline(always)]
+pub(super) fn token_load(waiting: u32, holders: u32, sum_start_t: f64, now: f64, r0: f64, g: f64) -> f64 {
+    waiting as f64 + token_rate_per_min(holders, sum_start_t, now, r0, g) / r0
 }
 
 /// A fixed window's current index and count at `now`. The wake-up comes

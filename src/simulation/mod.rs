@@ -62,6 +62,7 @@ mod observe;
 mod pool_index;
 mod runtime;
 mod step_index;
+mod token_groups;
 
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{routing_stream, EventQueue, SimRng};

@@ -13,12 +13,18 @@
 use super::copy::{bucket_tokens, load};
 use super::copy::{CopyRt, KindRt};
 use super::kinetic::LeastLoaded;
+use super::token_groups::TokenGroups;
 use crate::engine::EventQueue;
 use crate::model::RateAlgorithm;
 use std::collections::VecDeque;
 
 pub(super) struct MovingIndex {
     tree: LeastLoaded,
+    /// Token budgets with growth: copies grouped by holders and waiters,
+    /// which answer instead of the tree while at most `max_groups` groups
+    /// are in use (the tree then still hears of every change, late).
+    groups: Option<TokenGroups>,
+    max_groups: usize,
     /// A bit per copy whose load is exactly 0 now…
     idle: Vec<u64>,
     /// …and a bit per word of `idle` with a bit set.
@@ -37,12 +43,22 @@ pub(super) struct MovingIndex {
 }
 
 impl MovingIndex {
-    /// The index of a fresh pool of `copies` (all empty at time 0).
-    pub(super) fn new(kind: KindRt, copies: &mut [CopyRt]) -> Self {
+    /// The index of a fresh pool of `copies` (all empty at time 0); token
+    /// budgets with growth answer from their groups while at most
+    /// `max_groups` are in use ([`super::token_groups::MAX_GROUPS`]).
+    pub(super) fn new(kind: KindRt, copies: &mut [CopyRt], max_groups: usize) -> Self {
         let n = copies.len();
         let words = n.div_ceil(64);
+        let groups = match kind {
+            // Without growth every copy in a group has the same load, and
+            // the lowest index would need a walk of the whole group.
+            KindRt::Tokens { r0, g, .. } if g != 0.0 => Some(TokenGroups::new(n, r0, g)),
+            _ => None,
+        };
         let mut index = MovingIndex {
             tree: LeastLoaded::new(kind, copies),
+            groups,
+            max_groups,
             idle: vec![0; words],
             summary: vec![0; words.div_ceil(64)],
             dirty: Vec::new(),
@@ -65,6 +81,9 @@ impl MovingIndex {
         if let Some(c) = self.first_idle() {
             return c;
         }
+        if let Some(c) = self.groups.as_mut().and_then(|g| g.best(now, self.max_groups)) {
+            return c;
+        }
         for &c in &self.dirty {
             self.is_dirty[c as usize] = false;
             self.tree.changed(c, kind, copies, now);
@@ -78,6 +97,9 @@ impl MovingIndex {
     #[inline]
     pub(super) fn changed(&mut self, copy: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
         self.classify(copy, kind, copies, now);
+        if let Some(groups) = &mut self.groups {
+            groups.changed(copy, &copies[copy as usize]);
+        }
         if !self.is_dirty[copy as usize] {
             self.is_dirty[copy as usize] = true;
             self.dirty.push(copy);

@@ -3,14 +3,17 @@
 //! token rate over the per-call rate). Whole loads that change at known
 //! instants (concurrency, fixed and sliding windows) go to a tree of packed
 //! keys ([`super::step_index`]); loads that move with time (token buckets
-//! refilling, token use growing with call age) to idle copies first, then a
-//! kinetic tournament tree ([`super::moving_index`], [`super::kinetic`]).
+//! refilling, token use growing with call age) to idle copies first, then
+//! (token budgets with growth) the heads of groups of equal holders and
+//! waiters ([`super::token_groups`]), then a kinetic tournament tree
+//! ([`super::moving_index`], [`super::kinetic`]).
 //! Ties go to the lowest copy index, so the choice is exactly a linear
 //! scan's ([`super::copy::scan`]), which the property test below checks.
 
 use super::copy::{CopyRt, KindRt};
 use super::moving_index::MovingIndex;
 use super::step_index::StepIndex;
+use super::token_groups::MAX_GROUPS;
 use crate::model::RateAlgorithm;
 
 /// The least-loaded copy of a pool, by the index that suits its kind.
@@ -24,8 +27,14 @@ pub(super) enum PoolIndex {
 impl PoolIndex {
     /// The index of a fresh pool of `copies` (all empty at time 0).
     pub(super) fn new(kind: KindRt, copies: &mut [CopyRt]) -> Self {
+        Self::with_max_groups(kind, copies, MAX_GROUPS)
+    }
+
+    /// As [`PoolIndex::new`], with token budgets' groups answering while at
+    /// most `max_groups` are in use (tests set it to reach the tree).
+    fn with_max_groups(kind: KindRt, copies: &mut [CopyRt], max_groups: usize) -> Self {
         if matches!(kind, KindRt::Tokens { .. } | KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, .. }) {
-            PoolIndex::Moving(MovingIndex::new(kind, copies))
+            PoolIndex::Moving(MovingIndex::new(kind, copies, max_groups))
         } else {
             PoolIndex::Steps(StepIndex::new(kind, copies))
         }
@@ -116,11 +125,13 @@ mod tests {
 
         /// Over random pools and histories (seizes, releases, waiters
         /// joining and leaving, windows rolling, admissions expiring,
-        /// buckets refilling, token use growing; many exact ties), the index
-        /// picks exactly the copy a scan of every copy picks.
+        /// buckets refilling, token use growing; many exact ties; token
+        /// groups answering, declining or never asked), the index picks
+        /// exactly the copy a scan of every copy picks.
         #[test]
         fn the_index_picks_what_a_scan_picks(
             kind in kinds(),
+            max_groups in prop::sample::select(vec![0usize, 2, MAX_GROUPS]),
             n in 2usize..40,
             ops in prop::collection::vec(
                 (0u8..5, 0usize..40, prop::sample::select(vec![0.0, 0.0, 0.25, 1.0, 3.0, 10.0, 61.0])),
@@ -130,7 +141,7 @@ mod tests {
             let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
             let mut copies: Vec<CopyRt> = (0..n).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect();
             let mut starts = vec![Vec::new(); n];
-            let mut index = PoolIndex::new(kind, &mut copies);
+            let mut index = PoolIndex::with_max_groups(kind, &mut copies, max_groups);
             let mut now = 0.0;
             for (op, c, dt) in ops {
                 now += dt;
