@@ -8,7 +8,7 @@
 //! ones and the memory the machine has available.
 
 use crate::error::Diagnostic;
-use crate::model::{Arrivals, Dist, LimitKind, Model, RateAlgorithm};
+use crate::model::{Arrivals, Dist, LimitKind, Model, RateAlgorithm, Select};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -319,11 +319,14 @@ pub struct Work {
 // (`/usr/bin/time -f %M`, 1–2 threads, 2–10 replications): 10⁶ copies
 // (136 MB in the model, 125 MB per replication in flight, 16 MB kept per
 // replication), 2·10⁶ calls in progress (≈ 100 MB per replication in
-// flight), 8.6·10⁷ time-series values (1.2 GB).
+// flight), 8.6·10⁷ time-series values (1.2 GB); a least_loaded index
+// adds 17 B (concurrency) to 68 B (token budget) per copy in flight
+// (counted as 80 B, to stay above).
 const BASE_BYTES: f64 = 30e6;
 const MODEL_BYTES_PER_COPY: f64 = 140.0;
 const RUN_BYTES_PER_COPY: f64 = 125.0;
 const KEPT_BYTES_PER_COPY: f64 = 16.0;
+const INDEX_BYTES_PER_COPY: f64 = 80.0;
 const BYTES_PER_CALL_IN_PROGRESS: f64 = 100.0;
 const BYTES_PER_LEVEL: f64 = 8.0;
 const BYTES_PER_SERIES_VALUE: f64 = 14.0;
@@ -360,6 +363,7 @@ pub fn work(m: &Model, threads: usize) -> Work {
     let reps = m.run.max_replications as f64;
     let in_flight = (threads.max(1) as f64).min(reps);
     let copies: f64 = m.limits.iter().map(|l| l.pool as f64).sum();
+    let indexed: f64 = m.limits.iter().filter(|l| l.select == Select::LeastLoaded).map(|l| l.pool as f64).sum();
     let calls = m.offered_load_erl() + m.campaigns.iter().map(|c| c.max_concurrent as f64).sum::<f64>();
     // The time-at-level table of a concurrency limit has one entry per level reached.
     let levels: f64 = m
@@ -381,6 +385,7 @@ pub fn work(m: &Model, threads: usize) -> Work {
         .sum();
     let parts = [
         ("limits", copies * (MODEL_BYTES_PER_COPY + in_flight * RUN_BYTES_PER_COPY + reps * KEPT_BYTES_PER_COPY)),
+        ("limits", in_flight * indexed * INDEX_BYTES_PER_COPY),
         ("sources", in_flight * calls * BYTES_PER_CALL_IN_PROGRESS),
         ("limits", (in_flight + reps) * levels * BYTES_PER_LEVEL + in_flight * admissions * BYTES_PER_ADMISSION_HELD),
         ("run.timeseries", series_values(m) * BYTES_PER_SERIES_VALUE),

@@ -21,10 +21,18 @@ use super::copy::CopyRt;
 use std::collections::VecDeque;
 
 const NONE: u32 = u32::MAX;
+/// `group_of` for a copy beyond the table of groups.
+const OUTSIDE: u32 = u32::MAX - 1;
 
 /// Above this many groups in use a pick would compare more copies than
 /// the kinetic tree visits, and [`TokenGroups::best`] declines.
 pub(super) const MAX_GROUPS: usize = 24;
+
+/// The table of groups covers waiters below `WAITING` and holders below
+/// `HOLDERS` (64 KiB): memory stays bounded whatever the pairs a run
+/// passes through, and while any copy is beyond it the tree answers.
+const WAITING: usize = 16;
+const HOLDERS: usize = 1024;
 
 #[derive(Clone, Copy)]
 struct Entry {
@@ -53,14 +61,17 @@ pub(super) struct TokenGroups {
     /// Per-call token rate and growth, per minute.
     r0: f64,
     g: f64,
-    /// Per copy: its group (`NONE` when idle) and its current generation.
+    /// Per copy: its group (`NONE` when idle, `OUTSIDE` beyond the table)
+    /// and its current generation.
     group_of: Vec<u32>,
     generation: Vec<u64>,
     groups: Vec<Group>,
-    /// Group id by `[waiters][holders]` (`NONE` where none yet).
-    ids: Vec<Vec<u32>>,
+    /// Group id by waiters × `HOLDERS` + holders (`NONE` where none yet).
+    ids: Vec<u32>,
     /// Groups with members.
     live: Vec<u32>,
+    /// Copies beyond the table.
+    outside: u32,
     /// Scratch stack for the heap's walk.
     stack: Vec<usize>,
 }
@@ -75,8 +86,9 @@ impl TokenGroups {
             group_of: vec![NONE; copies],
             generation: vec![0; copies],
             groups: Vec::new(),
-            ids: Vec::new(),
+            ids: vec![NONE; WAITING * HOLDERS],
             live: Vec::new(),
+            outside: 0,
             stack: Vec::new(),
         }
     }
@@ -84,14 +96,21 @@ impl TokenGroups {
     /// Records copy `c`'s new holders, waiters and Σ (`cp`).
     #[inline]
     pub(super) fn changed(&mut self, c: u32, cp: &CopyRt) {
-        let old = self.group_of[c as usize];
-        if old != NONE {
-            self.leave(old);
+        match self.group_of[c as usize] {
+            NONE => {}
+            OUTSIDE => self.outside -= 1,
+            old => self.leave(old),
         }
         let generation = self.generation[c as usize] + 1;
         self.generation[c as usize] = generation;
-        if cp.holders == 0 && cp.live_waiting == 0 {
+        let (w, h) = (cp.live_waiting as usize, cp.holders as usize);
+        if w == 0 && h == 0 {
             self.group_of[c as usize] = NONE;
+            return;
+        }
+        if w >= WAITING || h >= HOLDERS {
+            self.group_of[c as usize] = OUTSIDE;
+            self.outside += 1;
             return;
         }
         let id = self.id(cp.holders, cp.live_waiting);
@@ -118,11 +137,11 @@ impl TokenGroups {
     }
 
     /// The least-loaded non-idle copy at `now` (ties: the lowest index), or
-    /// `None` when more than `max_groups` groups are in use. Some copy must
-    /// be in a group (not all idle).
+    /// `None` when more than `max_groups` groups are in use or a copy is
+    /// beyond the table. Some copy must be in a group (not all idle).
     #[inline]
     pub(super) fn best(&mut self, now: f64, max_groups: usize) -> Option<u32> {
-        if self.live.len() > max_groups {
+        if self.live.len() > max_groups || self.outside > 0 {
             return None;
         }
         let mut best = (f64::INFINITY, NONE);
@@ -140,16 +159,11 @@ impl TokenGroups {
         Some(best.1)
     }
 
+    /// The group of `holders` and `waiting` (inside the table).
     fn id(&mut self, holders: u32, waiting: u32) -> u32 {
-        let (w, h) = (waiting as usize, holders as usize);
-        if self.ids.len() <= w {
-            self.ids.resize(w + 1, Vec::new());
-        }
-        if self.ids[w].len() <= h {
-            self.ids[w].resize(h + 1, NONE);
-        }
-        if self.ids[w][h] == NONE {
-            self.ids[w][h] = self.groups.len() as u32;
+        let key = waiting as usize * HOLDERS + holders as usize;
+        if self.ids[key] == NONE {
+            self.ids[key] = self.groups.len() as u32;
             self.groups.push(Group {
                 holders,
                 waiting,
@@ -159,17 +173,19 @@ impl TokenGroups {
                 heap: Vec::new(),
             });
         }
-        self.ids[w][h]
+        self.ids[key]
     }
 
     /// One member leaves group `id`; an emptied group drops its entries
-    /// (all stale) and leaves the live list.
+    /// (all stale), and the room a crowd left, and leaves the live list.
     fn leave(&mut self, id: u32) {
         let group = &mut self.groups[id as usize];
         group.members -= 1;
         if group.members == 0 {
             group.in_order.clear();
+            group.in_order.shrink_to(16);
             group.heap.clear();
+            group.heap.shrink_to(16);
             let slot = group.slot as usize;
             group.slot = NONE;
             self.live.swap_remove(slot);
@@ -304,5 +320,19 @@ mod tests {
         groups.changed(4, &CopyRt::default());
         assert_eq!(groups.best(20.0, MAX_GROUPS), Some(0));
         assert_eq!(groups.best(20.0, 0), None);
+    }
+
+    /// A copy beyond the table of groups makes them decline until it is
+    /// back inside: the tree, which hears of every change, answers.
+    #[test]
+    fn a_copy_beyond_the_table_hands_the_pick_to_the_tree() {
+        let mut groups = TokenGroups::new(2, 600.0, 60.0);
+        groups.changed(0, &CopyRt { holders: 1, sum_start_t: 1.0, ..Default::default() });
+        groups.changed(1, &CopyRt { holders: 1, live_waiting: WAITING as u32, ..Default::default() });
+        assert_eq!(groups.best(2.0, MAX_GROUPS), None);
+        groups.changed(1, &CopyRt { holders: HOLDERS as u32, ..Default::default() });
+        assert_eq!(groups.best(2.0, MAX_GROUPS), None);
+        groups.changed(1, &CopyRt::default());
+        assert_eq!(groups.best(2.0, MAX_GROUPS), Some(0));
     }
 }
