@@ -110,7 +110,13 @@ impl MovingIndex {
     /// that is not full for when it will be.
     fn classify(&mut self, c: u32, kind: KindRt, copies: &mut [CopyRt], now: f64) {
         let cp = &mut copies[c as usize];
-        self.set_idle(c, load(kind, cp, now) == 0.0);
+        // A token copy's load is exactly 0 just when it has no holder (Σ
+        // is then exactly 0) and no waiter: no need to compute it.
+        let idle = match kind {
+            KindRt::Tokens { .. } => cp.holders == 0 && cp.live_waiting == 0,
+            _ => load(kind, cp, now) == 0.0,
+        };
+        self.set_idle(c, idle);
         if let KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, burst, refill_per_s, .. } = kind {
             let full_t = cp.refill_t + (burst - cp.tokens) / refill_per_s;
             // Early by a margin of rounding, never at or before `now` (so a

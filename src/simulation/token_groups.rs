@@ -48,6 +48,8 @@ struct Group {
     members: u32,
     /// Position in `TokenGroups::live` (`NONE` while empty).
     slot: u32,
+    /// The least load at the last pick.
+    least: f64,
     /// Entries whose Σ came in order: the greatest at the back.
     in_order: VecDeque<Entry>,
     /// The other entries: a binary heap, the greatest Σ at the top.
@@ -144,19 +146,24 @@ impl TokenGroups {
         if self.live.len() > max_groups || self.outside > 0 {
             return None;
         }
-        let mut best = (f64::INFINITY, NONE);
+        // Each group's least load, then the lowest index at the least of
+        // them (in the groups that reach it).
+        let mut least = f64::INFINITY;
         for i in 0..self.live.len() {
             let id = self.live[i] as usize;
             let sum = self.greatest_sum(id);
-            let group = &self.groups[id];
-            let v = token_load(group.waiting, group.holders, sum, now, self.r0, self.g);
-            if v < best.0 {
-                best = (v, self.lowest_at(id, v, now));
-            } else if v == best.0 {
-                best.1 = best.1.min(self.lowest_at(id, v, now));
+            let group = &mut self.groups[id];
+            group.least = token_load(group.waiting, group.holders, sum, now, self.r0, self.g);
+            least = least.min(group.least);
+        }
+        let mut lowest = NONE;
+        for i in 0..self.live.len() {
+            let id = self.live[i] as usize;
+            if self.groups[id].least == least {
+                lowest = lowest.min(self.lowest_at(id, least, now));
             }
         }
-        Some(best.1)
+        Some(lowest)
     }
 
     /// The group of `holders` and `waiting` (inside the table).
@@ -169,6 +176,7 @@ impl TokenGroups {
                 waiting,
                 members: 0,
                 slot: NONE,
+                least: f64::INFINITY,
                 in_order: VecDeque::new(),
                 heap: Vec::new(),
             });
@@ -282,8 +290,7 @@ fn sift_down(heap: &mut [Entry], mut i: usize) {
             break;
         }
         let right = left + 1;
-        let child =
-            if right < heap.len() && heap[right].sum_start_t > heap[left].sum_start_t { right } else { left };
+        let child = if right < heap.len() && heap[right].sum_start_t > heap[left].sum_start_t { right } else { left };
         if heap[child].sum_start_t <= e.sum_start_t {
             break;
         }
