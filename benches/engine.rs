@@ -201,7 +201,7 @@ fn pool_toml(select: &str, limit: &str, rate: f64, hours: f64) -> String {
 
 /// least_loaded against round_robin on each kind of 5,000-copy pool, with
 /// room to spare (30 calls/s) and overloaded (105 calls/s: round_robin then
-/// walks past full copies).
+/// walks past full copies of the rate kinds), each the fastest of its runs.
 fn pools() {
     let kinds = [
         ("concurrency, 2 each", "capacity = 2"),
@@ -220,9 +220,17 @@ fn pools() {
             for select in ["round_robin", "least_loaded"] {
                 let toml = pool_toml(select, limit, rate, hours);
                 let model = ModelDoc::parse(&toml, Path::new("pool.toml")).unwrap().build().unwrap();
-                let (s, r) = time(|| ReplicationMetrics::of(&simulate(&model, 0, 0)));
-                secs.push(s);
-                arrivals = r.total.attempts;
+                // The least of up to five runs (at least one, at most about
+                // 2 s in all): one run of 0.2 s varies by ±20% on its own.
+                let (mut best, mut spent) = (f64::INFINITY, 0.0);
+                for _ in 0..5 {
+                    let (s, r) = time(|| ReplicationMetrics::of(&simulate(&model, 0, 0)));
+                    (best, spent, arrivals) = (best.min(s), spent + s, r.total.attempts);
+                    if spent > 2.0 {
+                        break;
+                    }
+                }
+                secs.push(best);
             }
             println!(
                 "pool of 5,000 ({name}) at {rate}/s: round_robin {:.2} s, least_loaded {:.2} s, ratio {:.2} ({arrivals:.0} arrivals, {hours} simulated hours)",
