@@ -1,4 +1,4 @@
-//! The command line: arguments (clap) and dispatch to [`commands`]. Bad
+//! The command line: arguments (clap) and dispatch to `commands`. Bad
 //! input ends with every problem found (file, line, key, what is allowed)
 //! and exit code 2.
 

@@ -56,7 +56,7 @@ pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket
     super::write_svg(&super::beside(stem, "svg"), SIZE, |area| draw(area, title, limits, series))
 }
 
-/// The chart of [`write`] as SVG text (text as outlines), for a report.
+/// The chart of [`write()`] as SVG text (text as outlines), for a report.
 ///
 /// Errors when the drawing fails.
 pub fn svg(title: &str, limits: &[LimitSummary], series: &[Bucket]) -> std::result::Result<String, String> {

@@ -46,7 +46,7 @@
 
 //!
 //! The code follows the concerns of one replication: this file holds the
-//! state and the event loop; [`runtime`] builds the per-replication state
+//! state and the event loop; `runtime` builds the per-replication state
 //! from the model; `limits` passes, queues at, seizes and releases limits;
 //! `call` is the life of a call (answer, turns and requests, refusals,
 //! hang-up, redial); `observe` the warm-up restart and the time series;

@@ -23,7 +23,7 @@ pub(super) struct MovingIndex {
     /// Token budgets with growth: copies grouped by holders and waiters,
     /// which answer instead of the tree while at most `max_groups` groups
     /// are in use (the tree then still hears of every change, late).
-    groups: Option<TokenGroups>,
+    groups: Option<Box<TokenGroups>>,
     max_groups: usize,
     /// A bit per copy whose load is exactly 0 now…
     idle: Vec<u64>,
@@ -52,7 +52,7 @@ impl MovingIndex {
         let groups = match kind {
             // Without growth every copy in a group has the same load, and
             // the lowest index would need a walk of the whole group.
-            KindRt::Tokens { r0, g, .. } if g != 0.0 => Some(TokenGroups::new(n, r0, g)),
+            KindRt::Tokens { r0, g, .. } if g != 0.0 => Some(Box::new(TokenGroups::new(n, r0, g))),
             _ => None,
         };
         let mut index = MovingIndex {

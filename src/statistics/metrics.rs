@@ -1,6 +1,6 @@
 //! The named metrics of one replication, derived from its records: per
 //! source (and in total), per limit, per copy of a pool. Each set is a
-//! struct generic over its value: `f64` for one replication, [`Estimate`]
+//! struct generic over its value: `f64` for one replication, [`Estimate`](super::Estimate)
 //! across replications.
 //!
 //! All metrics count only what happens after the warm-up: an attempt counts
