@@ -48,7 +48,7 @@ struct Group {
     members: u32,
     /// Position in `TokenGroups::live` (`NONE` while empty).
     slot: u32,
-    /// The least load at the last pick.
+    /// Scratch for a pick: this group's least load at its instant.
     least: f64,
     /// Entries whose Σ came in order: the greatest at the back.
     in_order: VecDeque<Entry>,
