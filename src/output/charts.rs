@@ -5,7 +5,6 @@
 //! font, so charts look the same on every machine.
 
 use super::legend::{self, Entry, Key};
-use super::write_atomic;
 use crate::config::{value_label, Experiment};
 use crate::error::Result;
 use crate::model::ObjectiveMetric;
@@ -247,13 +246,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         render(&chart, &dir.join(name))?;
     }
 
-    let stem = dir.join("losses");
-    write_atomic(&super::beside(&stem, "png"), |tmp| {
-        draw_losses(BitMapBackend::new(tmp, (1200, 380 * exp.tiers.len() as u32)).into_drawing_area(), exp, res)
-    })?;
-    super::write_svg(&super::beside(&stem, "svg"), (1200, 380 * exp.tiers.len() as u32), |area| {
-        draw_losses(area, exp, res)
-    })
+    write_chart!(dir.join("losses"), (1200, 380 * exp.tiers.len() as u32), |area| draw_losses(area, exp, res))
 }
 
 /// Losses by limit against offered load, stacked, one panel per tier: the
@@ -408,8 +401,7 @@ fn x_range(series: &[Series]) -> (f64, f64) {
 }
 
 fn render(chart: &Chart, stem: &Path) -> Result<()> {
-    write_atomic(&super::beside(stem, "png"), |tmp| draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), chart))?;
-    super::write_svg(&super::beside(stem, "svg"), SIZE, |area| draw(area, chart))
+    write_chart!(stem, SIZE, |area| draw(area, chart))
 }
 
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std::result::Result<(), String> {

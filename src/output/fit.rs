@@ -81,15 +81,9 @@ pub fn write(dir: &Path, rates: &[f64], fits: &[HoldingFit], durations: &[f64], 
     .expect("two columns of equal length");
     tables::write_csv(&mut df, &dir.join("profile.csv"))?;
     tables::write_parquet(&mut df, &dir.join("profile.parquet"))?;
-    write_atomic(&dir.join("profile.png"), |tmp| {
-        draw_profile(BitMapBackend::new(tmp, (1000, 420)).into_drawing_area(), rates)
-    })?;
-    super::write_svg(&dir.join("profile.svg"), (1000, 420), |area| draw_profile(area, rates))?;
+    write_chart!(dir.join("profile"), (1000, 420), |area| draw_profile(area, rates))?;
     if let Some(best) = fits.first() {
-        write_atomic(&dir.join("holding.png"), |tmp| {
-            draw_holding(BitMapBackend::new(tmp, (1000, 480)).into_drawing_area(), best, durations)
-        })?;
-        super::write_svg(&dir.join("holding.svg"), (1000, 480), |area| draw_holding(area, best, durations))?;
+        write_chart!(dir.join("holding"), (1000, 480), |area| draw_holding(area, best, durations))?;
     }
     Ok(())
 }

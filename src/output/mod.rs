@@ -3,6 +3,24 @@
 //! its folder and renamed into place, so a failure never leaves a
 //! half-written file and never spoils the previous one.
 
+/// Writes one chart as `<stem>.png` and `<stem>.svg` (atomically, the SVG
+/// with its text as outlines: [`write_svg`]) of `size` pixels, drawing
+/// each with `$draw`, in which `$area` is a drawing area of each backend in
+/// turn. A macro because a closure cannot be generic over the backend.
+///
+/// Errors ([`crate::error::Error::Output`]) when a file cannot be written.
+macro_rules! write_chart {
+    ($stem:expr, $size:expr, |$area:ident| $draw:expr) => {{
+        let (stem, size): (&std::path::Path, (u32, u32)) = (&$stem, $size);
+        $crate::output::write_atomic(&$crate::output::beside(stem, "png"), |tmp| {
+            let $area =
+                plotters::prelude::IntoDrawingArea::into_drawing_area(plotters::prelude::BitMapBackend::new(tmp, size));
+            $draw
+        })
+        .and_then(|()| $crate::output::write_svg(&$crate::output::beside(stem, "svg"), size, |$area| $draw))
+    }};
+}
+
 pub mod campaigns;
 pub mod charts;
 pub mod diagnostics;

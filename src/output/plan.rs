@@ -6,7 +6,7 @@
 use super::charts::{register_font, FONT_FAMILY};
 use super::format::table;
 use super::legend::COLORS;
-use super::{tables, write_atomic};
+use super::tables;
 use crate::config::Plan;
 use crate::cost::MonthCost;
 use crate::error::Result;
@@ -208,14 +208,8 @@ pub fn write(plan: &Plan, r: &PlanResult, dir: &Path) -> Result<()> {
         }
     }
     register_font();
-    write_atomic(&dir.join("runway.png"), |tmp| {
-        draw_runway(BitMapBackend::new(tmp, (1000, 620)).into_drawing_area(), plan, r)
-    })?;
-    super::write_svg(&dir.join("runway.svg"), (1000, 620), |area| draw_runway(area, plan, r))?;
-    write_atomic(&dir.join("cost.png"), |tmp| {
-        draw_cost(BitMapBackend::new(tmp, (1000, 500)).into_drawing_area(), plan, r)
-    })?;
-    super::write_svg(&dir.join("cost.svg"), (1000, 500), |area| draw_cost(area, plan, r))
+    write_chart!(dir.join("runway"), (1000, 620), |area| draw_runway(area, plan, r))?;
+    write_chart!(dir.join("cost"), (1000, 500), |area| draw_cost(area, plan, r))
 }
 
 /// The runway: each certified combination's capacity as a horizontal band

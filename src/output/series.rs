@@ -7,7 +7,7 @@
 use super::charts::FONT_FAMILY;
 use super::format::Pick;
 use super::legend::{self, Entry, Key};
-use super::{tables, write_atomic};
+use super::tables;
 use crate::error::Result;
 use crate::record::{Bucket, SeriesTotals};
 use crate::statistics::LimitSummary;
@@ -50,10 +50,7 @@ pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket
     let mut df = frame(limits, series);
     tables::write_csv(&mut df, &super::beside(stem, "csv"))?;
     tables::write_parquet(&mut df, &super::beside(stem, "parquet"))?;
-    write_atomic(&super::beside(stem, "png"), |tmp| {
-        draw(BitMapBackend::new(tmp, SIZE).into_drawing_area(), title, limits, series)
-    })?;
-    super::write_svg(&super::beside(stem, "svg"), SIZE, |area| draw(area, title, limits, series))
+    write_chart!(stem, SIZE, |area| draw(area, title, limits, series))
 }
 
 /// The chart of [`write()`] as SVG text (text as outlines), for a report.
