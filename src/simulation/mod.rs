@@ -55,6 +55,8 @@
 mod call;
 mod copy;
 mod dial;
+#[cfg(test)]
+mod index_vs_scan;
 mod kinetic;
 mod limits;
 mod moving_index;
