@@ -48,7 +48,7 @@ fn model_toml(kind: usize, pool: u32, rate_per_min: u32, queue: bool, patience: 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(120))]
+    #![proptest_config(ProptestConfig::with_cases(200))]
 
     /// Indexed and scanned, a run ends with the same records, bit for bit
     /// (`Debug` prints every float exactly).

@@ -106,11 +106,19 @@ impl LeastLoaded {
 /// Until when copy `w` (load `kw` ≤ `kl`, the loser `l`'s, and the lower
 /// index if equal) certainly stays ahead of copy `l`, judged at `now` with
 /// no change to either. Early by a tolerance of rounding: an early
-/// certificate costs one recomputation, a late one a wrong choice.
+/// certificate costs one recomputation, a late one a wrong choice. Loads
+/// within that tolerance are certain only for `now` unless both are
+/// constant: two loads parallel in exact arithmetic may swap places, or
+/// tie, in their rounding a moment later (a refilling bucket with a waiter
+/// against one without, 1.675 against 1.6749999999999998 at 3.25 s and
+/// both 1.65 at 3.5 s, when the lower index wins).
 fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: f64) -> f64 {
     let gap = kl - kw;
     let tol = 1e-9 * (1.0 + kw.abs() + kl.abs());
     match kind {
+        // Without holders a token copy's load is its waiters, exactly.
+        KindRt::Tokens { .. } if w.holders == 0 && l.holders == 0 => f64::INFINITY,
+        _ if gap <= tol && moving(kind, w, l, now) => now,
         KindRt::Tokens { r0, g, .. } => {
             // Loads grow at holders · g / (60 r₀) per second: the gap closes
             // only when the loser has fewer holders.
@@ -142,5 +150,18 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
             }
             t
         }
+    }
+}
+
+/// Whether either load may still move after `now` with time alone: a
+/// bucket not yet full, or a token copy with holders (and growth).
+fn moving(kind: KindRt, w: &CopyRt, l: &CopyRt, now: f64) -> bool {
+    match kind {
+        KindRt::Tokens { g, .. } => g != 0.0 && (w.holders > 0 || l.holders > 0),
+        KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, burst, refill_per_s, .. } => {
+            use super::copy::bucket_tokens;
+            bucket_tokens(w, burst, refill_per_s, now) < burst || bucket_tokens(l, burst, refill_per_s, now) < burst
+        }
+        _ => false,
     }
 }

@@ -121,7 +121,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #![proptest_config(ProptestConfig::with_cases(10000))]
 
         /// Over random pools and histories (seizes, releases, waiters
         /// joining and leaving, windows rolling, admissions expiring,
