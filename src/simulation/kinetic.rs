@@ -105,63 +105,66 @@ impl LeastLoaded {
 
 /// Until when copy `w` (load `kw` ≤ `kl`, the loser `l`'s, and the lower
 /// index if equal) certainly stays ahead of copy `l`, judged at `now` with
-/// no change to either. Early by a tolerance of rounding: an early
-/// certificate costs one recomputation, a late one a wrong choice. Loads
-/// within that tolerance are certain only for `now` unless both are
-/// constant: two loads parallel in exact arithmetic may swap places, or
-/// tie, in their rounding a moment later (a refilling bucket with a waiter
-/// against one without, 1.675 against 1.6749999999999998 at 3.25 s and
-/// both 1.65 at 3.5 s, when the lower index wins).
+/// no change to either: an early certificate costs one recomputation, a
+/// late one a wrong choice.
+///
+/// The loads are computed in floating point, so "ahead" must hold for the
+/// rounded values: the gap must exceed the rounding error of the two
+/// evaluations, ρ(t) = 64 ε (a + R t) (ε the machine epsilon, `a` the
+/// magnitudes that do not grow with time, `R` the growth of those that do,
+/// such as the refill since `refill_t`; a bound some 20 times the sum of
+/// half-ulps of every operation of [`super::copy::load`]). The certificate
+/// ends when the gap, closing at the exact rate its lines give, meets ρ
+/// growing: at once for loads within ρ that may still move (parallel in
+/// exact arithmetic, their rounding can swap them or tie them, and a tie
+/// goes to the lower index: a refilling bucket with a waiter against one
+/// without, 1.675 against 1.6749999999999998 at 3.25 s, both 1.65 at
+/// 3.5 s), never for loads that stay exactly put.
 fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: f64) -> f64 {
     let gap = kl - kw;
-    let tol = 1e-9 * (1.0 + kw.abs() + kl.abs());
-    match kind {
-        // Without holders a token copy's load is its waiters, exactly.
-        KindRt::Tokens { .. } if w.holders == 0 && l.holders == 0 => f64::INFINITY,
-        _ if gap <= tol && moving(kind, w, l, now) => now,
+    // The exact closing rate of the gap (≤ 0: it does not close), the
+    // time-independent magnitudes `a` and the growth `r` of the others.
+    let (closing, a, r, mut t) = match kind {
         KindRt::Tokens { r0, g, .. } => {
-            // Loads grow at holders · g / (60 r₀) per second: the gap closes
-            // only when the loser has fewer holders.
-            let closing = (w.holders as f64 - l.holders as f64) * g / (60.0 * r0);
-            if closing > 0.0 {
-                now + ((gap - tol) / closing).max(0.0)
-            } else {
-                f64::INFINITY
-            }
+            // Loads grow at holders · g / (60 r₀) per second; n·t and Σ are
+            // the large intermediates.
+            let per_s = g / (60.0 * r0);
+            let (nw, nl) = (w.holders as f64, l.holders as f64);
+            let a = nw + nl + (w.sum_start_t.abs() + l.sum_start_t.abs()) * per_s;
+            ((nw - nl) * per_s, a, (nw + nl) * per_s, f64::INFINITY)
         }
         // Stepwise kinds are never in this tree (see `PoolIndex::new`).
         KindRt::Concurrency { .. }
-        | KindRt::Rate { algorithm: RateAlgorithm::FixedWindow | RateAlgorithm::SlidingWindow, .. } => f64::INFINITY,
+        | KindRt::Rate { algorithm: RateAlgorithm::FixedWindow | RateAlgorithm::SlidingWindow, .. } => {
+            return f64::INFINITY
+        }
         KindRt::Rate { burst, refill_per_s, .. } => {
             // Spent tokens fall at the refill rate until the bucket is
-            // full (its kink), then stay. The gap closes only while the
-            // loser refills and the winner is full.
+            // full (its kink), then stay: a full bucket's load is exact.
+            // The gap closes only while the loser refills and the winner
+            // is full.
             let kink = |c: &CopyRt| c.refill_t + (burst - c.tokens) / refill_per_s;
-            let (kw, kl) = (kink(w), kink(l));
+            let (kink_w, kink_l) = (kink(w), kink(l));
             let margin = 1e-9 * (1.0 + now.abs());
             let mut t = f64::INFINITY;
-            for k in [kw, kl] {
+            for k in [kink_w, kink_l] {
                 if k > now {
                     t = t.min(k - margin);
                 }
             }
-            if kl > now && kw <= now {
-                t = t.min(now + ((gap - tol) / refill_per_s).max(0.0));
-            }
-            t
+            let refilling = |c: &CopyRt| super::copy::bucket_tokens(c, burst, refill_per_s, now) < burst;
+            let moving = refilling(w) || refilling(l);
+            let closing = if kink_l > now && kink_w <= now { refill_per_s } else { 0.0 };
+            let a =
+                2.0 * burst + w.tokens.abs() + l.tokens.abs() + (w.refill_t.abs() + l.refill_t.abs()) * refill_per_s;
+            (closing, a, if moving { 2.0 * refill_per_s } else { 0.0 }, t)
         }
+    };
+    let rho = |at: f64| 64.0 * f64::EPSILON * (1.0 + kw.abs() + kl.abs() + a + r * at.abs());
+    // Closing at `closing` against ρ growing at 64 ε r.
+    let meeting = closing.max(0.0) + 64.0 * f64::EPSILON * r;
+    if meeting > 0.0 {
+        t = t.min(now + ((gap - rho(now)) / meeting).max(0.0));
     }
-}
-
-/// Whether either load may still move after `now` with time alone: a
-/// bucket not yet full, or a token copy with holders (and growth).
-fn moving(kind: KindRt, w: &CopyRt, l: &CopyRt, now: f64) -> bool {
-    match kind {
-        KindRt::Tokens { g, .. } => g != 0.0 && (w.holders > 0 || l.holders > 0),
-        KindRt::Rate { algorithm: RateAlgorithm::TokenBucket, burst, refill_per_s, .. } => {
-            use super::copy::bucket_tokens;
-            bucket_tokens(w, burst, refill_per_s, now) < burst || bucket_tokens(l, burst, refill_per_s, now) < burst
-        }
-        _ => false,
-    }
+    t
 }
