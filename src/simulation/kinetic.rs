@@ -110,8 +110,8 @@ impl LeastLoaded {
 ///
 /// The loads are computed in floating point, so "ahead" must hold for the
 /// rounded values: the gap must exceed the rounding error of the two
-/// evaluations, ρ(t) = 64 ε (a + R t) (ε the machine epsilon, `a` the
-/// magnitudes that do not grow with time, `R` the growth of those that do,
+/// evaluations, ρ(t) = 64 ε (a + r t) (ε the machine epsilon, `a` the
+/// magnitudes that do not grow with time, `r` the growth of those that do,
 /// such as the refill since `refill_t`; a bound some 20 times the sum of
 /// half-ulps of every operation of [`super::copy::load`]). The certificate
 /// ends when the gap, closing at the exact rate its lines give, meets ρ
