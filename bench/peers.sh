@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# simcall beside the peer simulators of shared/bench/ (SimPy 4.1.2, Ciw 3.2.7),
+# simcall beside the peer simulators of bench/peers/ (SimPy 4.1.2, Ciw 3.2.7),
 # same models, same machine, one run: prints each one's arrivals per second
 # and simcall's speed-up over it. The whole `simcall run` command is timed
 # (process start, model parsing, statistics), 10^6 arrivals, one replication.
 #
-#   bench/peers.sh [path/to/shared/bench]     (default: ../shared/bench)
+#   bench/peers.sh [PEERS]     (default: bench/peers; the folder holds
+#                              simpy_bench.py and ciw_bench.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-peers=${1:-../shared/bench}
+peers=${1:-bench/peers}
 python3 -m pip install --quiet simpy==4.1.2 ciw==3.2.7
 cargo build --release --quiet
 n=1000000

@@ -137,36 +137,82 @@ impl VaryingRate {
 /// Errors for a source whose arrivals are a population (they depend on the
 /// limits) or a trace (already a log).
 pub fn generate_log(model: &crate::model::Model, days: f64) -> Result<Vec<crate::model::CallRecord>, String> {
-    use crate::engine::{source_stream, Purpose};
-    let end = days * DAY_S;
     let mut calls = Vec::new();
-    for (i, s) in model.sources.iter().enumerate() {
-        let mut process = ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv);
-        let holding = s.holding.sampler()?;
-        // The streams replication 0 of sweep point 0 would use.
-        let id = |purpose| source_stream(model.run.seed, 0, 0, i, purpose);
-        let (mut rng, mut days_rng, mut holding_rng) = (id(Purpose::Arrivals), id(Purpose::Days), id(Purpose::Holding));
-        let mut t = 0.0;
-        loop {
-            t = match &mut process {
-                ArrivalProcess::Poisson(gap) => t + gap.sample(&mut rng),
-                ArrivalProcess::Varying(rate) => match rate.next_after(t, &mut rng, &mut days_rng) {
-                    Some(next) => next,
-                    None => break,
-                },
-                ArrivalProcess::Population { .. } | ArrivalProcess::Trace { .. } | ArrivalProcess::Dialer => {
-                    return Err(format!("source {:?}: only Poisson and profile arrivals can be generated", s.name))
-                }
+    stream_log(model, days, |c| {
+        calls.push(c);
+        Ok(())
+    })?;
+    Ok(calls)
+}
+
+/// The log of [`generate_log`], handed to `emit` call by call in order of
+/// start (ties: the source listed first), in memory of one pending call per
+/// source: a log longer than memory streams to its file. Returns the
+/// number of calls.
+///
+/// Errors as [`generate_log`], and with `emit`'s error, which stops the log.
+pub fn stream_log(
+    model: &crate::model::Model,
+    days: f64,
+    mut emit: impl FnMut(crate::model::CallRecord) -> Result<(), String>,
+) -> Result<u64, String> {
+    use crate::engine::{source_stream, Purpose};
+    struct Pending {
+        process: ArrivalProcess,
+        holding: crate::model::dist::Sampler,
+        rngs: [SimRng; 3],
+        name: String,
+        next: Option<f64>,
+    }
+    impl Pending {
+        /// The next first attempt after `t` before `end`, if any.
+        fn advance(&mut self, t: f64, end: f64) -> Option<f64> {
+            let [rng, days_rng, _] = &mut self.rngs;
+            let next = match &mut self.process {
+                ArrivalProcess::Poisson(gap) => t + gap.sample(rng),
+                ArrivalProcess::Varying(rate) => rate.next_after(t, rng, days_rng)?,
+                _ => unreachable!("checked when the source was set up"),
             };
-            if t >= end {
-                break;
-            }
-            let duration_s = holding.sample(&mut holding_rng);
-            calls.push(crate::model::CallRecord { start_s: t, duration_s, source: Some(s.name.clone()) });
+            (next < end).then_some(next)
         }
     }
-    calls.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
-    Ok(calls)
+    let end = days * DAY_S;
+    let mut pending = Vec::with_capacity(model.sources.len());
+    for (i, s) in model.sources.iter().enumerate() {
+        let process = ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv);
+        if !matches!(process, ArrivalProcess::Poisson(_) | ArrivalProcess::Varying(_)) {
+            return Err(format!("source {:?}: only Poisson and profile arrivals can be generated", s.name));
+        }
+        // The streams replication 0 of sweep point 0 would use.
+        let id = |purpose| source_stream(model.run.seed, 0, 0, i, purpose);
+        let mut p = Pending {
+            process,
+            holding: s.holding.sampler()?,
+            rngs: [id(Purpose::Arrivals), id(Purpose::Days), id(Purpose::Holding)],
+            name: s.name.clone(),
+            next: None,
+        };
+        p.next = p.advance(0.0, end);
+        pending.push(p);
+    }
+    let mut count = 0u64;
+    // The source with the earliest pending call goes next; a strict `<`
+    // keeps the first-listed source on ties, as a stable sort would.
+    while let Some(i) = (0..pending.len()).filter(|&i| pending[i].next.is_some()).reduce(|a, b| {
+        if pending[b].next < pending[a].next {
+            b
+        } else {
+            a
+        }
+    }) {
+        let p = &mut pending[i];
+        let start_s = p.next.expect("filtered on a pending call");
+        let duration_s = p.holding.sample(&mut p.rngs[2]);
+        emit(crate::model::CallRecord { start_s, duration_s, source: Some(p.name.clone()) })?;
+        count += 1;
+        p.next = p.advance(start_s, end);
+    }
+    Ok(count)
 }
 
 #[cfg(test)]

@@ -219,7 +219,7 @@ pub struct Concurrency {
 
 impl Concurrency {
     /// The busy hour's peak over its mean concurrency: the multiplier a
-    /// planner applies to the busy hour's mean load (seed 002's 1.5×), not
+    /// planner applies to the busy hour's mean load (1.5× in CallSphere's capacity-planning article), not
     /// a peak over a night-time median; NaN without calls in it.
     pub fn burst_factor(&self) -> f64 {
         if self.busy_hour_mean > 0.0 {

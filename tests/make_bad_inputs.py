@@ -8,8 +8,9 @@ root=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out=os.path.join(root,'tests/bad')
 base=open(os.path.join(root,'models/voice-agent.toml')).read()
 camp=open(os.path.join(root,'models/campaign.toml')).read()
-req=open(os.path.join(root,'models/seed001-requests.toml')).read()
+req=open(os.path.join(root,'models/tts-semaphore.toml')).read()
 prof=open(os.path.join(root,'models/daily-profile.toml')).read()
+outb=open(os.path.join(root,'models/outbound.toml')).read()
 cases=[]
 def strip_comments(t):
     return '\n'.join(l for l in t.splitlines() if not l.startswith('#'))
@@ -28,7 +29,8 @@ model('panic-campaign-retry-digits','panic', sub(camp,'busy = "30m"','busy = "'+
 model('panic-lognormal-cv-huge','panic', sub(base,H,'holding = { dist = "lognormal", mean = "3m", cv = 1e300 }'),'sources.inbound.holding.cv','coefficient of variation')
 model('panic-gamma-cv-tiny','panic', sub(base,H,'holding = { dist = "gamma", mean = "3m", cv = 1e-300 }'),'sources.inbound.holding.cv','coefficient of variation')
 model('panic-weibull-cv-huge','panic', sub(base,H,'holding = { dist = "weibull", mean = "3m", cv = 1e300 }'),'sources.inbound.holding.cv','coefficient of variation')
-model('panic-weibull-shape-zero','panic', sub(base,H,'holding = { dist = "weibull", mean = "3m", shape = 0.0 }'),'sources.inbound.holding.shape','greater than zero')
+model('panic-weibull-shape-zero','panic', sub(base,H,'holding = { dist = "weibull", mean = "3m", shape = 0.0 }'),'sources.inbound.holding.shape','Weibull shape from')
+model('panic-weibull-shape-tiny','panic', sub(base,H,'holding = { dist = "weibull", mean = "3m", shape = 1e-3 }'),'sources.inbound.holding.shape','Weibull shape from')
 model('panic-empirical-empty','panic', sub(base,H,'holding = { dist = "empirical", values = [] }'),'sources.inbound.holding','at least one value')
 # --- hangs
 model('hang-horizon-huge','hang', sub(base,'horizon = "8h"','horizon = "100000000000s"'),'run.horizon','longer than 10 years')
@@ -40,6 +42,7 @@ model('hang-patience-tiny','hang', sub(base,'patience = { dist = "exponential", 
 model('hang-queue-timeout-huge','hang', sub(base,'on_full = { queue = { timeout = "5s" } }','on_full = { queue = { timeout = "1000000000000s" } }'),'limits.tts-connections.on_full.queue.timeout','longer than 10 years')
 model('hang-redial-delay-tiny','hang', sub(base,'delay = { dist = "exponential", mean = "2m" }','delay = { dist = "exponential", mean = "0.000000001s" }'),'sources.inbound.redial.delay.mean','shorter than a microsecond')
 # --- memory
+model('memory-generate-ten-years','memory', sub(base,'arrivals = { rate = "10/min" }','arrivals = { rate = "1000/s" }'),'--days','calls the log would hold', args='generate --days 3650 --out calls.csv')
 model('memory-pool-billion','memory', sub(base,'capacity = 100\non_full = "reject"','capacity = 100\npool = 1000000000\non_full = "reject"'),'limits.trunk.pool','copies')
 model('memory-capacity-billion','memory', sub(base,'capacity = 100\non_full = "reject"','capacity = 1000000000\non_full = "reject"'),'limits.trunk.capacity','not allowed')
 model('memory-replications-million','memory', sub(base,'replications = 10','replications = 1000000'),'run.replications','not allowed')
@@ -65,7 +68,12 @@ model('silent-sla-blocking-above-one','silent', sub(base,'max_blocking = 0.01','
 model('silent-capacity-zero','silent', sub(base,'capacity = 100\non_full = "reject"','capacity = 0\non_full = "reject"'),'limits.trunk.capacity','')
 model('silent-week-of-not-monday','silent', sub(base,'seed = 2026','seed = 2026\nweek_of = "2026-11-25"'),'run.week_of','Monday')
 model('silent-profile-weekday-monkey','silent', sub(prof,'arrivals = { profile = "weekday", overdispersion = 0.1, hourly = [','arrivals = { profile = "weekday", points = [{ at = "monkey 09:00", rate = "5/min" }], hourly = [') ,'sources.inbound.arrivals','')
+model('silent-token-growth-huge','silent', sub(outb,'growth_per_minute = 600','growth_per_minute = 1e308'),'limits.llm-keys.growth_per_minute','at most 10¹⁵')
+model('silent-limit-sources-empty','silent', sub(base,'capacity = 100\non_full = "reject"','capacity = 100\nsources = []\non_full = "reject"'),'limits.trunk.sources','applies the limit to nothing')
 # --- unclear messages
+model('unclear-redial-probability-word','unclear', sub(base,'redial = { max_attempts = 3, delay','redial = { max_attempts = 3, probability = "x", delay'),'sources.inbound.redial.probability','a probability such as 0.8')
+model('unclear-replications-empty','unclear', sub(base,'replications = 10','replications = ""'),'run.replications','a number of replications such as 10')
+model('unclear-timeseries-folder','unclear', base,'--timeseries','that is a folder', args='run --timeseries ./')
 model('unclear-capacity-string','unclear', sub(base,'capacity = 100\non_full = "reject"','capacity = "100"\non_full = "reject"'),'limits.trunk.capacity','invalid type')
 model('unclear-unknown-dist','unclear', sub(base,H,'holding = { dist = "normal", mean = "3m", cv = 0.8 }'),'sources.inbound.holding','unknown variant')
 model('unclear-gamma-cv-zero','unclear', sub(base,H,'holding = { dist = "gamma", mean = "3m", cv = 0 }'),'sources.inbound.holding.cv','coefficient of variation')

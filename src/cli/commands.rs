@@ -3,7 +3,7 @@
 
 use crate::config::{parse_sets, read_call_log_with, CallColumns, Experiment, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
-use crate::model::CallRecord;
+use crate::model::{Arrivals, CallRecord};
 use crate::output::{campaigns, charts, report, series, write_atomic};
 use crate::runs;
 use crate::simulation::simulate_logged;
@@ -32,6 +32,17 @@ pub(super) fn check_code(v: &SlaVerdict) -> i32 {
 /// `simcall run`: returns the SLA verdict (for `--check`).
 pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<SlaVerdict> {
     let timeseries = files.timeseries.as_deref();
+    // Where the files go is checked before anything runs.
+    for (flag, file) in [
+        ("--timeseries", &files.timeseries),
+        ("--hourly", &files.hourly),
+        ("--dials", &files.dials),
+        ("--report", &files.report),
+    ] {
+        if let Some(file) = file {
+            output_file(flag, file)?;
+        }
+    }
     let mut doc = ModelDoc::load(path)?;
     for (k, v) in parse_sets(sets)? {
         doc.set(&k, v)?;
@@ -302,19 +313,58 @@ pub(super) fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
         return Err(Error::usage(format!("--days {days}: use a number of days between 0 and 3650")));
     }
     let model = ModelDoc::load(path)?.build()?;
-    let calls = crate::arrivals::generate_log(&model, days).map_err(|e| Error::input(path, "", e))?;
+    if let Some(s) =
+        model.sources.iter().find(|s| matches!(s.arrivals, Arrivals::Population { .. } | Arrivals::Trace(_)))
+    {
+        return Err(Error::input(
+            path,
+            &format!("sources.{}.arrivals", s.name),
+            "only Poisson and profile arrivals can be generated (a population depends on the limits; a trace is a log already)",
+        ));
+    }
+    // The log streams to its file, but a log of 10¹² calls still fills a
+    // disk: it is held to the arrivals a replication may simulate.
+    let calls: f64 = model.sources.iter().map(|s| s.arrival_rate_per_s * days * crate::units::DAY_S).sum();
+    let what = "the number of calls the log would hold (arrival rate × --days)";
+    if let Some(why) = crate::config::limits::soft(
+        calls,
+        crate::config::limits::MAX_ARRIVALS_PER_REPLICATION,
+        crate::config::limits::HARD_ARRIVALS_PER_REPLICATION,
+        what,
+    ) {
+        return Err(Error::usage(format!(
+            "--days {days}: {why}; at about 30 bytes a row that is {} of CSV: fewer days or a lower rate",
+            crate::config::limits::bytes_text(30.0 * calls)
+        )));
+    }
     create_parent(out)?;
+    let mut count = 0;
     write_atomic(out, |tmp| {
         let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
         w.write_record(["start", "duration", "source"]).map_err(|e| e.to_string())?;
-        for c in &calls {
+        count = crate::arrivals::stream_log(&model, days, |c| {
             let row =
                 [format!("{:.3}", c.start_s), format!("{:.3}", c.duration_s), c.source.clone().unwrap_or_default()];
-            w.write_record(&row).map_err(|e| e.to_string())?;
-        }
+            w.write_record(&row).map_err(|e| e.to_string())
+        })?;
         w.flush().map_err(|e| e.to_string())
     })?;
-    println!("{} calls over {days} days → {}", calls.len(), out.display());
+    println!("{count} calls over {days} days → {}", out.display());
+    Ok(())
+}
+
+/// Checks that `file`, given to `flag`, names a file rather than a folder.
+///
+/// Errors (usage, exit 2) when it is an existing folder or ends with a
+/// path separator.
+fn output_file(flag: &str, file: &Path) -> Result<()> {
+    let text = file.to_string_lossy();
+    if file.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || file.file_name().is_none() {
+        return Err(Error::usage(format!(
+            "{flag} {text}: that is a folder; give a file name in it, such as {}",
+            Path::new(text.trim_end_matches('/')).join("daily").display()
+        )));
+    }
     Ok(())
 }
 

@@ -157,6 +157,15 @@ enum Command {
     },
 }
 
+/// Whether `args` (the words after `simcall`) form a command simcall
+/// accepts, without running it: the documentation's test checks every
+/// command the guide shows with it.
+///
+/// Errors with clap's message saying what is wrong.
+pub fn parses(args: &[&str]) -> std::result::Result<(), String> {
+    Cli::try_parse_from(std::iter::once("simcall").chain(args.iter().copied())).map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     // An interrupt removes what is half-written, then exits as interrupted.

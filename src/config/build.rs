@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::units::{parse_duration_s, DAY_S};
 use serde::de::DeserializeOwned;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Checks a model file's values; `path` names it in errors and anchors
@@ -22,6 +22,17 @@ use std::sync::Arc;
 pub(super) struct Builder<'a> {
     pub(super) path: &'a Path,
     pub(super) inputs: &'a Inputs,
+    /// The input files read so far, by path, with their digests.
+    pub(super) read: std::cell::RefCell<std::collections::BTreeMap<PathBuf, std::sync::Arc<str>>>,
+}
+
+impl Builder<'_> {
+    /// The text of the input file at `path`, recorded as read.
+    pub(super) fn input(&self, path: &Path) -> std::result::Result<std::sync::Arc<str>, String> {
+        let (text, digest) = self.inputs.text(path)?;
+        self.read.borrow_mut().insert(path.to_path_buf(), digest);
+        Ok(text)
+    }
 }
 
 /// The name of an array entry for key paths: its `name`, else its position.
@@ -366,9 +377,18 @@ impl Builder<'_> {
                     (Some(cv), None) => {
                         dist::weibull_shape_for_cv(cv_ok(*cv)?).map_err(|e| self.err(&format!("{key}.cv"), e))?
                     }
-                    (None, Some(k)) if k.is_finite() && *k > 0.0 => *k,
+                    (None, Some(k)) if (dist::MIN_WEIBULL_SHAPE..=dist::MAX_WEIBULL_SHAPE).contains(k) => *k,
                     (None, Some(k)) => {
-                        return Err(self.err(&format!("{key}.shape"), format!("{k} must be greater than zero")))
+                        return Err(self.err(
+                            &format!("{key}.shape"),
+                            format!(
+                                "{k} is not allowed: a Weibull shape from {} to {} (cv {:.4} to {:.1}; outside it the draws are all about the mean or the mean rests on draws of astronomically many times it)",
+                                dist::MIN_WEIBULL_SHAPE,
+                                dist::MAX_WEIBULL_SHAPE,
+                                dist::weibull_cv(dist::MAX_WEIBULL_SHAPE),
+                                dist::weibull_cv(dist::MIN_WEIBULL_SHAPE)
+                            ),
+                        ))
                     }
                     _ => return Err(self.err(key, "weibull needs exactly one of `cv` or `shape`")),
                 };
@@ -409,7 +429,7 @@ impl Builder<'_> {
     /// (durations with units), or a file of one column.
     fn durations_csv(&self, key: &str, file: &str) -> Result<Vec<f64>> {
         let path = self.relative(file);
-        let text = self.inputs.text(&path).map_err(|e| self.err(key, e))?;
+        let text = self.input(&path).map_err(|e| self.err(key, e))?;
         super::csv_input::durations(&text, &path).map_err(|e| self.err(key, e))
     }
 
@@ -468,14 +488,28 @@ impl Builder<'_> {
                 LimitKind::Rate { max, window_s, algorithm, burst }
             }
             KindFile::Tokens => {
+                // Beyond 10¹⁵ tokens a minute (no provider's budget comes
+                // near) a call's use over a long run overflows to infinity
+                // and the token figures turn NaN.
+                const MAX_TOKENS: f64 = 1e15;
+                let too_many = |name: &str, x: f64| {
+                    self.err(
+                        &k(name),
+                        format!("{} is not allowed: at most 10¹⁵ tokens per minute (larger figures overflow a long run's token arithmetic)", super::limits::number(x)),
+                    )
+                };
                 let positive = |name: &str, v: Option<f64>| match v {
-                    Some(x) if x.is_finite() && x > 0.0 => Ok(x),
+                    Some(x) if x.is_finite() && x > 0.0 && x <= MAX_TOKENS => Ok(x),
+                    Some(x) if x > MAX_TOKENS => Err(too_many(name, x)),
                     Some(x) => Err(self.err(&k(name), format!("{x} must be greater than zero"))),
                     None => Err(need(name)),
                 };
                 let growth = l.growth_per_minute.unwrap_or(0.0);
                 if !(growth.is_finite() && growth >= 0.0) {
                     return Err(self.err(&k("growth_per_minute"), format!("{growth} must be ≥ 0")));
+                }
+                if growth > MAX_TOKENS {
+                    return Err(too_many("growth_per_minute", growth));
                 }
                 LimitKind::Tokens {
                     tokens_per_minute: positive("tokens_per_minute", l.tokens_per_minute)?,
@@ -523,6 +557,12 @@ impl Builder<'_> {
         };
         let limit_sources = match &l.sources {
             None => None,
+            Some(listed) if listed.is_empty() => {
+                return Err(self.err(
+                    &k("sources"),
+                    "an empty list applies the limit to nothing: name at least one source or campaign, or leave `sources` out to apply it to all",
+                ))
+            }
             Some(listed) => Some(
                 listed
                     .iter()

@@ -2,7 +2,7 @@
 //! dialing window in the lead's local time, pacing, outcomes, the retry
 //! schedule and the abandonment cap.
 //!
-//! Defaults follow US outbound rules and dialer conventions (`shared/domain.md`):
+//! Defaults follow US outbound rules and published dialer conventions:
 //! calls only 08:00–21:00 in the callee's local time (47 CFR 64.1200(c)(1));
 //! abandoned calls (no agent within 2 s of the answer) at most 3% of answered
 //! calls per campaign (47 CFR 64.1200(a)(7)); busy retried after 30 min,
@@ -283,7 +283,7 @@ impl Builder<'_> {
     fn leads_csv(&self, key: &str, file: &str, offset_of: &OffsetOf) -> Result<(Vec<f64>, Arc<[u16]>)> {
         let path = self.relative(file);
         let shown = path.display();
-        let text = self.inputs.text(&path).map_err(|e| self.err(key, e))?;
+        let text = self.input(&path).map_err(|e| self.err(key, e))?;
         let rows: Vec<(u64, LeadRow)> =
             rows(&text, &path, &[&["utc_offset", "time_zone"]]).map_err(|e| self.err(key, e))?;
         let (mut offsets, mut zones) = (Vec::<f64>::new(), Vec::new());

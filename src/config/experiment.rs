@@ -68,9 +68,10 @@ pub struct Cell {
     /// values): all tiers at one point see the same callers, and a point
     /// keeps its streams when the grid around it changes.
     pub point_key: u64,
-    /// What the cell is, for the cell store: SHA-256 (hex) of the simcall
-    /// version, the point key and the cell's model document after every
-    /// override. The same key means the same result.
+    /// What the cell is, for the cell store: SHA-256 (hex) of the results
+    /// version, the point key, the cell's model document after every
+    /// override and the digests of the input files its model reads. The
+    /// same key means the same result.
     pub key: String,
     /// Index into the experiment's tiers.
     pub tier: usize,
@@ -106,6 +107,10 @@ pub struct Experiment {
     /// largest cell plus the results every cell keeps until the outputs are
     /// written.
     pub work: super::limits::Work,
+    /// Every file the experiment read, with its digest taken when it was
+    /// read: the experiment file, the model file, then the input files its
+    /// cells' models read (in the order first read).
+    pub inputs: Vec<super::InputFile>,
     /// The model document with the experiment's `run` and `sla`, and the
     /// `--set`s, to build a cell's model from (`None` for [`Experiment::of_model`]).
     doc: Option<(ModelDoc, Vec<(String, Value)>)>,
@@ -134,6 +139,7 @@ impl Experiment {
                 replications: model.run.replications,
             }],
             base: model,
+            inputs: vec![],
             doc: None,
         }
     }
@@ -205,16 +211,23 @@ impl Experiment {
         let mut first = None;
         let threads = rayon::current_num_threads();
         let mut work = super::limits::Work::default();
+        let mut inputs = vec![super::InputFile::of(path, text.as_bytes()), base.file()];
         for i in 0..n {
             let (p, t) = (i / tiers.len(), i % tiers.len());
             let point_key =
                 crate::engine::point_key(axes.iter().zip(&points[p]).map(|(a, v)| (a.path.as_str(), value_label(v))));
             let doc = cell_doc(&base, (&axes, &tiers, &points), i, cli_sets)?;
-            let model = doc.build().map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
+            let (model, read) = doc.build_reading().map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
+            let key = cell_key(point_key, &doc, &read);
+            for f in read {
+                if !inputs.contains(&f) {
+                    inputs.push(f);
+                }
+            }
             cells.push(Cell {
                 point: p,
                 point_key,
-                key: cell_key(point_key, &doc),
+                key,
                 tier: t,
                 offered_load_erl: model.offered_load_erl(),
                 replications: model.run.replications,
@@ -238,6 +251,7 @@ impl Experiment {
             cells,
             base: first,
             work,
+            inputs,
             doc: None,
         };
         exp.doc = Some((base, cli_sets.to_vec()));
@@ -262,12 +276,17 @@ fn cell_doc(base: &ModelDoc, grid: Grid, cell: usize, cli_sets: &[(String, Value
     Ok(doc)
 }
 
-/// The store key of a cell: SHA-256 of the version, its point key and its
-/// model document (the TOML after every override, as JSON).
-fn cell_key(point_key: u64, doc: &ModelDoc) -> String {
+/// The store key of a cell: SHA-256 of the results version
+/// ([`crate::RESULTS_VERSION`]), its point key, its model document (the
+/// TOML after every override, as JSON) and the digests of the input files
+/// its model read.
+fn cell_key(point_key: u64, doc: &ModelDoc, read: &[super::InputFile]) -> String {
     use sha2::{Digest, Sha256};
     let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
-    let text = format!("simcall {}\npoint {point_key}\n{body}", env!("CARGO_PKG_VERSION"));
+    let mut text = format!("simcall results {}\npoint {point_key}\n{body}\n", crate::RESULTS_VERSION);
+    for f in read {
+        text += &format!("input {}\n", f.sha256);
+    }
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 

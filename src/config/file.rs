@@ -44,11 +44,27 @@ pub struct RunFile {
 }
 
 /// `replications = 10`, or `{ min = 10, max = 400 }` for the sequential rule.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum ReplicationsFile {
     Fixed(i64),
     Range { min: i64, max: i64 },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeFile {
+    min: i64,
+    max: i64,
+}
+
+impl<'de> Deserialize<'de> for ReplicationsFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_untagged::UntaggedEnumVisitor::new()
+            .expecting("a number of replications such as 10, or { min = 10, max = 400 } for the sequential rule")
+            .i64(|n| Ok(ReplicationsFile::Fixed(n)))
+            .map(|m| m.deserialize::<RangeFile>().map(|r| ReplicationsFile::Range { min: r.min, max: r.max }))
+            .deserialize(d)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,11 +182,21 @@ pub struct RedialFile {
     pub after_failure: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum ProbabilityFile {
     One(f64),
     PerAttempt(Vec<f64>),
+}
+
+impl<'de> Deserialize<'de> for ProbabilityFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_untagged::UntaggedEnumVisitor::new()
+            .expecting("a probability such as 0.8, or one per failed attempt such as [0.8, 0.5]")
+            .f64(|p| Ok(ProbabilityFile::One(p)))
+            .i64(|p| Ok(ProbabilityFile::One(p as f64)))
+            .seq(|s| s.deserialize().map(ProbabilityFile::PerAttempt))
+            .deserialize(d)
+    }
 }
 
 /// An outbound campaign: a lead list dialed inside local calling hours.
@@ -201,11 +227,20 @@ pub struct CampaignFile {
     pub max_abandonment: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum LeadsFile {
     Count(i64),
     File(String),
+}
+
+impl<'de> Deserialize<'de> for LeadsFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_untagged::UntaggedEnumVisitor::new()
+            .expecting("a number of leads such as 5000, or a CSV file such as \"leads.csv\"")
+            .i64(|n| Ok(LeadsFile::Count(n)))
+            .string(|s| Ok(LeadsFile::File(s.to_string())))
+            .deserialize(d)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

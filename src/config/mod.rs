@@ -38,22 +38,41 @@ use std::sync::{Arc, Mutex};
 /// model built from the same document (the cells of an experiment).
 #[derive(Debug, Default)]
 pub struct Inputs {
-    texts: Mutex<HashMap<PathBuf, Arc<str>>>,
+    texts: Mutex<HashMap<PathBuf, (Arc<str>, Arc<str>)>>,
+}
+
+/// An input file as it was read: where, and the SHA-256 (hex) of its bytes.
+/// The cell store keys a cell by its inputs' digests, and reports show them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct InputFile {
+    /// The path, as the model or command resolved it.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+}
+
+impl InputFile {
+    /// The record of `bytes` read from `path`.
+    pub fn of(path: &Path, bytes: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        InputFile { path: path.to_path_buf(), sha256: format!("{:x}", Sha256::digest(bytes)) }
+    }
 }
 
 impl Inputs {
-    /// The text of `path`, read on first use.
+    /// The text of `path`, read on first use, and its SHA-256.
     ///
     /// Errors with the system's message when the file cannot be read.
-    pub fn text(&self, path: &Path) -> std::result::Result<Arc<str>, String> {
+    pub fn text(&self, path: &Path) -> std::result::Result<(Arc<str>, Arc<str>), String> {
         let mut texts = self.texts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(t) = texts.get(path) {
             return Ok(t.clone());
         }
         let text: Arc<str> =
             std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.into();
-        texts.insert(path.to_path_buf(), text.clone());
-        Ok(text)
+        let digest: Arc<str> = InputFile::of(path, text.as_bytes()).sha256.into();
+        texts.insert(path.to_path_buf(), (text.clone(), digest.clone()));
+        Ok((text, digest))
     }
 }
 
@@ -131,14 +150,36 @@ impl ModelDoc {
     /// distribution, durations without units, …): every problem found in
     /// one error, each located in the file's text where the key is written.
     pub fn build(&self) -> Result<Model> {
-        let b = build::Builder { path: &self.path, inputs: &self.inputs };
+        self.build_reading().map(|(model, _)| model)
+    }
+
+    /// Builds the model as [`ModelDoc::build`] does, and names the input
+    /// files it read (profiles, traces, empirical durations, lead lists),
+    /// each with its digest, sorted by path: what a cell's result depends
+    /// on besides the document.
+    ///
+    /// Errors as [`ModelDoc::build`].
+    pub fn build_reading(&self) -> Result<(Model, Vec<InputFile>)> {
+        let b = build::Builder { path: &self.path, inputs: &self.inputs, read: Default::default() };
         let model = b.model(&self.table).map_err(|e| self.located(e))?;
         let beyond = limits::check(&model, &self.path);
         if beyond.is_empty() {
-            Ok(model)
+            let read = b
+                .read
+                .into_inner()
+                .into_iter()
+                .map(|(path, sha256)| InputFile { path, sha256: sha256.to_string() })
+                .collect();
+            Ok((model, read))
         } else {
             Err(self.located(Error::Input(beyond)))
         }
+    }
+
+    /// The model file's own record: its path and the digest of the text
+    /// this document was parsed from (before any override).
+    pub fn file(&self) -> InputFile {
+        InputFile::of(&self.path, self.text.as_bytes())
     }
 
     /// Builds the model and also checks what is allowed but probably not

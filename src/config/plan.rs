@@ -173,6 +173,9 @@ pub struct Plan {
     pub tolerance: f64,
     /// What a lost caller costs (USD), added to each month's bill; 0 = not counted.
     pub value_per_lost_call: f64,
+    /// Every file the plan read, with its digest taken when it was read:
+    /// the plan file, the model file, then the input files the models read.
+    pub inputs: Vec<super::InputFile>,
 }
 
 /// The most combinations a plan may have (the product of its options).
@@ -194,7 +197,9 @@ impl Plan {
         for (k, v) in f.set.iter().chain(cli_sets.iter().map(|(k, v)| (k, v))) {
             base.set(k, v.clone())?;
         }
-        let model = base.build()?;
+        let (model, read) = base.build_reading()?;
+        let mut inputs = vec![super::InputFile::of(path, text.as_bytes()), base.file()];
+        inputs.extend(read);
         let mut p = Problems::default();
         let tolerance = match &f.capacity_tolerance {
             None => Some(0.02),
@@ -279,11 +284,21 @@ impl Plan {
             monthly_load_erl: monthly_load_erl.unwrap_or_default(),
             tolerance: tolerance.unwrap_or(0.02),
             value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
+            inputs,
         })?;
         // Every option's keys must exist and build: check each alone.
+        let mut plan = plan;
         for c in &plan.choices {
             for o in &c.options {
-                plan.model_of(&[(c, o)]).map_err(|e| e.context(&format!("choice {} option {}", c.name, o.name)))?;
+                let (_, read) = plan
+                    .doc_of(&[(c, o)])
+                    .and_then(|d| d.build_reading())
+                    .map_err(|e| e.context(&format!("choice {} option {}", c.name, o.name)))?;
+                for f in read {
+                    if !plan.inputs.contains(&f) {
+                        plan.inputs.push(f);
+                    }
+                }
             }
         }
         Ok(plan)
@@ -310,21 +325,28 @@ impl Plan {
     }
 
     /// The store key of the certification of `options`: SHA-256 of the
-    /// version, the tolerance and the model document after the options'
-    /// keys, so a plan run again (another forecast, another price, an
-    /// option added) finds every combination it already certified.
+    /// results version ([`crate::RESULTS_VERSION`]), the tolerance, the
+    /// model document after the options' keys and the digests of the input
+    /// files that model reads, so a plan run again (another forecast,
+    /// another price, an option added) finds every combination it already
+    /// certified, and one whose inputs changed certifies it again.
     ///
-    /// Errors as [`Plan::model_of`] when a key cannot be set.
+    /// Errors as [`Plan::model_of`] when a key cannot be set or the model
+    /// does not build.
     pub fn certificate_key(&self, options: &[(&Choice, &PlanOption)]) -> Result<String> {
         use sha2::{Digest, Sha256};
         let doc = self.doc_of(options)?;
+        let (_, read) = doc.build_reading()?;
         let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
-        let text = format!(
-            "simcall {}\ncertify to {} with holds {}\n{body}",
-            env!("CARGO_PKG_VERSION"),
+        let mut text = format!(
+            "simcall results {}\ncertify to {} with holds {}\n{body}\n",
+            crate::RESULTS_VERSION,
             self.tolerance,
             self.bills_minutes()
         );
+        for f in read {
+            text += &format!("input {}\n", f.sha256);
+        }
         Ok(format!("{:x}", Sha256::digest(text.as_bytes())))
     }
 

@@ -240,7 +240,7 @@ impl Builder<'_> {
 
     /// Rows `at,rate` of a profile CSV, with their line numbers in errors.
     fn at_rate_csv(&self, key: &str, path: &Path) -> Result<Vec<(String, String)>> {
-        let text = self.inputs.text(path).map_err(|e| self.err(key, e))?;
+        let text = self.input(path).map_err(|e| self.err(key, e))?;
         let rows: Vec<(u64, AtRateRow)> = rows(&text, path, &[&["at"], &["rate"]]).map_err(|e| self.err(key, e))?;
         Ok(rows.into_iter().map(|(_, r)| (r.at, r.rate)).collect())
     }
@@ -248,7 +248,7 @@ impl Builder<'_> {
     /// A call log's calls for `source` (see [`read_call_log`]), sorted by start.
     pub(super) fn trace_csv(&self, key: &str, file: &str, source: &str) -> Result<Arc<[(f64, f64)]>> {
         let path = self.relative(file);
-        let text = self.inputs.text(&path).map_err(|e| self.err(key, e))?;
+        let text = self.input(&path).map_err(|e| self.err(key, e))?;
         let calls: Vec<(f64, f64)> = call_log(&text, &path, &CallColumns::default())
             .map_err(|e| self.err(key, e))?
             .into_iter()

@@ -2,7 +2,7 @@
 //! dialing window in the lead's local time, pacing, outcomes, the retry
 //! schedule and the abandonment cap (built by [`crate::config`]).
 //!
-//! Defaults follow US outbound rules and dialer conventions (`shared/domain.md`):
+//! Defaults follow US outbound rules and published dialer conventions:
 //! calls only 08:00–21:00 in the callee's local time (47 CFR 64.1200(c)(1));
 //! abandoned calls (no agent within 2 s of the answer) at most 3% of answered
 //! calls per campaign (47 CFR 64.1200(a)(7)); busy retried after 30 min,

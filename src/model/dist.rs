@@ -113,12 +113,19 @@ pub fn weibull_cv(shape: f64) -> f64 {
     (gamma(1.0 + 2.0 / shape) / gamma(1.0 + 1.0 / shape).powi(2) - 1.0).sqrt()
 }
 
+/// The least Weibull shape simcall takes (cv about 3.7·10⁵): below it the
+/// mean rests on draws of astronomically many times it, and Γ(1 + 1/k)
+/// overflows from k ≈ 0.006.
+pub const MIN_WEIBULL_SHAPE: f64 = 0.05;
+/// The greatest Weibull shape simcall takes (cv about 0.0026).
+pub const MAX_WEIBULL_SHAPE: f64 = 500.0;
+
 /// Weibull shape k whose coefficient of variation is `cv` ([`weibull_cv`]),
-/// solved by bisection on k ∈ [0.05, 500]. Errors when `cv` is outside the
-/// range those k give.
+/// solved by bisection on k ∈ [[`MIN_WEIBULL_SHAPE`], [`MAX_WEIBULL_SHAPE`]].
+/// Errors when `cv` is outside the range those k give.
 pub fn weibull_shape_for_cv(cv: f64) -> Result<f64, String> {
     let cv_of = weibull_cv;
-    let (mut lo, mut hi) = (0.05_f64, 500.0_f64);
+    let (mut lo, mut hi) = (MIN_WEIBULL_SHAPE, MAX_WEIBULL_SHAPE);
     if !(cv > cv_of(hi) && cv < cv_of(lo)) {
         return Err(format!("weibull cv {cv} is outside the supported range ({:.4}, {:.1})", cv_of(hi), cv_of(lo)));
     }

@@ -53,9 +53,11 @@ fn cases() -> Vec<Case> {
 fn run(case: &Case, cwd: &Path) -> Option<(Option<i32>, String)> {
     let exe = env!("CARGO_BIN_EXE_simcall");
     let file = case.file.to_str().unwrap();
-    let args: Vec<&str> = match case.command.as_str() {
+    // The command's first word is the verb; the rest follow the file.
+    let mut words = case.command.split_whitespace();
+    let args: Vec<&str> = match words.next().unwrap_or("run") {
         "fit" => vec!["fit", file, "--out", "fit-out"],
-        verb => vec![verb, file],
+        verb => [verb, file].into_iter().chain(words).collect(),
     };
     let limit = if case.kind == "memory" { "ulimit -v 4194304; " } else { "" };
     let script = format!("{limit}exec \"$0\" \"$@\"");

@@ -293,7 +293,7 @@ fn a_failed_sweep_leaves_earlier_outputs_untouched() {
 #[test]
 fn bad_limit_chain_keys_get_clear_errors_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
-    let base = std::fs::read_to_string(repo("models/seed001-requests.toml")).unwrap();
+    let base = std::fs::read_to_string(repo("models/tts-semaphore.toml")).unwrap();
     let cases = [
         // A request limit naming a request that no source makes.
         (
@@ -346,7 +346,7 @@ fn bad_limit_chain_keys_get_clear_errors_and_exit_code_2() {
 
 #[test]
 fn the_whole_chain_is_deterministic_across_thread_counts() {
-    for model in ["models/outbound.toml", "models/seed001-requests.toml", "models/seed000-full.toml"] {
+    for model in ["models/outbound.toml", "models/tts-semaphore.toml", "models/workspace-silence.toml"] {
         let run = |threads: &str| {
             let out = simcall(&[
                 "--threads",

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: models from TOML text, the
-//! T statistic of `../shared/validation/README.md`, and exact formulas.
+//! T statistic of the validation rule (T = (mean − exact)/(s/√R), |T| >
+//! 4.06 fails at R = 100), and exact formulas.
 #![allow(dead_code)]
 
 use simcall::config::ModelDoc;

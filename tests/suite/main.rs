@@ -8,6 +8,7 @@ mod campaign;
 mod chain;
 mod cli;
 mod common;
+mod docs;
 mod fit;
 mod fuzz;
 mod laws;

@@ -310,3 +310,84 @@ fn a_full_disk_leaves_the_previous_set_whole() {
     }
     assert!(left.is_empty(), "left beside the set: {left:?}");
 }
+
+/// An experiment whose tier `csv` reads its holding times from a CSV file
+/// and whose tier `exp` draws them from an exponential: two points × two
+/// tiers, of which the two `csv` cells read the file.
+fn csv_experiment(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("models")).unwrap();
+    std::fs::create_dir_all(dir.join("experiments")).unwrap();
+    let model = std::fs::read_to_string(crate::cli::repo("models/voice-agent.toml")).unwrap().replace(
+        r#"holding = { dist = "lognormal", mean = "3m", cv = 0.8 }"#,
+        r#"holding = { dist = "empirical", file = "durations.csv" }"#,
+    );
+    std::fs::write(dir.join("models/voice-agent.toml"), model).unwrap();
+    std::fs::write(dir.join("models/durations.csv"), "duration_s\n120\n180\n240\n").unwrap();
+    let exp = dir.join("experiments/csv.toml");
+    std::fs::write(
+        &exp,
+        r#"
+        name = "csv"
+        model = "../models/voice-agent.toml"
+        run = { replications = 2, horizon = "30m", warmup = "5m" }
+        sweep = { "sources.inbound.arrivals.rate" = ["5/min", "20/min"] }
+        [[tiers]]
+        name = "csv"
+        [[tiers]]
+        name = "exp"
+        set = { "sources.inbound.holding" = { dist = "exponential", mean = "3m" } }
+        "#,
+    )
+    .unwrap();
+    exp
+}
+
+#[test]
+fn an_edited_csv_input_reruns_exactly_the_cells_that_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = csv_experiment(dir.path());
+    let out = dir.path().join("out");
+    sweep(&exp, &out, &[]);
+    let o = sweep(&exp, &out, &["--resume"]);
+    assert!(text(&o.stdout).contains("0 cells run, 4 from the store"), "{}", text(&o.stdout));
+    // Longer calls in the file: the two cells of tier `csv` are stale.
+    std::fs::write(dir.path().join("models/durations.csv"), "duration_s\n600\n900\n1200\n").unwrap();
+    let o = sweep(&exp, &out, &["--resume"]);
+    assert!(text(&o.stdout).contains("2 cells run, 2 from the store"), "{}", text(&o.stdout));
+    // And what it wrote is what a fresh sweep of the edited inputs writes.
+    let fresh = dir.path().join("fresh");
+    sweep(&exp, &fresh, &[]);
+    for f in ["summary.csv", "limits.csv", "recommendation.csv"] {
+        assert!(std::fs::read(out.join(f)).unwrap() == std::fs::read(fresh.join(f)).unwrap(), "{f}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.lines().count() == 5, "{summary}");
+}
+
+/// The golden results' fingerprint, recorded with the results version it
+/// belongs to: `tests/golden/results-version.txt` holds `VERSION SHA-256`.
+#[test]
+fn the_results_version_changes_whenever_the_golden_results_do() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut bytes = Vec::new();
+    for f in ["summary.csv", "recommendation.csv"] {
+        bytes.extend(std::fs::read(golden.join(f)).unwrap());
+    }
+    let now = simcall::config::InputFile::of(&golden, &bytes).sha256;
+    let record = golden.join("results-version.txt");
+    let text = std::fs::read_to_string(&record).unwrap_or_default();
+    let (version, sha) = text.trim().split_once(' ').unwrap_or(("0", ""));
+    let version: u32 = version.parse().unwrap();
+    if sha == now {
+        assert!(simcall::RESULTS_VERSION >= version, "the results version went back");
+        return;
+    }
+    if simcall::RESULTS_VERSION > version && std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&record, format!("{} {now}\n", simcall::RESULTS_VERSION)).unwrap();
+        return;
+    }
+    panic!(
+        "the golden results changed since results version {version}: stored cells of the old numbers would be reused. \
+         Bump simcall::RESULTS_VERSION (src/lib.rs), then run with UPDATE_GOLDEN=1"
+    );
+}

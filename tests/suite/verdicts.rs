@@ -33,7 +33,7 @@ fn verdict_of(v: &SlaVerdict, metric: ObjectiveMetric) -> Verdict {
 #[test]
 fn silence_fails_the_stack_of_seed_000() {
     // The ElevenLabs workspace limit of 14 connects callers to silence.
-    let m = shipped("models/seed000-full.toml", &[("run.horizon", "\"2h\"")]);
+    let m = shipped("models/workspace-silence.toml", &[("run.horizon", "\"2h\"")]);
     let (_, v) = run_judged(&m, 0);
     assert_eq!(verdict_of(&v, ObjectiveMetric::Failure), Verdict::Fail, "{:?}", v.failing());
     assert_eq!(v.verdict, Verdict::Fail);
@@ -42,13 +42,13 @@ fn silence_fails_the_stack_of_seed_000() {
 
 #[test]
 fn seed_001_fails_on_429s_without_its_semaphore_and_on_latency_with_it() {
-    let with = shipped("models/seed001-requests.toml", &[("run.horizon", "\"2h\"")]);
+    let with = shipped("models/tts-semaphore.toml", &[("run.horizon", "\"2h\"")]);
     let (_, v) = run_judged(&with, 0);
     assert_eq!(verdict_of(&v, ObjectiveMetric::Failure), Verdict::Pass);
     assert_eq!(verdict_of(&v, ObjectiveMetric::P95TurnLatency), Verdict::Fail, "{:?}", v.failing());
     // The same stack without the semaphore: requests hit the key's 3-request
     // limit directly and calls fail after three 429s.
-    let text = std::fs::read_to_string(repo("models/seed001-requests.toml")).unwrap();
+    let text = std::fs::read_to_string(repo("models/tts-semaphore.toml")).unwrap();
     let start = text.find("[[limits]]\nname = \"elevenlabs-semaphore\"").expect("the semaphore");
     let end = start + text[start..].find("\n\n").expect("its end") + 2;
     let without = format!("{}{}", &text[..start], &text[end..]);
@@ -116,7 +116,7 @@ fn loss_shares_add_up_and_equal_limits_in_series_are_co_binding() {
     assert_eq!(s.limits[0].metrics.loss_share.mean, 1.0);
     // Loss shares are pooled counts: they add up to 1 in every run with losses.
     for (model_path, sets) in [
-        ("models/seed000-full.toml", vec![("run.horizon", "\"1h\"")]),
+        ("models/workspace-silence.toml", vec![("run.horizon", "\"1h\"")]),
         ("models/outbound.toml", vec![("run.horizon", "\"1h\""), ("sources.dialer.arrivals.rate", "\"30/min\"")]),
         ("models/voice-agent.toml", vec![("sources.inbound.arrivals.rate", "\"30/min\"")]),
     ] {
