@@ -8,9 +8,9 @@
 //! The window scales linearly: a run of a profile model should cover whole
 //! days (or a whole week) for its usage to be a month's in proportion.
 
-use crate::config::{Choice, Plan, PlanOption, UsagePrice};
 use crate::model::{LimitKind, Model};
 use crate::statistics::{Estimate, ReplicationMetrics};
+use crate::study::{Choice, Plan, PlanOption, UsagePrice};
 use serde::{Deserialize, Serialize};
 
 /// Seconds in an average month (365.25 / 12 = 30.44 days).

@@ -58,12 +58,15 @@ pub mod fit;
 pub mod model;
 pub mod plan;
 pub mod record;
+pub mod report;
 pub mod runs;
 pub mod selftest;
 pub mod simulation;
 pub mod statistics;
 pub mod store;
+pub mod study;
 pub mod units;
+pub mod work;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -15,10 +15,10 @@
 //! exact Erlang bound ([`crate::capacity::erlang_bound`]).
 
 use crate::capacity::{certify, erlang_bound, Certified};
-use crate::config::{Choice, Plan, PlanOption};
 use crate::cost::{month_cost, usage_estimate_usd, MonthCost};
 use crate::error::{Error, Result};
 use crate::runs::replicate;
+use crate::study::{Choice, Plan, PlanOption};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -4,14 +4,13 @@
 //! against its SLA, per sweep point the cheapest tier that meets it), and
 //! each tier's worst point again with its time series.
 
-use crate::config::Experiment;
 use crate::model::Model;
 use crate::simulation::simulate;
 use crate::statistics::sla::{judge, SlaVerdict, Verdict};
-use crate::statistics::{ReplicationMetrics, Summary};
+use crate::statistics::{CellResult, ReplicationMetrics, Summary, SweepResult};
 use crate::store::{Store, StoredCell};
+use crate::study::Experiment;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 /// The time series bucket when the model names none: 5 minutes.
 pub const DEFAULT_BUCKET_S: f64 = 300.0;
@@ -118,39 +117,6 @@ pub fn with_series(model: &Model) -> Model {
     m
 }
 
-/// The result of one grid cell (a sweep point with one tier).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellResult {
-    /// Index of its sweep point.
-    pub point: usize,
-    /// Index of its tier.
-    pub tier: usize,
-    /// Offered load of the cell's model (arrival rate × mean holding time,
-    /// all sources), in Erlangs: the x axis of the charts.
-    pub offered_load_erl: f64,
-    /// Its estimates.
-    pub summary: Summary,
-    /// Its SLA, judged.
-    pub verdict: SlaVerdict,
-}
-
-impl CellResult {
-    /// Whether its SLA verdict is `pass`.
-    pub fn meets_sla(&self) -> bool {
-        self.verdict.verdict == Verdict::Pass
-    }
-}
-
-/// Every cell's result and the recommendation per sweep point.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepResult {
-    /// In grid order (point-major, then tier).
-    pub cells: Vec<CellResult>,
-    /// Per sweep point, the index of the cheapest tier whose SLA verdict is
-    /// `pass` (ties: the first listed), or `None` when no tier passes.
-    pub recommendation: Vec<Option<usize>>,
-}
-
 /// Runs every cell of `exp` ([`run_jobs`]). `on_replication` is called once
 /// per finished replication, from worker threads (for progress display
 /// only: results never depend on when it is called).
@@ -169,8 +135,7 @@ pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepRe
             verdict,
         })
         .collect();
-    let recommendation = recommend(exp, &cells);
-    SweepResult { cells, recommendation }
+    SweepResult::new(exp, cells)
 }
 
 /// Which cells a run takes: shard `index` of `count` (0-based), cells by
@@ -250,54 +215,5 @@ pub fn assemble(exp: &Experiment, store: &Store) -> crate::error::Result<SweepRe
             ),
         ));
     }
-    let recommendation = recommend(exp, &cells);
-    Ok(SweepResult { cells, recommendation })
-}
-
-/// Per sweep point, the cheapest tier whose verdict is `pass` (ties: the
-/// first listed), or `None`.
-fn recommend(exp: &Experiment, cells: &[CellResult]) -> Vec<Option<usize>> {
-    (0..exp.points.len())
-        .map(|p| {
-            cells
-                .iter()
-                .filter(|c| c.point == p && c.meets_sla())
-                .min_by(|a, b| price(exp, a.tier).total_cmp(&price(exp, b.tier)).then(a.tier.cmp(&b.tier)))
-                .map(|c| c.tier)
-        })
-        .collect()
-}
-
-/// Per tier, its worst cell (index into `res.cells`): the highest
-/// `loss_probability`, ties to the higher offered load; `None` for a tier
-/// with no cell.
-pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<usize>> {
-    (0..exp.tiers.len())
-        .map(|t| {
-            res.cells
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.tier == t)
-                .max_by(|(_, a), (_, b)| {
-                    let loss = |c: &CellResult| c.summary.total.loss_probability.mean;
-                    loss(a).total_cmp(&loss(b)).then(a.offered_load_erl.total_cmp(&b.offered_load_erl))
-                })
-                .map(|(i, _)| i)
-        })
-        .collect()
-}
-
-/// Why each tier cheaper than point `p`'s recommendation (every tier, when
-/// none passes) was rejected: `"Starter: abandonment 3.4% > 1%"`, in tier order.
-pub fn rejected(exp: &Experiment, res: &SweepResult, p: usize) -> Vec<String> {
-    let rec = res.recommendation[p];
-    res.cells
-        .iter()
-        .filter(|c| c.point == p && !c.meets_sla() && rec.is_none_or(|r| price(exp, c.tier) <= price(exp, r)))
-        .map(|c| format!("{}: {}", exp.tiers[c.tier].name, c.verdict.failing().join(", ")))
-        .collect()
-}
-
-fn price(exp: &Experiment, tier: usize) -> f64 {
-    exp.tiers[tier].price_per_month.unwrap_or(f64::INFINITY)
+    Ok(SweepResult::new(exp, cells))
 }

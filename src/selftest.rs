@@ -17,6 +17,12 @@ use std::path::Path;
 /// Where `validate --self-test` saves its result, for the reports.
 pub const SAVED_FILE: &str = "output/self-test.json";
 
+/// The self-test saved by the last `simcall validate --self-test` run from
+/// this folder ([`SAVED_FILE`]), if there is a readable one.
+pub fn load_saved() -> Option<SelfTest> {
+    std::fs::read_to_string(SAVED_FILE).ok().and_then(|t| serde_json::from_str(&t).ok())
+}
+
 /// |T| above this fails: the two-sided 1e-4 point of the normal.
 pub const T_CRIT: f64 = 4.06;
 

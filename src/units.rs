@@ -116,6 +116,38 @@ pub fn clock_label_s(t_s: f64) -> String {
     format!("{}:{:02}", clock_label(t_s), (t_s.floor() as i64).rem_euclid(60))
 }
 
+/// A number as a person reads it: plain, or in e-notation when very large
+/// or small.
+pub fn number(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-4) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Bytes as a person reads them: "730 MB", "2.4 GB".
+pub fn bytes_text(b: f64) -> String {
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else {
+        format!("{:.0} MB", (b / 1e6).ceil())
+    }
+}
+
+/// Seconds as a person reads them: "40 s", "12 min", "3.5 h", "2.1 days".
+pub fn duration_text(s: f64) -> String {
+    if s < 120.0 {
+        format!("{:.0} s", s.max(1.0))
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} days", s / 86_400.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,10 @@
-//! An experiment file's text through `Experiment::load`
-//! (`simcall::config::invariants::experiment_bytes`), written into an
+//! An experiment file's text through `load_experiment`
+//! (`invariants::experiment_bytes`), written into an
 //! `experiments/` folder beside a copy of the shipped `models/`, so the
 //! seeds' `model = "../models/…"` resolve.
 #![no_main]
+#[path = "../../tests/invariants.rs"]
+mod invariants;
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -23,5 +25,5 @@ fn dir() -> &'static PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
-    simcall::config::invariants::experiment_bytes(data, dir());
+    invariants::experiment_bytes(data, dir());
 });

@@ -1,8 +1,10 @@
 //! A model file's text through the parser and the builder
-//! (`simcall::config::invariants::model_bytes`).
+//! (`invariants::model_bytes`).
 #![no_main]
+#[path = "../../tests/invariants.rs"]
+mod invariants;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    simcall::config::invariants::model_bytes(data);
+    invariants::model_bytes(data);
 });

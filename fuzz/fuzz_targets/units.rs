@@ -1,7 +1,9 @@
-//! The unit parsers (`simcall::config::invariants::unit_bytes`).
+//! The unit parsers (`invariants::unit_bytes`).
 #![no_main]
+#[path = "../../tests/invariants.rs"]
+mod invariants;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    simcall::config::invariants::unit_bytes(data);
+    invariants::unit_bytes(data);
 });

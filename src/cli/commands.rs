@@ -1,12 +1,12 @@
 //! What each command does: read its input through [`crate::config`], run
 //! it through the library, hand the results to [`crate::output`].
 
-use crate::config::{parse_sets, read_call_log_with, CallColumns, Experiment, ModelDoc};
+use crate::config::bounds::Reach;
+use crate::config::{parse_sets, read_call_log_with, CallColumns, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
 use crate::model::{Arrivals, CallRecord};
-use crate::output::{campaigns, charts, report, series, write_atomic};
-use crate::runs;
-use crate::simulation::simulate_logged;
+use crate::output::{campaigns, charts, series, text, write_atomic, write_files, OutputFile};
+use crate::report::RunKeeps;
 use crate::statistics::{SlaVerdict, Verdict};
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
@@ -30,7 +30,7 @@ pub(super) fn check_code(v: &SlaVerdict) -> i32 {
 }
 
 /// `simcall run`: returns the SLA verdict (for `--check`).
-pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> Result<SlaVerdict> {
+pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String], reach: Reach) -> Result<SlaVerdict> {
     let timeseries = files.timeseries.as_deref();
     // Where the files go is checked before anything runs.
     for (flag, file) in [
@@ -43,51 +43,55 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String]) -> 
             output_file(flag, file)?;
         }
     }
-    let mut doc = ModelDoc::load(path)?;
+    let mut doc = ModelDoc::load(path)?.reaching(reach);
     for (k, v) in parse_sets(sets)? {
         doc.set(&k, v)?;
     }
-    let mut model = doc.build()?;
-    if timeseries.is_some() || files.report.is_some() {
-        model = runs::with_series(&model);
-    }
-    let (summary, verdict) = runs::run_judged(&model, 0);
+    let (model, read) = doc.build_reading()?;
+    let inputs = std::iter::once(doc.file()).chain(read).collect();
+    let keeps = RunKeeps { series: timeseries.is_some() || files.report.is_some(), dials: files.dials.is_some() };
+    let command = reproduce_command("run", path, sets);
+    let rep = crate::report::run(&model, path, inputs, doc.header(), keeps, command);
+    let (model, summary, verdict) = (&rep.model, &rep.summary, &rep.verdict);
     // The results first: a side file that cannot be written loses nothing.
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::run_json(&model, &summary, &verdict)).expect("JSON values serialize")
+            serde_json::to_string_pretty(&text::run_json(model, summary, verdict)).expect("JSON values serialize")
         );
     } else {
-        print!("{}", report::run_text(&model, &summary, &verdict));
+        print!("{}", text::run_text(model, summary, verdict));
     }
+    let reps = model.run.replications;
+    // Side files go where the user named them (no output set): the folder
+    // part of each path is created, then each file is written atomically.
+    let here = Path::new("");
     if let Some(file) = timeseries {
         create_parent(file)?;
-        let title =
-            format!("{}: use of each limit per bucket (mean of {} replications)", model.name, model.run.replications);
-        series::write(&stem_of(file), &title, &summary.limits, &summary.series)?;
+        let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
+        write_files(here, &series::files(&stem_of(file), &title, &summary.limits, &summary.series)?.0)?;
     }
     if let Some(file) = &files.hourly {
         create_parent(file)?;
         let stem = stem_of(file);
-        campaigns::write_hourly(&crate::output::beside(&stem, "csv"), &summary.campaigns)?;
-        let title = format!(
-            "{}: leads reached and dials per hour (mean of {} replications)",
-            model.name, model.run.replications
-        );
-        charts::write_hourly(&stem, &title, &summary.campaigns)?;
+        let csv_path = crate::output::beside(&stem, "csv");
+        let csv = campaigns::hourly_csv(&csv_path.to_string_lossy(), &summary.campaigns)?;
+        let title = format!("{}: leads reached and dials per hour (mean of {reps} replications)", model.name);
+        let drawn = charts::hourly(&title, &summary.campaigns)?;
+        let mut out = vec![OutputFile::new(csv_path, csv)];
+        out.extend(drawn.files(&stem));
+        write_files(here, &out)?;
     }
-    if let Some(file) = &files.dials {
+    if let (Some(file), Some(log)) = (&files.dials, &rep.dial_log) {
         create_parent(file)?;
-        // Replication 0 again, logged: the same streams give the same dials.
-        campaigns::write_dials(file, &model, &simulate_logged(&model, 0, 0).dial_log)?;
+        let csv = campaigns::dials_csv(&file.to_string_lossy(), model, log)?;
+        write_files(here, &[OutputFile::new(file, csv)])?;
     }
     if let Some(file) = &files.report {
         create_parent(file)?;
-        let command = reproduce_command("run", path, sets);
-        crate::output::html::write_run(file, path, &model, &summary, &verdict, &command)?;
+        write_files(here, &[OutputFile::new(file, crate::output::html::run_page(&rep)?)])?;
     }
-    Ok(verdict)
+    Ok(rep.verdict)
 }
 
 /// The command that gives the same results, for a report's "reproduce"
@@ -105,8 +109,8 @@ pub(super) fn reproduce_command(verb: &str, path: &Path, sets: &[String]) -> Str
 
 /// `simcall plan`: searches the plan, writes its tables and charts, prints
 /// the months, the calendar and the ladder.
-pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: bool) -> Result<()> {
-    let plan = crate::config::Plan::load(path, &parse_sets(sets)?)?;
+pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: bool, reach: Reach) -> Result<()> {
+    let plan = crate::config::load_plan(path, &parse_sets(sets)?, reach)?;
     let dir = out.unwrap_or_else(|| Path::new("output").join(&plan.name));
     crate::output::set::recover(&dir);
     crate::output::set::check_replaceable(&dir)?;
@@ -119,19 +123,18 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: b
         bar.set_message(format!("{}: {n} combinations certified", plan.name))
     })?;
     bar.finish_and_clear();
-    let text = crate::output::plan::text(&plan, &result);
-    // The report embeds the charts the tables' writer draws, so it goes after.
     let command = reproduce_command("plan", path, sets);
-    let written = crate::output::set::write(&dir, |tmp| {
-        crate::output::plan::write(&plan, &result, tmp)
-            .and_then(|()| crate::output::plan_report::write(&plan, &result, tmp, &command))
-    });
+    let rep = crate::report::plan(plan, result, command)?;
+    let (plan, result) = (&rep.plan, &rep.result);
+    let printed = crate::output::plan::text(plan, result);
+    let written = crate::output::plan_set::files(&rep)
+        .and_then(|files| crate::output::set::write(&dir, |tmp| write_files(tmp, &files)));
     println!("{} → {}", plan.name, dir.display());
     if resume {
         let n = result.combos.len();
         println!("{}: {} combinations certified, {} from the store", plan.name, n - saved.reused(), saved.reused());
     }
-    print!("{text}");
+    print!("{printed}");
     written
 }
 
@@ -139,10 +142,10 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: b
 /// with `choices`) by
 /// building every model it makes, and prints every error and warning.
 /// Exit code 2 if any file has an error.
-pub(super) fn validate(files: &[PathBuf]) -> Result<()> {
+pub(super) fn validate(files: &[PathBuf], reach: Reach) -> Result<()> {
     let mut errors = 0;
     for path in files {
-        let (diagnostics, work) = validate_one(path);
+        let (diagnostics, work) = validate_one(path, reach);
         for d in &diagnostics {
             eprint!("{}", crate::output::diagnostics::render_one(d));
         }
@@ -197,9 +200,9 @@ pub(super) fn self_test() -> Result<i32> {
 
 /// The work a model asks for, as `validate` prints it (an estimate from
 /// its rates, horizon, replications, pools and threads; see
-/// `config::limits::work`).
-fn work_of(w: &crate::config::limits::Work) -> String {
-    use crate::config::limits::{bytes_text, duration_text, number};
+/// `crate::work`).
+fn work_of(w: &crate::work::Work) -> String {
+    use crate::units::{bytes_text, duration_text, number};
     format!(
         "about {} arrivals per replication × {} replications at most: up to about {} of one core, about {} of memory at {} thread{}",
         number(w.arrivals_per_replication.round()),
@@ -212,7 +215,7 @@ fn work_of(w: &crate::config::limits::Work) -> String {
 }
 
 /// Every diagnostic of one model or experiment file, and the work it asks for.
-fn validate_one(path: &Path) -> (Vec<Diagnostic>, Option<String>) {
+fn validate_one(path: &Path, reach: Reach) -> (Vec<Diagnostic>, Option<String>) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => return (vec![Diagnostic::error(path, "", format!("cannot read the file: {e}"))], None),
@@ -220,14 +223,14 @@ fn validate_one(path: &Path) -> (Vec<Diagnostic>, Option<String>) {
     let top = text.parse::<toml::Table>().unwrap_or_default();
     if top.contains_key("choices") {
         // A plan: every option's model is built when it is read.
-        return match crate::config::Plan::load(path, &[]) {
+        return match crate::config::load_plan(path, &[], reach) {
             Ok(plan) => (plan.model_of(&[]).map_or_else(|_| Vec::new(), |m| crate::config::warnings(&m, path)), None),
             Err(Error::Input(ds)) => (ds, None),
             Err(e) => (vec![Diagnostic::error(path, "", e)], None),
         };
     }
     if top.contains_key("model") {
-        return match Experiment::load(path, &[]) {
+        return match crate::config::load_experiment(path, &[], reach) {
             // Warnings of the model as the experiment runs it (its first cell).
             Ok(exp) => {
                 let work = format!("{} cells, up to {}", exp.cells.len(), work_of(&exp.work));
@@ -239,9 +242,9 @@ fn validate_one(path: &Path) -> (Vec<Diagnostic>, Option<String>) {
     }
     match ModelDoc::parse(&text, path) {
         Ok(doc) => {
-            let (model, ds) = doc.check();
+            let (model, ds) = doc.reaching(reach).check();
             let threads = rayon::current_num_threads();
-            (ds, model.as_ref().map(|m| work_of(&crate::config::limits::work(m, threads))))
+            (ds, model.as_ref().map(|m| work_of(&crate::work::work(m, threads))))
         }
         Err(Error::Input(ds)) => (ds, None),
         Err(e) => (vec![Diagnostic::error(path, "", e)], None),
@@ -269,13 +272,13 @@ pub(super) fn fit(path: &Path, columns: &CallColumns, source: Option<&str>, out:
     let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).filter(|d| *d > 0.0).collect();
     let mean = durations.iter().sum::<f64>() / durations.len().max(1) as f64;
     let sd = (durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / durations.len().max(1) as f64).sqrt();
-    if sd < crate::config::limits::MIN_CV * mean {
+    if sd < crate::config::bounds::MIN_CV * mean {
         return Err(Error::usage(format!(
             "{}: the durations{whose} hardly vary (cv {:.1e} < {}): nothing to fit; model the holding time as \
              {{ dist = \"deterministic\", value = \"{mean:.1}s\" }}",
             path.display(),
             sd / mean,
-            crate::config::limits::MIN_CV
+            crate::config::bounds::MIN_CV
         )));
     }
     let mut distinct: Vec<f64> = durations.clone();
@@ -302,17 +305,18 @@ pub(super) fn fit(path: &Path, columns: &CallColumns, source: Option<&str>, out:
         Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
     });
     crate::output::set::recover(&dir);
-    crate::output::set::write(&dir, |tmp| crate::output::fit::write(tmp, &rates, &fits, &durations, &snippet))?;
+    let files = crate::output::fit::files(&rates, &fits, &durations, &snippet)?;
+    crate::output::set::write(&dir, |tmp| write_files(tmp, &files))?;
     print!("{}", crate::output::fit::text(calls.len(), span_days, &rates, &fits, &conc, &snippet));
     println!("→ {}", dir.display());
     Ok(())
 }
 
-pub(super) fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
+pub(super) fn generate(path: &Path, days: f64, out: &Path, reach: Reach) -> Result<()> {
     if !(days.is_finite() && days > 0.0 && days <= 3650.0) {
         return Err(Error::usage(format!("--days {days}: use a number of days between 0 and 3650")));
     }
-    let model = ModelDoc::load(path)?.build()?;
+    let model = ModelDoc::load(path)?.reaching(reach).build()?;
     if let Some(s) =
         model.sources.iter().find(|s| matches!(s.arrivals, Arrivals::Population { .. } | Arrivals::Trace(_)))
     {
@@ -326,15 +330,16 @@ pub(super) fn generate(path: &Path, days: f64, out: &Path) -> Result<()> {
     // disk: it is held to the arrivals a replication may simulate.
     let calls: f64 = model.sources.iter().map(|s| s.arrival_rate_per_s * days * crate::units::DAY_S).sum();
     let what = "the number of calls the log would hold (arrival rate × --days)";
-    if let Some(why) = crate::config::limits::soft(
+    if let Some(why) = crate::config::bounds::soft(
         calls,
-        crate::config::limits::MAX_ARRIVALS_PER_REPLICATION,
-        crate::config::limits::HARD_ARRIVALS_PER_REPLICATION,
+        crate::config::bounds::MAX_ARRIVALS_PER_REPLICATION,
+        crate::config::bounds::HARD_ARRIVALS_PER_REPLICATION,
         what,
+        reach,
     ) {
         return Err(Error::usage(format!(
             "--days {days}: {why}; at about 30 bytes a row that is {} of CSV: fewer days or a lower rate",
-            crate::config::limits::bytes_text(30.0 * calls)
+            crate::units::bytes_text(30.0 * calls)
         )));
     }
     create_parent(out)?;

@@ -5,6 +5,7 @@
 mod commands;
 mod sweep;
 
+use crate::config::bounds::Reach;
 use crate::config::CallColumns;
 use crate::error::{Error, Result};
 use clap::{Parser, Subcommand};
@@ -182,40 +183,40 @@ pub fn main() -> i32 {
 
 /// Runs the command; `Ok` carries the exit code (0, or `run --check`'s verdict).
 fn execute(cli: Cli) -> Result<i32> {
-    crate::config::limits::allow_beyond_soft_limits(cli.yes);
+    // `--yes` lets every reader of a file go past the soft bounds.
+    let reach = if cli.yes { Reach::Hard } else { Reach::Soft };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cli.threads {
-        if n == 0 || n > crate::config::limits::MAX_THREADS {
+        if n == 0 || n > crate::config::bounds::MAX_THREADS {
             return Err(Error::usage(format!(
                 "--threads {n}: use 1 to {} (more threads than cores only add overhead)",
-                crate::config::limits::MAX_THREADS
+                crate::config::bounds::MAX_THREADS
             )));
         }
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(|e| Error::usage(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
-        Command::Run { model, json, timeseries, hourly, dials, report, sets, check } => {
-            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials, report }, &sets).map(|v| {
-                if check {
-                    commands::check_code(&v)
-                } else {
-                    0
-                }
-            })
-        }
+        Command::Run { model, json, timeseries, hourly, dials, report, sets, check } => commands::run(
+            &model,
+            json,
+            commands::RunFiles { timeseries, hourly, dials, report },
+            &sets,
+            reach,
+        )
+        .map(|v| if check { commands::check_code(&v) } else { 0 }),
         Command::Sweep { experiment, out, sets, resume, shard, shards } => {
-            sweep::sweep(&experiment, out, &sets, &sweep::SweepOptions { shard, shards, resume }).map(|()| 0)
+            sweep::sweep(&experiment, out, &sets, &sweep::SweepOptions { shard, shards, resume, reach }).map(|()| 0)
         }
-        Command::Merge { dir } => sweep::merge(&dir).map(|()| 0),
-        Command::Plan { plan, out, sets, resume } => commands::plan(&plan, out, &sets, resume).map(|()| 0),
+        Command::Merge { dir } => sweep::merge(&dir, reach).map(|()| 0),
+        Command::Plan { plan, out, sets, resume } => commands::plan(&plan, out, &sets, resume, reach).map(|()| 0),
         Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
             commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)
         }
-        Command::Generate { model, days, out } => commands::generate(&model, days, &out).map(|()| 0),
+        Command::Generate { model, days, out } => commands::generate(&model, days, &out, reach).map(|()| 0),
         Command::Validate { files, self_test } => {
-            let checked = if files.is_empty() { Ok(()) } else { commands::validate(&files) };
+            let checked = if files.is_empty() { Ok(()) } else { commands::validate(&files, reach) };
             let tested = if self_test { commands::self_test() } else { Ok(0) };
             checked.and(tested)
         }

@@ -3,11 +3,13 @@
 //! tables, charts and report written from the store as one output set.
 
 use super::commands::reproduce_command;
-use crate::config::{parse_sets, Experiment};
+use crate::config::bounds::Reach;
+use crate::config::{load_experiment, parse_sets};
 use crate::error::{Error, Result};
-use crate::output::{exporters, report, set};
+use crate::output::{set, text};
 use crate::runs::{self, Shard};
 use crate::store::{Origin, Store};
+use crate::study::Experiment;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,8 @@ pub(super) struct SweepOptions {
     pub(super) shards: Option<usize>,
     /// `--resume`: skip cells already in the store.
     pub(super) resume: bool,
+    /// How far the soft bounds hold (`--yes`).
+    pub(super) reach: Reach,
 }
 
 /// The shard this process runs: `--shard I/N` (1-based I), else Slurm's
@@ -64,7 +68,7 @@ fn resolve_shard(o: &SweepOptions, env: &dyn Fn(&str) -> Option<String>) -> Resu
 /// `simcall sweep`.
 pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String], options: &SweepOptions) -> Result<()> {
     let shard = resolve_shard(options, &|k| std::env::var(k).ok())?;
-    let exp = Experiment::load(path, &parse_sets(sets)?)?;
+    let exp = load_experiment(path, &parse_sets(sets)?, options.reach)?;
     let dir = out.unwrap_or_else(|| Path::new("output").join(&exp.name));
     if shard == Shard::ALL {
         // Shards share the folder while they run: only a lone run tidies it.
@@ -104,12 +108,13 @@ pub(super) fn sweep(path: &Path, out: Option<PathBuf>, sets: &[String], options:
     if options.resume {
         println!("{}: {} cells run, {} from the store", exp.name, todo.len(), share - todo.len());
     }
-    write_outputs(&exp, &store, &dir, &reproduce_command("sweep", path, sets))
+    let command = reproduce_command("sweep", path, sets);
+    write_outputs(exp, &store, &dir, command)
 }
 
 /// `simcall merge DIR`: the outputs of the sweep whose cells are in
 /// `DIR/cells`, written to `DIR` as one set.
-pub(super) fn merge(dir: &Path) -> Result<()> {
+pub(super) fn merge(dir: &Path, reach: Reach) -> Result<()> {
     let cells = dir.join(set::CELLS);
     if !cells.is_dir() {
         return Err(Error::usage(format!(
@@ -129,24 +134,21 @@ pub(super) fn merge(dir: &Path) -> Result<()> {
     } else {
         origin.cwd.join(&origin.experiment)
     };
-    let exp = Experiment::load(&path, &parse_sets(&origin.sets)?)?;
-    write_outputs(&exp, &store, dir, &reproduce_command("sweep", &path, &origin.sets))
+    let exp = load_experiment(&path, &parse_sets(&origin.sets)?, reach)?;
+    let command = reproduce_command("sweep", &path, &origin.sets);
+    write_outputs(exp, &store, dir, command)
 }
 
 /// Writes the grid's outputs from the store to `dir` as one set; prints the
-/// recommendation. Every exporter runs even if one fails (the set is then
-/// not swapped in, and the first failure is reported after the printout).
-fn write_outputs(exp: &Experiment, store: &Store, dir: &Path, command: &str) -> Result<()> {
-    let res = runs::assemble(exp, store)?;
-    let mut all = exporters::sweep_exporters();
-    // The report goes last: it embeds the charts the others wrote.
-    all.push(Box::new(crate::output::html::Report { command: command.to_string() }));
-    let written = set::write(dir, |tmp| {
-        let outcomes: Vec<Result<()>> = all.iter().map(|e| e.export(exp, &res, tmp)).collect();
-        outcomes.into_iter().find_map(Result::err).map_or(Ok(()), Err)
-    });
+/// recommendation (also when the set could not be written: the failure is
+/// reported after the printout).
+fn write_outputs(exp: Experiment, store: &Store, dir: &Path, command: String) -> Result<()> {
+    let rep = crate::report::sweep(exp, store, command)?;
+    let written = crate::output::sweep::files(&rep)
+        .and_then(|files| set::write(dir, |tmp| crate::output::write_files(tmp, &files)));
+    let exp = &rep.experiment;
     println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
-    print!("{}", report::recommendation_text(exp, &res));
+    print!("{}", text::recommendation_text(exp, &rep.result));
     written
 }
 
@@ -155,7 +157,7 @@ mod tests {
     use super::*;
 
     fn opts(shard: Option<&str>, shards: Option<usize>) -> SweepOptions {
-        SweepOptions { shard: shard.map(String::from), shards, resume: false }
+        SweepOptions { shard: shard.map(String::from), shards, resume: false, reach: Reach::Soft }
     }
 
     #[test]

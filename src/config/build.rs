@@ -22,6 +22,8 @@ use std::sync::Arc;
 pub(super) struct Builder<'a> {
     pub(super) path: &'a Path,
     pub(super) inputs: &'a Inputs,
+    /// How far the soft bounds hold.
+    pub(super) reach: super::bounds::Reach,
     /// The input files read so far, by path, with their digests.
     pub(super) read: std::cell::RefCell<std::collections::BTreeMap<PathBuf, std::sync::Arc<str>>>,
 }
@@ -83,7 +85,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn duration(&self, key: &str, text: &str) -> Result<f64> {
-        parse_duration_s(text).and_then(|v| super::limits::duration(v, text)).map_err(|e| self.err(key, e))
+        parse_duration_s(text).and_then(|v| super::bounds::duration(v, text)).map_err(|e| self.err(key, e))
     }
 
     pub(super) fn positive_duration(&self, key: &str, text: &str) -> Result<f64> {
@@ -195,8 +197,8 @@ impl Builder<'_> {
                     format!("{n} is not allowed: at least 1 (2 or more for confidence intervals)"),
                 ));
             }
-            let (soft, hard) = (super::limits::MAX_REPLICATIONS as f64, super::limits::HARD_REPLICATIONS as f64);
-            if let Some(why) = super::limits::soft(n as f64, soft, hard, "the number of replications") {
+            let (soft, hard) = (super::bounds::MAX_REPLICATIONS as f64, super::bounds::HARD_REPLICATIONS as f64);
+            if let Some(why) = super::bounds::soft(n as f64, soft, hard, "the number of replications", self.reach) {
                 return Err(self.err("run.replications", why));
             }
         }
@@ -209,8 +211,9 @@ impl Builder<'_> {
         let timeseries_bucket_s =
             r.timeseries.as_ref().map(|t| self.positive_duration("run.timeseries", t)).transpose()?;
         if let Some(why) = timeseries_bucket_s.and_then(|b| {
-            use super::limits::{soft, HARD_SERIES_BUCKETS, MAX_SERIES_BUCKETS};
-            soft((horizon_s / b).ceil(), MAX_SERIES_BUCKETS, HARD_SERIES_BUCKETS, "the number of time-series buckets")
+            use super::bounds::{soft, HARD_SERIES_BUCKETS, MAX_SERIES_BUCKETS};
+            let what = "the number of time-series buckets";
+            soft((horizon_s / b).ceil(), MAX_SERIES_BUCKETS, HARD_SERIES_BUCKETS, what, self.reach)
         }) {
             return Err(self.err("run.timeseries", format!("{why}; use a wider bucket")));
         }
@@ -357,7 +360,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn dist(&self, key: &str, d: &DistFile) -> Result<Dist> {
-        let cv_ok = |cv: f64| super::limits::cv(cv).map_err(|e| self.err(&format!("{key}.cv"), e));
+        let cv_ok = |cv: f64| super::bounds::cv(cv).map_err(|e| self.err(&format!("{key}.cv"), e));
         let dist = match d {
             DistFile::Exponential { mean } => {
                 Dist::Exponential { mean_s: self.positive_duration(&format!("{key}.mean"), mean)? }
@@ -495,7 +498,7 @@ impl Builder<'_> {
                 let too_many = |name: &str, x: f64| {
                     self.err(
                         &k(name),
-                        format!("{} is not allowed: at most 10¹⁵ tokens per minute (larger figures overflow a long run's token arithmetic)", super::limits::number(x)),
+                        format!("{} is not allowed: at most 10¹⁵ tokens per minute (larger figures overflow a long run's token arithmetic)", crate::units::number(x)),
                     )
                 };
                 let positive = |name: &str, v: Option<f64>| match v {

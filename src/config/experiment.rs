@@ -1,13 +1,14 @@
-//! An experiment (`experiments/*.toml`): a model, the axes to sweep, the SLA
-//! and the plan tiers to compare. Expanding it gives the grid: every
-//! combination of axis values (first axis slowest) crossed with every tier.
+//! Reads an experiment file (`experiments/*.toml`) into an
+//! [`Experiment`]: its model, the axes to sweep, the SLA and the plan tiers,
+//! expanded into the grid with every cell's model checked.
 
+use super::bounds::Reach;
 use super::overrides::parse_value;
-use super::ModelDoc;
+use super::{DocModels, ModelDoc};
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::study::{cell_sets, value_label, Axis, Cell, Experiment, InputFile, Tier};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use toml::{Table, Value};
 
 #[derive(Debug, Deserialize)]
@@ -37,250 +38,119 @@ struct TierFile {
     set: Table,
 }
 
-/// A plan tier: a name, a monthly price and the model keys it sets.
-#[derive(Debug, Clone)]
-pub struct Tier {
-    /// Its name (output file names use it).
-    pub name: String,
-    /// Monthly price (currency of the experiment file); `None` if not given.
-    pub price_per_month: Option<f64>,
-    /// Model keys it sets, by dotted path.
-    pub set: Vec<(String, Value)>,
-}
-
-/// One sweep axis: a model key and the values it takes.
-#[derive(Debug, Clone)]
-pub struct Axis {
-    /// The model key it varies, a dotted path.
-    pub path: String,
-    /// Its values, as written.
-    pub values: Vec<Value>,
-}
-
-/// One cell of the grid: a sweep point with one tier. Its model is built
-/// when it runs ([`Experiment::model`]), so a grid's memory is its cells'
-/// keys, not their models.
-#[derive(Debug, Clone)]
-pub struct Cell {
-    /// Index of the sweep point (the axis-value combination) in the grid.
-    pub point: usize,
-    /// The point's stream key ([`crate::engine::point_key`] of its axis
-    /// values): all tiers at one point see the same callers, and a point
-    /// keeps its streams when the grid around it changes.
-    pub point_key: u64,
-    /// What the cell is, for the cell store: SHA-256 (hex) of the results
-    /// version, the point key, the cell's model document after every
-    /// override and the digests of the input files its model reads. The
-    /// same key means the same result.
-    pub key: String,
-    /// Index into the experiment's tiers.
-    pub tier: usize,
-    /// Its model's nominal offered load (Erlangs): the charts' x axis.
-    pub offered_load_erl: f64,
-    /// Its model's first batch of replications (`run.replications`).
-    pub replications: u32,
-}
-
-/// An experiment expanded into its grid, every cell's model checked.
-#[derive(Debug, Clone)]
-pub struct Experiment {
-    /// Output goes to `output/<name>/`.
-    pub name: String,
-    /// What it asks.
-    pub description: String,
-    /// Where it was read from.
-    pub path: PathBuf,
-    /// The model file it names, relative to the working folder.
-    pub model_path: PathBuf,
-    /// Sweep axes, first slowest.
-    pub axes: Vec<Axis>,
-    /// Tiers (one, `model`, if the file has none).
-    pub tiers: Vec<Tier>,
-    /// Axis values of each point, as written, in grid order.
-    pub points: Vec<Vec<Value>>,
-    /// Point-major: all tiers of point 0, then of point 1, …
-    pub cells: Vec<Cell>,
-    /// The first cell's model: what the experiment's pages describe.
-    pub base: Model,
-    /// The work of the whole grid: arrivals and replications of its
-    /// largest cell, core time summed over cells, peak memory of the
-    /// largest cell plus the results every cell keeps until the outputs are
-    /// written.
-    pub work: super::limits::Work,
-    /// Every file the experiment read, with its digest taken when it was
-    /// read: the experiment file, the model file, then the input files its
-    /// cells' models read (in the order first read).
-    pub inputs: Vec<super::InputFile>,
-    /// The model document with the experiment's `run` and `sla`, and the
-    /// `--set`s, to build a cell's model from (`None` for [`Experiment::of_model`]).
-    doc: Option<(ModelDoc, Vec<(String, Value)>)>,
-}
-
-impl Experiment {
-    /// One model as an experiment of one cell (no axis, one tier named
-    /// `model`), so a single run can be reported like a sweep. `path` is the
-    /// model file, both the experiment's and the model's path.
-    pub fn of_model(path: &Path, model: Model) -> Self {
-        Experiment {
-            work: super::limits::work(&model, rayon::current_num_threads()),
-            name: model.name.clone(),
-            description: model.description.clone(),
-            path: path.to_path_buf(),
-            model_path: path.to_path_buf(),
-            axes: vec![],
-            tiers: vec![Tier { name: "model".into(), price_per_month: None, set: vec![] }],
-            points: vec![vec![]],
-            cells: vec![Cell {
-                point: 0,
-                point_key: 0,
-                key: String::new(),
-                tier: 0,
-                offered_load_erl: model.offered_load_erl(),
-                replications: model.run.replications,
-            }],
-            base: model,
-            inputs: vec![],
-            doc: None,
-        }
-    }
-
-    /// The model of cell `cell` (a grid position), built afresh.
-    ///
-    /// Errors as [`Experiment::load`] would have (it checked every cell, so
-    /// only a file changed since can make it fail).
-    pub fn model(&self, cell: usize) -> Result<Model> {
-        let Some((base, cli_sets)) = &self.doc else { return Ok(self.base.clone()) };
-        cell_doc(base, (&self.axes, &self.tiers, &self.points), cell, cli_sets)?.build()
-    }
-
-    /// Reads `path`, applies `cli_sets` (`--set PATH=VALUE`, last, so they win
-    /// over the experiment's own keys) and builds every cell's model.
-    ///
-    /// Errors when the file is missing or malformed, the model it names
-    /// cannot be read, an axis or tier key does not exist in the model, or a
-    /// resulting model is invalid. All cells are checked before anything runs.
-    pub fn load(path: &Path, cli_sets: &[(String, Value)]) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?;
-        let file: ExperimentFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e))?;
-        let (model_path, base) = ModelDoc::load_for(path, &file.model, &file.run, &file.sla)?;
-        let axes = file
-            .sweep
-            .iter()
-            .map(|(k, v)| {
-                Ok(Axis {
-                    path: k.clone(),
-                    values: axis_values(v).map_err(|e| Error::input(path, &format!("sweep.\"{k}\""), e))?,
-                })
+/// Reads the experiment file `path`, applies `cli_sets` (`--set
+/// PATH=VALUE`, last, so they win over the experiment's own keys) and builds
+/// every cell's model, with the soft bounds holding as far as `reach` says.
+///
+/// Errors when the file is missing or malformed, the model it names
+/// cannot be read, an axis or tier key does not exist in the model, or a
+/// resulting model is invalid. All cells are checked before anything runs.
+pub fn load_experiment(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?;
+    let file: ExperimentFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e))?;
+    let (model_path, base) = ModelDoc::load_for(path, &file.model, &file.run, &file.sla, reach)?;
+    let axes = file
+        .sweep
+        .iter()
+        .map(|(k, v)| {
+            Ok(Axis {
+                path: k.clone(),
+                values: axis_values(v).map_err(|e| Error::input(path, &format!("sweep.\"{k}\""), e))?,
             })
-            .collect::<Result<Vec<_>>>()?;
-        let mut tiers: Vec<Tier> = file
-            .tiers
-            .into_iter()
-            .map(|t| Tier { name: t.name, price_per_month: t.price_per_month, set: t.set.into_iter().collect() })
-            .collect();
-        if tiers.is_empty() {
-            tiers.push(Tier { name: "model".into(), price_per_month: None, set: vec![] });
-        }
-        super::limits::file_name(&file.name).map_err(|e| Error::input(path, "name", e))?;
-        for (i, t) in tiers.iter().enumerate() {
-            if t.name.trim().is_empty() {
-                return Err(Error::input(path, &format!("tiers[{i}].name"), "a tier needs a name"));
-            }
-            if tiers[..i].iter().any(|u| u.name == t.name) {
-                return Err(Error::input(
-                    path,
-                    &format!("tiers.{}", t.name),
-                    format!("two tiers are named {:?}: tier names must differ (they name output files)", t.name),
-                ));
-            }
-        }
-        let cells = points_count(&axes).saturating_mul(tiers.len());
-        let (soft, hard) = (super::limits::MAX_CELLS as f64, super::limits::HARD_CELLS as f64);
-        if let Some(why) = super::limits::soft(cells as f64, soft, hard, "the number of cells (points × tiers)") {
-            return Err(Error::input(path, "sweep", format!("{why}; or split the experiment")));
-        }
-        if let Some(t) = tiers.iter().find(|t| t.price_per_month.is_some_and(|p| !(p.is_finite() && p >= 0.0))) {
-            return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
-        }
-        let points = cartesian(&axes);
-        // Every cell is built and checked before anything runs; only what
-        // the grid needs of it is kept.
-        let n = points.len() * tiers.len();
-        let mut cells = Vec::with_capacity(n);
-        let mut first = None;
-        let threads = rayon::current_num_threads();
-        let mut work = super::limits::Work::default();
-        let mut inputs = vec![super::InputFile::of(path, text.as_bytes()), base.file()];
-        for i in 0..n {
-            let (p, t) = (i / tiers.len(), i % tiers.len());
-            let point_key =
-                crate::engine::point_key(axes.iter().zip(&points[p]).map(|(a, v)| (a.path.as_str(), value_label(v))));
-            let doc = cell_doc(&base, (&axes, &tiers, &points), i, cli_sets)?;
-            let (model, read) = doc.build_reading().map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
-            let key = cell_key(point_key, &doc, &read);
-            for f in read {
-                if !inputs.contains(&f) {
-                    inputs.push(f);
-                }
-            }
-            cells.push(Cell {
-                point: p,
-                point_key,
-                key,
-                tier: t,
-                offered_load_erl: model.offered_load_erl(),
-                replications: model.run.replications,
-            });
-            work = work.with_cell(super::limits::work(&model, threads));
-            first.get_or_insert(model);
-        }
-        let work = work.keeping_cells(n);
-        if let Some(why) = super::limits::memory(work.memory_bytes) {
-            return Err(Error::input(path, "sweep", why));
-        }
-        let Some(first) = first else { return Err(Error::input(path, "sweep", "the grid has no cell")) };
-        let mut exp = Experiment {
-            name: file.name,
-            description: file.description,
-            path: path.to_path_buf(),
-            model_path,
-            axes,
-            tiers,
-            points,
-            cells,
-            base: first,
-            work,
-            inputs,
-            doc: None,
-        };
-        exp.doc = Some((base, cli_sets.to_vec()));
-        Ok(exp)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut tiers: Vec<Tier> = file
+        .tiers
+        .into_iter()
+        .map(|t| Tier { name: t.name, price_per_month: t.price_per_month, set: t.set.into_iter().collect() })
+        .collect();
+    if tiers.is_empty() {
+        tiers.push(Tier { name: "model".into(), price_per_month: None, set: vec![] });
     }
-}
-
-/// An experiment's axes, tiers and points.
-type Grid<'a> = (&'a [Axis], &'a [Tier], &'a [Vec<Value>]);
-
-/// The model document of grid cell `cell`: tier keys, then axis values,
-/// then `--set`s applied to `base` (the later wins).
-fn cell_doc(base: &ModelDoc, grid: Grid, cell: usize, cli_sets: &[(String, Value)]) -> Result<ModelDoc> {
-    let (axes, tiers, points) = grid;
-    let (p, t) = (cell / tiers.len(), cell % tiers.len());
-    let tier = &tiers[t];
-    let mut doc = base.clone();
-    let axis_sets = axes.iter().map(|a| a.path.clone()).zip(points[p].iter().cloned());
-    for (k, v) in tier.set.iter().cloned().chain(axis_sets).chain(cli_sets.iter().cloned()) {
-        doc.set(&k, v).map_err(|e| e.context(&format!("tier {:?}", tier.name)))?;
+    super::bounds::file_name(&file.name).map_err(|e| Error::input(path, "name", e))?;
+    for (i, t) in tiers.iter().enumerate() {
+        if t.name.trim().is_empty() {
+            return Err(Error::input(path, &format!("tiers[{i}].name"), "a tier needs a name"));
+        }
+        if tiers[..i].iter().any(|u| u.name == t.name) {
+            return Err(Error::input(
+                path,
+                &format!("tiers.{}", t.name),
+                format!("two tiers are named {:?}: tier names must differ (they name output files)", t.name),
+            ));
+        }
     }
-    Ok(doc)
+    let cells = points_count(&axes).saturating_mul(tiers.len());
+    let (soft, hard) = (super::bounds::MAX_CELLS as f64, super::bounds::HARD_CELLS as f64);
+    if let Some(why) = super::bounds::soft(cells as f64, soft, hard, "the number of cells (points × tiers)", reach) {
+        return Err(Error::input(path, "sweep", format!("{why}; or split the experiment")));
+    }
+    if let Some(t) = tiers.iter().find(|t| t.price_per_month.is_some_and(|p| !(p.is_finite() && p >= 0.0))) {
+        return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
+    }
+    let points = cartesian(&axes);
+    // Every cell is built and checked before anything runs; only what
+    // the grid needs of it is kept.
+    let n = points.len() * tiers.len();
+    let mut cells = Vec::with_capacity(n);
+    let mut first = None;
+    let threads = rayon::current_num_threads();
+    let mut work = crate::work::Work::default();
+    let mut inputs = vec![InputFile::of(path, text.as_bytes()), base.file()];
+    let models = DocModels { doc: base.clone(), after: cli_sets.to_vec() };
+    for i in 0..n {
+        let (p, t) = (i / tiers.len(), i % tiers.len());
+        let point_key =
+            crate::engine::point_key(axes.iter().zip(&points[p]).map(|(a, v)| (a.path.as_str(), value_label(v))));
+        let doc = models
+            .doc_with(&cell_sets(&axes, &tiers, &points, i))
+            .map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
+        let (model, read) = doc.build_reading().map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
+        let key = cell_key(point_key, &doc, &read);
+        for f in read {
+            if !inputs.contains(&f) {
+                inputs.push(f);
+            }
+        }
+        cells.push(Cell {
+            point: p,
+            point_key,
+            key,
+            tier: t,
+            offered_load_erl: model.offered_load_erl(),
+            replications: model.run.replications,
+        });
+        work = work.with_cell(crate::work::work(&model, threads));
+        first.get_or_insert(model);
+    }
+    let work = work.keeping_cells(n);
+    if let Some(why) = super::bounds::memory(work.memory_bytes, reach) {
+        return Err(Error::input(path, "sweep", why));
+    }
+    let Some(first) = first else { return Err(Error::input(path, "sweep", "the grid has no cell")) };
+    Ok(Experiment {
+        name: file.name,
+        description: file.description,
+        path: path.to_path_buf(),
+        model_path,
+        model_header: base.header(),
+        axes,
+        tiers,
+        points,
+        cells,
+        base: first,
+        work,
+        inputs,
+        models: Some(std::sync::Arc::new(models)),
+    })
 }
 
 /// The store key of a cell: SHA-256 of the results version
 /// ([`crate::RESULTS_VERSION`]), its point key, its model document (the
 /// TOML after every override, as JSON) and the digests of the input files
 /// its model read.
-fn cell_key(point_key: u64, doc: &ModelDoc, read: &[super::InputFile]) -> String {
+fn cell_key(point_key: u64, doc: &ModelDoc, read: &[InputFile]) -> String {
     use sha2::{Digest, Sha256};
     let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
     let mut text = format!("simcall results {}\npoint {point_key}\n{body}\n", crate::RESULTS_VERSION);
@@ -299,14 +169,6 @@ pub(super) fn parse_percent(v: &Value) -> Option<f64> {
             s.trim().strip_suffix('%')?.trim().parse::<f64>().ok().filter(|x| x.is_finite()).map(|x| x / 100.0)
         }
         _ => None,
-    }
-}
-
-/// Renders an axis value as written: strings without quotes.
-pub fn value_label(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

@@ -10,13 +10,12 @@
 //! profiles, traces, lead lists) are read once through [`Inputs`] and shared
 //! by every cell of an experiment.
 
+pub mod bounds;
 mod build;
 mod campaign;
 mod csv_input;
 pub mod experiment;
 mod file;
-pub mod invariants;
-pub mod limits;
 mod locate;
 pub mod overrides;
 pub mod plan;
@@ -24,12 +23,13 @@ mod sla;
 mod traffic;
 
 pub use build::warnings;
-pub use experiment::{parse_sets, value_label, Axis, Cell, Experiment, Tier};
-pub use plan::{Choice, Plan, PlanOption, UsagePrice};
+pub use experiment::{load_experiment, parse_sets};
+pub use plan::load_plan;
 pub use traffic::{read_call_log, read_call_log_with, CallColumns};
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::model::Model;
+use crate::study::{InputFile, Models};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -39,24 +39,6 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct Inputs {
     texts: Mutex<HashMap<PathBuf, (Arc<str>, Arc<str>)>>,
-}
-
-/// An input file as it was read: where, and the SHA-256 (hex) of its bytes.
-/// The cell store keys a cell by its inputs' digests, and reports show them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub struct InputFile {
-    /// The path, as the model or command resolved it.
-    pub path: PathBuf,
-    /// SHA-256 of the file's bytes, lower-case hex.
-    pub sha256: String,
-}
-
-impl InputFile {
-    /// The record of `bytes` read from `path`.
-    pub fn of(path: &Path, bytes: &[u8]) -> Self {
-        use sha2::{Digest, Sha256};
-        InputFile { path: path.to_path_buf(), sha256: format!("{:x}", Sha256::digest(bytes)) }
-    }
 }
 
 impl Inputs {
@@ -89,6 +71,8 @@ pub struct ModelDoc {
     applied: Vec<String>,
     /// The input files it names, read once for every build.
     inputs: Arc<Inputs>,
+    /// How far the soft bounds hold for the models it builds.
+    reach: bounds::Reach,
 }
 
 impl ModelDoc {
@@ -109,7 +93,21 @@ impl ModelDoc {
         let text: Arc<str> = text.into();
         let table =
             text.parse::<toml::Table>().map_err(|e| Error::Input(vec![locate::toml_error(path, &text, "", &e)]))?;
-        Ok(ModelDoc { path: path.to_path_buf(), text, table, applied: Vec::new(), inputs: Arc::default() })
+        Ok(ModelDoc {
+            path: path.to_path_buf(),
+            text,
+            table,
+            applied: Vec::new(),
+            inputs: Arc::default(),
+            reach: bounds::Reach::Soft,
+        })
+    }
+
+    /// The document, with the soft bounds holding as far as `reach` says
+    /// for every model it builds (`--yes` is [`bounds::Reach::Hard`]).
+    pub fn reaching(mut self, reach: bounds::Reach) -> Self {
+        self.reach = reach;
+        self
     }
 
     /// Overrides the key at a dotted `key_path` (see [`overrides::set_path`]).
@@ -129,12 +127,18 @@ impl ModelDoc {
     ///
     /// Errors (naming `path` and `model`) when the model file does not
     /// exist; else as [`ModelDoc::load`] and [`ModelDoc::set`].
-    pub(crate) fn load_for(path: &Path, model: &str, run: &toml::Table, sla: &toml::Table) -> Result<(PathBuf, Self)> {
+    pub(crate) fn load_for(
+        path: &Path,
+        model: &str,
+        run: &toml::Table,
+        sla: &toml::Table,
+        reach: bounds::Reach,
+    ) -> Result<(PathBuf, Self)> {
         let model_path = path.parent().unwrap_or(Path::new(".")).join(model);
         if !model_path.is_file() {
             return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
         }
-        let mut doc = ModelDoc::load(&model_path)?;
+        let mut doc = ModelDoc::load(&model_path)?.reaching(reach);
         for (section, table) in [("run", run), ("sla", sla)] {
             for (k, v) in table {
                 doc.set(&format!("{section}.{k}"), v.clone())?;
@@ -160,9 +164,9 @@ impl ModelDoc {
     ///
     /// Errors as [`ModelDoc::build`].
     pub fn build_reading(&self) -> Result<(Model, Vec<InputFile>)> {
-        let b = build::Builder { path: &self.path, inputs: &self.inputs, read: Default::default() };
+        let b = build::Builder { path: &self.path, inputs: &self.inputs, reach: self.reach, read: Default::default() };
         let model = b.model(&self.table).map_err(|e| self.located(e))?;
-        let beyond = limits::check(&model, &self.path);
+        let beyond = bounds::check(&model, &self.path, self.reach);
         if beyond.is_empty() {
             let read = b
                 .read
@@ -174,6 +178,19 @@ impl ModelDoc {
         } else {
             Err(self.located(Error::Input(beyond)))
         }
+    }
+
+    /// The comment block at the top of the file (the sources it cites),
+    /// without the comment marks.
+    pub fn header(&self) -> String {
+        self.text
+            .lines()
+            .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+            .map(|l| l.trim_start_matches('#').trim())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
     }
 
     /// The model file's own record: its path and the digest of the text
@@ -227,6 +244,43 @@ impl ModelDoc {
             })
             .collect::<Vec<_>>();
         Error::Input(in_file_order(ds))
+    }
+}
+
+/// A model document with the overrides every model built from it ends
+/// with (the command line's `--set`s, which win): how an experiment or a
+/// plan builds its models.
+#[derive(Debug, Clone)]
+pub struct DocModels {
+    doc: ModelDoc,
+    after: Vec<(String, toml::Value)>,
+}
+
+impl DocModels {
+    /// The models of `doc`, with nothing set after.
+    pub fn new(doc: ModelDoc) -> Self {
+        DocModels { doc, after: vec![] }
+    }
+
+    /// The document after `sets`, then the overrides it ends with.
+    ///
+    /// Errors when a key does not exist (naming what exists).
+    fn doc_with(&self, sets: &[(String, toml::Value)]) -> Result<ModelDoc> {
+        let mut doc = self.doc.clone();
+        for (k, v) in sets.iter().chain(&self.after) {
+            doc.set(k, v.clone())?;
+        }
+        Ok(doc)
+    }
+}
+
+impl Models for DocModels {
+    fn build(&self, sets: &[(String, toml::Value)]) -> Result<(Model, Vec<InputFile>)> {
+        self.doc_with(sets)?.build_reading()
+    }
+
+    fn document(&self, sets: &[(String, toml::Value)]) -> Result<String> {
+        Ok(serde_json::to_string(&self.doc_with(sets)?.table).expect("a TOML table serializes as JSON"))
     }
 }
 

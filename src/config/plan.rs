@@ -1,14 +1,18 @@
-//! Plan files (`experiments/plan.toml`): the experiment's `name`, `model`,
-//! `run` and `sla`, then one `[[choices]]` entry per provider or limit
-//! whose plan is chosen (each option sets model keys and has a price), a
-//! `[forecast]` of monthly loads and the width of a certified capacity.
+//! Reads plan files (`experiments/plan.toml`) into a [`Plan`]: the
+//! experiment's `name`, `model`, `run` and `sla`, then one `[[choices]]`
+//! entry per provider or limit whose plan is chosen (each option sets model
+//! keys and has a price), a `[forecast]` of monthly loads and the width of
+//! a certified capacity.
 
+use super::bounds::Reach;
 use super::experiment::parse_percent;
-use super::ModelDoc;
+use super::{DocModels, ModelDoc};
 use crate::error::{Error, Problems, Result};
 use crate::model::Model;
+use crate::study::{Choice, InputFile, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use toml::{Table, Value};
 
 #[derive(Debug, Deserialize)]
@@ -96,272 +100,131 @@ struct SlotPriceFile {
     limit: String,
 }
 
-/// One option of a choice: the model keys it sets and its monthly price.
-#[derive(Debug, Clone)]
-pub struct PlanOption {
-    /// Its name ("Growth", "30 channels").
-    pub name: String,
-    /// Model keys it sets, by dotted path.
-    pub set: Vec<(String, Value)>,
-    /// A flat monthly price (USD).
-    pub monthly_usd: f64,
-    /// A price per unit of capacity per month: (USD, limit name): the
-    /// limit's capacity × pool in the built model is the number of units.
-    pub per_slot_month: Option<(f64, String)>,
-    /// Prices on the use of one limit, if any.
-    pub usage: Option<UsagePrice>,
-}
-
-/// Prices on the use of one limit, as providers bill them (USD).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UsagePrice {
-    /// The limit whose use is billed.
-    pub limit: String,
-    /// Per minute a call holds the limit, each call rounded up to
-    /// `billing_increment_s` and at least `minimum_per_call_s`.
-    pub per_minute: f64,
-    /// Billing increment (s; 0 = per second exactly).
-    pub billing_increment_s: f64,
-    /// Minimum billed per call (s).
-    pub minimum_per_call_s: f64,
-    /// Minutes the monthly price includes, and the price of each beyond.
-    pub included_minutes: f64,
-    /// Per minute beyond `included_minutes`.
-    pub overage_per_minute: f64,
-    /// Per admission (a call through the limit).
-    pub per_call: f64,
-    /// Per request (admissions of a request-scoped limit).
-    pub per_request: f64,
-    /// Per 1,000 tokens through a token limit.
-    pub per_1k_tokens: f64,
-}
-
-impl UsagePrice {
-    /// Whether it bills minutes (so holds must be recorded).
-    pub fn bills_minutes(&self) -> bool {
-        self.per_minute > 0.0 || self.overage_per_minute > 0.0
+/// Reads the plan file `path`: the model it names with `run` and `sla`
+/// applied, the choices, the forecast; `cli_sets` (`--set PATH=VALUE`) are
+/// applied to every model last, and the soft bounds hold as far as `reach`
+/// says.
+///
+/// Errors name the file, the key and what is allowed; every problem of
+/// the plan's own keys is reported, and each option's model is built
+/// (an option's keys must exist in the model).
+pub fn load_plan(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Result<Plan> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?;
+    let f: PlanFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e.message().trim()))?;
+    super::bounds::file_name(&f.name).map_err(|e| Error::input(path, "name", e))?;
+    let (model_path, mut base) = ModelDoc::load_for(path, &f.model, &f.run, &f.sla, reach)?;
+    for (k, v) in f.set.iter().chain(cli_sets.iter().map(|(k, v)| (k, v))) {
+        base.set(k, v.clone())?;
     }
-}
-
-/// A provider or limit whose plan is chosen; options are listed from the
-/// least capacity to the most (the search assumes it).
-#[derive(Debug, Clone)]
-pub struct Choice {
-    /// Its name ("platform", "trunk").
-    pub name: String,
-    /// Its options, least capacity first.
-    pub options: Vec<PlanOption>,
-}
-
-/// A plan file, read and checked.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// Output goes to `output/<name>/`.
-    pub name: String,
-    /// What it asks.
-    pub description: String,
-    /// Where it was read from.
-    pub path: PathBuf,
-    /// The model with the plan's `run` and `sla` applied.
-    pub base: ModelDoc,
-    /// The choices, in file order.
-    pub choices: Vec<Choice>,
-    /// Offered load per month (Erlangs), month 0 first (the model as written,
-    /// unless `loads` says otherwise).
-    pub monthly_load_erl: Vec<f64>,
-    /// Relative width of a certified capacity's interval (default 2%).
-    pub tolerance: f64,
-    /// What a lost caller costs (USD), added to each month's bill; 0 = not counted.
-    pub value_per_lost_call: f64,
-    /// Every file the plan read, with its digest taken when it was read:
-    /// the plan file, the model file, then the input files the models read.
-    pub inputs: Vec<super::InputFile>,
-}
-
-/// The most combinations a plan may have (the product of its options).
-pub const MAX_COMBINATIONS: usize = 100_000;
-
-impl Plan {
-    /// Reads `path`: the model it names with `run` and `sla` applied, the
-    /// choices, the forecast.
-    ///
-    /// Errors name the file, the key and what is allowed; every problem of
-    /// the plan's own keys is reported, and each option's model is built
-    /// (an option's keys must exist in the model).
-    pub fn load(path: &Path, cli_sets: &[(String, Value)]) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?;
-        let f: PlanFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e.message().trim()))?;
-        super::limits::file_name(&f.name).map_err(|e| Error::input(path, "name", e))?;
-        let (_, mut base) = ModelDoc::load_for(path, &f.model, &f.run, &f.sla)?;
-        for (k, v) in f.set.iter().chain(cli_sets.iter().map(|(k, v)| (k, v))) {
-            base.set(k, v.clone())?;
-        }
-        let (model, read) = base.build_reading()?;
-        let mut inputs = vec![super::InputFile::of(path, text.as_bytes()), base.file()];
-        inputs.extend(read);
-        let mut p = Problems::default();
-        let tolerance = match &f.capacity_tolerance {
-            None => Some(0.02),
-            Some(v) => p.take(parse_percent(v).filter(|t| (0.001..=0.5).contains(t)).ok_or_else(|| {
-                Error::input(
+    let (model, read) = base.build_reading()?;
+    let mut inputs = vec![InputFile::of(path, text.as_bytes()), base.file()];
+    inputs.extend(read);
+    let mut p = Problems::default();
+    let tolerance = match &f.capacity_tolerance {
+        None => Some(0.02),
+        Some(v) => p.take(parse_percent(v).filter(|t| (0.001..=0.5).contains(t)).ok_or_else(|| {
+            Error::input(
+                path,
+                "capacity_tolerance",
+                format!("{v} is not allowed: a width from 0.1% to 50% such as \"2%\""),
+            )
+        })),
+    };
+    if f.value_per_lost_call.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+        p.push(crate::error::Diagnostic::error(path, "value_per_lost_call", "must be a number of dollars ≥ 0"));
+    }
+    let base_erl = model.offered_load_erl();
+    let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl));
+    if f.choices.is_empty() {
+        p.push(crate::error::Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
+    }
+    let mut combinations = 1usize;
+    let choices: Vec<Choice> = f
+        .choices
+        .into_iter()
+        .map(|c| {
+            if c.options.is_empty() {
+                p.push(crate::error::Diagnostic::error(
                     path,
-                    "capacity_tolerance",
-                    format!("{v} is not allowed: a width from 0.1% to 50% such as \"2%\""),
-                )
-            })),
-        };
-        if f.value_per_lost_call.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
-            p.push(crate::error::Diagnostic::error(path, "value_per_lost_call", "must be a number of dollars ≥ 0"));
-        }
-        let base_erl = model.offered_load_erl();
-        let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl));
-        if f.choices.is_empty() {
-            p.push(crate::error::Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
-        }
-        let mut combinations = 1usize;
-        let choices: Vec<Choice> = f
-            .choices
-            .into_iter()
-            .map(|c| {
-                if c.options.is_empty() {
-                    p.push(crate::error::Diagnostic::error(
-                        path,
-                        &format!("choices.{}", c.name),
-                        "needs at least one option",
-                    ));
-                }
-                combinations = combinations.saturating_mul(c.options.len().max(1));
-                let options = c
-                    .options
-                    .into_iter()
-                    .map(|o| {
-                        let key = format!("choices.{}.{}", c.name, o.name);
-                        let monthly = o.price.monthly.unwrap_or(0.0);
-                        if !(monthly.is_finite() && monthly >= 0.0) {
+                    &format!("choices.{}", c.name),
+                    "needs at least one option",
+                ));
+            }
+            combinations = combinations.saturating_mul(c.options.len().max(1));
+            let options = c
+                .options
+                .into_iter()
+                .map(|o| {
+                    let key = format!("choices.{}.{}", c.name, o.name);
+                    let monthly = o.price.monthly.unwrap_or(0.0);
+                    if !(monthly.is_finite() && monthly >= 0.0) {
+                        p.push(crate::error::Diagnostic::error(
+                            path,
+                            &format!("{key}.price.monthly"),
+                            "must be a number ≥ 0",
+                        ));
+                    }
+                    let usage = p.take(usage_price(path, &key, &o.price, &model));
+                    let per_slot = o.price.per_slot_month.map(|s| (s.price, s.limit));
+                    if let Some((price, limit)) = &per_slot {
+                        if !(price.is_finite() && *price >= 0.0 && model.limits.iter().any(|l| &l.name == limit)) {
                             p.push(crate::error::Diagnostic::error(
                                 path,
-                                &format!("{key}.price.monthly"),
-                                "must be a number ≥ 0",
+                                &format!("{key}.price.per_slot_month"),
+                                format!("needs a price ≥ 0 and the name of a limit of the model (not {limit:?})"),
                             ));
                         }
-                        let usage = p.take(usage_price(path, &key, &o.price, &model));
-                        let per_slot = o.price.per_slot_month.map(|s| (s.price, s.limit));
-                        if let Some((price, limit)) = &per_slot {
-                            if !(price.is_finite() && *price >= 0.0 && model.limits.iter().any(|l| &l.name == limit)) {
-                                p.push(crate::error::Diagnostic::error(
-                                    path,
-                                    &format!("{key}.price.per_slot_month"),
-                                    format!("needs a price ≥ 0 and the name of a limit of the model (not {limit:?})"),
-                                ));
-                            }
-                        }
-                        PlanOption {
-                            name: o.name,
-                            set: o.set.into_iter().collect(),
-                            monthly_usd: monthly,
-                            per_slot_month: per_slot,
-                            usage: usage.flatten(),
-                        }
-                    })
-                    .collect();
-                Choice { name: c.name, options }
-            })
-            .collect();
-        if combinations > MAX_COMBINATIONS {
-            p.push(crate::error::Diagnostic::error(
-                path,
-                "choices",
-                format!("{combinations} combinations of options: at most {MAX_COMBINATIONS}"),
-            ));
-        }
-        let plan = p.finish(|| Plan {
-            name: f.name,
-            description: f.description,
-            path: path.to_path_buf(),
-            base,
-            choices,
-            monthly_load_erl: monthly_load_erl.unwrap_or_default(),
-            tolerance: tolerance.unwrap_or(0.02),
-            value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
-            inputs,
-        })?;
-        // Every option's keys must exist and build: check each alone.
-        let mut plan = plan;
-        for c in &plan.choices {
-            for o in &c.options {
-                let (_, read) = plan
-                    .doc_of(&[(c, o)])
-                    .and_then(|d| d.build_reading())
-                    .map_err(|e| e.context(&format!("choice {} option {}", c.name, o.name)))?;
-                for f in read {
-                    if !plan.inputs.contains(&f) {
-                        plan.inputs.push(f);
                     }
-                }
-            }
+                    PlanOption {
+                        name: o.name,
+                        set: o.set.into_iter().collect(),
+                        monthly_usd: monthly,
+                        per_slot_month: per_slot,
+                        usage: usage.flatten(),
+                    }
+                })
+                .collect();
+            Choice { name: c.name, options }
+        })
+        .collect();
+    if combinations > MAX_COMBINATIONS {
+        p.push(crate::error::Diagnostic::error(
+            path,
+            "choices",
+            format!("{combinations} combinations of options: at most {MAX_COMBINATIONS}"),
+        ));
+    }
+    let header = base.header();
+    let plan = p.finish(|| Plan {
+        name: f.name,
+        description: f.description,
+        path: path.to_path_buf(),
+        model_path,
+        model_header: header,
+        models: Arc::new(DocModels::new(base)),
+        choices,
+        monthly_load_erl: monthly_load_erl.unwrap_or_default(),
+        tolerance: tolerance.unwrap_or(0.02),
+        value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
+        inputs,
+    })?;
+    // Every option's keys must exist and build: check each alone.
+    let mut plan = plan;
+    let mut read = Vec::new();
+    for c in &plan.choices {
+        for o in &c.options {
+            let (_, files) =
+                plan.models.build(&o.set).map_err(|e| e.context(&format!("choice {} option {}", c.name, o.name)))?;
+            read.extend(files);
         }
-        Ok(plan)
     }
-
-    /// The model with the given options' keys set (in choice order).
-    ///
-    /// Errors when a key does not exist or the model it makes is invalid.
-    pub fn model_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<Model> {
-        let mut model = self.doc_of(options)?.build()?;
-        model.run.record_holds = self.bills_minutes();
-        Ok(model)
-    }
-
-    /// The model document with `options`' keys set.
-    fn doc_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<ModelDoc> {
-        let mut doc = self.base.clone();
-        for (_, o) in options {
-            for (k, v) in &o.set {
-                doc.set(k, v.clone())?;
-            }
+    for f in read {
+        if !plan.inputs.contains(&f) {
+            plan.inputs.push(f);
         }
-        Ok(doc)
     }
-
-    /// The store key of the certification of `options`: SHA-256 of the
-    /// results version ([`crate::RESULTS_VERSION`]), the tolerance, the
-    /// model document after the options' keys and the digests of the input
-    /// files that model reads, so a plan run again (another forecast,
-    /// another price, an option added) finds every combination it already
-    /// certified, and one whose inputs changed certifies it again.
-    ///
-    /// Errors as [`Plan::model_of`] when a key cannot be set or the model
-    /// does not build.
-    pub fn certificate_key(&self, options: &[(&Choice, &PlanOption)]) -> Result<String> {
-        use sha2::{Digest, Sha256};
-        let doc = self.doc_of(options)?;
-        let (_, read) = doc.build_reading()?;
-        let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
-        let mut text = format!(
-            "simcall results {}\ncertify to {} with holds {}\n{body}\n",
-            crate::RESULTS_VERSION,
-            self.tolerance,
-            self.bills_minutes()
-        );
-        for f in read {
-            text += &format!("input {}\n", f.sha256);
-        }
-        Ok(format!("{:x}", Sha256::digest(text.as_bytes())))
-    }
-
-    /// Whether some option bills minutes (so its runs record holds).
-    pub fn bills_minutes(&self) -> bool {
-        self.choices.iter().flat_map(|c| &c.options).any(|o| o.usage.as_ref().is_some_and(UsagePrice::bills_minutes))
-    }
-
-    /// The monthly price of `option` in `model` (flat plus per slot).
-    pub fn option_price(option: &PlanOption, model: &Model) -> f64 {
-        let slots = option.per_slot_month.as_ref().map_or(0.0, |(price, limit)| {
-            model.limits.iter().find(|l| &l.name == limit).map_or(0.0, |l| price * l.capacity() * l.pool as f64)
-        });
-        option.monthly_usd + slots
-    }
+    Ok(plan)
 }
 
 /// The usage prices of an option (`key` names it), checked against `model`'s limits.

@@ -339,7 +339,7 @@ fn call_log(text: &str, path: &Path, columns: &CallColumns) -> std::result::Resu
                 .map_err(|e| format!("{shown} line {line}: {}: {e}, or seconds ≥ 0", columns.duration)),
         }
         .and_then(|v| {
-            super::limits::duration(v, duration).map_err(|e| format!("{shown} line {line}: {}: {e}", columns.duration))
+            super::bounds::duration(v, duration).map_err(|e| format!("{shown} line {line}: {}: {e}", columns.duration))
         })?;
         parsed.push((line, start, duration_s, r.get(&columns.source).filter(|s| !s.is_empty()).cloned()));
     }
@@ -360,12 +360,12 @@ fn call_log(text: &str, path: &Path, columns: &CallColumns) -> std::result::Resu
     // The profile and concurrency walk the log's span: it must be a span of
     // calls, not of typos.
     if let (Some(first), Some(last)) = (calls.first(), calls.last()) {
-        if last.start_s - first.start_s > super::limits::MAX_DURATION_S || last.start_s > 1e12 {
+        if last.start_s - first.start_s > super::bounds::MAX_DURATION_S || last.start_s > 1e12 {
             return Err(format!(
                 "{shown}: {}: the calls span from {} s to {} s: a log covers at most 10 years (and starts count from 0 or are ISO 8601 timestamps)",
                 columns.start,
-                super::limits::number(first.start_s),
-                super::limits::number(last.start_s)
+                crate::units::number(first.start_s),
+                crate::units::number(last.start_s)
             ));
         }
     }

@@ -3,7 +3,7 @@
 //! the dial log (`run --dials`).
 
 use super::format::{metrics_json, pm, table};
-use super::write_atomic;
+use super::render_error;
 use crate::error::Result;
 use crate::model::Model;
 use crate::record::campaign::DialRecord;
@@ -11,7 +11,6 @@ use crate::statistics::{CampaignSummary, Estimate};
 use crate::units::{clock_label, clock_label_s};
 use comfy_table::Cell;
 use serde_json::{json, Map, Value};
-use std::path::Path;
 
 /// The `run` block of each campaign: its metrics (mean ± 95% CI
 /// half-width), then the share of time each cause held the dialer back,
@@ -74,11 +73,13 @@ pub fn json(campaigns: &[CampaignSummary]) -> Value {
     Value::Object(all)
 }
 
-/// The hourly table: one row per campaign and hour of simulated time, with
-/// the mean over replications of leads reached and dials placed.
-pub fn write_hourly(path: &Path, campaigns: &[CampaignSummary]) -> Result<()> {
-    write_atomic(path, |tmp| {
-        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+/// The hourly table as CSV: one row per campaign and hour of simulated
+/// time, with the mean over replications of leads reached and dials placed.
+///
+/// Errors ([`crate::error::Error::Output`], naming `name`) when the CSV
+/// cannot be written.
+pub fn hourly_csv(name: &str, campaigns: &[CampaignSummary]) -> Result<Vec<u8>> {
+    csv_bytes(name, |w| {
         w.write_record(["campaign", "hour", "start_s", "start", "leads_reached", "dials"])
             .map_err(|e| e.to_string())?;
         for c in campaigns {
@@ -95,15 +96,17 @@ pub fn write_hourly(path: &Path, campaigns: &[CampaignSummary]) -> Result<()> {
                 .map_err(|e| e.to_string())?;
             }
         }
-        w.flush().map_err(|e| e.to_string())
+        Ok(())
     })
 }
 
-/// The dial log of one replication: every placed dial with its lead, attempt,
-/// time in UTC and in the lead's local time, and outcome.
-pub fn write_dials(path: &Path, model: &Model, log: &[Vec<DialRecord>]) -> Result<()> {
-    write_atomic(path, |tmp| {
-        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+/// The dial log of one replication as CSV: every placed dial with its lead,
+/// attempt, time in UTC and in the lead's local time, and outcome.
+///
+/// Errors ([`crate::error::Error::Output`], naming `name`) when the CSV
+/// cannot be written.
+pub fn dials_csv(name: &str, model: &Model, log: &[Vec<DialRecord>]) -> Result<Vec<u8>> {
+    csv_bytes(name, |w| {
         w.write_record([
             "campaign",
             "lead",
@@ -130,6 +133,19 @@ pub fn write_dials(path: &Path, model: &Model, log: &[Vec<DialRecord>]) -> Resul
                 .map_err(|e| e.to_string())?;
             }
         }
-        w.flush().map_err(|e| e.to_string())
+        Ok(())
     })
+}
+
+/// The CSV that `fill` writes, as bytes.
+fn csv_bytes(
+    name: &str,
+    fill: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> std::result::Result<(), String>,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        fill(&mut w).and_then(|()| w.flush().map_err(|e| e.to_string())).map_err(|e| render_error(name, e))?;
+    }
+    Ok(out)
 }

@@ -5,16 +5,15 @@
 //! font, so charts look the same on every machine.
 
 use super::legend::{self, Entry, Key};
-use crate::config::{value_label, Experiment};
+use super::{render_error, Drawn};
 use crate::error::Result;
 use crate::model::ObjectiveMetric;
-use crate::runs::{CellResult, SweepResult};
-use crate::statistics::Estimate;
+use crate::statistics::{CellResult, Estimate, SweepResult};
+use crate::study::{value_label, Experiment};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::Path;
 
 pub use super::font::{register_font, FONT, FONT_FAMILY};
 const SIZE: (u32, u32) = (1200, 620);
@@ -109,10 +108,14 @@ pub fn series_groups(exp: &Experiment) -> Vec<SeriesGroup> {
     groups
 }
 
-/// Draws the sweep charts into `dir` as `<name>.png` and `<name>.svg`:
-/// `blocking` (log scale), `p95_wait`, `price` and `losses`; for a model of
-/// campaigns alone, `completion` and `price` against the first sweep axis.
-pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
+/// The sweep charts, each with its name (`<name>.png` and `<name>.svg`):
+/// `price`, `blocking` (log scale), `p95_wait`, `abandonment`, `loss` and
+/// `losses`; for a model of campaigns alone, `price` and `completion`
+/// against the first sweep axis.
+///
+/// Errors ([`crate::error::Error::Output`]) when a chart cannot be drawn.
+pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str, Drawn)>> {
+    let mut drawn = Vec::new();
     register_font();
     let x = XAxis::new(exp);
     let groups = series_groups(exp);
@@ -155,7 +158,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             .collect()
     };
     let sla = &exp.base.sla;
-    render(&price_chart(exp, res, &x), &dir.join("price"))?;
+    drawn.push(("price", render(&price_chart(exp, res, &x), "price")?));
     if x.outbound {
         // The latest campaign's mean completion; a tier where some campaign
         // does not complete in some replication has no point there.
@@ -180,7 +183,8 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             chart.step =
                 Some((format!("SLA max completion {:.0} h", m / 3600.0), vec![(xs.0, m / 3600.0), (xs.1, m / 3600.0)]));
         }
-        return render(&chart, &dir.join("completion"));
+        drawn.push(("completion", render(&chart, "completion")?));
+        return Ok(drawn);
     }
     let mut blocking = Chart {
         title: format!("{}: blocking probability vs offered load", exp.name),
@@ -195,7 +199,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         let xs = x_range(&blocking.series);
         blocking.step = Some((format!("SLA max blocking {b}"), vec![(xs.0, b), (xs.1, b)]));
     }
-    render(&blocking, &dir.join("blocking"))?;
+    drawn.push(("blocking", render(&blocking, "blocking")?));
 
     let mut wait = Chart {
         title: format!("{}: 95th-percentile wait vs offered load", exp.name),
@@ -210,7 +214,7 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
         let xs = x_range(&wait.series);
         wait.step = Some((format!("SLA max p95 wait {w} s"), vec![(xs.0, w), (xs.1, w)]));
     }
-    render(&wait, &dir.join("p95_wait"))?;
+    drawn.push(("p95_wait", render(&wait, "p95_wait")?));
 
     // Abandonment and callers lost (never served), the outcomes blocking
     // does not show, each with its SLA limit when set.
@@ -243,10 +247,13 @@ pub fn write_all(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> 
             let xs = x_range(&chart.series);
             chart.step = Some((format!("SLA {} {l}", metric.key()), vec![(xs.0, l), (xs.1, l)]));
         }
-        render(&chart, &dir.join(name))?;
+        drawn.push((name, render(&chart, name)?));
     }
 
-    write_chart!(dir.join("losses"), (1200, 380 * exp.tiers.len() as u32), |area| draw_losses(area, exp, res))
+    let losses = draw_chart!((1200, 380 * exp.tiers.len() as u32), |area| draw_losses(area, exp, res))
+        .map_err(|e| render_error("losses", e))?;
+    drawn.push(("losses", losses));
+    Ok(drawn)
 }
 
 /// Losses by limit against offered load, stacked, one panel per tier: the
@@ -361,8 +368,10 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
 }
 
 /// Leads reached and dials placed per hour of each campaign (means over
-/// replications), against hours from Monday 00:00 UTC, to `<stem>.png` and `.svg`.
-pub fn write_hourly(stem: &Path, title: &str, campaigns: &[crate::statistics::CampaignSummary]) -> Result<()> {
+/// replications), against hours from Monday 00:00 UTC.
+///
+/// Errors ([`crate::error::Error::Output`]) when the chart cannot be drawn.
+pub fn hourly(title: &str, campaigns: &[crate::statistics::CampaignSummary]) -> Result<Drawn> {
     register_font();
     let series = campaigns
         .iter()
@@ -387,7 +396,7 @@ pub fn write_hourly(stem: &Path, title: &str, campaigns: &[crate::statistics::Ca
         series,
         step: None,
     };
-    render(&chart, stem)
+    render(&chart, "hourly")
 }
 
 fn x_range(series: &[Series]) -> (f64, f64) {
@@ -400,8 +409,9 @@ fn x_range(series: &[Series]) -> (f64, f64) {
     }
 }
 
-fn render(chart: &Chart, stem: &Path) -> Result<()> {
-    write_chart!(stem, SIZE, |area| draw(area, chart))
+/// `chart` drawn; `name` names it in an error.
+fn render(chart: &Chart, name: &str) -> Result<Drawn> {
+    draw_chart!(SIZE, |area| draw(area, chart)).map_err(|e| render_error(name, e))
 }
 
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std::result::Result<(), String> {

@@ -4,7 +4,7 @@
 
 use super::charts::{register_font, FONT_FAMILY};
 use super::legend::COLORS;
-use super::{tables, write_atomic};
+use super::{render_error, tables, OutputFile};
 use crate::error::Result;
 use crate::fit::{Concurrency, HoldingFit};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -70,22 +70,27 @@ pub fn text(
     out + "\nmodel snippet:\n" + snippet
 }
 
-/// Writes `snippet.toml`, `profile.csv`/`.parquet`, `profile.png`/`.svg` and
-/// `holding.png`/`.svg` into `dir`.
-pub fn write(dir: &Path, rates: &[f64], fits: &[HoldingFit], durations: &[f64], snippet: &str) -> Result<()> {
-    write_atomic(&dir.join("snippet.toml"), |tmp| std::fs::write(tmp, snippet).map_err(|e| e.to_string()))?;
+/// The fit's output set: `snippet.toml`, `profile.csv`/`.parquet`,
+/// `profile.png`/`.svg` and `holding.png`/`.svg`.
+///
+/// Errors ([`crate::error::Error::Output`]) when a table or chart cannot be
+/// rendered.
+pub fn files(rates: &[f64], fits: &[HoldingFit], durations: &[f64], snippet: &str) -> Result<Vec<OutputFile>> {
+    let mut files = vec![OutputFile::new("snippet.toml", snippet)];
     let mut df = DataFrame::new_infer_height(vec![
         Column::new("hour".into(), (0..rates.len() as u32).collect::<Vec<_>>()),
         Column::new("calls_per_hour".into(), rates.to_vec()),
     ])
     .expect("two columns of equal length");
-    tables::write_csv(&mut df, &dir.join("profile.csv"))?;
-    tables::write_parquet(&mut df, &dir.join("profile.parquet"))?;
-    write_chart!(dir.join("profile"), (1000, 420), |area| draw_profile(area, rates))?;
+    files.extend(tables::both(&mut df, Path::new("profile"))?);
+    let profile = draw_chart!((1000, 420), |area| draw_profile(area, rates)).map_err(|e| render_error("profile", e))?;
+    files.extend(profile.files(Path::new("profile")));
     if let Some(best) = fits.first() {
-        write_chart!(dir.join("holding"), (1000, 480), |area| draw_holding(area, best, durations))?;
+        let holding = draw_chart!((1000, 480), |area| draw_holding(area, best, durations))
+            .map_err(|e| render_error("holding", e))?;
+        files.extend(holding.files(Path::new("holding")));
     }
-    Ok(())
+    Ok(files)
 }
 
 fn draw_profile<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, rates: &[f64]) -> std::result::Result<(), String> {

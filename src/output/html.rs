@@ -6,16 +6,13 @@
 //! script, no network, no external file; readable when printed to PDF.
 //! Rendered with minijinja from `assets/report.html.j2`.
 
-use super::exporters::Exporter;
-use super::{report, series, write_atomic};
-use crate::config::{value_label, Experiment};
+use super::{text, Drawn};
 use crate::error::Result;
 use crate::model::{Arrivals, Dist, LimitKind, Model, OnFull, Scope, SlaOver};
-use crate::runs::{run_model, with_series, CellResult, SweepResult};
-use crate::statistics::{SlaVerdict, Summary};
+use crate::report::{Provenance, RunReport, SweepReport};
+use crate::statistics::SweepResult;
+use crate::study::{value_label, Experiment, InputFile};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use std::path::Path;
 
 const TEMPLATE: &str = include_str!("../../assets/report.html.j2");
 
@@ -197,18 +194,6 @@ pub(super) fn sla_text(m: &Model) -> String {
     )
 }
 
-/// The comment block at the top of a file (its cited sources), if any.
-pub(super) fn leading_comments(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .take_while(|l| l.starts_with('#') || l.trim().is_empty())
-        .map(|l| l.trim_start_matches('#').trim())
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
-}
-
 /// An SVG file's text, made to scale with the page: its fixed `width` and
 /// `height` become a `viewBox`, so CSS can size it.
 pub(super) fn scalable(svg: String) -> String {
@@ -229,77 +214,56 @@ pub(super) fn scalable(svg: String) -> String {
     }
 }
 
-pub(super) fn sha256_of(path: &Path) -> String {
-    std::fs::read(path).map_or("(unreadable)".into(), |b| format!("{:x}", Sha256::digest(b)))
+/// The saved `validate --self-test` of `p`, if any, as the trust section shows it.
+pub(super) fn self_test_view(p: &Provenance) -> Option<SelfTestView> {
+    p.self_test.as_ref().map(|s| SelfTestView {
+        version: s.version.clone(),
+        checks: s
+            .checks
+            .iter()
+            .map(|c| CheckRow {
+                name: c.name.clone(),
+                estimate: format!("{:.6}", c.estimate),
+                exact: format!("{:.6}", c.exact),
+                t: format!("{:+.2}", c.t),
+                verdict: if c.pass { "pass".into() } else { "fail".into() },
+            })
+            .collect(),
+    })
 }
 
-/// The last saved `validate --self-test`, if any, as the trust section shows it.
-pub(super) fn self_test_view() -> Option<SelfTestView> {
-    std::fs::read_to_string(crate::selftest::SAVED_FILE)
-        .ok()
-        .and_then(|t| serde_json::from_str::<crate::selftest::SelfTest>(&t).ok())
-        .map(|s| SelfTestView {
-            version: s.version,
-            checks: s
-                .checks
-                .iter()
-                .map(|c| CheckRow {
-                    name: c.name.clone(),
-                    estimate: format!("{:.6}", c.estimate),
-                    exact: format!("{:.6}", c.exact),
-                    t: format!("{:+.2}", c.t),
-                    verdict: if c.pass { "pass".into() } else { "fail".into() },
-                })
-                .collect(),
-        })
+/// The input files of `p` as the reproduce section lists them.
+pub(super) fn input_rows(p: &Provenance) -> Vec<InputRow> {
+    p.inputs
+        .iter()
+        .map(|InputFile { path, sha256 }| InputRow { path: path.display().to_string(), sha256: sha256.clone() })
+        .collect()
 }
 
-/// `report.html` of a sweep.
-pub struct Report {
-    /// The command line that made it, as typed.
-    pub command: String,
+/// `report.html` of a sweep: its report with the charts drawn for the
+/// output set (`charts`, by name) and the busy day's chart (`busy_day_svg`).
+pub fn sweep_page(rep: &SweepReport, charts: &[(&str, Drawn)], busy_day_svg: Option<&str>) -> String {
+    let framing = sweep_framing(rep, charts, busy_day_svg);
+    render(&rep.experiment, &rep.result, framing, &rep.provenance)
 }
 
-impl Exporter for Report {
-    fn export(&self, exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<()> {
-        let html = render(exp, res, sweep_framing(exp, res, dir)?, &self.command);
-        write_atomic(&dir.join("report.html"), |tmp| std::fs::write(tmp, &html).map_err(|e| e.to_string()))
-    }
-}
-
-/// Writes `file`, the capacity review of one model's run (`simcall run
-/// --report FILE`): the same sections as a sweep's report with one cell;
-/// the busy day is the run's own time series (`summary.series`, empty if
-/// the run kept none), the ceiling its headroom whatever the verdict.
+/// The capacity review of one model's run (`simcall run --report FILE`):
+/// the same sections as a sweep's page with one cell; the busy day is the
+/// run's own time series (empty if the run kept none), the ceiling its
+/// headroom whatever the verdict.
 ///
-/// Errors ([`crate::error::Error::Output`]) when `file` cannot be written or
-/// the chart cannot be drawn.
-pub fn write_run(
-    file: &Path,
-    model_path: &Path,
-    model: &Model,
-    summary: &Summary,
-    verdict: &SlaVerdict,
-    command: &str,
-) -> Result<()> {
-    let exp = Experiment::of_model(model_path, model.clone());
-    let cell = CellResult {
-        point: 0,
-        tier: 0,
-        offered_load_erl: model.offered_load_erl(),
-        summary: summary.clone(),
-        verdict: verdict.clone(),
-    };
-    let res = SweepResult { recommendation: vec![cell.meets_sla().then_some(0)], cells: vec![cell] };
+/// Errors ([`crate::error::Error::Output`]) when the chart cannot be drawn.
+pub fn run_page(rep: &RunReport) -> Result<String> {
+    let (model, summary, verdict) = (&rep.model, &rep.summary, &rep.verdict);
     let reps = summary.total.attempts.replications.len();
     let (busy_day_svg, busy_day_caption) = if summary.series.is_empty() {
         (String::new(), "The run kept no time series.".to_string())
     } else {
         let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
-        let svg = super::series::svg(&title, &summary.limits, &summary.series)
-            .map_err(|e| crate::error::Error::output(file, std::io::Error::other(e)))?;
+        let drawn =
+            super::series::chart(std::path::Path::new("report.html"), &title, &summary.limits, &summary.series)?;
         (
-            scalable(svg),
+            scalable(drawn.svg),
             format!("Use of each limit against its capacity over the run (mean of {reps} replications per bucket)."),
         )
     };
@@ -316,14 +280,13 @@ pub fn write_run(
             if failing.is_empty() { String::new() } else { format!(" ({})", failing.join("; ")) }
         ),
         tiers: vec![],
-        ceilings: vec![Ceiling { title: format!("{} as modelled", model.name), text: report::headroom(summary) }],
+        ceilings: vec![Ceiling { title: format!("{} as modelled", model.name), text: text::headroom(summary) }],
         busy_day_title: "The run over time".into(),
         busy_day_svg,
         busy_day_caption,
         charts: vec![],
     };
-    let html = render(&exp, &res, framing, command);
-    write_atomic(file, |tmp| std::fs::write(tmp, &html).map_err(|e| e.to_string()))
+    Ok(render(&rep.experiment, &rep.result, framing, &rep.provenance))
 }
 
 /// What a sweep's report and a single run's say differently: the question
@@ -339,15 +302,12 @@ struct Framing {
     charts: Vec<ChartRow>,
 }
 
-fn point_label(exp: &Experiment, p: usize) -> String {
-    exp.points[p].iter().map(value_label).collect::<Vec<_>>().join(", ")
-}
-
-/// A sweep's framing, reading the charts the other exporters wrote in `dir`
-/// and running the busy day at the recommended point of the highest load.
-fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Framing> {
+/// A sweep's framing, with the charts drawn for its output set and the
+/// busy day at the recommended point of the highest load.
+fn sweep_framing(rep: &SweepReport, drawn: &[(&str, Drawn)], busy_day_svg: Option<&str>) -> Framing {
+    let (exp, res) = (&rep.experiment, &rep.result);
     let base = &exp.base;
-    let point_label = |p: usize| point_label(exp, p);
+    let point_label = |p: usize| exp.point_label(p);
     let axes = exp.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>().join(", ");
     // The answer: per point the cheapest passing tier.
     let answers: Vec<String> = res
@@ -385,26 +345,16 @@ fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Fram
                 .max_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl))?;
             Some(Ceiling {
                 title: format!("{} at {:.0} Erl, its busiest passing point", tier.name, c.offered_load_erl),
-                text: report::headroom(&c.summary),
+                text: text::headroom(&c.summary),
             })
         })
         .collect();
-    // A busy day at the recommended point of the highest load that has one.
-    let marginal = res.recommendation.iter().enumerate().rev().find_map(|(p, r)| r.map(|t| (p, t)));
-    let (busy_day_svg, busy_day_caption) = match marginal
-        .and_then(|(p, t)| exp.cells.iter().position(|c| c.point == p && c.tier == t))
-    {
-        Some(i) => {
-            let cell = &exp.cells[i];
-            let model = with_series(&exp.model(i)?);
-            let summary = run_model(&model, cell.point_key);
-            let stem = dir.join("timeseries_recommended");
-            let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, point_label(cell.point));
-            series::write(&stem, &title, &summary.limits, &summary.series)?;
-            let svg = scalable(std::fs::read_to_string(stem.with_extension("svg")).unwrap_or_default());
-            (svg, format!("Use of each limit against its capacity, tier {} at {}: the busiest point it is recommended for (mean of {} replications per bucket).", exp.tiers[cell.tier].name, point_label(cell.point), summary.total.attempts.replications.len()))
+    let (busy_day_svg, busy_day_caption) = match (&rep.busy_day, busy_day_svg) {
+        (Some(b), Some(svg)) => {
+            let cell = &exp.cells[b.cell];
+            (scalable(svg.to_string()), format!("Use of each limit against its capacity, tier {} at {}: the busiest point it is recommended for (mean of {} replications per bucket).", exp.tiers[cell.tier].name, point_label(cell.point), b.summary.total.attempts.replications.len()))
         }
-        None => (String::new(), "No point has a recommended tier.".into()),
+        _ => (String::new(), "No point has a recommended tier.".into()),
     };
     let chart_files = [
         ("price", "Monthly price per tier; filled points meet the SLA, the step is the cheapest passing tier."),
@@ -418,11 +368,11 @@ fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Fram
     let charts: Vec<ChartRow> = chart_files
         .iter()
         .filter_map(|(id, caption)| {
-            let svg = scalable(std::fs::read_to_string(dir.join(format!("{id}.svg"))).ok()?);
-            Some(ChartRow { id: id.to_string(), svg, caption: caption.to_string() })
+            let (_, d) = drawn.iter().find(|(name, _)| name == id)?;
+            Some(ChartRow { id: id.to_string(), svg: scalable(d.svg.clone()), caption: caption.to_string() })
         })
         .collect();
-    Ok(Framing {
+    Framing {
         question: format!(
             "Which tier keeps {} inside its SLA at each offered load, and at what cost? ({} sweep points × {} tiers)",
             base.name,
@@ -444,12 +394,12 @@ fn sweep_framing(exp: &Experiment, res: &SweepResult, dir: &Path) -> Result<Fram
         busy_day_svg,
         busy_day_caption,
         charts,
-    })
+    }
 }
 
 /// The report's HTML: the framing, then what every report has (the
 /// assumptions, the verdicts, capacity and cost, trust and reproduce).
-fn render(exp: &Experiment, res: &SweepResult, f: Framing, command: &str) -> String {
+fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> String {
     let base = &exp.base;
     let mut verdict_header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     verdict_header.extend(
@@ -516,12 +466,8 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, command: &str) -> Str
         if res.cells.len() > 1 { " each" } else { "" },
         count(undecided, "cell"),
     );
-    let self_test = self_test_view();
-    let model_path = &exp.model_path;
-    let mut inputs = vec![InputRow { path: exp.path.display().to_string(), sha256: sha256_of(&exp.path) }];
-    if model_path != &exp.path {
-        inputs.push(InputRow { path: model_path.display().to_string(), sha256: sha256_of(model_path) });
-    }
+    let self_test = self_test_view(p);
+    let inputs = input_rows(p);
     let mut env = environment();
     env.add_template("report.html", TEMPLATE).expect("the report template parses");
     let ctx = minijinja::context! {
@@ -534,7 +480,7 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, command: &str) -> Str
         limits => limits(base),
         tiers => f.tiers,
         sla => sla_text(base),
-        sources_cited => leading_comments(model_path),
+        sources_cited => exp.model_header,
         verdict_header => verdict_header,
         verdict_rows => verdict_rows,
         capacity_header => capacity_header,
@@ -546,9 +492,98 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, command: &str) -> Str
         charts => f.charts,
         trust => trust,
         self_test => self_test,
-        command => command,
+        command => p.command,
         seed => base.run.seed,
         inputs => inputs,
     };
     env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ModelDoc;
+    use crate::report::CellSeries;
+    use crate::statistics::CellResult;
+    use std::path::Path;
+
+    /// A sweep's report of one cell, built in memory: no file is read or
+    /// written.
+    fn report() -> SweepReport {
+        let text = r#"
+            name = "page <test> & co"
+            description = "two limits, one queue"
+            [run]
+            horizon = "1h"
+            warmup = "10m"
+            replications = 3
+            seed = 11
+            [[sources]]
+            name = "inbound"
+            arrivals = { rate = "20/min" }
+            holding = { dist = "exponential", mean = "2m" }
+            patience = { dist = "exponential", mean = "30s" }
+            [sla]
+            max_blocking = "1%"
+            [[limits]]
+            name = "trunk"
+            capacity = 60
+            [[limits]]
+            name = "tts"
+            capacity = 30
+            on_full = { queue = { timeout = "5s" } }
+        "#;
+        let path = Path::new("page.toml");
+        let model = ModelDoc::parse(text, path).unwrap().build().unwrap();
+        let (summary, verdict) = crate::runs::run_judged(&crate::runs::with_series(&model), 0);
+        let inputs = vec![InputFile::of(path, text.as_bytes())];
+        let exp = Experiment::of_model(path, model, inputs.clone(), "Sources: a test of the page.".into());
+        let cell = CellResult { point: 0, tier: 0, offered_load_erl: 40.0, summary: summary.clone(), verdict };
+        let result = SweepResult::new(&exp, vec![cell]);
+        let series = CellSeries { cell: 0, summary };
+        SweepReport {
+            experiment: exp,
+            result,
+            worst: vec![Some(series.clone())],
+            busy_day: Some(series),
+            provenance: Provenance { command: "simcall sweep page.toml".into(), inputs, self_test: None },
+        }
+    }
+
+    #[test]
+    fn the_sweep_page_shows_every_section_from_the_value_alone() {
+        let rep = report();
+        let charts = super::super::charts::draw_all(&rep.experiment, &rep.result).unwrap();
+        let b = rep.busy_day.as_ref().unwrap();
+        let busy =
+            super::super::series::chart(Path::new("busy"), "busy", &b.summary.limits, &b.summary.series).unwrap();
+        let page = sweep_page(&rep, &charts, Some(&busy.svg));
+        for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "charts"] {
+            assert!(page.contains(&format!("<section id=\"{id}\">")), "section {id}");
+        }
+        for (name, _) in &charts {
+            assert!(page.contains(&format!("<figure id=\"chart-{name}\"><svg")), "chart {name} inline");
+        }
+        // The assumptions, verdict and provenance are the value's own.
+        assert!(page.contains("trunk") && page.contains("tts") && page.contains("up to 5 s"));
+        assert!(page.contains("Sources: a test of the page."));
+        assert!(page.contains(&rep.provenance.inputs[0].sha256), "the input's digest as read");
+        assert!(page.contains("simcall sweep page.toml"));
+        assert!(page.contains(rep.result.cells[0].verdict.verdict.name()));
+        assert!(page.contains("the busiest point it is recommended for"));
+        // User text is escaped; nothing is fetched or run.
+        assert!(page.contains("page &lt;test&gt; &amp; co") && !page.contains("page <test>"));
+        assert!(!page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"));
+        // The same value gives the same bytes.
+        assert_eq!(page, sweep_page(&rep, &charts, Some(&busy.svg)));
+    }
+
+    #[test]
+    fn a_page_without_a_busy_day_says_so() {
+        let mut rep = report();
+        rep.busy_day = None;
+        let page = sweep_page(&rep, &[], None);
+        assert!(page.contains("No point has a recommended tier."));
+        assert!(!page.contains("<figure id=\"chart-"));
+    }
 }

@@ -6,11 +6,11 @@
 use super::charts::{register_font, FONT_FAMILY};
 use super::format::table;
 use super::legend::COLORS;
-use super::tables;
-use crate::config::Plan;
+use super::{render_error, tables, Drawn, OutputFile};
 use crate::cost::MonthCost;
 use crate::error::Result;
 use crate::plan::PlanResult;
+use crate::study::Plan;
 use comfy_table::Cell;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -194,22 +194,36 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
     )
 }
 
-/// Writes the tables, their Parquet twins and the two charts into `dir`.
-pub fn write(plan: &Plan, r: &PlanResult, dir: &Path) -> Result<()> {
+/// The plan's tables as files: `plan`, `capacity` and `costs` as CSV and
+/// Parquet, `ladder` as CSV.
+///
+/// Errors ([`crate::error::Error::Output`]) when a table cannot be written.
+pub fn table_files(plan: &Plan, r: &PlanResult) -> Result<Vec<OutputFile>> {
+    let mut files = Vec::new();
     for (name, mut df, parquet) in [
         ("plan", plan_frame(plan, r), true),
         ("capacity", capacity_frame(plan, r), true),
         ("ladder", ladder_frame(r), false),
         ("costs", costs_frame(r), true),
     ] {
-        tables::write_csv(&mut df, &dir.join(format!("{name}.csv")))?;
         if parquet {
-            tables::write_parquet(&mut df, &dir.join(format!("{name}.parquet")))?;
+            files.extend(tables::both(&mut df, Path::new(name))?);
+        } else {
+            let file = format!("{name}.csv");
+            files.push(OutputFile::new(&file, tables::csv(&mut df, &file)?));
         }
     }
+    Ok(files)
+}
+
+/// The plan's charts, by name: `runway` and `cost`.
+///
+/// Errors ([`crate::error::Error::Output`]) when a chart cannot be drawn.
+pub fn charts(plan: &Plan, r: &PlanResult) -> Result<Vec<(&'static str, Drawn)>> {
     register_font();
-    write_chart!(dir.join("runway"), (1000, 620), |area| draw_runway(area, plan, r))?;
-    write_chart!(dir.join("cost"), (1000, 500), |area| draw_cost(area, plan, r))
+    let runway = draw_chart!((1000, 620), |area| draw_runway(area, plan, r)).map_err(|e| render_error("runway", e))?;
+    let cost = draw_chart!((1000, 500), |area| draw_cost(area, plan, r)).map_err(|e| render_error("cost", e))?;
+    Ok(vec![("runway", runway), ("cost", cost)])
 }
 
 /// The runway: each certified combination's capacity as a horizontal band

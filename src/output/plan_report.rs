@@ -5,15 +5,10 @@
 //! upgrade ladder, the runway and cost charts, trust and reproduction. Same
 //! rules as the sweep's report: one file, no script, nothing fetched.
 
-use super::html::{
-    environment, leading_comments, limits, scalable, self_test_view, sha256_of, sla_text, sources, InputRow,
-};
-use super::write_atomic;
-use crate::config::Plan;
-use crate::error::Result;
-use crate::plan::PlanResult;
+use super::html::{environment, input_rows, limits, scalable, self_test_view, sla_text, sources};
+use super::Drawn;
+use crate::report::PlanReport;
 use serde::Serialize;
-use std::path::Path;
 
 #[derive(Serialize)]
 struct ChoiceRow {
@@ -37,23 +32,14 @@ struct ChartRow {
     caption: String,
 }
 
-/// Writes `dir/report.html`, embedding the `runway.svg` and `cost.svg`
-/// that [`super::plan::write`] left in `dir`. `command` is the line that
-/// reproduces it.
-///
-/// Errors when the plan's model no longer builds or the file cannot be
-/// written ([`crate::error::Error::Output`], naming it).
-pub fn write(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<()> {
-    let html = render(plan, r, dir, command)?;
-    write_atomic(&dir.join("report.html"), |tmp| std::fs::write(tmp, &html).map_err(|e| e.to_string()))
-}
-
 fn money(v: f64) -> String {
     format!("${v:.0}")
 }
 
-fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<String> {
-    let base = plan.base.build()?;
+/// The plan's `report.html`, embedding the runway and cost charts drawn
+/// for its output set (`charts`, by name).
+pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
+    let (plan, r, base) = (&rep.plan, &rep.result, &rep.base);
     let first = r.months.first();
     let answer = match first.and_then(|m| m.chosen.map(|c| (m, c))) {
         Some((m, c)) => {
@@ -110,8 +96,8 @@ fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<Stri
     ]
     .iter()
     .filter_map(|(id, caption)| {
-        let svg = scalable(std::fs::read_to_string(dir.join(format!("{id}.svg"))).ok()?);
-        Some(ChartRow { id: id.to_string(), svg, caption: caption.to_string() })
+        let (_, d) = charts.iter().find(|(name, _)| name == id)?;
+        Some(ChartRow { id: id.to_string(), svg: scalable(d.svg.clone()), caption: caption.to_string() })
     })
     .collect();
     let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
@@ -123,10 +109,7 @@ fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<Stri
         100.0 * plan.tolerance,
         r.pruned
     );
-    let inputs = vec![
-        InputRow { path: plan.path.display().to_string(), sha256: sha256_of(&plan.path) },
-        InputRow { path: plan.base.path.display().to_string(), sha256: sha256_of(&plan.base.path) },
-    ];
+    let inputs = input_rows(&rep.provenance);
     let mut env = environment();
     env.add_template("report.html", include_str!("../../assets/plan-report.html.j2"))
         .expect("the plan template parses");
@@ -136,12 +119,12 @@ fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<Stri
         version => env!("CARGO_PKG_VERSION"),
         question => format!("Which combination of {} is the cheapest that keeps {} inside its SLA each month of the forecast, and when does growth force the next upgrade?", plan.choices.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "), base.name),
         answer => answer,
-        sources => sources(&base),
-        limits => limits(&base),
+        sources => sources(base),
+        limits => limits(base),
         choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),
-        sla => sla_text(&base),
+        sla => sla_text(base),
         forecast => format!("Forecast offered load by month (Erl): {}.", plan.monthly_load_erl.iter().map(|l| format!("{l:.1}")).collect::<Vec<_>>().join(", ")),
-        sources_cited => leading_comments(&plan.base.path),
+        sources_cited => plan.model_header,
         months_header => months_header,
         months_rows => months_rows,
         calendar => r.calendar(plan),
@@ -150,10 +133,10 @@ fn render(plan: &Plan, r: &PlanResult, dir: &Path, command: &str) -> Result<Stri
         ladder => ladder,
         charts => charts,
         trust => trust,
-        self_test => self_test_view(),
-        command => command,
+        self_test => self_test_view(&rep.provenance),
+        command => rep.provenance.command,
         seed => base.run.seed,
         inputs => inputs,
     };
-    Ok(env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data"))
+    env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data")
 }

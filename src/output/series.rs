@@ -7,7 +7,7 @@
 use super::charts::FONT_FAMILY;
 use super::format::Pick;
 use super::legend::{self, Entry, Key};
-use super::tables;
+use super::{render_error, tables, Drawn, OutputFile};
 use crate::error::Result;
 use crate::record::{Bucket, SeriesTotals};
 use crate::statistics::LimitSummary;
@@ -45,19 +45,28 @@ pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
 /// Size of the chart (pixels).
 const SIZE: (u32, u32) = (1300, 700);
 
-/// Writes `<stem>.csv`, `<stem>.parquet`, `<stem>.png` and `<stem>.svg`.
-pub fn write(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket]) -> Result<()> {
-    let mut df = frame(limits, series);
-    tables::write_csv(&mut df, &super::beside(stem, "csv"))?;
-    tables::write_parquet(&mut df, &super::beside(stem, "parquet"))?;
-    write_chart!(stem, SIZE, |area| draw(area, title, limits, series))
+/// The chart of the series, titled `title`.
+///
+/// Errors ([`crate::error::Error::Output`], naming `stem`) when the drawing fails.
+pub fn chart(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket]) -> Result<Drawn> {
+    draw_chart!(SIZE, |area| draw(area, title, limits, series)).map_err(|e| render_error(&stem.to_string_lossy(), e))
 }
 
-/// The chart of [`write()`] as SVG text (text as outlines), for a report.
+/// `<stem>.csv`, `<stem>.parquet`, `<stem>.png` and `<stem>.svg`, and the
+/// chart's SVG text (for a page).
 ///
-/// Errors when the drawing fails.
-pub fn svg(title: &str, limits: &[LimitSummary], series: &[Bucket]) -> std::result::Result<String, String> {
-    super::svg_text(SIZE, |area| draw(area, title, limits, series))
+/// Errors as [`chart`] and [`tables::both`].
+pub fn files(
+    stem: &Path,
+    title: &str,
+    limits: &[LimitSummary],
+    series: &[Bucket],
+) -> Result<(Vec<OutputFile>, String)> {
+    let mut df = frame(limits, series);
+    let drawn = chart(stem, title, limits, series)?;
+    let mut files = tables::both(&mut df, stem)?.to_vec();
+    files.extend(drawn.files(stem));
+    Ok((files, drawn.svg))
 }
 
 /// A line of a panel: its legend, points and colour, and whether it is a

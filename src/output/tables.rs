@@ -9,13 +9,11 @@
 //!   metrics, the replications that completed and the cap that paced the dialer.
 //! - `recommendation`: one row per point: the cheapest tier meeting the SLA.
 
-use super::write_atomic;
-use crate::config::{value_label, Experiment};
+use super::{beside, render_error, OutputFile};
 use crate::error::Result;
-use crate::runs::{CellResult, SweepResult};
-use crate::statistics::{CampaignSummary, CopyMetrics, Estimate, LimitSummary, WindowSummary};
+use crate::statistics::{CampaignSummary, CellResult, CopyMetrics, Estimate, LimitSummary, SweepResult, WindowSummary};
+use crate::study::{value_label, Experiment};
 use polars::prelude::*;
-use std::fs::File;
 use std::path::Path;
 
 /// The point column and one column per sweep axis, for rows of these points.
@@ -189,23 +187,33 @@ pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
         let v: Vec<Option<f64>> = rows.iter().map(|r| r.1.map(|t| get(cell(r.0, t)))).collect();
         cols.push(Column::new(format!("{metric}_mean").into(), v));
     }
-    let rejected: Vec<String> = (0..rows.len()).map(|p| crate::runs::rejected(exp, res, p).join("; ")).collect();
+    let rejected: Vec<String> = (0..rows.len()).map(|p| crate::statistics::rejected(exp, res, p).join("; ")).collect();
     cols.push(Column::new("cheaper_tiers_rejected".into(), rejected));
     frame(cols)
 }
 
-/// Writes `df` as CSV to `path`, atomically.
-pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
-    write_atomic(path, |tmp| {
-        let mut f = File::create(tmp).map_err(|e| e.to_string())?;
-        CsvWriter::new(&mut f).finish(df).map_err(|e| e.to_string())
-    })
+/// `df` as CSV bytes; `name` names the file in an error.
+///
+/// Errors ([`crate::error::Error::Output`]) when polars cannot write it.
+pub fn csv(df: &mut DataFrame, name: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    CsvWriter::new(&mut out).finish(df).map_err(|e| render_error(name, e))?;
+    Ok(out)
 }
 
-/// Writes `df` as Parquet to `path`, atomically.
-pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
-    write_atomic(path, |tmp| {
-        let f = File::create(tmp).map_err(|e| e.to_string())?;
-        ParquetWriter::new(f).finish(df).map(|_| ()).map_err(|e| e.to_string())
-    })
+/// `df` as Parquet bytes; `name` names the file in an error.
+///
+/// Errors ([`crate::error::Error::Output`]) when polars cannot write it.
+pub fn parquet(df: &mut DataFrame, name: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out).finish(df).map_err(|e| render_error(name, e))?;
+    Ok(out)
+}
+
+/// `df` as `<stem>.csv` and `<stem>.parquet`.
+///
+/// Errors as [`csv`] and [`parquet`].
+pub fn both(df: &mut DataFrame, stem: &Path) -> Result<[OutputFile; 2]> {
+    let (c, p) = (beside(stem, "csv"), beside(stem, "parquet"));
+    Ok([OutputFile::new(&c, csv(df, &c.to_string_lossy())?), OutputFile::new(&p, parquet(df, &p.to_string_lossy())?)])
 }

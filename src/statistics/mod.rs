@@ -10,11 +10,13 @@ pub mod campaign;
 pub mod metrics;
 pub mod sla;
 mod summary;
+mod sweep;
 
 pub use campaign::{CampaignMetrics, CampaignSummary, CampaignValues};
 pub use metrics::{CopyMetrics, LimitMetrics, LimitValues, ReplicationMetrics, SourceMetrics};
 pub use sla::{ObjectiveVerdict, SlaVerdict, Verdict};
 pub use summary::{LimitSummary, SourceSummary, Summary, WindowSummary};
+pub use sweep::{rejected, worst_cells, CellResult, SweepResult};
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};

@@ -2,13 +2,13 @@
 //! shipped models, experiments and unit examples, mutated by proptest
 //! (numbers swapped for extreme values, lines dropped, doubled or swapped,
 //! bytes flipped, inserted or cut off), through the same checks as the
-//! cargo-fuzz targets (`simcall::config::invariants`). Fixed seeds, so
+//! cargo-fuzz targets (`tests/invariants.rs`). Fixed seeds, so
 //! every run tries the same inputs; the long, coverage-guided runs are
 //! `cargo +nightly fuzz run` (README, "Limits and bad input").
 
+use crate::invariants::{experiment_bytes, model_bytes, unit_bytes};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use simcall::config::invariants::{experiment_bytes, model_bytes, unit_bytes};
 use std::path::{Path, PathBuf};
 
 /// Values that have broken parsers before: out of range, not finite,

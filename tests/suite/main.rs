@@ -11,6 +11,8 @@ mod common;
 mod docs;
 mod fit;
 mod fuzz;
+#[path = "../invariants.rs"]
+mod invariants;
 mod laws;
 mod plan;
 mod report;

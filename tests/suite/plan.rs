@@ -4,8 +4,10 @@
 
 use crate::common::*;
 use simcall::capacity::{certify, inverse_erlang_b};
-use simcall::config::Plan;
+use simcall::config::bounds::Reach;
+use simcall::config::load_plan;
 use simcall::plan::search;
+use simcall::study::Plan;
 use std::path::Path;
 
 /// Writes `plan` (TOML) and a model of Poisson calls through `limits` (with
@@ -25,7 +27,7 @@ fn plan_in(dir: &Path, limits: &str, plan: &str) -> Plan {
         format!("name = \"p\"\nmodel = \"m.toml\"\ncapacity_tolerance = \"2%\"\n{plan}"),
     )
     .unwrap();
-    Plan::load(&dir.join("p.toml"), &[]).unwrap_or_else(|e| panic!("{e}"))
+    load_plan(&dir.join("p.toml"), &[], Reach::Soft).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

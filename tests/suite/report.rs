@@ -92,7 +92,7 @@ fn a_two_axis_sweep_draws_one_line_per_second_axis_value() {
         "sweep = { \"sources.inbound.arrivals.rate\" = [\"5/min\", \"15/min\", \"25/min\"], \"limits.tts-connections.capacity\" = [20, 40] }",
     );
     std::fs::write(&exp_path, body).unwrap();
-    let exp = simcall::config::Experiment::load(&exp_path, &[]).unwrap();
+    let exp = simcall::config::load_experiment(&exp_path, &[], simcall::config::bounds::Reach::Soft).unwrap();
     assert_eq!(exp.points.len(), 6, "3 rates × 2 capacities");
     let groups = simcall::output::charts::series_groups(&exp);
     let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
@@ -114,7 +114,12 @@ fn a_two_axis_sweep_draws_one_line_per_second_axis_value() {
         assert_eq!(rates.len(), 3, "{}: every rate on the line", g.name);
     }
     // A one-axis sweep: one line per tier, named by the tier.
-    let one = simcall::config::Experiment::load(&small_experiment(&dir.path().join("one")), &[]).unwrap();
+    let one = simcall::config::load_experiment(
+        &small_experiment(&dir.path().join("one")),
+        &[],
+        simcall::config::bounds::Reach::Soft,
+    )
+    .unwrap();
     let names: Vec<String> = simcall::output::charts::series_groups(&one).into_iter().map(|g| g.name).collect();
     assert_eq!(names, ["Starter", "Growth"]);
 }

@@ -2,9 +2,11 @@
 //! and read back unchanged (the cell store, resumable sweeps, costs and the
 //! report build on this), NaN estimates included.
 
-use simcall::config::{Experiment, ModelDoc};
-use simcall::runs::{self, SweepResult};
+use simcall::config::bounds::Reach;
+use simcall::config::{load_experiment, ModelDoc};
+use simcall::runs;
 use simcall::statistics::Summary;
+use simcall::statistics::SweepResult;
 use std::path::Path;
 
 fn repo(path: &str) -> std::path::PathBuf {
@@ -78,7 +80,7 @@ fn a_sweeps_cells_round_trip_through_json() {
         ),
     )
     .unwrap();
-    let exp = Experiment::load(&exp_path, &[]).unwrap();
+    let exp = load_experiment(&exp_path, &[], Reach::Soft).unwrap();
     let res = runs::run_grid(&exp, &|| {});
     let text = serde_json::to_string(&res).unwrap();
     let back: SweepResult = serde_json::from_str(&text).unwrap();

@@ -373,7 +373,7 @@ fn the_results_version_changes_whenever_the_golden_results_do() {
     for f in ["summary.csv", "recommendation.csv"] {
         bytes.extend(std::fs::read(golden.join(f)).unwrap());
     }
-    let now = simcall::config::InputFile::of(&golden, &bytes).sha256;
+    let now = simcall::study::InputFile::of(&golden, &bytes).sha256;
     let record = golden.join("results-version.txt");
     let text = std::fs::read_to_string(&record).unwrap_or_default();
     let (version, sha) = text.trim().split_once(' ').unwrap_or(("0", ""));

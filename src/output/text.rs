@@ -2,10 +2,10 @@
 //! sweep's recommendation table.
 
 use super::format::{metrics_json, pm, table};
-use crate::config::{value_label, Experiment};
 use crate::model::{LimitKind, Model};
-use crate::runs::SweepResult;
+use crate::statistics::SweepResult;
 use crate::statistics::{SlaVerdict, Summary};
+use crate::study::{value_label, Experiment};
 use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
 
@@ -265,7 +265,7 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
                 row.extend(std::iter::repeat_n(Cell::new("-"), if outbound { 4 } else { 3 }));
             }
         }
-        let rejected = crate::runs::rejected(exp, res, p);
+        let rejected = crate::statistics::rejected(exp, res, p);
         row.push(Cell::new(if rejected.is_empty() { "-".to_string() } else { rejected.join("; ") }));
         t.add_row(row);
     }

@@ -1,16 +1,27 @@
-//! What simcall agrees to simulate: one place for the model's limits, each
-//! with its reason. A model beyond them is refused at the key, with exit
-//! code 2, before anything is allocated or run: a typo (`1e13/s`, a pool of
-//! `1e9`) must not turn into an hour of silence or an allocation failure.
-//! The work a model asks for is estimated from its own figures (arrivals per
-//! replication, replications, copies, time-series values; [`work`]), and
-//! the limits on work and memory are soft: `--yes` lifts them up to hard
-//! ones and the memory the machine has available.
+//! Input bounds: what simcall agrees to simulate, one place for every
+//! bound on a model's figures, each with its reason. A model beyond them is
+//! refused at the key, with exit code 2, before anything is allocated or
+//! run: a typo (`1e13/s`, a pool of `1e9`) must not turn into an hour of
+//! silence or an allocation failure. The work a model asks for is estimated
+//! from its own figures ([`crate::work`]), and the bounds on work and memory
+//! are soft: `--yes` ([`Reach::Hard`]) lifts them up to hard ones and the
+//! memory the machine has available.
 
 use crate::error::Diagnostic;
-use crate::model::{Arrivals, Dist, LimitKind, Model, RateAlgorithm, Select};
+use crate::model::{Dist, LimitKind, Model};
+use crate::units::{bytes_text, duration_text, number};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How far the soft bounds hold. The command line says it once (`--yes`)
+/// and every reader of a file is handed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reach {
+    /// The soft bounds hold: a figure beyond one is refused as a likely typo.
+    #[default]
+    Soft,
+    /// `--yes`: figures up to the hard bounds are allowed.
+    Hard,
+}
 
 // Soft and hard limits. The `MAX_*` figures on work and memory (arrivals,
 // replications, copies, capacity, time-series values, cells, estimated
@@ -94,19 +105,11 @@ pub const HARD_CELLS: usize = 100_000_000;
 pub const MAX_MEMORY_BYTES: f64 = 4.0 * GIB;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-static BEYOND_SOFT_LIMITS: AtomicBool = AtomicBool::new(false);
-
-/// Lets every later check go past the soft limits up to the hard ones
-/// (`--yes`). Process-wide: the command line sets it once, before reading
-/// any file.
-pub fn allow_beyond_soft_limits(yes: bool) {
-    BEYOND_SOFT_LIMITS.store(yes, Ordering::Relaxed);
-}
-
-/// Checks `value` against a soft limit `soft` and a hard one `hard`:
-/// `None` if allowed, else the end of the message (what is allowed and
-/// whether `--yes` would help). `what` names the quantity in the message.
-pub fn soft(value: f64, soft: f64, hard: f64, what: &str) -> Option<String> {
+/// Checks `value` against a soft limit `soft` and a hard one `hard`, as
+/// far as `reach` allows: `None` if allowed, else the end of the message
+/// (what is allowed and whether `--yes` would help). `what` names the
+/// quantity in the message.
+pub fn soft(value: f64, soft: f64, hard: f64, what: &str, reach: Reach) -> Option<String> {
     if value.is_nan() {
         return Some(format!("{what} is not a number"));
     }
@@ -116,7 +119,7 @@ pub fn soft(value: f64, soft: f64, hard: f64, what: &str) -> Option<String> {
     if value > hard {
         return Some(format!("{} is not allowed as {what}: at most {}, even with --yes", number(value), number(hard)));
     }
-    if BEYOND_SOFT_LIMITS.load(Ordering::Relaxed) {
+    if reach == Reach::Hard {
         return None;
     }
     Some(format!(
@@ -170,34 +173,8 @@ pub fn cv(cv: f64) -> Result<f64, String> {
     }
 }
 
-/// A number as a person reads it: plain, or in e-notation when very large
-/// or small.
-pub fn number(x: f64) -> String {
-    if x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-4) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
-/// First attempts a replication of `m` expects (sources and campaigns).
-pub fn arrivals_per_replication(m: &Model) -> f64 {
-    let span = m.run.horizon_s + m.run.warmup_s;
-    let sources: f64 = m
-        .sources
-        .iter()
-        .map(|s| match &s.arrivals {
-            Arrivals::Trace(calls) => calls.len() as f64,
-            Arrivals::Population { size, rate_per_idle_per_s } => *size as f64 * rate_per_idle_per_s * span,
-            _ => s.arrival_rate_per_s * span,
-        })
-        .sum();
-    let dials: f64 = m.campaigns.iter().map(|c| c.lead_zones.len() as f64 * c.max_attempts as f64).sum();
-    sources + dials
-}
-
 /// Every limit `m` is beyond, as errors naming the key (from `path`).
-pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
+pub fn check(m: &Model, path: &Path, reach: Reach) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut err = |key: &str, msg: String| out.push(Diagnostic::error(path, key, msg));
     if m.name.trim().is_empty() {
@@ -206,9 +183,9 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
     if m.run.horizon_s + m.run.warmup_s > MAX_DURATION_S {
         err("run.horizon", "warm-up and horizon together exceed 10 years, the longest run simcall takes".into());
     }
-    let arrivals = arrivals_per_replication(m);
+    let arrivals = crate::work::arrivals_per_replication(m);
     let what = "the number of arrivals one replication would simulate (rate × (warm-up + horizon))";
-    if let Some(why) = soft(arrivals, MAX_ARRIVALS_PER_REPLICATION, HARD_ARRIVALS_PER_REPLICATION, what) {
+    if let Some(why) = soft(arrivals, MAX_ARRIVALS_PER_REPLICATION, HARD_ARRIVALS_PER_REPLICATION, what, reach) {
         let at = m
             .sources
             .iter()
@@ -218,28 +195,29 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
             &at,
             format!(
                 "{why}; about {} of one core each: lower the rate or the horizon",
-                duration_text(arrivals / ARRIVALS_PER_CORE_S)
+                duration_text(arrivals / crate::work::ARRIVALS_PER_CORE_S)
             ),
         );
     }
     // Replications are held to their limits where `[run]` is read.
     let copies: u64 = m.limits.iter().map(|l| l.pool as u64).sum();
-    if let Some(why) = soft(copies as f64, MAX_COPIES as f64, HARD_COPIES as f64, "the number of copies over all pools")
+    if let Some(why) =
+        soft(copies as f64, MAX_COPIES as f64, HARD_COPIES as f64, "the number of copies over all pools", reach)
     {
         let big = m.limits.iter().max_by_key(|l| l.pool).map_or(String::new(), |l| l.name.clone());
         err(&format!("limits.{big}.pool"), format!("{why} (each copy has its own state and metrics)"));
     }
     for l in &m.limits {
         if let LimitKind::Concurrency { capacity } = l.kind {
-            if let Some(why) = soft(capacity as f64, MAX_CAPACITY as f64, HARD_CAPACITY as f64, "the capacity") {
+            if let Some(why) = soft(capacity as f64, MAX_CAPACITY as f64, HARD_CAPACITY as f64, "the capacity", reach) {
                 err(&format!("limits.{}.capacity", l.name), why);
             }
         }
     }
     if m.run.timeseries_bucket_s.is_some() {
-        let values = series_values(m);
+        let values = crate::work::series_values(m);
         let what = "the time-series values kept (buckets × columns × replications)";
-        if let Some(why) = soft(values, MAX_SERIES_VALUES, HARD_SERIES_VALUES, what) {
+        if let Some(why) = soft(values, MAX_SERIES_VALUES, HARD_SERIES_VALUES, what, reach) {
             err("run.timeseries", format!("{why}; a wider bucket keeps fewer"));
         }
     }
@@ -277,133 +255,18 @@ pub fn check(m: &Model, path: &Path) -> Vec<Diagnostic> {
     }
     // Memory last: only a model within every other limit is worth the estimate.
     if out.is_empty() {
-        let w = work(m, rayon::current_num_threads());
-        if let Some(why) = memory(w.memory_bytes) {
+        let w = crate::work::work(m, rayon::current_num_threads());
+        if let Some(why) = memory(w.memory_bytes, reach) {
             out.push(Diagnostic::error(path, w.memory_key, why));
         }
     }
     out
 }
 
-/// Time-series values a run keeps: buckets × columns × replications (0
-/// without a time series).
-fn series_values(m: &Model) -> f64 {
-    m.run
-        .timeseries_bucket_s
-        .map_or(0.0, |b| (m.run.horizon_s / b).ceil() * (8 + 2 * m.limits.len()) as f64 * m.run.max_replications as f64)
-}
-
-/// First attempts per second one core runs through a full limit chain
-/// (measured: the platform model, 0.96·10⁶/s; plain M/M/c/c runs about
-/// ten times faster), for the time estimate.
-pub const ARRIVALS_PER_CORE_S: f64 = 1e6;
-
-/// The work a model asks for: an estimate from its own figures, printed by
-/// `validate` and checked against the memory limits before anything runs.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Work {
-    /// First attempts one replication expects.
-    pub arrivals_per_replication: f64,
-    /// Replications at most (`run.replications`, or its `max`).
-    pub replications: u32,
-    /// Seconds of one core for every replication, at
-    /// [`ARRIVALS_PER_CORE_S`] (an upper estimate for simple models).
-    pub core_s: f64,
-    /// Peak resident memory (bytes) with `threads` replications in flight.
-    pub memory_bytes: f64,
-    /// The key of the largest part of the memory, for a message.
-    pub memory_key: &'static str,
-}
-
-// Memory per part, fitted to peak resident sizes measured on 2026-12-01
-// (`/usr/bin/time -f %M`, 1–2 threads, 2–10 replications): 10⁶ copies
-// (136 MB in the model, 125 MB per replication in flight, 16 MB kept per
-// replication), 2·10⁶ calls in progress (≈ 100 MB per replication in
-// flight), 8.6·10⁷ time-series values (1.2 GB); a least_loaded index
-// adds 17 B (concurrency) to 68 B (token budget) per copy in flight
-// (counted as 80 B, to stay above).
-const BASE_BYTES: f64 = 30e6;
-const MODEL_BYTES_PER_COPY: f64 = 140.0;
-const RUN_BYTES_PER_COPY: f64 = 125.0;
-const KEPT_BYTES_PER_COPY: f64 = 16.0;
-const INDEX_BYTES_PER_COPY: f64 = 80.0;
-const BYTES_PER_CALL_IN_PROGRESS: f64 = 100.0;
-const BYTES_PER_LEVEL: f64 = 8.0;
-const BYTES_PER_SERIES_VALUE: f64 = 14.0;
-const BYTES_PER_ADMISSION_HELD: f64 = 8.0;
-
-/// Memory a sweep holds per cell until its outputs are written: measured
-/// 2.5 GB peak for a grid of 10⁵ cells (2026-11-30).
-const BYTES_PER_CELL_KEPT: f64 = 25e3;
-
-impl Work {
-    /// The work of a grid so far with one more cell: the largest cell's
-    /// arrivals, replications and memory, core time summed.
-    pub fn with_cell(self, cell: Work) -> Work {
-        let largest = if cell.memory_bytes > self.memory_bytes { cell } else { self };
-        Work {
-            arrivals_per_replication: self.arrivals_per_replication.max(cell.arrivals_per_replication),
-            replications: self.replications.max(cell.replications),
-            core_s: self.core_s + cell.core_s,
-            memory_bytes: largest.memory_bytes,
-            memory_key: largest.memory_key,
-        }
-    }
-
-    /// The work with the results of `cells` cells kept until a sweep's
-    /// outputs are written.
-    pub fn keeping_cells(self, cells: usize) -> Work {
-        Work { memory_bytes: self.memory_bytes + cells as f64 * BYTES_PER_CELL_KEPT, ..self }
-    }
-}
-
-/// The work model `m` asks for with `threads` worker threads.
-pub fn work(m: &Model, threads: usize) -> Work {
-    let arrivals = arrivals_per_replication(m);
-    let reps = m.run.max_replications as f64;
-    let in_flight = (threads.max(1) as f64).min(reps);
-    let copies: f64 = m.limits.iter().map(|l| l.pool as f64).sum();
-    let indexed: f64 = m.limits.iter().filter(|l| l.select == Select::LeastLoaded).map(|l| l.pool as f64).sum();
-    let calls = m.offered_load_erl() + m.campaigns.iter().map(|c| c.max_concurrent as f64).sum::<f64>();
-    // The time-at-level table of a concurrency limit has one entry per level reached.
-    let levels: f64 = m
-        .limits
-        .iter()
-        .map(|l| match l.kind {
-            LimitKind::Concurrency { capacity } => (capacity as f64).min(calls + 1.0),
-            _ => 0.0,
-        })
-        .sum();
-    // A sliding window remembers each copy's admissions within it.
-    let admissions: f64 = m
-        .limits
-        .iter()
-        .map(|l| match l.kind {
-            LimitKind::Rate { max, algorithm: RateAlgorithm::SlidingWindow, .. } => max as f64 * l.pool as f64,
-            _ => 0.0,
-        })
-        .sum();
-    let parts = [
-        ("limits", copies * (MODEL_BYTES_PER_COPY + in_flight * RUN_BYTES_PER_COPY + reps * KEPT_BYTES_PER_COPY)),
-        ("limits", in_flight * indexed * INDEX_BYTES_PER_COPY),
-        ("sources", in_flight * calls * BYTES_PER_CALL_IN_PROGRESS),
-        ("limits", (in_flight + reps) * levels * BYTES_PER_LEVEL + in_flight * admissions * BYTES_PER_ADMISSION_HELD),
-        ("run.timeseries", series_values(m) * BYTES_PER_SERIES_VALUE),
-    ];
-    let memory_key = parts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or("run", |p| p.0);
-    Work {
-        arrivals_per_replication: arrivals,
-        replications: m.run.max_replications,
-        core_s: arrivals * reps / ARRIVALS_PER_CORE_S,
-        memory_bytes: BASE_BYTES + parts.iter().map(|p| p.1).sum::<f64>(),
-        memory_key,
-    }
-}
-
 /// Checks an estimated peak memory (bytes): `None` if allowed, else why
-/// not. Beyond [`MAX_MEMORY_BYTES`] needs `--yes`; beyond the memory this
+/// not. Beyond [`MAX_MEMORY_BYTES`] needs `--yes` ([`Reach::Hard`]); beyond the memory this
 /// machine has available is refused whatever the flag.
-pub fn memory(bytes: f64) -> Option<String> {
+pub fn memory(bytes: f64, reach: Reach) -> Option<String> {
     if let Some(avail) = available_memory_bytes().filter(|a| bytes > *a) {
         return Some(format!(
             "the run would need about {} of memory and this machine has {} available: \
@@ -412,7 +275,7 @@ pub fn memory(bytes: f64) -> Option<String> {
             bytes_text(avail)
         ));
     }
-    (bytes > MAX_MEMORY_BYTES && !BEYOND_SOFT_LIMITS.load(Ordering::Relaxed)).then(|| {
+    (bytes > MAX_MEMORY_BYTES && reach == Reach::Soft).then(|| {
         format!(
             "the run would need about {} of memory: simcall takes at most {} without --yes; \
              pass --yes if you mean it (up to the memory available)",
@@ -428,26 +291,4 @@ fn available_memory_bytes() -> Option<f64> {
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024.0)
-}
-
-/// Bytes as a person reads them: "730 MB", "2.4 GB".
-pub fn bytes_text(b: f64) -> String {
-    if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
-    } else {
-        format!("{:.0} MB", (b / 1e6).ceil())
-    }
-}
-
-/// Seconds as a person reads them: "40 s", "12 min", "3.5 h", "2.1 days".
-pub fn duration_text(s: f64) -> String {
-    if s < 120.0 {
-        format!("{:.0} s", s.max(1.0))
-    } else if s < 7200.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else {
-        format!("{:.1} days", s / 86_400.0)
-    }
 }

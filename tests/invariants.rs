@@ -1,12 +1,15 @@
 //! What any input must give, whatever its bytes: a result within the
-//! limits or errors, never a panic, a hang or an allocation beyond the
-//! limits. The fuzz targets (`fuzz/`, libFuzzer) and the short fuzz run of
-//! the test suite (`tests/suite/fuzz.rs`, stable Rust) call these; each
-//! panics, as a harness expects, when an input breaks the rule. They hold
-//! the soft limits (no harness passes `--yes`).
+//! bounds or errors, never a panic, a hang or an allocation beyond the
+//! bounds. The fuzz targets (`fuzz/`, libFuzzer) and the short fuzz run of
+//! the test suite (`tests/suite/fuzz.rs`, stable Rust) include this file
+//! (it is no part of the library's API); each check panics, as a harness
+//! expects, when an input breaks the rule. They hold the soft bounds (no
+//! harness passes `--yes`).
 
-use super::{limits, Experiment, ModelDoc};
-use crate::units::{parse_duration_s, parse_load_erl, parse_rate_per_s, weekday_index};
+use simcall::config::bounds::{self, Reach};
+use simcall::config::{load_experiment, ModelDoc};
+use simcall::units::{parse_duration_s, parse_load_erl, parse_rate_per_s, weekday_index};
+use simcall::work;
 use std::path::Path;
 
 /// A model file's text through the parser, the builder and the limits: a
@@ -19,18 +22,18 @@ pub fn model_bytes(data: &[u8]) -> bool {
     let (model, _) = doc.check();
     let Some(m) = model else { return false };
     {
-        assert!(limits::arrivals_per_replication(&m) <= limits::MAX_ARRIVALS_PER_REPLICATION);
+        assert!(work::arrivals_per_replication(&m) <= bounds::MAX_ARRIVALS_PER_REPLICATION);
         assert!(m.run.horizon_s.is_finite() && m.run.horizon_s > 0.0);
-        assert!(m.run.max_replications <= limits::MAX_REPLICATIONS);
-        assert!(m.limits.iter().map(|l| l.pool as u64).sum::<u64>() <= limits::MAX_COPIES);
-        let w = limits::work(&m, 1);
+        assert!(m.run.max_replications <= bounds::MAX_REPLICATIONS);
+        assert!(m.limits.iter().map(|l| l.pool as u64).sum::<u64>() <= bounds::MAX_COPIES);
+        let w = work::work(&m, 1);
         assert!(w.memory_bytes.is_finite() && w.core_s.is_finite(), "{w:?}");
     }
     true
 }
 
 /// An experiment file's text, written as `e.toml` into `dir` (which holds
-/// the model it names), through `Experiment::load`: a grid within the
+/// the model it names), through `load_experiment`: a grid within the
 /// limits with a name that stays inside `output/`, or errors. Returns
 /// whether it loaded.
 ///
@@ -41,9 +44,9 @@ pub fn experiment_bytes(data: &[u8], dir: &Path) -> bool {
     if std::fs::write(&path, text).is_err() {
         return false;
     }
-    let Ok(exp) = Experiment::load(&path, &[]) else { return false };
-    assert!(exp.cells.len() <= limits::MAX_CELLS);
-    assert!(limits::file_name(&exp.name).is_ok());
+    let Ok(exp) = load_experiment(&path, &[], Reach::Soft) else { return false };
+    assert!(exp.cells.len() <= bounds::MAX_CELLS);
+    assert!(bounds::file_name(&exp.name).is_ok());
     assert!(exp.work.memory_bytes.is_finite());
     true
 }

@@ -1,0 +1,177 @@
+//! What each command's outputs show, computed once by the runner: a
+//! sweep's [`SweepReport`], a run's [`RunReport`] and a plan's
+//! [`PlanReport`]. Everything a table, chart, text or page shows is in
+//! these values: the cells, the worst-point and busy-day time series, the
+//! self-test, the digests of every input file taken when it was read.
+//! `output` renders them to bytes and never simulates, builds a model or
+//! reads a file back.
+
+use crate::error::Result;
+use crate::model::Model;
+use crate::plan::PlanResult;
+use crate::record::campaign::DialRecord;
+use crate::runs::{run_judged, run_model, with_series};
+use crate::selftest::SelfTest;
+use crate::statistics::{worst_cells, CellResult, SlaVerdict, Summary, SweepResult};
+use crate::store::Store;
+use crate::study::{Experiment, InputFile, Plan};
+use std::path::{Path, PathBuf};
+
+/// Where a report's results come from: the command that gives them again,
+/// the files read (with their digests when read) and the last self-test of
+/// this machine.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The command line that reproduces the results (thread count and
+    /// output folder left out: they change no figure).
+    pub command: String,
+    /// Every input file with its SHA-256, taken when it was read.
+    pub inputs: Vec<InputFile>,
+    /// The last `simcall validate --self-test` saved where simcall runs
+    /// ([`crate::selftest::SAVED_FILE`]), if any.
+    pub self_test: Option<SelfTest>,
+}
+
+impl Provenance {
+    /// The provenance of results made by `command` from `inputs`, with the
+    /// saved self-test read now.
+    pub fn new(command: String, inputs: Vec<InputFile>) -> Self {
+        Provenance { command, inputs, self_test: crate::selftest::load_saved() }
+    }
+}
+
+/// One cell's run again with its time series kept: the same streams, so
+/// the same replications as the cell's result.
+#[derive(Debug, Clone)]
+pub struct CellSeries {
+    /// Index of the cell in the grid (and in the result's cells).
+    pub cell: usize,
+    /// The run's summary, its `series` filled.
+    pub summary: Summary,
+}
+
+/// Everything `simcall sweep` and `simcall merge` write.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    /// The experiment, expanded into its grid.
+    pub experiment: Experiment,
+    /// Every cell's result, the recommendation per point.
+    pub result: SweepResult,
+    /// Per tier, its worst cell's time series (highest loss probability;
+    /// `None` for a tier without cells).
+    pub worst: Vec<Option<CellSeries>>,
+    /// The recommended tier at the busiest point it is recommended for,
+    /// over time (`None` when no point has a recommended tier).
+    pub busy_day: Option<CellSeries>,
+    /// Command, inputs and self-test.
+    pub provenance: Provenance,
+}
+
+/// The report of the sweep `exp` whose cells are all in `store`: the
+/// results read back, each tier's worst point and the busy day run again
+/// with their time series.
+///
+/// Errors when cells are missing from the store or a stored file is
+/// damaged, or a cell's model no longer builds (a file changed since).
+pub fn sweep(exp: Experiment, store: &Store, command: String) -> Result<SweepReport> {
+    let result = crate::runs::assemble(&exp, store)?;
+    let again = |i: usize| -> Result<CellSeries> {
+        let model = with_series(&exp.model(i)?);
+        Ok(CellSeries { cell: i, summary: run_model(&model, exp.cells[i].point_key) })
+    };
+    let worst = worst_cells(&exp, &result).into_iter().map(|w| w.map(again).transpose()).collect::<Result<_>>()?;
+    // The recommended point of the highest load that has one.
+    let busiest = result.recommendation.iter().enumerate().rev().find_map(|(p, r)| r.map(|t| (p, t)));
+    let busy_day =
+        busiest.and_then(|(p, t)| exp.cells.iter().position(|c| c.point == p && c.tier == t)).map(again).transpose()?;
+    let provenance = Provenance::new(command, exp.inputs.clone());
+    Ok(SweepReport { experiment: exp, result, worst, busy_day, provenance })
+}
+
+/// Everything `simcall run` prints and writes.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The model as run (with its `--set`s).
+    pub model: Model,
+    /// The model file.
+    pub path: PathBuf,
+    /// Its estimates (with the time series when one was asked for).
+    pub summary: Summary,
+    /// Its SLA, judged.
+    pub verdict: SlaVerdict,
+    /// Replication 0's dials, logged (when the dial log was asked for).
+    pub dial_log: Option<Vec<Vec<DialRecord>>>,
+    /// The run as an experiment of one cell, for the page every report shares.
+    pub experiment: Experiment,
+    /// Its one cell's result.
+    pub result: SweepResult,
+    /// Command, inputs and self-test.
+    pub provenance: Provenance,
+}
+
+/// What a run is asked to keep besides its summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunKeeps {
+    /// The time series (for `--timeseries` and `--report`).
+    pub series: bool,
+    /// Replication 0's dial log (for `--dials`).
+    pub dials: bool,
+}
+
+/// Runs `model`, read from `path` (with `inputs` and the file's leading
+/// comments `header`), keeping what `keeps` asks for.
+pub fn run(
+    model: &Model,
+    path: &Path,
+    inputs: Vec<InputFile>,
+    header: String,
+    keeps: RunKeeps,
+    command: String,
+) -> RunReport {
+    let model = if keeps.series { with_series(model) } else { model.clone() };
+    let (summary, verdict) = run_judged(&model, 0);
+    // Replication 0 again, logged: the same streams give the same dials.
+    let dial_log = keeps.dials.then(|| crate::simulation::simulate_logged(&model, 0, 0).dial_log);
+    let experiment = Experiment::of_model(path, model.clone(), inputs.clone(), header);
+    let cell = CellResult {
+        point: 0,
+        tier: 0,
+        offered_load_erl: model.offered_load_erl(),
+        summary: summary.clone(),
+        verdict: verdict.clone(),
+    };
+    let result = SweepResult::new(&experiment, vec![cell]);
+    RunReport {
+        model,
+        path: path.to_path_buf(),
+        summary,
+        verdict,
+        dial_log,
+        experiment,
+        result,
+        provenance: Provenance::new(command, inputs),
+    }
+}
+
+/// Everything `simcall plan` prints and writes.
+#[derive(Debug, Clone)]
+pub struct PlanReport {
+    /// The plan as read.
+    pub plan: Plan,
+    /// The search's result: months, certified combinations, calendar, ladder.
+    pub result: PlanResult,
+    /// The model with no option set: what the plan's page describes.
+    pub base: Model,
+    /// Command, inputs and self-test.
+    pub provenance: Provenance,
+}
+
+/// The report of `plan`'s search `result`.
+///
+/// Errors when the plan's model no longer builds (a file changed since it
+/// was read).
+pub fn plan(plan: Plan, result: PlanResult, command: String) -> Result<PlanReport> {
+    let base = plan.model_of(&[])?;
+    let provenance = Provenance::new(command, plan.inputs.clone());
+    Ok(PlanReport { plan, result, base, provenance })
+}

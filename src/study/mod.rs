@@ -1,0 +1,14 @@
+//! What a user asks of a model, as plain data: an experiment's grid of
+//! sweep points × tiers ([`Experiment`]), a plan's choices, options, prices
+//! and forecast ([`Plan`]), and the files they were read from
+//! ([`InputFile`]). Nothing here reads a file: `config` reads files into
+//! these types and hands them the means to build their models
+//! ([`Models`]).
+
+mod experiment;
+mod inputs;
+mod plan;
+
+pub use experiment::{cell_sets, value_label, Axis, Cell, Experiment, Tier};
+pub use inputs::{InputFile, Models};
+pub use plan::{Choice, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};

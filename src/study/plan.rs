@@ -1,0 +1,154 @@
+//! A plan: the provider plans that can be bought for a model (choices and
+//! their options with prices), a forecast of the load by month, and the
+//! tolerance of certified capacities.
+
+use super::{InputFile, Models};
+use crate::error::Result;
+use crate::model::Model;
+use std::path::PathBuf;
+use std::sync::Arc;
+use toml::Value;
+
+/// One option of a choice: the model keys it sets and its monthly price.
+#[derive(Debug, Clone)]
+pub struct PlanOption {
+    /// Its name ("Growth", "30 channels").
+    pub name: String,
+    /// Model keys it sets, by dotted path.
+    pub set: Vec<(String, Value)>,
+    /// A flat monthly price (USD).
+    pub monthly_usd: f64,
+    /// A price per unit of capacity per month: (USD, limit name): the
+    /// limit's capacity × pool in the built model is the number of units.
+    pub per_slot_month: Option<(f64, String)>,
+    /// Prices on the use of one limit, if any.
+    pub usage: Option<UsagePrice>,
+}
+
+/// Prices on the use of one limit, as providers bill them (USD).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsagePrice {
+    /// The limit whose use is billed.
+    pub limit: String,
+    /// Per minute a call holds the limit, each call rounded up to
+    /// `billing_increment_s` and at least `minimum_per_call_s`.
+    pub per_minute: f64,
+    /// Billing increment (s; 0 = per second exactly).
+    pub billing_increment_s: f64,
+    /// Minimum billed per call (s).
+    pub minimum_per_call_s: f64,
+    /// Minutes the monthly price includes, and the price of each beyond.
+    pub included_minutes: f64,
+    /// Per minute beyond `included_minutes`.
+    pub overage_per_minute: f64,
+    /// Per admission (a call through the limit).
+    pub per_call: f64,
+    /// Per request (admissions of a request-scoped limit).
+    pub per_request: f64,
+    /// Per 1,000 tokens through a token limit.
+    pub per_1k_tokens: f64,
+}
+
+impl UsagePrice {
+    /// Whether it bills minutes (so holds must be recorded).
+    pub fn bills_minutes(&self) -> bool {
+        self.per_minute > 0.0 || self.overage_per_minute > 0.0
+    }
+}
+
+/// A provider or limit whose plan is chosen; options are listed from the
+/// least capacity to the most (the search assumes it).
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Its name ("platform", "trunk").
+    pub name: String,
+    /// Its options, least capacity first.
+    pub options: Vec<PlanOption>,
+}
+
+/// A plan file, read and checked.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Output goes to `output/<name>/`.
+    pub name: String,
+    /// What it asks.
+    pub description: String,
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The model file it names.
+    pub model_path: PathBuf,
+    /// The comment block at the top of the model file (the sources it
+    /// cites), as read.
+    pub model_header: String,
+    /// The choices, in file order.
+    pub choices: Vec<Choice>,
+    /// Offered load per month (Erlangs), month 0 first (the model as written,
+    /// unless `loads` says otherwise).
+    pub monthly_load_erl: Vec<f64>,
+    /// Relative width of a certified capacity's interval (default 2%).
+    pub tolerance: f64,
+    /// What a lost caller costs (USD), added to each month's bill; 0 = not counted.
+    pub value_per_lost_call: f64,
+    /// Every file the plan read, with its digest taken when it was read:
+    /// the plan file, the model file, then the input files the models read.
+    pub inputs: Vec<InputFile>,
+    /// Builds the model of a combination of options.
+    pub models: Arc<dyn Models>,
+}
+
+/// The most combinations a plan may have (the product of its options).
+pub const MAX_COMBINATIONS: usize = 100_000;
+
+impl Plan {
+    /// The model keys `options` set, in choice order.
+    fn sets(options: &[(&Choice, &PlanOption)]) -> Vec<(String, Value)> {
+        options.iter().flat_map(|(_, o)| o.set.iter().cloned()).collect()
+    }
+
+    /// The model with the given options' keys set (in choice order).
+    ///
+    /// Errors when a key does not exist or the model it makes is invalid.
+    pub fn model_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<Model> {
+        let (mut model, _) = self.models.build(&Self::sets(options))?;
+        model.run.record_holds = self.bills_minutes();
+        Ok(model)
+    }
+
+    /// The store key of the certification of `options`: SHA-256 of the
+    /// results version ([`crate::RESULTS_VERSION`]), the tolerance, the
+    /// model document after the options' keys and the digests of the input
+    /// files that model reads, so a plan run again (another forecast,
+    /// another price, an option added) finds every combination it already
+    /// certified, and one whose inputs changed certifies it again.
+    ///
+    /// Errors as [`Plan::model_of`].
+    pub fn certificate_key(&self, options: &[(&Choice, &PlanOption)]) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let sets = Self::sets(options);
+        let (_, read) = self.models.build(&sets)?;
+        let body = self.models.document(&sets)?;
+        let mut text = format!(
+            "simcall results {}\ncertify to {} with holds {}\n{body}\n",
+            crate::RESULTS_VERSION,
+            self.tolerance,
+            self.bills_minutes()
+        );
+        for f in read {
+            text += &format!("input {}\n", f.sha256);
+        }
+        Ok(format!("{:x}", Sha256::digest(text.as_bytes())))
+    }
+
+    /// Whether some option bills minutes (so its runs record holds).
+    pub fn bills_minutes(&self) -> bool {
+        self.choices.iter().flat_map(|c| &c.options).any(|o| o.usage.as_ref().is_some_and(UsagePrice::bills_minutes))
+    }
+
+    /// The monthly price of `option` in `model` (flat plus per slot).
+    pub fn option_price(option: &PlanOption, model: &Model) -> f64 {
+        let slots = option.per_slot_month.as_ref().map_or(0.0, |(price, limit)| {
+            model.limits.iter().find(|l| &l.name == limit).map_or(0.0, |l| price * l.capacity() * l.pool as f64)
+        });
+        option.monthly_usd + slots
+    }
+}
