@@ -96,7 +96,7 @@ exp('silent-tier-negative-price','silent','name = "t"\n'+exp_head+'[[tiers]]\nna
 exp('memory-grid-too-large','memory','name = "big"\n'+exp_head+'sweep = { "limits.trunk.capacity" = { from = 10, to = 10000, steps = 10000 }, "limits.platform.capacity" = { from = 10, to = 10000, steps = 10000 } }\n','sweep','at most')
 exp('unclear-axis-steps','unclear','name = "s"\n'+exp_head+'sweep = { "limits.trunk.capacity" = { from = 10, to = 100, steps = 100000 } }\n','sweep','steps')
 exp('unclear-missing-model','unclear','name = "m"\nmodel = "nowhere.toml"\n','model','does not exist')
-exp('unclear-axis-unknown-key','unclear','name = "k"\n'+exp_head+'sweep = { "limits.trunkk.capacity" = [10, 20] }\n','','trunkk')
+exp('unclear-axis-unknown-key','unclear','name = "k"\n'+exp_head+'sweep = { "limits.trunkk.capacity" = [10, 20] }\n','sweep."limits.trunkk.capacity"','trunkk')
 cases.append(('output-plan-name-parent.plan.toml','output','plan','name','cannot name a folder','name = "../escaped-plan"\nmodel = "../../models/plan-stack.toml"\n[forecast]\ngrowth = "10%/month"\nmonths = 2\n[[choices]]\nname = "platform"\noptions = [{ name = "S", set = { "limits.platform.capacity" = 50 }, price = { monthly = 149 } }]\n',''))
 # --- call logs
 def log(name, kind, rows, key, msg):

@@ -197,14 +197,10 @@ fn execute(cli: Cli) -> Result<i32> {
     }
     let pool = pool.build().map_err(|e| Error::usage(format!("cannot start worker threads: {e}")))?;
     pool.install(|| match cli.command {
-        Command::Run { model, json, timeseries, hourly, dials, report, sets, check } => commands::run(
-            &model,
-            json,
-            commands::RunFiles { timeseries, hourly, dials, report },
-            &sets,
-            reach,
-        )
-        .map(|v| if check { commands::check_code(&v) } else { 0 }),
+        Command::Run { model, json, timeseries, hourly, dials, report, sets, check } => {
+            commands::run(&model, json, commands::RunFiles { timeseries, hourly, dials, report }, &sets, reach)
+                .map(|v| if check { commands::check_code(&v) } else { 0 })
+        }
         Command::Sweep { experiment, out, sets, resume, shard, shards } => {
             sweep::sweep(&experiment, out, &sets, &sweep::SweepOptions { shard, shards, resume, reach }).map(|()| 0)
         }

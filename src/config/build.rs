@@ -51,32 +51,43 @@ fn entry_key(array: &str, v: &toml::Value, i: usize) -> String {
     }
 }
 
+/// A part of `file` as its serde mirror `T`; a type or unknown-key
+/// error is reported under `key` (with the unknown key appended).
+pub(super) fn part<T: DeserializeOwned>(file: &Path, key: &str, value: &toml::Value) -> Result<T> {
+    serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
+        // The path serde reached names the field of a type error.
+        let inner = e.path().to_string();
+        let e = e.into_inner();
+        // An unknown field's path names the table that holds it (`arrivals`),
+        // or nothing at the top of the part.
+        let inner = inner.trim_end_matches(|c| c == '.' || c == '?');
+        let key = match (unknown_field(e.message()), inner) {
+            (Some(field), "") if key.is_empty() => field.to_string(),
+            (Some(field), "") => format!("{key}.{field}"),
+            (Some(field), p) if key.is_empty() => format!("{p}.{field}"),
+            (Some(field), p) if !p.ends_with(field) => format!("{key}.{p}.{field}"),
+            (Some(_), p) => format!("{key}.{p}"),
+            (None, "") => key.to_string(),
+            (None, p) if key.is_empty() => p.to_string(),
+            (None, p) => format!("{key}.{p}"),
+        };
+        let mut message = e.message().trim().to_string();
+        if message.contains("expected a string") {
+            message +=
+                " (durations, rates and loads are strings with units, such as \"180s\", \"12/min\" or \"45 erl\")";
+        }
+        Error::input(file, &key, message)
+    })
+}
+
 impl Builder<'_> {
     pub(super) fn err(&self, key: &str, msg: impl std::fmt::Display) -> Error {
         Error::input(self.path, key, msg)
     }
 
-    /// A part of the file as its serde mirror `T`; a type or unknown-key
-    /// error is reported under `key` (with the unknown key appended).
+    /// A part of the file as its serde mirror `T` ([`part`]).
     fn part<T: DeserializeOwned>(&self, key: &str, value: &toml::Value) -> Result<T> {
-        serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
-            // The path serde reached names the field of a type error.
-            let inner = e.path().to_string();
-            let e = e.into_inner();
-            let key = match (unknown_field(e.message()), inner.as_str()) {
-                (Some(field), _) if key.is_empty() => field.to_string(),
-                (Some(field), _) => format!("{key}.{field}"),
-                (None, "." | "") => key.to_string(),
-                (None, p) if key.is_empty() => p.to_string(),
-                (None, p) => format!("{key}.{p}"),
-            };
-            let mut message = e.message().trim().to_string();
-            if message.contains("expected a string") {
-                message +=
-                    " (durations, rates and loads are strings with units, such as \"180s\", \"12/min\" or \"45 erl\")";
-            }
-            self.err(&key, message)
-        })
+        part(self.path, key, value)
     }
 
     /// The file relative to the model's folder.

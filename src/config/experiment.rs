@@ -3,30 +3,19 @@
 //! expanded into the grid with every cell's model checked.
 
 use super::bounds::Reach;
+use super::build::part;
+use super::locate;
 use super::overrides::parse_value;
 use super::{DocModels, ModelDoc};
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Problems, Result};
 use crate::study::{cell_sets, value_label, Axis, Cell, Experiment, InputFile, Tier};
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::Arc;
 use toml::{Table, Value};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExperimentFile {
-    name: String,
-    #[serde(default)]
-    description: String,
-    model: String,
-    #[serde(default)]
-    run: Table,
-    #[serde(default)]
-    sweep: Table,
-    #[serde(default)]
-    sla: Table,
-    #[serde(default)]
-    tiers: Vec<TierFile>,
-}
+/// The keys an experiment file may have.
+const KEYS: [&str; 7] = ["name", "description", "model", "run", "sweep", "sla", "tiers"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,77 +33,142 @@ struct TierFile {
 ///
 /// Errors when the file is missing or malformed, the model it names
 /// cannot be read, an axis or tier key does not exist in the model, or a
-/// resulting model is invalid. All cells are checked before anything runs.
+/// resulting model is invalid: every problem found, each in the file where
+/// the mistake is (a tier's or an axis's key in the experiment file, with
+/// its line). All cells are checked before anything runs.
 pub fn load_experiment(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?;
-    let file: ExperimentFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e))?;
-    let (model_path, base) = ModelDoc::load_for(path, &file.model, &file.run, &file.sla, reach)?;
-    let axes = file
-        .sweep
-        .iter()
-        .map(|(k, v)| {
-            Ok(Axis {
-                path: k.clone(),
-                values: axis_values(v).map_err(|e| Error::input(path, &format!("sweep.\"{k}\""), e))?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut tiers: Vec<Tier> = file
-        .tiers
-        .into_iter()
-        .map(|t| Tier { name: t.name, price_per_month: t.price_per_month, set: t.set.into_iter().collect() })
-        .collect();
+    let text: Arc<str> = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?
+        .into();
+    expand(path, &text, cli_sets, reach).map_err(|e| locate::in_text(path, &text, e))
+}
+
+/// A value of `table` read as `T` under `key` (`None` without the key).
+fn field<T: serde::de::DeserializeOwned>(path: &Path, table: &Table, key: &str) -> Result<Option<T>> {
+    table.get(key).map(|v| part(path, key, v)).transpose()
+}
+
+/// Where each key a cell sets came from: (model key, key in the experiment file).
+type Origins = Vec<(String, String)>;
+
+fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
+    let table: Table = text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, text, "", &e)]))?;
+    let mut p = Problems::default();
+    for k in table.keys().filter(|k| !KEYS.contains(&k.as_str())) {
+        let allowed = KEYS.map(|k| format!("`{k}`")).join(", ");
+        p.push(Diagnostic::error(path, k, format!("unknown field `{k}`, expected one of {allowed}")));
+    }
+    let required = |p: &mut Problems, key: &str| -> Option<String> {
+        match p.take(field::<String>(path, &table, key)) {
+            Some(Some(v)) => Some(v),
+            Some(None) => {
+                p.push(Diagnostic::error(path, key, format!("missing field `{key}`")));
+                None
+            }
+            None => None,
+        }
+    };
+    let name = required(&mut p, "name");
+    let model = required(&mut p, "model");
+    let description = p.take(field::<String>(path, &table, "description")).flatten().unwrap_or_default();
+    let mut tables =
+        ["run", "sweep", "sla"].map(|k| p.take(field::<Table>(path, &table, k)).flatten().unwrap_or_default());
+    let [run, sweep, sla] = std::mem::take(&mut tables);
+    if let Some(name) = &name {
+        p.take(super::bounds::file_name(name).map_err(|e| Error::input(path, "name", e)));
+    }
+    let entries = p.take(field::<Vec<Value>>(path, &table, "tiers")).flatten().unwrap_or_default();
+    let mut tiers: Vec<Tier> = Vec::new();
+    for (i, v) in entries.iter().enumerate() {
+        let key = match v.get("name").and_then(Value::as_str) {
+            Some(n) if !n.trim().is_empty() => format!("tiers.{}", locate::quoted(n)),
+            _ => format!("tiers[{i}]"),
+        };
+        let Some(t) = p.take(part::<TierFile>(path, &key, v)) else { continue };
+        if t.name.trim().is_empty() {
+            p.push(Diagnostic::error(path, &format!("tiers[{i}].name"), "a tier needs a name"));
+        } else if tiers.iter().any(|u| u.name == t.name) {
+            let why = format!("two tiers are named {:?}: tier names must differ (they name output files)", t.name);
+            p.push(Diagnostic::error(path, &key, why));
+        }
+        if t.price_per_month.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            p.push(Diagnostic::error(path, &format!("{key}.price_per_month"), "must be a number ≥ 0"));
+        }
+        tiers.push(Tier { name: t.name, price_per_month: t.price_per_month, set: t.set.into_iter().collect() });
+    }
     if tiers.is_empty() {
         tiers.push(Tier { name: "model".into(), price_per_month: None, set: vec![] });
     }
-    super::bounds::file_name(&file.name).map_err(|e| Error::input(path, "name", e))?;
-    for (i, t) in tiers.iter().enumerate() {
-        if t.name.trim().is_empty() {
-            return Err(Error::input(path, &format!("tiers[{i}].name"), "a tier needs a name"));
-        }
-        if tiers[..i].iter().any(|u| u.name == t.name) {
-            return Err(Error::input(
-                path,
-                &format!("tiers.{}", t.name),
-                format!("two tiers are named {:?}: tier names must differ (they name output files)", t.name),
-            ));
-        }
-    }
+    let axes: Vec<Axis> = sweep
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = format!("sweep.{}", locate::quoted(k));
+            let values = p.take(axis_values(v).map_err(|e| Error::input(path, &key, e)))?;
+            Some(Axis { path: k.clone(), values })
+        })
+        .collect();
     let cells = points_count(&axes).saturating_mul(tiers.len());
     let (soft, hard) = (super::bounds::MAX_CELLS as f64, super::bounds::HARD_CELLS as f64);
     if let Some(why) = super::bounds::soft(cells as f64, soft, hard, "the number of cells (points × tiers)", reach) {
-        return Err(Error::input(path, "sweep", format!("{why}; or split the experiment")));
+        p.push(Diagnostic::error(path, "sweep", format!("{why}; or split the experiment")));
     }
-    if let Some(t) = tiers.iter().find(|t| t.price_per_month.is_some_and(|p| !(p.is_finite() && p >= 0.0))) {
-        return Err(Error::input(path, &format!("tiers.{}.price_per_month", t.name), "must be a number ≥ 0"));
+    let (Some(name), Some(model)) = (name, model) else {
+        return p.finish(|| unreachable!("a missing key is an error"));
+    };
+    if p.has_errors() {
+        return p.finish(|| unreachable!("checked: there are errors"));
     }
+    let (model_path, base) = ModelDoc::load_for(path, &model, &run, &sla, reach)?;
+    // Every key a tier or an axis sets must be in the model: each missing
+    // one is reported at its line of this file.
+    let mut origins: Origins = ["run", "sla"]
+        .iter()
+        .zip([&run, &sla])
+        .flat_map(|(s, t)| t.keys().map(move |k| (format!("{s}.{k}"), format!("{s}.{}", locate::quoted(k)))))
+        .collect();
+    for t in &tiers {
+        for (k, v) in &t.set {
+            let key = format!("tiers.{}.set.{}", locate::quoted(&t.name), locate::quoted(k));
+            p.take(base.clone().set(k, v.clone()).map_err(|e| repoint(e, &[(k.clone(), key.clone())], path)));
+            origins.push((k.clone(), key));
+        }
+    }
+    for a in &axes {
+        let key = format!("sweep.{}", locate::quoted(&a.path));
+        p.take(
+            base.clone()
+                .set(&a.path, a.values[0].clone())
+                .map_err(|e| repoint(e, &[(a.path.clone(), key.clone())], path)),
+        );
+        origins.push((a.path.clone(), key));
+    }
+    // Cells are built even after a key is found missing, so that a value a
+    // tier or an axis gets wrong is reported in the same run.
     let points = cartesian(&axes);
     // Every cell is built and checked before anything runs; only what
     // the grid needs of it is kept.
     let n = points.len() * tiers.len();
-    let mut cells = Vec::with_capacity(n);
+    let mut grid = Vec::with_capacity(n);
     let mut first = None;
     let threads = rayon::current_num_threads();
     let mut work = crate::work::Work::default();
     let mut inputs = vec![InputFile::of(path, text.as_bytes()), base.file()];
     let models = DocModels { doc: base.clone(), after: cli_sets.to_vec() };
     for i in 0..n {
-        let (p, t) = (i / tiers.len(), i % tiers.len());
+        let (pt, t) = (i / tiers.len(), i % tiers.len());
         let point_key =
-            crate::engine::point_key(axes.iter().zip(&points[p]).map(|(a, v)| (a.path.as_str(), value_label(v))));
-        let doc = models
+            crate::engine::point_key(axes.iter().zip(&points[pt]).map(|(a, v)| (a.path.as_str(), value_label(v))));
+        let built = models
             .doc_with(&cell_sets(&axes, &tiers, &points, i))
-            .map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
-        let (model, read) = doc.build_reading().map_err(|e| e.context(&format!("tier {:?}", tiers[t].name)))?;
-        let key = cell_key(point_key, &doc, &read);
+            .and_then(|doc| doc.build_reading().map(|(model, read)| (cell_key(point_key, &doc, &read), model, read)));
+        let Some((key, model, read)) = p.take(built.map_err(|e| repoint(e, &origins, path))) else { continue };
         for f in read {
             if !inputs.contains(&f) {
                 inputs.push(f);
             }
         }
-        cells.push(Cell {
-            point: p,
+        grid.push(Cell {
+            point: pt,
             point_key,
             key,
             tier: t,
@@ -124,26 +178,62 @@ pub fn load_experiment(path: &Path, cli_sets: &[(String, Value)], reach: Reach) 
         work = work.with_cell(crate::work::work(&model, threads));
         first.get_or_insert(model);
     }
+    if p.has_errors() {
+        return p.finish(|| unreachable!("checked: there are errors"));
+    }
     let work = work.keeping_cells(n);
     if let Some(why) = super::bounds::memory(work.memory_bytes, reach) {
         return Err(Error::input(path, "sweep", why));
     }
     let Some(first) = first else { return Err(Error::input(path, "sweep", "the grid has no cell")) };
     Ok(Experiment {
-        name: file.name,
-        description: file.description,
+        name,
+        description,
         path: path.to_path_buf(),
         model_path,
         model_header: base.header(),
         axes,
         tiers,
         points,
-        cells,
+        cells: grid,
         base: first,
         work,
         inputs,
-        models: Some(std::sync::Arc::new(models)),
+        models: Some(Arc::new(models)),
     })
+}
+
+/// `e` with each diagnostic about a model key that `origins` says came from
+/// the study's `file` (a tier's or an axis's key, `run` or `sla`) moved to
+/// that key of `file`, unlocated (the caller locates it in the file's
+/// text); the longest matching model key wins.
+pub(super) fn repoint(e: Error, origins: &[(String, String)], file: &Path) -> Error {
+    let Error::Input(ds) = e else { return e };
+    let matches = |model_key: &str, key: &str| {
+        key == model_key
+            || key.strip_prefix(model_key).is_some_and(|r| r.starts_with('.'))
+            || model_key.strip_prefix(key).is_some_and(|r| r.starts_with('.'))
+    };
+    let ds = ds
+        .into_iter()
+        .map(|d| {
+            let origin = origins
+                .iter()
+                .filter(|(model_key, _)| {
+                    matches(model_key, &d.key) || d.message.contains(&format!("cannot set {model_key}="))
+                })
+                .max_by_key(|(model_key, _)| model_key.len());
+            match origin {
+                Some((_, key)) => {
+                    // The key now says where the value was set.
+                    let message = d.message.split(" (after setting ").next().unwrap_or_default().to_string();
+                    Diagnostic { file: file.to_path_buf(), key: key.clone(), span: None, source: None, message, ..d }
+                }
+                None => d,
+            }
+        })
+        .collect();
+    Error::Input(ds)
 }
 
 /// The store key of a cell: SHA-256 of the results version

@@ -19,10 +19,22 @@ pub(super) fn span_of(text: &str, key_path: &str) -> Option<Range<usize>> {
     let doc = DeTable::parse(text).ok()?;
     let mut table: &DeTable = doc.get_ref();
     let mut found: Option<Range<usize>> = None;
-    let mut segments = key_path.split('.').peekable();
+    let segments = segments(key_path);
+    let mut segments = segments.iter().map(String::as_str).peekable();
     while let Some(seg) = segments.next() {
+        // `choices[0]`: entry 0 of an array of tables (serde's paths).
+        let (seg, index) = match seg.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            Some((k, i)) => (k, i.parse::<usize>().ok()),
+            None => (seg, None),
+        };
         let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref() == seg) else { break };
         found = Some(key.span().start..value.span().end.max(key.span().end));
+        if let (Some(i), DeValue::Array(items)) = (index, value.get_ref()) {
+            let Some(DeValue::Table(t)) = items.get(i).map(|item| item.get_ref()) else { break };
+            found = Some(items[i].span());
+            table = t;
+            continue;
+        }
         match value.get_ref() {
             DeValue::Table(t) => table = t,
             DeValue::Array(items) => {
@@ -41,6 +53,57 @@ pub(super) fn span_of(text: &str, key_path: &str) -> Option<Range<usize>> {
         }
     }
     found
+}
+
+/// The segments of a key path: split at dots outside double quotes, the
+/// quotes taken off (`sweep."limits.trunk.capacity"` is `sweep` and
+/// `limits.trunk.capacity`).
+pub(super) fn segments(key_path: &str) -> Vec<String> {
+    let (mut out, mut current, mut quoted) = (Vec::new(), String::new(), false);
+    for c in key_path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    out.push(current);
+    out
+}
+
+/// A key path segment as written in a path: quoted when it holds a dot.
+pub(super) fn quoted(segment: &str) -> String {
+    if segment.contains('.') {
+        format!("\"{segment}\"")
+    } else {
+        segment.to_string()
+    }
+}
+
+/// `e`'s diagnostics about `file`, located in its `text` where they have
+/// no span yet (each keeps its key; the text is shown with the line).
+pub(super) fn in_text(file: &Path, text: &std::sync::Arc<str>, e: crate::error::Error) -> crate::error::Error {
+    let crate::error::Error::Input(ds) = e else { return e };
+    let mut ds: Vec<Diagnostic> = ds
+        .into_iter()
+        .map(|d| {
+            if d.file != file || d.span.is_some() {
+                return d;
+            }
+            let span = span_of(text, &d.key);
+            let span = match (span, quoted_word(&d.message)) {
+                (Some(s), Some(word)) => Some(narrow(text, s, word)),
+                (s, _) => s,
+            };
+            Diagnostic { span, source: Some(text.clone()), ..d }
+        })
+        .collect();
+    // Each problem once (a tier's mistake shows in every point's cell),
+    // in file order.
+    let mut seen = std::collections::HashSet::new();
+    ds.retain(|d| seen.insert((d.file.clone(), d.key.clone(), d.message.clone())));
+    ds.sort_by_key(|d| (d.file != file, d.span.as_ref().map_or(usize::MAX, |s| s.start)));
+    crate::error::Error::Input(ds)
 }
 
 /// The `name` of a table, if it has a string one, with the span of its
@@ -95,6 +158,16 @@ mod tests {
         // A key that is not written gives its entry.
         assert!(at("limits.tts.pool").is_some_and(|s| s.contains("name = \"tts\"")));
         assert_eq!(at("nothing.here"), None);
+    }
+
+    #[test]
+    fn quoted_segments_hold_dots() {
+        assert_eq!(segments("sweep.\"limits.trunk.capacity\""), ["sweep", "limits.trunk.capacity"]);
+        assert_eq!(segments("limits.trunk"), ["limits", "trunk"]);
+        let text = "name = \"e\"\nsweep = { \"limits.trunk.capacity\" = [10, 20] }\n[[tiers]]\nname = \"A\"\nset = { \"limits.x\" = 1 }\n";
+        let at = |p: &str| span_of(text, p).map(|r| &text[r]);
+        assert_eq!(at("sweep.\"limits.trunk.capacity\""), Some("\"limits.trunk.capacity\" = [10, 20]"));
+        assert_eq!(at("tiers.A.set.\"limits.x\""), Some("\"limits.x\" = 1"));
     }
 
     #[test]

@@ -126,7 +126,8 @@ impl ModelDoc {
     /// applied; returns the model's path too.
     ///
     /// Errors (naming `path` and `model`) when the model file does not
-    /// exist; else as [`ModelDoc::load`] and [`ModelDoc::set`].
+    /// exist; else as [`ModelDoc::load`], and for a `run` or `sla` key that
+    /// is not in the model, at that key of `path`.
     pub(crate) fn load_for(
         path: &Path,
         model: &str,
@@ -139,12 +140,18 @@ impl ModelDoc {
             return Err(Error::input(path, "model", format!("the model file {} does not exist", model_path.display())));
         }
         let mut doc = ModelDoc::load(&model_path)?.reaching(reach);
+        let mut p = crate::error::Problems::default();
         for (section, table) in [("run", run), ("sla", sla)] {
             for (k, v) in table {
-                doc.set(&format!("{section}.{k}"), v.clone())?;
+                // A key that is not in the model is this file's mistake.
+                let key = format!("{section}.{}", locate::quoted(k));
+                p.take(doc.set(&format!("{section}.{k}"), v.clone()).map_err(|e| {
+                    let Error::Input(ds) = e else { return e };
+                    Error::Input(ds.into_iter().map(|d| Diagnostic::error(path, &key, d.message)).collect())
+                }));
             }
         }
-        Ok((model_path, doc))
+        p.finish(|| (model_path, doc))
     }
 
     /// Checks every value and builds the model.
@@ -265,7 +272,7 @@ impl DocModels {
     /// The document after `sets`, then the overrides it ends with.
     ///
     /// Errors when a key does not exist (naming what exists).
-    fn doc_with(&self, sets: &[(String, toml::Value)]) -> Result<ModelDoc> {
+    pub(super) fn doc_with(&self, sets: &[(String, toml::Value)]) -> Result<ModelDoc> {
         let mut doc = self.doc.clone();
         for (k, v) in sets.iter().chain(&self.after) {
             doc.set(k, v.clone())?;

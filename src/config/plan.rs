@@ -5,11 +5,13 @@
 //! a certified capacity.
 
 use super::bounds::Reach;
+use super::build::part;
 use super::experiment::parse_percent;
-use super::{DocModels, ModelDoc};
-use crate::error::{Error, Problems, Result};
+use super::experiment::repoint;
+use super::{locate, DocModels, ModelDoc};
+use crate::error::{Diagnostic, Error, Problems, Result};
 use crate::model::Model;
-use crate::study::{Choice, InputFile, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};
+use crate::study::{Choice, InputFile, Models, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -109,18 +111,35 @@ struct SlotPriceFile {
 /// the plan's own keys is reported, and each option's model is built
 /// (an option's keys must exist in the model).
 pub fn load_plan(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Result<Plan> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?;
-    let f: PlanFile = toml::from_str(&text).map_err(|e| Error::input(path, "", e.message().trim()))?;
-    super::bounds::file_name(&f.name).map_err(|e| Error::input(path, "name", e))?;
+    let text: Arc<str> = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?
+        .into();
+    read_plan(path, &text, cli_sets, reach).map_err(|e| locate::in_text(path, &text, e))
+}
+
+fn read_plan(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Reach) -> Result<Plan> {
+    let table: Table = text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, text, "", &e)]))?;
+    let f: PlanFile = part(path, "", &Value::Table(table))?;
+    let mut p = Problems::default();
+    p.take(super::bounds::file_name(&f.name).map_err(|e| Error::input(path, "name", e)));
     let (model_path, mut base) = ModelDoc::load_for(path, &f.model, &f.run, &f.sla, reach)?;
-    for (k, v) in f.set.iter().chain(cli_sets.iter().map(|(k, v)| (k, v))) {
+    // Where each key a model gets came from, to report a mistake at its line.
+    let mut origins: Vec<(String, String)> = ["run", "sla"]
+        .iter()
+        .zip([&f.run, &f.sla])
+        .flat_map(|(s, t)| t.keys().map(move |k| (format!("{s}.{k}"), format!("{s}.{}", locate::quoted(k)))))
+        .collect();
+    for (k, v) in &f.set {
+        let key = format!("set.{}", locate::quoted(k));
+        p.take(base.set(k, v.clone()).map_err(|e| repoint(e, &[(k.clone(), key.clone())], path)));
+        origins.push((k.clone(), key));
+    }
+    for (k, v) in cli_sets {
         base.set(k, v.clone())?;
     }
-    let (model, read) = base.build_reading()?;
+    let (model, read) = base.build_reading().map_err(|e| repoint(e, &origins, path))?;
     let mut inputs = vec![InputFile::of(path, text.as_bytes()), base.file()];
     inputs.extend(read);
-    let mut p = Problems::default();
     let tolerance = match &f.capacity_tolerance {
         None => Some(0.02),
         Some(v) => p.take(parse_percent(v).filter(|t| (0.001..=0.5).contains(t)).ok_or_else(|| {
@@ -132,99 +151,82 @@ pub fn load_plan(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Res
         })),
     };
     if f.value_per_lost_call.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
-        p.push(crate::error::Diagnostic::error(path, "value_per_lost_call", "must be a number of dollars ≥ 0"));
+        p.push(Diagnostic::error(path, "value_per_lost_call", "must be a number of dollars ≥ 0"));
     }
     let base_erl = model.offered_load_erl();
     let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl));
     if f.choices.is_empty() {
-        p.push(crate::error::Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
+        p.push(Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
     }
     let mut combinations = 1usize;
-    let choices: Vec<Choice> = f
-        .choices
-        .into_iter()
-        .map(|c| {
-            if c.options.is_empty() {
-                p.push(crate::error::Diagnostic::error(
-                    path,
-                    &format!("choices.{}", c.name),
-                    "needs at least one option",
-                ));
+    let models = DocModels::new(base.clone());
+    let mut choices = Vec::new();
+    for c in f.choices {
+        let choice_key = format!("choices.{}", locate::quoted(&c.name));
+        if c.options.is_empty() {
+            p.push(Diagnostic::error(path, &choice_key, "needs at least one option"));
+        }
+        combinations = combinations.saturating_mul(c.options.len().max(1));
+        let mut options = Vec::new();
+        for o in c.options {
+            let key = format!("{choice_key}.options.{}", locate::quoted(&o.name));
+            let monthly = o.price.monthly.unwrap_or(0.0);
+            if !(monthly.is_finite() && monthly >= 0.0) {
+                p.push(Diagnostic::error(path, &format!("{key}.price.monthly"), "must be a number ≥ 0"));
             }
-            combinations = combinations.saturating_mul(c.options.len().max(1));
-            let options = c
-                .options
-                .into_iter()
-                .map(|o| {
-                    let key = format!("choices.{}.{}", c.name, o.name);
-                    let monthly = o.price.monthly.unwrap_or(0.0);
-                    if !(monthly.is_finite() && monthly >= 0.0) {
-                        p.push(crate::error::Diagnostic::error(
-                            path,
-                            &format!("{key}.price.monthly"),
-                            "must be a number ≥ 0",
-                        ));
+            let usage = p.take(usage_price(path, &key, &o.price, &model));
+            let per_slot = o.price.per_slot_month.map(|s| (s.price, s.limit));
+            if let Some((price, limit)) = &per_slot {
+                if !(price.is_finite() && *price >= 0.0 && model.limits.iter().any(|l| &l.name == limit)) {
+                    p.push(Diagnostic::error(
+                        path,
+                        &format!("{key}.price.per_slot_month"),
+                        format!("needs a price ≥ 0 and the name of a limit of the model (not {limit:?})"),
+                    ));
+                }
+            }
+            let set: Vec<(String, Value)> = o.set.into_iter().collect();
+            // Every option's keys must exist and build: each is checked alone.
+            let mut own = origins.clone();
+            own.extend(set.iter().map(|(k, _)| (k.clone(), format!("{key}.set.{}", locate::quoted(k)))));
+            if let Some((_, files)) = p.take(models.build(&set).map_err(|e| repoint(e, &own, path))) {
+                for file in files {
+                    if !inputs.contains(&file) {
+                        inputs.push(file);
                     }
-                    let usage = p.take(usage_price(path, &key, &o.price, &model));
-                    let per_slot = o.price.per_slot_month.map(|s| (s.price, s.limit));
-                    if let Some((price, limit)) = &per_slot {
-                        if !(price.is_finite() && *price >= 0.0 && model.limits.iter().any(|l| &l.name == limit)) {
-                            p.push(crate::error::Diagnostic::error(
-                                path,
-                                &format!("{key}.price.per_slot_month"),
-                                format!("needs a price ≥ 0 and the name of a limit of the model (not {limit:?})"),
-                            ));
-                        }
-                    }
-                    PlanOption {
-                        name: o.name,
-                        set: o.set.into_iter().collect(),
-                        monthly_usd: monthly,
-                        per_slot_month: per_slot,
-                        usage: usage.flatten(),
-                    }
-                })
-                .collect();
-            Choice { name: c.name, options }
-        })
-        .collect();
+                }
+            }
+            options.push(PlanOption {
+                name: o.name,
+                set,
+                monthly_usd: monthly,
+                per_slot_month: per_slot,
+                usage: usage.flatten(),
+            });
+        }
+        choices.push(Choice { name: c.name, options });
+    }
     if combinations > MAX_COMBINATIONS {
-        p.push(crate::error::Diagnostic::error(
+        p.push(Diagnostic::error(
             path,
             "choices",
             format!("{combinations} combinations of options: at most {MAX_COMBINATIONS}"),
         ));
     }
     let header = base.header();
-    let plan = p.finish(|| Plan {
+    p.finish(|| Plan {
         name: f.name,
         description: f.description,
         path: path.to_path_buf(),
         model_path,
         model_header: header,
-        models: Arc::new(DocModels::new(base)),
+        models: Arc::new(models),
         choices,
         monthly_load_erl: monthly_load_erl.unwrap_or_default(),
         tolerance: tolerance.unwrap_or(0.02),
         value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
         inputs,
-    })?;
-    // Every option's keys must exist and build: check each alone.
-    let mut plan = plan;
-    let mut read = Vec::new();
-    for c in &plan.choices {
-        for o in &c.options {
-            let (_, files) =
-                plan.models.build(&o.set).map_err(|e| e.context(&format!("choice {} option {}", c.name, o.name)))?;
-            read.extend(files);
-        }
-    }
-    for f in read {
-        if !plan.inputs.contains(&f) {
-            plan.inputs.push(f);
-        }
-    }
-    Ok(plan)
+    })
 }
 
 /// The usage prices of an option (`key` names it), checked against `model`'s limits.

@@ -730,3 +730,60 @@ fn the_self_test_reproduces_queueing_theory_and_saves_its_result() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("output/self-test.json")).unwrap()).unwrap();
     assert_eq!(saved["checks"].as_array().map(Vec::len), Some(6));
 }
+
+/// An experiment's and a plan's own mistakes (a misspelt key in a tier or
+/// an option, an axis key the model lacks, a value the model refuses) are
+/// reported in the experiment's or plan's file, at their lines, all at once.
+#[test]
+fn experiment_and_plan_mistakes_are_reported_at_their_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("models")).unwrap();
+    for m in ["voice-agent", "plan-stack"] {
+        std::fs::copy(repo(&format!("models/{m}.toml")), dir.path().join(format!("models/{m}.toml"))).unwrap();
+    }
+    let experiment =
+        "name = \"three\"\nmodel = \"models/voice-agent.toml\"\nrun = { replications = 2, horizon = \"10m\" }\n\
+        sweep = { \"sources.inbound.arrivals.rat\" = [\"5/min\", \"10/min\"] }\n\n\
+        [[tiers]]\nname = \"Starter\"\nset = { \"limits.platfrom.capacity\" = 50 }\n\n\
+        [[tiers]]\nname = \"Growth\"\nset = { \"limits.platform.capacity\" = -200 }\n";
+    let plan = "name = \"p3\"\nmodel = \"models/plan-stack.toml\"\n[forecast]\ngrowth = \"10%/month\"\nmonths = 2\n\
+        [[choices]]\nname = \"platform\"\noptions = [\n\
+        { name = \"Starter\", set = { \"limits.platfrom.capacity\" = 50 }, price = { monthly = 149 } },\n\
+        { name = \"Growth\", set = { \"limits.platform.capacity\" = -200 }, price = { monthly = -499 } },\n]\n";
+    let cases = [
+        (
+            experiment,
+            "e.toml",
+            [
+                ("sweep.\"sources.inbound.arrivals.rat\"", "arrivals.rat", "unknown field `rat`"),
+                ("tiers.Starter.set.\"limits.platfrom.capacity\"", "platfrom", "has no entry named `platfrom`"),
+                ("tiers.Growth.set.\"limits.platform.capacity\"", "-200", "at least 1"),
+            ],
+        ),
+        (
+            plan,
+            "p.toml",
+            [
+                ("choices.platform.options.Starter.set.\"limits.platfrom.capacity\"", "platfrom", "has no entry named"),
+                ("choices.platform.options.Growth.set.\"limits.platform.capacity\"", "-200", "at least 1"),
+                ("choices.platform.options.Growth.price.monthly", "-499", "≥ 0"),
+            ],
+        ),
+    ];
+    for (body, name, mistakes) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        let out = simcall(&["validate", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        let heads: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ") && l.contains(name)).collect();
+        assert_eq!(heads.len(), 3, "three messages, each once: {err}");
+        for (key, needle, allowed) in mistakes {
+            let line = body.lines().position(|l| l.contains(needle)).unwrap() + 1;
+            let head =
+                heads.iter().find(|l| l.contains(&format!("`{key}`:"))).unwrap_or_else(|| panic!("{key}: {err}"));
+            assert!(head.contains(&format!("{name}, line {line},")) && head.contains(allowed), "{head}");
+        }
+        assert!(!err.contains("voice-agent.toml, line") && !err.contains("plan-stack.toml, line"), "{err}");
+    }
+}
