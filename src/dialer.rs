@@ -34,20 +34,39 @@ pub enum Pacing {
     Limit(u32),
 }
 
-/// The fixed pacing causes, in output order; limits follow.
-pub const PACING_CAUSES: [&str; 5] = ["max_concurrent", "abandonment_cap", "window", "retry_schedule", "done"];
+/// The causes of [`Pacing`] that are not a limit, in output order, named
+/// (from the variants, in one place) as outputs show them; limits follow
+/// as `limit:<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
+pub enum FixedCause {
+    /// See [`Pacing::MaxConcurrent`].
+    MaxConcurrent,
+    /// See [`Pacing::AbandonmentCap`].
+    AbandonmentCap,
+    /// See [`Pacing::Window`].
+    Window,
+    /// See [`Pacing::RetrySchedule`].
+    RetrySchedule,
+    /// See [`Pacing::Done`].
+    Done,
+}
+
+/// The fixed pacing causes' names, in output order; limits follow.
+pub const PACING_CAUSES: &[&str] = <FixedCause as strum::VariantNames>::VARIANTS;
 
 impl Pacing {
     /// Index in [`PACING_CAUSES`], then `PACING_CAUSES.len() + limit`.
     pub fn index(self) -> usize {
-        match self {
-            Pacing::MaxConcurrent => 0,
-            Pacing::AbandonmentCap => 1,
-            Pacing::Window => 2,
-            Pacing::RetrySchedule => 3,
-            Pacing::Done => 4,
-            Pacing::Limit(l) => PACING_CAUSES.len() + l as usize,
-        }
+        let fixed = match self {
+            Pacing::MaxConcurrent => FixedCause::MaxConcurrent,
+            Pacing::AbandonmentCap => FixedCause::AbandonmentCap,
+            Pacing::Window => FixedCause::Window,
+            Pacing::RetrySchedule => FixedCause::RetrySchedule,
+            Pacing::Done => FixedCause::Done,
+            Pacing::Limit(l) => return PACING_CAUSES.len() + l as usize,
+        };
+        fixed as usize
     }
 }
 

@@ -9,8 +9,8 @@ use super::Inputs;
 use crate::error::{Error, Problems, Result};
 use crate::model::dist;
 use crate::model::{
-    Backoff, Dist, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope, Select,
-    Source, Turns, WhenRefused,
+    Backoff, Dist, Kind, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope,
+    Select, Source, Turns, WhenRefused,
 };
 use crate::units::{parse_duration_s, DAY_S};
 use serde::de::DeserializeOwned;
@@ -459,34 +459,30 @@ impl Builder<'_> {
                 Err(self.err(&k(sub), format!("{v} is not allowed: a whole number of at least {min}")))
             }
         };
-        let kind_name = match l.kind {
-            KindFile::Concurrency => "concurrency",
-            KindFile::Rate => "rate",
-            KindFile::Tokens => "tokens",
-        };
+        let kind_name = l.kind.name();
         // Keys of one kind are errors on another: a typo should not pass silently.
-        let foreign: [(&str, bool, KindFile); 8] = [
-            ("capacity", l.capacity.is_some(), KindFile::Concurrency),
-            ("max", l.max.is_some(), KindFile::Rate),
-            ("window", l.window.is_some(), KindFile::Rate),
-            ("algorithm", l.algorithm.is_some(), KindFile::Rate),
-            ("burst", l.burst.is_some(), KindFile::Rate),
-            ("tokens_per_minute", l.tokens_per_minute.is_some(), KindFile::Tokens),
-            ("tokens_per_call_minute", l.tokens_per_call_minute.is_some(), KindFile::Tokens),
-            ("growth_per_minute", l.growth_per_minute.is_some(), KindFile::Tokens),
+        let foreign: [(&str, bool, Kind); 8] = [
+            ("capacity", l.capacity.is_some(), Kind::Concurrency),
+            ("max", l.max.is_some(), Kind::Rate),
+            ("window", l.window.is_some(), Kind::Rate),
+            ("algorithm", l.algorithm.is_some(), Kind::Rate),
+            ("burst", l.burst.is_some(), Kind::Rate),
+            ("tokens_per_minute", l.tokens_per_minute.is_some(), Kind::Tokens),
+            ("tokens_per_call_minute", l.tokens_per_call_minute.is_some(), Kind::Tokens),
+            ("growth_per_minute", l.growth_per_minute.is_some(), Kind::Tokens),
         ];
         if let Some((name, _, owner)) = foreign.iter().find(|(_, given, owner)| *given && *owner != l.kind) {
-            let owner = format!("{owner:?}").to_lowercase();
+            let owner = owner.name();
             return Err(
                 self.err(&k(name), format!("`{name}` belongs to kind = \"{owner}\", not kind = \"{kind_name}\""))
             );
         }
         let need = |name: &str| self.err(&k(name), format!("kind = \"{kind_name}\" needs `{name}`"));
         let kind = match l.kind {
-            KindFile::Concurrency => {
+            Kind::Concurrency => {
                 LimitKind::Concurrency { capacity: whole("capacity", l.capacity.ok_or_else(|| need("capacity"))?, 1)? }
             }
-            KindFile::Rate => {
+            Kind::Rate => {
                 let max = whole("max", l.max.ok_or_else(|| need("max"))?, 1)?;
                 let window_s =
                     self.positive_duration(&k("window"), l.window.as_deref().ok_or_else(|| need("window"))?)?;
@@ -501,7 +497,7 @@ impl Builder<'_> {
                 let burst = whole("burst", l.burst.unwrap_or(max as i64), 1)?;
                 LimitKind::Rate { max, window_s, algorithm, burst }
             }
-            KindFile::Tokens => {
+            Kind::Tokens => {
                 // Beyond 10¹⁵ tokens a minute (no provider's budget comes
                 // near) a call's use over a long run overflows to infinity
                 // and the token figures turn NaN.

@@ -350,7 +350,7 @@ pub enum DistFile {
 pub struct LimitFile {
     pub name: String,
     #[serde(default)]
-    pub kind: KindFile,
+    pub kind: crate::model::Kind,
     /// kind = "concurrency": slots.
     #[serde(default)]
     pub capacity: Option<i64>,
@@ -390,15 +390,6 @@ pub struct LimitFile {
     pub when_refused: WhenRefusedFile,
     #[serde(default)]
     pub silence_patience: Option<DistFile>,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KindFile {
-    #[default]
-    Concurrency,
-    Rate,
-    Tokens,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

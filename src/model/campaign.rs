@@ -48,8 +48,11 @@ pub struct Campaign {
     pub max_abandonment: f64,
 }
 
-/// What a placed dial ends in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a placed dial ends in. Its names (in outputs and model files) are
+/// derived from the variants: `answer`, `busy`, `no_answer`, `voicemail`,
+/// `abandoned`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// Answered (and connected to an agent).
     Answer = 0,
@@ -65,12 +68,11 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in index order.
-    pub const ALL: [Outcome; 5] =
-        [Outcome::Answer, Outcome::Busy, Outcome::NoAnswer, Outcome::Voicemail, Outcome::Abandoned];
+    pub const ALL: &'static [Outcome] = <Outcome as strum::VariantArray>::VARIANTS;
 
     /// Its name in outputs and model files.
     pub fn name(self) -> &'static str {
-        ["answer", "busy", "no_answer", "voicemail", "abandoned"][self as usize]
+        self.into()
     }
 }
 

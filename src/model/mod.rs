@@ -350,7 +350,62 @@ pub enum WhenRefused {
     },
 }
 
+/// What a limit caps, without its figures: the name a model file gives it
+/// (`kind = "rate"`) and every output shows. Its names are derived from the
+/// variants in one place (snake_case, for serde and strum alike); the
+/// engine's own form ([`crate::simulation`]'s `KindRt`) is built from
+/// [`LimitKind`] once per run.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Kind {
+    /// Holders at once (slots).
+    #[default]
+    Concurrency,
+    /// Admissions per window.
+    Rate,
+    /// Tokens per minute.
+    Tokens,
+}
+
+impl Kind {
+    /// Its name in model files and outputs: `concurrency`, `rate` or `tokens`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The unit of its capacity as a chart's legend shows it.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Kind::Concurrency => "slots",
+            Kind::Rate => "per window",
+            Kind::Tokens => "tokens/min",
+        }
+    }
+}
+
 impl LimitKind {
+    /// What it caps, without its figures.
+    pub fn kind(&self) -> Kind {
+        match self {
+            LimitKind::Concurrency { .. } => Kind::Concurrency,
+            LimitKind::Rate { .. } => Kind::Rate,
+            LimitKind::Tokens { .. } => Kind::Tokens,
+        }
+    }
+
     /// The cap in the limit's own unit, per copy: slots, admissions per
     /// window, or tokens per minute.
     pub fn capacity(&self) -> f64 {
@@ -361,13 +416,9 @@ impl LimitKind {
         }
     }
 
-    /// Its name in model files and outputs: `concurrency`, `rate` or `tokens`.
+    /// Its name in model files and outputs ([`Kind::name`]).
     pub fn name(&self) -> &'static str {
-        match self {
-            LimitKind::Concurrency { .. } => "concurrency",
-            LimitKind::Rate { .. } => "rate",
-            LimitKind::Tokens { .. } => "tokens",
-        }
+        self.kind().name()
     }
 }
 

@@ -114,11 +114,7 @@ fn draw<DB: DrawingBackend>(
     for (k, l) in limits.iter().enumerate() {
         let cap = l.capacity() * l.pool as f64;
         let points = series.iter().map(|b| (hours(b), 100.0 * b.limits[k] / cap)).collect();
-        let unit = match l.kind.name() {
-            "concurrency" => "slots",
-            "rate" => "per window",
-            _ => "tokens/min",
-        };
+        let unit = l.kind.kind().unit();
         let label = format!("{} ({} {unit})", l.name, cap);
         let (color, dashed) = legend::style(k);
         top_lines.push(Line { label: Some(label), points, color, dashed });

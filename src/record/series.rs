@@ -56,13 +56,26 @@ pub struct Bucket {
     pub limits: Vec<f64>,
 }
 
-/// How a limit's snapshot value turns into mean use over a bucket.
+/// How a limit's snapshot value turns into mean use over a bucket: what
+/// [`UseScale::of`] says of each kind of limit.
 #[derive(Debug, Clone, Copy)]
 pub enum UseScale {
     /// An integral over time: divide by the bucket width.
     Integral,
     /// A count of admissions: per window of this many seconds.
     PerWindow(f64),
+}
+
+impl UseScale {
+    /// The scale of a limit of kind `kind`: a rate limit counts admissions
+    /// (use is per its window); concurrency and token limits integrate
+    /// their use over time.
+    pub fn of(kind: &crate::model::LimitKind) -> Self {
+        match *kind {
+            crate::model::LimitKind::Rate { window_s, .. } => UseScale::PerWindow(window_s),
+            crate::model::LimitKind::Concurrency { .. } | crate::model::LimitKind::Tokens { .. } => UseScale::Integral,
+        }
+    }
 }
 
 /// Collects buckets from successive snapshots.

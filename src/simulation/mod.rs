@@ -55,16 +55,10 @@
 mod call;
 mod copy;
 mod dial;
-#[cfg(test)]
-mod index_vs_scan;
-mod kinetic;
 mod limits;
-mod moving_index;
 mod observe;
-mod pool_index;
+mod pool;
 mod runtime;
-mod step_index;
-mod token_groups;
 
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{routing_stream, EventQueue, SimRng};
@@ -77,8 +71,9 @@ use rand_distr::{Distribution, Exp1};
 use runtime::{LimitRt, SourceRt};
 use std::collections::VecDeque;
 
-/// "No caller, limit or copy" in the compact `u32` indices of the state.
-const NONE: u32 = u32::MAX;
+/// "No caller, limit, copy or entry" in the compact `u32` indices of the
+/// state and of the pool indexes: one sentinel for every such index.
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// Runs replication `replication` of `model` at sweep point `point`.
 ///

@@ -2,21 +2,13 @@
 //! snapshots at bucket boundaries. Nothing here runs between buckets.
 
 use super::{Event, Sim};
-use crate::model::LimitKind;
 use crate::record::{Recorder, SeriesTotals, Snapshot, UseScale};
 
 impl Sim {
     /// Starts the time series at the end of the warm-up (after the restart).
     pub(super) fn start_series(&mut self) {
         let Some(bucket_s) = self.series_bucket_s else { return };
-        let scales = self
-            .limit_counts
-            .iter()
-            .map(|l| match l.kind {
-                LimitKind::Rate { window_s, .. } => UseScale::PerWindow(window_s),
-                _ => UseScale::Integral,
-            })
-            .collect();
+        let scales = self.limit_counts.iter().map(|l| UseScale::of(&l.kind)).collect();
         self.series = Some((Recorder::new(bucket_s, scales, self.snapshot()), self.now));
         self.events.push(self.now + bucket_s, Event::SeriesTick);
     }

@@ -3,7 +3,7 @@
 //! and its records.
 
 use super::copy::{CopyRt, KindRt};
-use super::pool_index::PoolIndex;
+use super::pool::PoolIndex;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{source_stream, Purpose, SimRng};
 use crate::model::{Dist, Limit, LimitKind, Model, OnFull, Redial, Retry, Sampler, Scope, Select, WhenRefused};

@@ -224,3 +224,91 @@ fn turns_count_for_attempts_that_arrive_after_the_warmup() {
     assert_eq!(r.total.turns, 4.0);
     assert_eq!(r.total.offered_calls, 1.0);
 }
+
+/// Per-copy figures of limit 0 of a traced run: (admitted, refused) per copy.
+fn per_copy(m: &Model) -> (Vec<f64>, Vec<f64>) {
+    let r = replicate(m, 0).remove(0);
+    let copies = &r.limits[0].copies;
+    (copies.iter().map(|c| c.admitted).collect(), copies.iter().map(|c| c.refused).collect())
+}
+
+#[test]
+fn round_robin_passes_the_turn_to_the_copy_after_the_one_it_gave() {
+    // Three lines of one call each. 1 s and 2 s take lines 0 and 1; 3 s
+    // takes line 2 and is gone by 8 s; at 10 s the turn is line 0 (full),
+    // so the call moves on to line 2, and the turn to line 0. At 11 s and
+    // 20 s no line is free: each call is refused at the line whose turn it
+    // is (0, then 1), and the turn still moves on.
+    let dir = tempfile::tempdir().unwrap();
+    let m = traced(
+        dir.path(),
+        &[(1.0, 1000.0), (2.0, 1000.0), (3.0, 5.0), (10.0, 1000.0), (11.0, 5.0), (20.0, 5.0)],
+        "horizon = \"1h\"\nreplications = 2",
+        "",
+        "[[limits]]\nname = \"lines\"\ncapacity = 1\npool = 3\nselect = \"round_robin\"",
+    );
+    assert_eq!(per_copy(&m), (vec![1.0, 1.0, 2.0], vec![1.0, 1.0, 0.0]));
+}
+
+#[test]
+fn least_loaded_counts_waiters_on_rate_and_token_copies() {
+    // Two copies of one admission (or one call's tokens) each. 1 s and 2 s
+    // take copies 0 and 1 (100 s long). At 3 s both are as loaded: the call
+    // waits at copy 0, the lower index. At 4 s copy 0 has a holder and a
+    // waiter, copy 1 a holder: the call waits at copy 1. Counting holders
+    // alone would send it to copy 0 too, behind the 3 s call, where it would
+    // wait for ever; here each copy admits its waiter once it has room.
+    let dir = tempfile::tempdir().unwrap();
+    let calls = [(1.0, 100.0), (2.0, 100.0), (3.0, 5000.0), (4.0, 5000.0)];
+    for limit in [
+        "kind = \"rate\"\nmax = 1\nwindow = \"1h\"",
+        "kind = \"tokens\"\ntokens_per_minute = 1000\ntokens_per_call_minute = 1000",
+    ] {
+        let m = traced(
+            dir.path(),
+            &calls,
+            "horizon = \"2h\"\nreplications = 2",
+            "",
+            &format!("[[limits]]\nname = \"keys\"\n{limit}\npool = 2\nselect = \"least_loaded\"\non_full = \"queue\""),
+        );
+        assert_eq!(per_copy(&m).0, vec![2.0, 2.0], "{limit}");
+    }
+}
+
+#[test]
+fn max_waiting_holds_per_copy_not_per_pool() {
+    // Two lines taken in strict turn with room for one waiter each: 3 s
+    // waits at line 0 and 4 s at line 1 (per pool, the second would find one
+    // waiting already and be refused); 5 s finds line 0's queue full.
+    let dir = tempfile::tempdir().unwrap();
+    let m = traced(
+        dir.path(),
+        &[(1.0, 1000.0), (2.0, 1000.0), (3.0, 1000.0), (4.0, 1000.0), (5.0, 1000.0)],
+        "horizon = \"1h\"\nreplications = 2",
+        "",
+        "[[limits]]\nname = \"lines\"\ncapacity = 1\npool = 2\nselect = \"strict_round_robin\"\n\
+         on_full = { queue = { max_waiting = 1 } }",
+    );
+    assert_eq!(per_copy(&m).1, vec![1.0, 0.0]);
+    assert_eq!(replicate(&m, 0).remove(0).limits[0].metrics.blocked_by, 1.0);
+}
+
+#[test]
+fn admissions_count_after_the_warmup_and_losses_by_the_attempts_arrival() {
+    // One line with a queue of 100 s; the warm-up ends at 50 s.
+    let dir = tempfile::tempdir().unwrap();
+    let run = "horizon = \"1h\"\nwarmup = \"50s\"\nreplications = 2";
+    let line = "[[limits]]\nname = \"line\"\ncapacity = 1\non_full = { queue = { timeout = \"100s\" } }";
+    // 20 s arrives before the warm-up ends and is admitted after it, at
+    // 110 s: the line counts the admission, the source not the attempt.
+    let m = traced(dir.path(), &[(10.0, 100.0), (20.0, 30.0)], run, "", line);
+    let r = replicate(&m, 0).remove(0);
+    assert_eq!((r.limits[0].metrics.admitted, r.total.attempts), (1.0, 0.0));
+    // 20 s and 60 s wait behind a long call and leave after 100 s, both
+    // after the warm-up: only 60 s arrived after it, and only it is counted,
+    // at the line as at the source, so the line's losses add up to the
+    // source's.
+    let m = traced(dir.path(), &[(10.0, 1000.0), (20.0, 5.0), (60.0, 5.0)], run, "", line);
+    let r = replicate(&m, 0).remove(0);
+    assert_eq!((r.limits[0].metrics.abandoned_at, r.total.abandoned_calls), (1.0, 1.0));
+}

@@ -4,8 +4,8 @@
 //! heavy-tailed holding times (what `pool_index`'s property test feeds the
 //! indexes by hand, here as the simulation does).
 
-use super::Sim;
 use crate::config::ModelDoc;
+use crate::simulation::Sim;
 use proptest::prelude::*;
 use std::path::Path;
 

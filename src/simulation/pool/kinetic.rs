@@ -5,16 +5,16 @@
 //! changes (seize, release, joining or leaving its queue) or its
 //! certificate expires (a bucket refills past a rival, growing token use
 //! overtakes one). Ties go to the lowest copy index, so the choice is
-//! exactly a scan's ([`super::copy::scan`]).
+//! exactly a scan's ([`crate::simulation::copy::scan`]).
 //!
 //! The kinetic tournament is Basch, Guibas and Hershberger's ("Data
 //! structures for mobile data", J. Algorithms 31, 1999), specialised to
 //! loads that are piecewise linear in time.
 
-use super::copy::{load, CopyRt, KindRt};
 use crate::model::RateAlgorithm;
+use crate::simulation::copy::{load, CopyRt, KindRt};
 
-const NONE: u32 = u32::MAX;
+use crate::simulation::NONE;
 
 /// The least-loaded copy of a pool whose loads move with time (token
 /// buckets, token budgets), kept up to date.
@@ -113,7 +113,7 @@ impl LeastLoaded {
 /// evaluations, ρ(t) = 64 ε (a + r t) (ε the machine epsilon, `a` the
 /// magnitudes that do not grow with time, `r` the growth of those that do,
 /// such as the refill since `refill_t`; a bound some 20 times the sum of
-/// half-ulps of every operation of [`super::copy::load`]). The certificate
+/// half-ulps of every operation of [`crate::simulation::copy::load`]). The certificate
 /// ends when the gap, closing at the exact rate its lines give, meets ρ
 /// growing: at once for loads within ρ that may still move (parallel in
 /// exact arithmetic, their rounding can swap them or tie them, and a tie
@@ -152,7 +152,7 @@ fn certificate(kind: KindRt, w: &CopyRt, l: &CopyRt, (kw, kl): (f64, f64), now: 
                     t = t.min(k - margin);
                 }
             }
-            let refilling = |c: &CopyRt| super::copy::bucket_tokens(c, burst, refill_per_s, now) < burst;
+            let refilling = |c: &CopyRt| crate::simulation::copy::bucket_tokens(c, burst, refill_per_s, now) < burst;
             let moving = refilling(w) || refilling(l);
             let closing = if kink_l > now && kink_w <= now { refill_per_s } else { 0.0 };
             let a =

@@ -1,7 +1,7 @@
 //! `least_loaded` over token budgets with growth, in the common case that
 //! few distinct (holders, waiters) pairs are in use. A copy's load is
 //! waiters + holders + growth × (holders × now − Σ start times) (see
-//! [`super::copy::token_load`]): for copies with the same holders and
+//! [`crate::simulation::copy::token_load`]): for copies with the same holders and
 //! waiters it falls as Σ rises, in floating point too (each operation is
 //! monotone), at every instant. So each such group's least-loaded copy is
 //! the one with the greatest Σ, whatever the time, and a pick compares one
@@ -14,13 +14,13 @@
 //! reach the head, or dropped together when they outnumber the live ones.
 //! Ties (different Σ that round to the same load, or equal Σ) are settled
 //! by the lowest copy index among every entry at the least load, exactly
-//! as a scan does ([`super::copy::scan`]).
+//! as a scan does ([`crate::simulation::copy::scan`]).
 
-use super::copy::token_load;
-use super::copy::CopyRt;
+use crate::simulation::copy::token_load;
+use crate::simulation::copy::CopyRt;
 use std::collections::VecDeque;
 
-const NONE: u32 = u32::MAX;
+use crate::simulation::NONE;
 /// `group_of` for a copy beyond the table of groups.
 const OUTSIDE: u32 = u32::MAX - 1;
 

@@ -8,17 +8,17 @@
 //! then costs little more than `round_robin`; a saturated one what the tree
 //! costs. Buckets become full with time alone: each non-full bucket has its
 //! refill's end queued, taken early by a rounding margin and checked with
-//! the very arithmetic a scan uses ([`super::copy::load`]).
+//! the very arithmetic a scan uses ([`crate::simulation::copy::load`]).
 
-use super::copy::{bucket_tokens, load};
-use super::copy::{CopyRt, KindRt};
 use super::kinetic::LeastLoaded;
 use super::token_groups::TokenGroups;
 use crate::engine::EventQueue;
 use crate::model::RateAlgorithm;
+use crate::simulation::copy::{bucket_tokens, load};
+use crate::simulation::copy::{CopyRt, KindRt};
 use std::collections::VecDeque;
 
-pub(super) struct MovingIndex {
+pub(in crate::simulation) struct MovingIndex {
     tree: LeastLoaded,
     /// Token budgets with growth: copies grouped by holders and waiters,
     /// which answer instead of the tree while at most `max_groups` groups

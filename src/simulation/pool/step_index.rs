@@ -3,20 +3,20 @@
 //! a tournament tree of packed keys, load in the high 32 bits and copy
 //! index in the low, so one integer minimum picks the least-loaded copy
 //! and, among equals, the lowest index — exactly what a scan picks
-//! ([`super::copy::scan`]). An update climbs from the leaf and stops
+//! ([`crate::simulation::copy::scan`]). An update climbs from the leaf and stops
 //! where a node is unchanged. Changes with time alone are applied as they
 //! fall due, before any answer: admissions leave a sliding window in the
 //! order they came (one queue for the pool, since all its copies share the
 //! window), and a fixed window resets, at its end, only the copies that
 //! counted admissions in it.
 
-use super::copy::load;
-use super::copy::{CopyRt, KindRt};
 use crate::model::RateAlgorithm;
+use crate::simulation::copy::load;
+use crate::simulation::copy::{CopyRt, KindRt};
 use std::collections::VecDeque;
 
 /// The least-loaded copy of a pool with stepwise loads, kept up to date.
-pub(super) struct StepIndex {
+pub(in crate::simulation) struct StepIndex {
     /// Leaves: a power of two ≥ the pool size; node 1 is the root.
     leaves: usize,
     /// Per node, the least key below it: `load << 32 | copy` (`u64::MAX`
