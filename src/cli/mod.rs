@@ -145,6 +145,15 @@ enum Command {
         #[arg(long)]
         self_test: bool,
     },
+    /// Print the JSON Schema of a model, experiment or plan file, for editors
+    /// that complete and check keys (taplo, Even Better TOML).
+    Schema {
+        /// Which file: model, experiment or plan.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(
+            <crate::config::schema::FileKind as strum::VariantNames>::VARIANTS
+        ))]
+        kind: String,
+    },
     /// Write a call log drawn from a model's sources alone (no limits).
     Generate {
         /// The model file.
@@ -209,6 +218,13 @@ fn execute(cli: Cli) -> Result<i32> {
         Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
             commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)
+        }
+        Command::Schema { kind } => {
+            let kind: crate::config::schema::FileKind =
+                kind.parse().map_err(|_| Error::usage(format!("{kind}: model, experiment or plan")))?;
+            let schema = crate::config::schema::schema(kind);
+            println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
+            Ok(0)
         }
         Command::Generate { model, days, out } => commands::generate(&model, days, &out, reach).map(|()| 0),
         Command::Validate { files, self_test } => {

@@ -14,16 +14,42 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::{Table, Value};
 
-/// The keys an experiment file may have.
-const KEYS: [&str; 7] = ["name", "description", "model", "run", "sweep", "sla", "tiers"];
+/// The top level of an experiment file; each tier is read on its own, so
+/// one bad tier does not hide the problems of the others.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExperimentFile {
+    /// Output goes to `output/<name>/`.
+    name: String,
+    #[serde(default)]
+    description: String,
+    /// The model file, relative to this file.
+    model: String,
+    /// Overrides of the model's `[run]`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
+    run: Table,
+    /// The axes: a model key → a list of values or `{ from, to, steps }`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::axes")]
+    sweep: Table,
+    /// Overrides of the model's `[sla]`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
+    sla: Table,
+    #[serde(default)]
+    #[schemars(with = "Vec<TierFile>")]
+    tiers: Vec<Value>,
+}
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TierFile {
     name: String,
     #[serde(default)]
     price_per_month: Option<f64>,
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
     set: Table,
 }
 
@@ -43,41 +69,15 @@ pub fn load_experiment(path: &Path, cli_sets: &[(String, Value)], reach: Reach) 
     expand(path, &text, cli_sets, reach).map_err(|e| locate::in_text(path, &text, e))
 }
 
-/// A value of `table` read as `T` under `key` (`None` without the key).
-fn field<T: serde::de::DeserializeOwned>(path: &Path, table: &Table, key: &str) -> Result<Option<T>> {
-    table.get(key).map(|v| part(path, key, v)).transpose()
-}
-
 /// Where each key a cell sets came from: (model key, key in the experiment file).
 type Origins = Vec<(String, String)>;
 
 fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
     let table: Table = text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, text, "", &e)]))?;
+    let f: ExperimentFile = part(path, "", &Value::Table(table))?;
+    let ExperimentFile { name, description, model, run, sweep, sla, tiers: entries } = f;
     let mut p = Problems::default();
-    for k in table.keys().filter(|k| !KEYS.contains(&k.as_str())) {
-        let allowed = KEYS.map(|k| format!("`{k}`")).join(", ");
-        p.push(Diagnostic::error(path, k, format!("unknown field `{k}`, expected one of {allowed}")));
-    }
-    let required = |p: &mut Problems, key: &str| -> Option<String> {
-        match p.take(field::<String>(path, &table, key)) {
-            Some(Some(v)) => Some(v),
-            Some(None) => {
-                p.push(Diagnostic::error(path, key, format!("missing field `{key}`")));
-                None
-            }
-            None => None,
-        }
-    };
-    let name = required(&mut p, "name");
-    let model = required(&mut p, "model");
-    let description = p.take(field::<String>(path, &table, "description")).flatten().unwrap_or_default();
-    let mut tables =
-        ["run", "sweep", "sla"].map(|k| p.take(field::<Table>(path, &table, k)).flatten().unwrap_or_default());
-    let [run, sweep, sla] = std::mem::take(&mut tables);
-    if let Some(name) = &name {
-        p.take(super::bounds::file_name(name).map_err(|e| Error::input(path, "name", e)));
-    }
-    let entries = p.take(field::<Vec<Value>>(path, &table, "tiers")).flatten().unwrap_or_default();
+    p.take(super::bounds::file_name(&name).map_err(|e| Error::input(path, "name", e)));
     let mut tiers: Vec<Tier> = Vec::new();
     for (i, v) in entries.iter().enumerate() {
         let key = match v.get("name").and_then(Value::as_str) {
@@ -112,9 +112,6 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
     if let Some(why) = super::bounds::soft(cells as f64, soft, hard, "the number of cells (points × tiers)", reach) {
         p.push(Diagnostic::error(path, "sweep", format!("{why}; or split the experiment")));
     }
-    let (Some(name), Some(model)) = (name, model) else {
-        return p.finish(|| unreachable!("a missing key is an error"));
-    };
     if p.has_errors() {
         return p.finish(|| unreachable!("checked: there are errors"));
     }

@@ -7,25 +7,30 @@ use serde::Deserialize;
 
 /// The top level of a model file; each part is checked on its own, so one
 /// bad entry does not hide the problems of the others.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    #[schemars(with = "RunFile")]
     pub run: toml::Value,
     /// Inbound traffic; may be empty when the model has `campaigns`.
     #[serde(default)]
+    #[schemars(with = "Vec<SourceFile>")]
     pub sources: Vec<toml::Value>,
     /// Outbound dialing campaigns.
     #[serde(default)]
+    #[schemars(with = "Vec<CampaignFile>")]
     pub campaigns: Vec<toml::Value>,
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::sla")]
     pub sla: Option<toml::Value>,
+    #[schemars(with = "Vec<LimitFile>")]
     pub limits: Vec<toml::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunFile {
     pub horizon: String,
@@ -50,11 +55,25 @@ pub enum ReplicationsFile {
     Range { min: i64, max: i64 },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RangeFile {
     min: i64,
     max: i64,
+}
+
+impl schemars::JsonSchema for ReplicationsFile {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Replications".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let range = g.subschema_for::<RangeFile>();
+        schemars::json_schema!({
+            "description": "A number of replications such as 10, or { min = 10, max = 400 } for the sequential rule",
+            "oneOf": [{ "type": "integer", "minimum": 1 }, range]
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for ReplicationsFile {
@@ -67,7 +86,7 @@ impl<'de> Deserialize<'de> for ReplicationsFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
     pub name: String,
@@ -89,14 +108,14 @@ pub struct SourceFile {
 
 /// Conversation turns of an answered call: every `interval` the agent
 /// answers through a chain of requests.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TurnsFile {
     pub interval: DistFile,
     pub requests: Vec<RequestFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestFile {
     pub name: String,
@@ -104,7 +123,7 @@ pub struct RequestFile {
 }
 
 /// Retries of a refused (429) request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetryFile {
     pub max_attempts: i64,
@@ -115,7 +134,7 @@ pub struct RetryFile {
     pub jitter: Option<f64>,
 }
 
-#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BackoffFile {
     #[default]
@@ -124,7 +143,7 @@ pub enum BackoffFile {
     Exponential,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalsFile {
     #[serde(default)]
@@ -160,14 +179,14 @@ pub struct ArrivalsFile {
     pub trace: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PointFile {
     pub at: String,
     pub rate: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedialFile {
     pub max_attempts: i64,
@@ -188,6 +207,22 @@ pub enum ProbabilityFile {
     PerAttempt(Vec<f64>),
 }
 
+impl schemars::JsonSchema for ProbabilityFile {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Probability".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A probability such as 0.8, or one per failed attempt such as [0.8, 0.5]",
+            "oneOf": [
+                { "type": "number", "minimum": 0, "maximum": 1 },
+                { "type": "array", "items": { "type": "number", "minimum": 0, "maximum": 1 }, "minItems": 1 }
+            ]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ProbabilityFile {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         serde_untagged::UntaggedEnumVisitor::new()
@@ -200,7 +235,7 @@ impl<'de> Deserialize<'de> for ProbabilityFile {
 }
 
 /// An outbound campaign: a lead list dialed inside local calling hours.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignFile {
     pub name: String,
@@ -233,6 +268,19 @@ pub enum LeadsFile {
     File(String),
 }
 
+impl schemars::JsonSchema for LeadsFile {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Leads".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number of leads such as 5000, or a CSV file such as \"leads.csv\"",
+            "oneOf": [{ "type": "integer", "minimum": 1 }, { "type": "string" }]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for LeadsFile {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         serde_untagged::UntaggedEnumVisitor::new()
@@ -243,7 +291,7 @@ impl<'de> Deserialize<'de> for LeadsFile {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeZoneFile {
     #[serde(default)]
@@ -255,7 +303,7 @@ pub struct TimeZoneFile {
 }
 
 /// Calling hours in the lead's local time.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowFile {
     #[serde(default)]
@@ -266,7 +314,7 @@ pub struct WindowFile {
     pub days: Option<Vec<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomesFile {
     #[serde(default)]
@@ -279,7 +327,7 @@ pub struct OutcomesFile {
     pub voicemail: Option<OutcomeFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeFile {
     pub probability: f64,
@@ -291,7 +339,7 @@ pub struct OutcomeFile {
 }
 
 /// When a lead is dialed again, by the outcome of its last attempt.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignRetryFile {
     #[serde(default)]
@@ -309,7 +357,7 @@ pub struct CampaignRetryFile {
 }
 
 /// A distribution of durations, tagged by `dist`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 pub enum DistFile {
     Exponential {
@@ -345,7 +393,7 @@ pub enum DistFile {
     },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitFile {
     pub name: String,
@@ -373,6 +421,7 @@ pub struct LimitFile {
     /// `"reject"` (default), `"queue"`, or `{ queue = { timeout, max_waiting } }`:
     /// read by `build` (so a plain `"queue"` works and a typo is named).
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::on_full")]
     pub on_full: Option<toml::Value>,
     #[serde(default)]
     pub pool: Option<i64>,
@@ -392,7 +441,7 @@ pub struct LimitFile {
     pub silence_patience: Option<DistFile>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlgorithmFile {
     FixedWindow,
@@ -400,7 +449,7 @@ pub enum AlgorithmFile {
     TokenBucket,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SelectFile {
     RoundRobin,
@@ -410,7 +459,7 @@ pub enum SelectFile {
     Sticky,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ScopeFile {
     #[default]
@@ -419,7 +468,7 @@ pub enum ScopeFile {
     Request,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WhenRefusedFile {
     #[default]
@@ -427,7 +476,7 @@ pub enum WhenRefusedFile {
     Silence,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueFile {
     #[serde(default)]

@@ -19,6 +19,7 @@ mod file;
 mod locate;
 pub mod overrides;
 pub mod plan;
+pub mod schema;
 mod sla;
 mod traffic;
 

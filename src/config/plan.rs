@@ -17,21 +17,25 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::{Table, Value};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PlanFile {
+pub(super) struct PlanFile {
     name: String,
     #[serde(default)]
     description: String,
     model: String,
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
     run: Table,
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
     sla: Table,
     /// Model keys set for every combination (the month-0 traffic, limits no choice covers).
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
     set: Table,
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::percentage")]
     capacity_tolerance: Option<Value>,
     #[serde(default)]
     value_per_lost_call: Option<f64>,
@@ -39,7 +43,7 @@ struct PlanFile {
     choices: Vec<ChoiceFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ForecastFile {
     #[serde(default)]
@@ -50,24 +54,25 @@ struct ForecastFile {
     loads: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ChoiceFile {
     name: String,
     options: Vec<OptionFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OptionFile {
     name: String,
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
     set: Table,
     #[serde(default)]
     price: PriceFile,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PriceFile {
     #[serde(default)]
@@ -95,7 +100,7 @@ struct PriceFile {
     per_1k_tokens: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SlotPriceFile {
     price: f64,

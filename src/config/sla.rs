@@ -8,7 +8,7 @@ use crate::model::{HourWindow, Objective, ObjectiveMetric, Sla, SlaOver};
 use toml::Value;
 
 /// Keys of `[sla]` besides the objectives.
-const OTHER_KEYS: [&str; 6] = ["answer_within", "max_completion", "over", "window", "confidence", "sources"];
+pub(super) const OTHER_KEYS: [&str; 6] = ["answer_within", "max_completion", "over", "window", "confidence", "sources"];
 
 /// A probability written as `0.01` or `"1%"`: at least 0 and below 1 (a
 /// value of 1 or more is refused, since `1` is far more often a mistyped

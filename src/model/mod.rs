@@ -367,6 +367,7 @@ pub enum WhenRefused {
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantNames,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -17,6 +17,7 @@ mod laws;
 mod plan;
 mod report;
 mod results;
+mod schema;
 mod semantics;
 mod store;
 mod theory;
