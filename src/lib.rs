@@ -2,20 +2,25 @@
 //! chain of capacity limits (trunk channels, platform plans, AI-provider
 //! connections, application pools), for sizing voice-AI systems.
 //!
-//! The modules follow the data: [`config`] (model and experiment files,
-//! CSV inputs and time-zone names → checked models; every problem of a file
-//! at once) → [`model`] (plain checked data) → [`engine`] (event list,
-//! random streams), [`arrivals`] (when first attempts come) and [`dialer`]
-//! (which lead an outbound campaign dials next) → [`simulation`] (one
+//! The modules follow the data: [`config`] (reads model, experiment and
+//! plan files, CSV inputs and time-zone names; every problem of a file at
+//! once, in the file where it is; [`config::bounds`] on every figure) →
+//! [`model`] (a checked model, plain data) and [`study`] (what a user asks
+//! of it: an experiment's grid, a plan's choices; plain data) → [`engine`]
+//! (event list, random streams), [`arrivals`] (when first attempts come)
+//! and [`dialer`] (which lead a campaign dials next) → [`simulation`] (one
 //! replication of the call model through the limit chain) → [`record`]
 //! (what a replication counted) → [`statistics`] (typed metric sets,
-//! confidence intervals, the binding limit; saveable) → [`runs`] (a model's
-//! replications, an experiment's grid, in parallel, each cell saved in the
-//! [`store`] the moment it is decided) → `output` (tables,
-//! charts, reports, diagnostics; with the `cli` feature). [`fit`] goes the
-//! other way: from a call log to a model's traffic. Imports go against this
-//! flow only to read a type (config builds a `model`, statistics read
-//! `record`s); none goes downstream, so there is no import circle.
+//! confidence intervals, the binding limit, a sweep's results; saveable) →
+//! [`runs`] (replications and grids in parallel, each cell saved in the
+//! [`store`] under the key of everything it depends on), [`capacity`],
+//! [`plan`] and [`cost`] (certified capacity, the plan search, bills) →
+//! [`report`] (what each command's outputs show, computed once) → `output`
+//! (pure renders of a report to bytes, and the one writer; with the `cli`
+//! feature) → `cli`. [`fit`] goes the other way: from a call log to a
+//! model's traffic; [`work`] estimates what a model costs to run. Imports go
+//! against this flow only to read a type; none goes downstream, so there is
+//! no import circle.
 //!
 //! # Same-time ordering
 //! Events are ordered by (time, insertion sequence): two events at the same

@@ -1,6 +1,6 @@
 //! The cell store: each finished cell's result, saved the moment it is
 //! decided, as `<key>.json` in a folder (`<output>/cells/`), where `key`
-//! says what the cell is ([`crate::config::Cell::key`]), not where it sits
+//! says what the cell is ([`crate::study::Cell::key`]), not where it sits
 //! in the grid. A sweep run again with `--resume`, a shard of it, or an
 //! experiment with a value inserted into an axis finds what is already
 //! there; `simcall merge` builds the outputs from it.

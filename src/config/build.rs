@@ -60,7 +60,7 @@ pub(super) fn part<T: DeserializeOwned>(file: &Path, key: &str, value: &toml::Va
         let e = e.into_inner();
         // An unknown field's path names the table that holds it (`arrivals`),
         // or nothing at the top of the part.
-        let inner = inner.trim_end_matches(|c| c == '.' || c == '?');
+        let inner = inner.trim_end_matches(['.', '?']);
         let key = match (unknown_field(e.message()), inner) {
             (Some(field), "") if key.is_empty() => field.to_string(),
             (Some(field), "") => format!("{key}.{field}"),

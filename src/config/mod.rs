@@ -39,14 +39,17 @@ use std::sync::{Arc, Mutex};
 /// model built from the same document (the cells of an experiment).
 #[derive(Debug, Default)]
 pub struct Inputs {
-    texts: Mutex<HashMap<PathBuf, (Arc<str>, Arc<str>)>>,
+    texts: Mutex<HashMap<PathBuf, TextAndDigest>>,
 }
+
+/// A file's text and the SHA-256 (hex) of its bytes.
+type TextAndDigest = (Arc<str>, Arc<str>);
 
 impl Inputs {
     /// The text of `path`, read on first use, and its SHA-256.
     ///
     /// Errors with the system's message when the file cannot be read.
-    pub fn text(&self, path: &Path) -> std::result::Result<(Arc<str>, Arc<str>), String> {
+    pub fn text(&self, path: &Path) -> std::result::Result<TextAndDigest, String> {
         let mut texts = self.texts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(t) = texts.get(path) {
             return Ok(t.clone());

@@ -212,7 +212,7 @@ pub fn parquet(df: &mut DataFrame, name: &str) -> Result<Vec<u8>> {
 
 /// `df` as `<stem>.csv` and `<stem>.parquet`.
 ///
-/// Errors as [`csv`] and [`parquet`].
+/// Errors as [`csv()`] and [`parquet()`].
 pub fn both(df: &mut DataFrame, stem: &Path) -> Result<[OutputFile; 2]> {
     let (c, p) = (beside(stem, "csv"), beside(stem, "parquet"));
     Ok([OutputFile::new(&c, csv(df, &c.to_string_lossy())?), OutputFile::new(&p, parquet(df, &p.to_string_lossy())?)])
