@@ -118,18 +118,12 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
     let (model_path, base) = ModelDoc::load_for(path, &model, &run, &sla, reach)?;
     // Every key a tier or an axis sets must be in the model: each missing
     // one is reported at its line of this file.
-    let mut origins: Origins = ["run", "sla"]
+    let origins: Origins = ["run", "sla"]
         .iter()
         .zip([&run, &sla])
         .flat_map(|(s, t)| t.keys().map(move |k| (format!("{s}.{k}"), format!("{s}.{}", locate::quoted(k)))))
         .collect();
-    for t in &tiers {
-        for (k, v) in &t.set {
-            let key = format!("tiers.{}.set.{}", locate::quoted(&t.name), locate::quoted(k));
-            p.take(base.clone().set(k, v.clone()).map_err(|e| repoint(e, &[(k.clone(), key.clone())], path)));
-            origins.push((k.clone(), key));
-        }
-    }
+    let mut axis_origins: Origins = Vec::new();
     for a in &axes {
         let key = format!("sweep.{}", locate::quoted(&a.path));
         p.take(
@@ -137,8 +131,23 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
                 .set(&a.path, a.values[0].clone())
                 .map_err(|e| repoint(e, &[(a.path.clone(), key.clone())], path)),
         );
-        origins.push((a.path.clone(), key));
+        axis_origins.push((a.path.clone(), key));
     }
+    // A cell's mistakes are its own tier's; its keys are set in this order
+    // (run and sla, the tier's, the axes'), the last one winning.
+    let tier_origins: Vec<Origins> = tiers
+        .iter()
+        .map(|t| {
+            let mut own = origins.clone();
+            for (k, v) in &t.set {
+                let key = format!("tiers.{}.set.{}", locate::quoted(&t.name), locate::quoted(k));
+                p.take(base.clone().set(k, v.clone()).map_err(|e| repoint(e, &[(k.clone(), key.clone())], path)));
+                own.push((k.clone(), key));
+            }
+            own.extend(axis_origins.iter().cloned());
+            own
+        })
+        .collect();
     // Cells are built even after a key is found missing, so that a value a
     // tier or an axis gets wrong is reported in the same run.
     let points = cartesian(&axes);
@@ -158,7 +167,7 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
         let built = models
             .doc_with(&cell_sets(&axes, &tiers, &points, i))
             .and_then(|doc| doc.build_reading().map(|(model, read)| (cell_key(point_key, &doc, &read), model, read)));
-        let Some((key, model, read)) = p.take(built.map_err(|e| repoint(e, &origins, path))) else { continue };
+        let Some((key, model, read)) = p.take(built.map_err(|e| repoint(e, &tier_origins[t], path))) else { continue };
         for f in read {
             if !inputs.contains(&f) {
                 inputs.push(f);
@@ -203,7 +212,8 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
 /// `e` with each diagnostic about a model key that `origins` says came from
 /// the study's `file` (a tier's or an axis's key, `run` or `sla`) moved to
 /// that key of `file`, unlocated (the caller locates it in the file's
-/// text); the longest matching model key wins.
+/// text); the longest matching model key wins, and of equal ones the last
+/// (`origins` are in the order the keys are set, and the last set wins).
 pub(super) fn repoint(e: Error, origins: &[(String, String)], file: &Path) -> Error {
     let Error::Input(ds) = e else { return e };
     let matches = |model_key: &str, key: &str| {

@@ -786,4 +786,14 @@ fn experiment_and_plan_mistakes_are_reported_at_their_own_lines() {
         }
         assert!(!err.contains("voice-agent.toml, line") && !err.contains("plan-stack.toml, line"), "{err}");
     }
+    // Two tiers set the same key: the mistake is the tier whose value it is.
+    let same = experiment
+        .replace("\"sources.inbound.arrivals.rat\"", "\"sources.inbound.arrivals.rate\"")
+        .replace("limits.platfrom.capacity\" = 50", "limits.platform.capacity\" = 50");
+    let path = dir.path().join("same.toml");
+    std::fs::write(&path, &same).unwrap();
+    let err = text(&simcall(&["validate", path.to_str().unwrap()]).stderr);
+    let heads: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ") && l.contains("same.toml")).collect();
+    assert_eq!(heads.len(), 1, "{err}");
+    assert!(heads[0].contains("`tiers.Growth.set.\"limits.platform.capacity\"`"), "{err}");
 }
