@@ -31,7 +31,7 @@ fn verdict_of(v: &SlaVerdict, metric: ObjectiveMetric) -> Verdict {
 }
 
 #[test]
-fn silence_fails_the_stack_of_seed_000() {
+fn silence_fails_the_workspace_stack() {
     // The ElevenLabs workspace limit of 14 connects callers to silence.
     let m = shipped("models/workspace-silence.toml", &[("run.horizon", "\"2h\"")]);
     let (_, v) = run_judged(&m, 0);
@@ -41,7 +41,7 @@ fn silence_fails_the_stack_of_seed_000() {
 }
 
 #[test]
-fn seed_001_fails_on_429s_without_its_semaphore_and_on_latency_with_it() {
+fn the_tts_key_fails_on_429s_without_its_semaphore_and_on_latency_with_it() {
     let with = shipped("models/tts-semaphore.toml", &[("run.horizon", "\"2h\"")]);
     let (_, v) = run_judged(&with, 0);
     assert_eq!(verdict_of(&v, ObjectiveMetric::Failure), Verdict::Pass);
