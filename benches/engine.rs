@@ -7,7 +7,7 @@
 //!     cargo bench --no-default-features --bench engine -- pools     # least_loaded vs round_robin, 5,000 copies
 //!     cargo bench --no-default-features --bench engine -- platform  # models/platform.toml, one week
 //!
-//! Models (those of `shared/bench/`): Erlang B is M/M/50/50 at 45 Erl (arrival
+//! Models (those of `bench/peers/`): Erlang B is M/M/50/50 at 45 Erl (arrival
 //! rate 0.25/s, mean holding 180 s); Erlang A is M/M/50+M, arrival rate 0.3/s,
 //! mean holding 180 s, mean patience 60 s. simcall runs one replication
 //! through `simulate`, exactly what `simcall run` does per replication, on a
