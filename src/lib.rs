@@ -60,6 +60,7 @@ pub mod dialer;
 pub mod engine;
 pub mod error;
 pub mod fit;
+pub mod ids;
 pub mod model;
 pub mod plan;
 pub mod record;

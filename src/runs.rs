@@ -4,6 +4,7 @@
 //! against its SLA, per sweep point the cheapest tier that meets it), and
 //! each tier's worst point again with its time series.
 
+use crate::ids::CellId;
 use crate::model::Model;
 use crate::simulation::simulate;
 use crate::statistics::sla::{judge, SlaVerdict, Verdict};
@@ -122,7 +123,7 @@ pub fn with_series(model: &Model) -> Model {
 /// only: results never depend on when it is called).
 pub fn run_grid(exp: &Experiment, on_replication: &(dyn Fn() + Sync)) -> SweepResult {
     let models: Vec<Model> =
-        (0..exp.cells.len()).map(|i| exp.model(i).expect("Experiment::load checked every cell")).collect();
+        (0..exp.cells.len()).map(|i| exp.model(CellId(i)).expect("Experiment::load checked every cell")).collect();
     let jobs: Vec<(&Model, u64)> = models.iter().zip(&exp.cells).map(|(m, c)| (m, c.point_key)).collect();
     let cells: Vec<CellResult> = run_jobs(&jobs, on_replication)
         .into_iter()
@@ -174,7 +175,7 @@ pub fn run_cells(
     // replications; results do not depend on the chunk size.
     let chunk = (8 * rayon::current_num_threads()).max(32);
     for part in todo.chunks(chunk) {
-        let models = part.iter().map(|&i| exp.model(i)).collect::<crate::error::Result<Vec<Model>>>()?;
+        let models = part.iter().map(|&i| exp.model(CellId(i))).collect::<crate::error::Result<Vec<Model>>>()?;
         let jobs: Vec<(&Model, u64)> = models.iter().zip(part).map(|(m, &i)| (m, exp.cells[i].point_key)).collect();
         run_jobs_saving(&jobs, on_replication, &mut |j, (summary, verdict)| {
             let key = exp.cells[part[j]].key.clone();

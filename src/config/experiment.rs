@@ -8,6 +8,7 @@ use super::locate;
 use super::overrides::parse_value;
 use super::{DocModels, ModelDoc};
 use crate::error::{Diagnostic, Error, Problems, Result};
+use crate::ids::{CellId, PointId, TierId};
 use crate::study::{cell_sets, value_label, Axis, Cell, Experiment, InputFile, Tier};
 use serde::Deserialize;
 use std::path::Path;
@@ -165,7 +166,7 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
         let point_key =
             crate::engine::point_key(axes.iter().zip(&points[pt]).map(|(a, v)| (a.path.as_str(), value_label(v))));
         let built = models
-            .doc_with(&cell_sets(&axes, &tiers, &points, i))
+            .doc_with(&cell_sets(&axes, &tiers, &points, CellId(i)))
             .and_then(|doc| doc.build_reading().map(|(model, read)| (cell_key(point_key, &doc, &read), model, read)));
         let Some((key, model, read)) = p.take(built.map_err(|e| repoint(e, &tier_origins[t], path))) else { continue };
         for f in read {
@@ -174,10 +175,10 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
             }
         }
         grid.push(Cell {
-            point: pt,
+            point: PointId(pt),
             point_key,
             key,
-            tier: t,
+            tier: TierId(t),
             offered_load_erl: model.offered_load_erl(),
             replications: model.run.replications,
         });

@@ -7,6 +7,7 @@
 use super::legend::{self, Entry, Key};
 use super::{render_error, Drawn};
 use crate::error::Result;
+use crate::ids::{PointId, TierId};
 use crate::model::ObjectiveMetric;
 use crate::statistics::{CellResult, Estimate, SweepResult};
 use crate::study::{value_label, Experiment};
@@ -71,7 +72,7 @@ impl XAxis {
         match exp.points[c.point].first() {
             Some(toml::Value::Integer(v)) => *v as f64,
             Some(toml::Value::Float(v)) => *v,
-            _ => c.point as f64,
+            _ => c.point.0 as f64,
         }
     }
 }
@@ -83,10 +84,10 @@ impl XAxis {
 pub struct SeriesGroup {
     /// The legend: the tier's name, then `axis = value` of the other axes.
     pub name: String,
-    /// Index into the experiment's tiers.
-    pub tier: usize,
+    /// Its tier.
+    pub tier: TierId,
     /// The sweep points on this line, in grid order.
-    pub points: Vec<usize>,
+    pub points: Vec<PointId>,
 }
 
 /// The lines of the sweep charts: per tier, one per distinct value of the
@@ -94,8 +95,9 @@ pub struct SeriesGroup {
 pub fn series_groups(exp: &Experiment) -> Vec<SeriesGroup> {
     let mut groups: Vec<SeriesGroup> = Vec::new();
     for (t, tier) in exp.tiers.iter().enumerate() {
-        let first_of_tier = groups.len();
+        let (t, first_of_tier) = (TierId(t), groups.len());
         for (p, values) in exp.points.iter().enumerate() {
+            let p = PointId(p);
             let rest: Vec<String> =
                 exp.axes.iter().zip(values).skip(1).map(|(a, v)| format!("{} = {}", a.path, value_label(v))).collect();
             let name = if rest.is_empty() { tier.name.clone() } else { format!("{}, {}", tier.name, rest.join(", ")) };
@@ -271,7 +273,7 @@ fn draw_losses<DB: DrawingBackend>(
     let names: Vec<String> =
         res.cells.first().map(|c| c.summary.limits.iter().map(|l| l.name.clone()).collect()).unwrap_or_default();
     for (t, (tier, panel)) in exp.tiers.iter().zip(&panels).enumerate() {
-        let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == t).collect();
+        let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == TierId(t)).collect();
         cells.sort_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl));
         // stack[k][i]: share of attempts lost at limits 0..=k, at the i-th load.
         let mut stack = vec![vec![0.0; cells.len()]; names.len()];
@@ -332,7 +334,7 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
         .enumerate()
         .filter(|(_, t)| t.price_per_month.is_some())
         .map(|(t, tier)| {
-            let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == t).collect();
+            let mut cells: Vec<_> = res.cells.iter().filter(|c| c.tier == TierId(t)).collect();
             cells.sort_by(|a, b| x.of(exp, a).total_cmp(&x.of(exp, b)));
             Series {
                 name: format!("{} (filled = meets SLA)", tier.name),
@@ -345,11 +347,9 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
         })
         .collect();
     let mut best: Vec<(f64, f64)> = res
-        .recommendation
-        .iter()
-        .enumerate()
+        .recommendations()
         .filter_map(|(p, t)| {
-            let t = (*t)?;
+            let t = t?;
             let at = x.of(exp, res.cells.iter().find(|c| c.point == p)?);
             Some((at, exp.tiers[t].price_per_month?))
         })

@@ -8,6 +8,7 @@
 
 use super::{text, Drawn};
 use crate::error::Result;
+use crate::ids::{PointId, TierId};
 use crate::model::{Arrivals, Dist, LimitKind, Model, OnFull, Scope, SlaOver};
 use crate::report::{Provenance, RunReport, SweepReport};
 use crate::statistics::SweepResult;
@@ -307,21 +308,19 @@ struct Framing {
 fn sweep_framing(rep: &SweepReport, drawn: &[(&str, Drawn)], busy_day_svg: Option<&str>) -> Framing {
     let (exp, res) = (&rep.experiment, &rep.result);
     let base = &exp.base;
-    let point_label = |p: usize| exp.point_label(p);
+    let point_label = |p: PointId| exp.point_label(p);
     let axes = exp.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>().join(", ");
     // The answer: per point the cheapest passing tier.
     let answers: Vec<String> = res
-        .recommendation
-        .iter()
-        .enumerate()
+        .recommendations()
         .map(|(p, rec)| {
             let load = res.cells.iter().find(|c| c.point == p).map_or(0.0, |c| c.offered_load_erl);
             match rec {
                 Some(t) => format!(
                     "{} ({load:.0} Erl): {}{}",
                     point_label(p),
-                    exp.tiers[*t].name,
-                    exp.tiers[*t].price_per_month.map_or(String::new(), |v| format!(" at ${v}/month"))
+                    exp.tiers[t].name,
+                    exp.tiers[t].price_per_month.map_or(String::new(), |v| format!(" at ${v}/month"))
                 ),
                 None => format!("{} ({load:.0} Erl): no tier", point_label(p)),
             }
@@ -341,7 +340,7 @@ fn sweep_framing(rep: &SweepReport, drawn: &[(&str, Drawn)], busy_day_svg: Optio
             let c = res
                 .cells
                 .iter()
-                .filter(|c| c.tier == t && c.meets_sla())
+                .filter(|c| c.tier == TierId(t) && c.meets_sla())
                 .max_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl))?;
             Some(Ceiling {
                 title: format!("{} at {:.0} Erl, its busiest passing point", tier.name, c.offered_load_erl),
@@ -432,14 +431,12 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> St
         .map(String::from),
     );
     let capacity_rows: Vec<Vec<String>> = res
-        .recommendation
-        .iter()
-        .enumerate()
+        .recommendations()
         .map(|(p, rec)| {
             let mut row: Vec<String> = exp.points[p].iter().map(value_label).collect();
             let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
             row.push(format!("{:.1}", any.offered_load_erl));
-            match rec.and_then(|t| res.cells.iter().find(|c| c.point == p && c.tier == t)) {
+            match rec.and_then(|t| res.cell(p, t)) {
                 Some(c) => {
                     let s = &c.summary;
                     row.push(exp.tiers[c.tier].name.clone());
@@ -538,9 +535,15 @@ mod tests {
         let (summary, verdict) = crate::runs::run_judged(&crate::runs::with_series(&model), 0);
         let inputs = vec![InputFile::of(path, text.as_bytes())];
         let exp = Experiment::of_model(path, model, inputs.clone(), "Sources: a test of the page.".into());
-        let cell = CellResult { point: 0, tier: 0, offered_load_erl: 40.0, summary: summary.clone(), verdict };
+        let cell = CellResult {
+            point: PointId(0),
+            tier: TierId(0),
+            offered_load_erl: 40.0,
+            summary: summary.clone(),
+            verdict,
+        };
         let result = SweepResult::new(&exp, vec![cell]);
-        let series = CellSeries { cell: 0, summary };
+        let series = CellSeries { cell: crate::ids::CellId(0), summary };
         SweepReport {
             experiment: exp,
             result,

@@ -11,14 +11,15 @@
 
 use super::{beside, render_error, OutputFile};
 use crate::error::Result;
+use crate::ids::{PointId, TierId};
 use crate::statistics::{CampaignSummary, CellResult, CopyMetrics, Estimate, LimitSummary, SweepResult, WindowSummary};
 use crate::study::{value_label, Experiment};
 use polars::prelude::*;
 use std::path::Path;
 
 /// The point column and one column per sweep axis, for rows of these points.
-fn point_columns(exp: &Experiment, points: &[usize]) -> Vec<Column> {
-    let mut cols = vec![Column::new("point".into(), points.iter().map(|p| *p as u32).collect::<Vec<_>>())];
+fn point_columns(exp: &Experiment, points: &[PointId]) -> Vec<Column> {
+    let mut cols = vec![Column::new("point".into(), points.iter().map(|p| p.0 as u32).collect::<Vec<_>>())];
     for (a, axis) in exp.axes.iter().enumerate() {
         let labels: Vec<String> = points.iter().map(|p| value_label(&exp.points[*p][a])).collect();
         cols.push(Column::new(axis.path.as_str().into(), labels));
@@ -27,7 +28,7 @@ fn point_columns(exp: &Experiment, points: &[usize]) -> Vec<Column> {
 }
 
 /// Point, axis, tier and price columns for the given (point, tier) rows.
-fn key_columns(exp: &Experiment, rows: &[(usize, usize)]) -> Vec<Column> {
+fn key_columns(exp: &Experiment, rows: &[(PointId, TierId)]) -> Vec<Column> {
     let mut cols = point_columns(exp, &rows.iter().map(|r| r.0).collect::<Vec<_>>());
     cols.push(Column::new("tier".into(), rows.iter().map(|r| exp.tiers[r.1].name.clone()).collect::<Vec<_>>()));
     cols.push(Column::new(
@@ -67,7 +68,7 @@ fn frame(cols: Vec<Column>) -> DataFrame {
 
 /// The summary table.
 pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
-    let rows: Vec<(usize, usize)> = res.cells.iter().map(|c| (c.point, c.tier)).collect();
+    let rows: Vec<(PointId, TierId)> = res.cells.iter().map(|c| (c.point, c.tier)).collect();
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new(
         "nominal_offered_load_erl".into(),
@@ -109,9 +110,9 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
 
 /// The per-limit table: one row per point × tier × limit.
 pub fn limits(exp: &Experiment, res: &SweepResult) -> DataFrame {
-    let entries: Vec<(usize, usize, &LimitSummary)> =
+    let entries: Vec<(PointId, TierId, &LimitSummary)> =
         res.cells.iter().flat_map(|c| c.summary.limits.iter().map(move |l| (c.point, c.tier, l))).collect();
-    let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
+    let rows: Vec<(PointId, TierId)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2.name.clone()).collect::<Vec<_>>()));
     cols.push(Column::new("kind".into(), entries.iter().map(|e| e.2.kind.name()).collect::<Vec<_>>()));
@@ -124,7 +125,7 @@ pub fn limits(exp: &Experiment, res: &SweepResult) -> DataFrame {
 /// The per-copy table of pooled limits (`None` when no limit has a pool):
 /// one row per point × tier × limit × copy.
 pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
-    let entries: Vec<(usize, usize, &str, usize, &CopyMetrics<Estimate>)> = res
+    let entries: Vec<(PointId, TierId, &str, usize, &CopyMetrics<Estimate>)> = res
         .cells
         .iter()
         .flat_map(|c| {
@@ -136,7 +137,7 @@ pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
     if entries.is_empty() {
         return None;
     }
-    let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
+    let rows: Vec<(PointId, TierId)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new("limit".into(), entries.iter().map(|e| e.2).collect::<Vec<_>>()));
     cols.push(Column::new("copy".into(), entries.iter().map(|e| e.3 as u32).collect::<Vec<_>>()));
@@ -146,12 +147,12 @@ pub fn copies(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
 
 /// The campaigns table (`None` when the model has no campaign).
 pub fn campaigns(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
-    let entries: Vec<(usize, usize, &CampaignSummary)> =
+    let entries: Vec<(PointId, TierId, &CampaignSummary)> =
         res.cells.iter().flat_map(|c| c.summary.campaigns.iter().map(move |k| (c.point, c.tier, k))).collect();
     if entries.is_empty() {
         return None;
     }
-    let rows: Vec<(usize, usize)> = entries.iter().map(|e| (e.0, e.1)).collect();
+    let rows: Vec<(PointId, TierId)> = entries.iter().map(|e| (e.0, e.1)).collect();
     let mut cols = key_columns(exp, &rows);
     cols.push(Column::new("campaign".into(), entries.iter().map(|e| e.2.name.clone()).collect::<Vec<_>>()));
     cols.extend(metric_columns(entries.iter().map(|e| e.2.metrics.fields())));
@@ -166,14 +167,12 @@ pub fn campaigns(exp: &Experiment, res: &SweepResult) -> Option<DataFrame> {
 /// The recommendation table: per point, the cheapest tier meeting the SLA
 /// (`none` when no tier does) with its blocking and 95th-percentile wait.
 pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
-    let rows: Vec<(usize, Option<usize>)> = res.recommendation.iter().copied().enumerate().collect();
-    let cell = |p: usize, t: usize| {
-        res.cells.iter().find(|c| c.point == p && c.tier == t).expect("every point has every tier")
-    };
-    let mut cols = point_columns(exp, &(0..rows.len()).collect::<Vec<_>>());
-    let load: Vec<f64> = rows.iter().map(|r| cell(r.0, 0).offered_load_erl).collect();
+    let rows: Vec<(PointId, Option<TierId>)> = res.recommendations().collect();
+    let cell = |p: PointId, t: TierId| res.cell(p, t).expect("every point has every tier");
+    let mut cols = point_columns(exp, &rows.iter().map(|r| r.0).collect::<Vec<_>>());
+    let load: Vec<f64> = rows.iter().map(|r| cell(r.0, TierId(0)).offered_load_erl).collect();
     cols.push(Column::new("nominal_offered_load_erl".into(), load));
-    let name = |r: &(usize, Option<usize>)| r.1.map_or("none".to_string(), |t| exp.tiers[t].name.clone());
+    let name = |r: &(PointId, Option<TierId>)| r.1.map_or("none".to_string(), |t| exp.tiers[t].name.clone());
     cols.push(Column::new("recommended_tier".into(), rows.iter().map(name).collect::<Vec<_>>()));
     cols.push(Column::new(
         "price_per_month".into(),
@@ -187,7 +186,7 @@ pub fn recommendation(exp: &Experiment, res: &SweepResult) -> DataFrame {
         let v: Vec<Option<f64>> = rows.iter().map(|r| r.1.map(|t| get(cell(r.0, t)))).collect();
         cols.push(Column::new(format!("{metric}_mean").into(), v));
     }
-    let rejected: Vec<String> = (0..rows.len()).map(|p| crate::statistics::rejected(exp, res, p).join("; ")).collect();
+    let rejected: Vec<String> = rows.iter().map(|r| crate::statistics::rejected(exp, res, r.0).join("; ")).collect();
     cols.push(Column::new("cheaper_tiers_rejected".into(), rejected));
     frame(cols)
 }

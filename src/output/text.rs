@@ -235,7 +235,7 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
         );
     }
     let mut t = table(header);
-    for (p, rec) in res.recommendation.iter().enumerate() {
+    for (p, rec) in res.recommendations() {
         let mut row: Vec<Cell> = exp.points[p].iter().map(|v| Cell::new(value_label(v))).collect();
         let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
         if !outbound {
@@ -247,9 +247,9 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
         }
         match rec {
             Some(t) => {
-                let c = res.cells.iter().find(|c| c.point == p && c.tier == *t).expect("every point has every tier");
-                row.push(Cell::new(&exp.tiers[*t].name));
-                row.push(Cell::new(exp.tiers[*t].price_per_month.map_or("-".into(), |v| format!("{v}"))));
+                let c = res.cell(p, t).expect("every point has every tier");
+                row.push(Cell::new(&exp.tiers[t].name));
+                row.push(Cell::new(exp.tiers[t].price_per_month.map_or("-".into(), |v| format!("{v}"))));
                 if outbound {
                     let first = &c.summary.campaigns[0];
                     row.push(Cell::new(pm(&first.metrics.completion_h)));

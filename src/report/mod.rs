@@ -7,6 +7,7 @@
 //! reads a file back.
 
 use crate::error::Result;
+use crate::ids::{CellId, PointId, TierId};
 use crate::model::Model;
 use crate::plan::PlanResult;
 use crate::record::campaign::DialRecord;
@@ -44,8 +45,8 @@ impl Provenance {
 /// the same replications as the cell's result.
 #[derive(Debug, Clone)]
 pub struct CellSeries {
-    /// Index of the cell in the grid (and in the result's cells).
-    pub cell: usize,
+    /// The cell (in the grid and in the result's cells).
+    pub cell: CellId,
     /// The run's summary, its `series` filled.
     pub summary: Summary,
 }
@@ -75,15 +76,18 @@ pub struct SweepReport {
 /// damaged, or a cell's model no longer builds (a file changed since).
 pub fn sweep(exp: Experiment, store: &Store, command: String) -> Result<SweepReport> {
     let result = crate::runs::assemble(&exp, store)?;
-    let again = |i: usize| -> Result<CellSeries> {
+    let again = |i: CellId| -> Result<CellSeries> {
         let model = with_series(&exp.model(i)?);
         Ok(CellSeries { cell: i, summary: run_model(&model, exp.cells[i].point_key) })
     };
     let worst = worst_cells(&exp, &result).into_iter().map(|w| w.map(again).transpose()).collect::<Result<_>>()?;
     // The recommended point of the highest load that has one.
-    let busiest = result.recommendation.iter().enumerate().rev().find_map(|(p, r)| r.map(|t| (p, t)));
-    let busy_day =
-        busiest.and_then(|(p, t)| exp.cells.iter().position(|c| c.point == p && c.tier == t)).map(again).transpose()?;
+    let busiest = result.recommendations().rev().find_map(|(p, r)| r.map(|t| (p, t)));
+    let busy_day = busiest
+        .and_then(|(p, t)| exp.cells.iter().position(|c| c.point == p && c.tier == t))
+        .map(CellId)
+        .map(again)
+        .transpose()?;
     let provenance = Provenance::new(command, exp.inputs.clone());
     Ok(SweepReport { experiment: exp, result, worst, busy_day, provenance })
 }
@@ -134,8 +138,8 @@ pub fn run(
     let dial_log = keeps.dials.then(|| crate::simulation::simulate_logged(&model, 0, 0).dial_log);
     let experiment = Experiment::of_model(path, model.clone(), inputs.clone(), header);
     let cell = CellResult {
-        point: 0,
-        tier: 0,
+        point: PointId(0),
+        tier: TierId(0),
         offered_load_erl: model.offered_load_erl(),
         summary: summary.clone(),
         verdict: verdict.clone(),

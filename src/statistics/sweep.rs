@@ -3,16 +3,17 @@
 //! and why cheaper tiers were rejected.
 
 use super::{SlaVerdict, Summary, Verdict};
+use crate::ids::{index_by, CellId, PointId, TierId};
 use crate::study::Experiment;
 use serde::{Deserialize, Serialize};
 
 /// The result of one grid cell (a sweep point with one tier).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
-    /// Index of its sweep point.
-    pub point: usize,
-    /// Index of its tier.
-    pub tier: usize,
+    /// Its sweep point.
+    pub point: PointId,
+    /// Its tier.
+    pub tier: TierId,
     /// Offered load of the cell's model (arrival rate × mean holding time,
     /// all sources), in Erlangs: the x axis of the charts.
     pub offered_load_erl: f64,
@@ -36,8 +37,10 @@ pub struct SweepResult {
     pub cells: Vec<CellResult>,
     /// Per sweep point, the index of the cheapest tier whose SLA verdict is
     /// `pass` (ties: the first listed), or `None` when no tier passes.
-    pub recommendation: Vec<Option<usize>>,
+    pub recommendation: Vec<Option<TierId>>,
 }
+
+index_by!(CellId => CellResult);
 
 impl SweepResult {
     /// The results `cells` of `exp`'s grid (in grid order) with the
@@ -46,12 +49,28 @@ impl SweepResult {
         let recommendation = recommend(exp, &cells);
         SweepResult { cells, recommendation }
     }
+
+    /// The cheapest tier that meets the SLA at point `p`, if any.
+    pub fn recommended(&self, p: PointId) -> Option<TierId> {
+        self.recommendation[p.0]
+    }
+
+    /// The result of point `p` with tier `t`.
+    pub fn cell(&self, p: PointId, t: TierId) -> Option<&CellResult> {
+        self.cells.iter().find(|c| c.point == p && c.tier == t)
+    }
+
+    /// Every point with its recommendation, in grid order.
+    pub fn recommendations(&self) -> impl DoubleEndedIterator<Item = (PointId, Option<TierId>)> + '_ {
+        self.recommendation.iter().enumerate().map(|(p, r)| (PointId(p), *r))
+    }
 }
 
 /// Per sweep point, the cheapest tier whose verdict is `pass` (ties: the
 /// first listed), or `None`.
-fn recommend(exp: &Experiment, cells: &[CellResult]) -> Vec<Option<usize>> {
+fn recommend(exp: &Experiment, cells: &[CellResult]) -> Vec<Option<TierId>> {
     (0..exp.points.len())
+        .map(PointId)
         .map(|p| {
             cells
                 .iter()
@@ -65,8 +84,9 @@ fn recommend(exp: &Experiment, cells: &[CellResult]) -> Vec<Option<usize>> {
 /// Per tier, its worst cell (index into `res.cells`): the highest
 /// `loss_probability`, ties to the higher offered load; `None` for a tier
 /// with no cell.
-pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<usize>> {
+pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<CellId>> {
     (0..exp.tiers.len())
+        .map(TierId)
         .map(|t| {
             res.cells
                 .iter()
@@ -76,15 +96,15 @@ pub fn worst_cells(exp: &Experiment, res: &SweepResult) -> Vec<Option<usize>> {
                     let loss = |c: &CellResult| c.summary.total.loss_probability.mean;
                     loss(a).total_cmp(&loss(b)).then(a.offered_load_erl.total_cmp(&b.offered_load_erl))
                 })
-                .map(|(i, _)| i)
+                .map(|(i, _)| CellId(i))
         })
         .collect()
 }
 
 /// Why each tier cheaper than point `p`'s recommendation (every tier, when
 /// none passes) was rejected: `"Starter: abandonment 3.4% > 1%"`, in tier order.
-pub fn rejected(exp: &Experiment, res: &SweepResult, p: usize) -> Vec<String> {
-    let rec = res.recommendation[p];
+pub fn rejected(exp: &Experiment, res: &SweepResult, p: PointId) -> Vec<String> {
+    let rec = res.recommended(p);
     res.cells
         .iter()
         .filter(|c| c.point == p && !c.meets_sla() && rec.is_none_or(|r| price(exp, c.tier) <= price(exp, r)))
@@ -92,6 +112,6 @@ pub fn rejected(exp: &Experiment, res: &SweepResult, p: usize) -> Vec<String> {
         .collect()
 }
 
-fn price(exp: &Experiment, tier: usize) -> f64 {
+fn price(exp: &Experiment, tier: TierId) -> f64 {
     exp.tiers[tier].price_per_month.unwrap_or(f64::INFINITY)
 }

@@ -4,6 +4,7 @@
 
 use super::{InputFile, Models};
 use crate::error::Result;
+use crate::ids::{index_by, CellId, PointId, TierId};
 use crate::model::Model;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,8 +35,8 @@ pub struct Axis {
 /// keys, not their models.
 #[derive(Debug, Clone)]
 pub struct Cell {
-    /// Index of the sweep point (the axis-value combination) in the grid.
-    pub point: usize,
+    /// Its sweep point (the axis-value combination) in the grid.
+    pub point: PointId,
     /// The point's stream key ([`crate::engine::point_key`] of its axis
     /// values): all tiers at one point see the same callers, and a point
     /// keeps its streams when the grid around it changes.
@@ -45,8 +46,8 @@ pub struct Cell {
     /// override and the digests of the input files its model reads. The
     /// same key means the same result.
     pub key: String,
-    /// Index into the experiment's tiers.
-    pub tier: usize,
+    /// Its tier.
+    pub tier: TierId,
     /// Its model's nominal offered load (Erlangs): the charts' x axis.
     pub offered_load_erl: f64,
     /// Its model's first batch of replications (`run.replications`).
@@ -108,10 +109,10 @@ impl Experiment {
             tiers: vec![Tier { name: "model".into(), price_per_month: None, set: vec![] }],
             points: vec![vec![]],
             cells: vec![Cell {
-                point: 0,
+                point: PointId(0),
                 point_key: 0,
                 key: String::new(),
-                tier: 0,
+                tier: TierId(0),
                 offered_load_erl: model.offered_load_erl(),
                 replications: model.run.replications,
             }],
@@ -123,7 +124,7 @@ impl Experiment {
 
     /// The model keys cell `cell` (a grid position) sets on the model: its
     /// tier's, then its point's axis values.
-    pub fn cell_sets(&self, cell: usize) -> Vec<(String, Value)> {
+    pub fn cell_sets(&self, cell: CellId) -> Vec<(String, Value)> {
         cell_sets(&self.axes, &self.tiers, &self.points, cell)
     }
 
@@ -131,14 +132,14 @@ impl Experiment {
     ///
     /// Errors as loading the experiment would have (it checked every cell,
     /// so only a file changed since can make it fail), naming the tier.
-    pub fn model(&self, cell: usize) -> Result<Model> {
+    pub fn model(&self, cell: CellId) -> Result<Model> {
         let Some(models) = &self.models else { return Ok(self.base.clone()) };
-        let tier = &self.tiers[cell % self.tiers.len()];
+        let tier = &self.tiers[self.cells[cell].tier];
         models.build(&self.cell_sets(cell)).map(|(m, _)| m).map_err(|e| e.context(&format!("tier {:?}", tier.name)))
     }
 
     /// A point's axis values as written, joined ("10/min, 50").
-    pub fn point_label(&self, point: usize) -> String {
+    pub fn point_label(&self, point: PointId) -> String {
         self.points[point].iter().map(value_label).collect::<Vec<_>>().join(", ")
     }
 }
@@ -146,11 +147,15 @@ impl Experiment {
 /// The model keys cell `cell` of the grid of `axes` × `tiers` (with the
 /// points' axis values `points`) sets: its tier's, then its point's axis
 /// values (the later wins).
-pub fn cell_sets(axes: &[Axis], tiers: &[Tier], points: &[Vec<Value>], cell: usize) -> Vec<(String, Value)> {
-    let (p, t) = (cell / tiers.len(), cell % tiers.len());
+pub fn cell_sets(axes: &[Axis], tiers: &[Tier], points: &[Vec<Value>], cell: CellId) -> Vec<(String, Value)> {
+    let (p, t) = (cell.0 / tiers.len(), cell.0 % tiers.len());
     let axis_sets = axes.iter().map(|a| a.path.clone()).zip(points[p].iter().cloned());
     tiers[t].set.iter().cloned().chain(axis_sets).collect()
 }
+
+index_by!(PointId => Vec<Value>);
+index_by!(TierId => Tier);
+index_by!(CellId => Cell);
 
 /// Renders an axis value as written: strings without quotes.
 pub fn value_label(v: &Value) -> String {
