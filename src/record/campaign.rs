@@ -5,7 +5,7 @@
 //! A campaign counts from its start to the end of the run; the warm-up does
 //! not apply (a campaign is a transient, not a steady state).
 
-use super::TimeAverage;
+use super::{metric_set, TimeAverage};
 use crate::model::Outcome;
 
 /// One placed dial, for the dial log (`simcall run --dials`).
@@ -21,6 +21,48 @@ pub struct DialRecord {
     pub utc_offset_s: f64,
     /// How the dial went.
     pub outcome: Outcome,
+}
+
+metric_set! {
+    /// Placed dials by [`Outcome`], one field each (named as the outcomes
+    /// are: a test holds the two to one spelling); `answer` counts answers
+    /// connected to an agent.
+    pub struct OutcomeCounts {
+        /// Answered and connected to an agent.
+        answer,
+        /// Busy.
+        busy,
+        /// Rang out unanswered.
+        no_answer,
+        /// Reached voicemail.
+        voicemail,
+        /// Answered, with no agent within `abandon_after`.
+        abandoned,
+    }
+}
+
+impl OutcomeCounts<u64> {
+    /// The count of `outcome`.
+    pub fn get(&self, outcome: Outcome) -> u64 {
+        match outcome {
+            Outcome::Answer => self.answer,
+            Outcome::Busy => self.busy,
+            Outcome::NoAnswer => self.no_answer,
+            Outcome::Voicemail => self.voicemail,
+            Outcome::Abandoned => self.abandoned,
+        }
+    }
+
+    /// Counts one dial ending in `outcome`.
+    pub fn add(&mut self, outcome: Outcome) {
+        *match outcome {
+            Outcome::Answer => &mut self.answer,
+            Outcome::Busy => &mut self.busy,
+            Outcome::NoAnswer => &mut self.no_answer,
+            Outcome::Voicemail => &mut self.voicemail,
+            Outcome::Abandoned => &mut self.abandoned,
+        } += 1;
+    }
 }
 
 /// What one campaign counted in one replication.
@@ -42,9 +84,8 @@ pub struct CampaignCounts {
     /// Dials that got through the chain after the lead's window had closed
     /// (or its day's cap was used), so were not placed.
     pub dials_cancelled: u64,
-    /// Placed dials by [`Outcome`] (index `Outcome as usize`): `Answer`
-    /// counts answers connected to an agent.
-    pub outcomes: [u64; 5],
+    /// Placed dials by outcome.
+    pub outcomes: OutcomeCounts<u64>,
     /// When the campaign starts (s).
     pub start_s: f64,
     /// When its last lead finished (s), if within the run.
@@ -79,7 +120,7 @@ impl CampaignCounts {
 
     /// Placed dials with `outcome`.
     pub fn outcome(&self, outcome: Outcome) -> u64 {
-        self.outcomes[outcome as usize]
+        self.outcomes.get(outcome)
     }
 
     /// Adds one to the hour of `t` in `by_hour`.
@@ -87,5 +128,25 @@ impl CampaignCounts {
         if let Some(h) = by_hour.get_mut((t / 3600.0) as usize) {
             *h += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_counts_are_named_and_kept_as_the_outcomes_are() {
+        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(OutcomeCounts::<u64>::NAMES, names.as_slice());
+        let mut c = OutcomeCounts::<u64>::default();
+        for (k, &o) in Outcome::ALL.iter().enumerate() {
+            for _ in 0..=k {
+                c.add(o);
+            }
+        }
+        let by_field: Vec<u64> = c.fields().map(|(_, v)| *v).collect();
+        assert_eq!(by_field, Outcome::ALL.iter().map(|&o| c.get(o)).collect::<Vec<_>>());
+        assert_eq!(by_field, [1, 2, 3, 4, 5]);
     }
 }

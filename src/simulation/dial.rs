@@ -51,7 +51,7 @@ impl DialerRt {
     /// Counts `lead`'s outcome at `now` and files it in the lead book; the
     /// campaign is complete when its last lead is finished.
     fn file(&mut self, lead: u32, outcome: Outcome, now: f64) {
-        self.counts.outcomes[outcome as usize] += 1;
+        self.counts.outcomes.add(outcome);
         if self.book.file_outcome(lead, outcome, now) && self.book.open == 0 {
             self.counts.completed_s = Some(now);
         }
@@ -64,8 +64,8 @@ impl DialerRt {
     /// (unless other traffic takes the agents meanwhile).
     fn may_overdial(&self, excess: u32) -> bool {
         let o = &self.counts.outcomes;
-        let abandoned = o[Outcome::Abandoned as usize] as f64;
-        let answered = o[Outcome::Answer as usize] as f64 + abandoned;
+        let abandoned = o.abandoned as f64;
+        let answered = o.answer as f64 + abandoned;
         let e = excess as f64;
         self.max_abandonment >= 1.0 || abandoned + e <= self.max_abandonment * (answered + e) + 1e-9
     }

@@ -273,10 +273,10 @@ fn campaign_counts_add_up() {
     for rep in 0..4 {
         let r = simulate(&m, 0, rep);
         let c = &r.campaigns[0];
-        let ended: u64 = c.outcomes.iter().sum();
+        let ended: u64 = c.outcomes.fields().map(|(_, n)| n).sum();
         assert!(ended <= c.dials && c.dials - ended <= m.campaigns[0].max_concurrent as u64);
         assert!(c.leads_reached <= c.leads_finished && c.leads_finished <= c.leads);
-        assert_eq!(c.outcomes[Outcome::Answer as usize], c.leads_reached);
+        assert_eq!(c.outcomes.get(Outcome::Answer), c.leads_reached);
         assert_eq!(c.dials_by_hour.iter().map(|&v| v as u64).sum::<u64>(), c.dials);
         assert_eq!(c.reached_by_hour.iter().map(|&v| v as u64).sum::<u64>(), c.leads_reached);
     }
