@@ -9,6 +9,7 @@
 //! then fresh leads in list order, among the time zones whose window is open.
 
 use crate::model::{Campaign, Outcome, Window};
+use crate::record::campaign::CampaignCounts;
 pub use crate::record::campaign::DialRecord;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -34,39 +35,19 @@ pub enum Pacing {
     Limit(u32),
 }
 
-/// The causes of [`Pacing`] that are not a limit, in output order, named
-/// (from the variants, in one place) as outputs show them; limits follow
-/// as `limit:<name>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantNames)]
-#[strum(serialize_all = "snake_case")]
-pub enum FixedCause {
-    /// See [`Pacing::MaxConcurrent`].
-    MaxConcurrent,
-    /// See [`Pacing::AbandonmentCap`].
-    AbandonmentCap,
-    /// See [`Pacing::Window`].
-    Window,
-    /// See [`Pacing::RetrySchedule`].
-    RetrySchedule,
-    /// See [`Pacing::Done`].
-    Done,
-}
-
-/// The fixed pacing causes' names, in output order; limits follow.
-pub const PACING_CAUSES: &[&str] = <FixedCause as strum::VariantNames>::VARIANTS;
-
 impl Pacing {
-    /// Index in [`PACING_CAUSES`], then `PACING_CAUSES.len() + limit`.
-    pub fn index(self) -> usize {
-        let fixed = match self {
-            Pacing::MaxConcurrent => FixedCause::MaxConcurrent,
-            Pacing::AbandonmentCap => FixedCause::AbandonmentCap,
-            Pacing::Window => FixedCause::Window,
-            Pacing::RetrySchedule => FixedCause::RetrySchedule,
-            Pacing::Done => FixedCause::Done,
-            Pacing::Limit(l) => return PACING_CAUSES.len() + l as usize,
-        };
-        fixed as usize
+    /// Books `dt` seconds held back by this cause in `counts` (its field of
+    /// [`crate::record::campaign::PacingTimes`], or its limit's time).
+    pub fn book(self, counts: &mut CampaignCounts, dt: f64) {
+        let p = &mut counts.pacing;
+        *match self {
+            Pacing::MaxConcurrent => &mut p.max_concurrent,
+            Pacing::AbandonmentCap => &mut p.abandonment_cap,
+            Pacing::Window => &mut p.window,
+            Pacing::RetrySchedule => &mut p.retry_schedule,
+            Pacing::Done => &mut p.done,
+            Pacing::Limit(l) => &mut counts.pacing_by_limit[l as usize],
+        } += dt;
     }
 }
 

@@ -65,6 +65,24 @@ impl OutcomeCounts<u64> {
     }
 }
 
+metric_set! {
+    /// Time (s) a campaign's dialer spent held back by each cause that is
+    /// not a limit of the chain (a limit's time is booked apart, by limit),
+    /// in output order.
+    pub struct PacingTimes {
+        /// `max_concurrent` dials were in flight.
+        max_concurrent,
+        /// The abandonment budget allowed no more dials beyond the idle agents.
+        abandonment_cap,
+        /// Leads remained but every time zone's window was closed.
+        window,
+        /// Leads remained, none due.
+        retry_schedule,
+        /// Every lead was dialed or finished.
+        done,
+    }
+}
+
 /// What one campaign counted in one replication.
 #[derive(Debug, Clone, Default)]
 pub struct CampaignCounts {
@@ -96,14 +114,16 @@ pub struct CampaignCounts {
     pub dials_by_hour: Vec<u32>,
     /// Dials in flight (in the chain, ringing or connected), from the start.
     pub in_flight: TimeAverage,
-    /// Time (s) the dialer spent held back by each pacing cause (by its index).
-    pub pacing_s: Vec<f64>,
+    /// Time (s) the dialer spent held back by each cause that is not a limit.
+    pub pacing: PacingTimes,
+    /// Time (s) the dialer spent held back by each limit of the chain.
+    pub pacing_by_limit: Vec<f64>,
 }
 
 impl CampaignCounts {
     /// Counts for a campaign of `leads` starting at `start_s` in a run
-    /// ending at `end_t`, with `pacing_causes` causes to book time under.
-    pub fn new(leads: u64, start_s: f64, end_t: f64, pacing_causes: usize) -> Self {
+    /// ending at `end_t`, through a chain of `limits` limits.
+    pub fn new(leads: u64, start_s: f64, end_t: f64, limits: usize) -> Self {
         let hours = (end_t / 3600.0).ceil() as usize;
         let mut in_flight = TimeAverage::default();
         in_flight.restart(start_s);
@@ -113,7 +133,7 @@ impl CampaignCounts {
             reached_by_hour: vec![0; hours],
             dials_by_hour: vec![0; hours],
             in_flight,
-            pacing_s: vec![0.0; pacing_causes],
+            pacing_by_limit: vec![0.0; limits],
             ..Default::default()
         }
     }

@@ -8,7 +8,7 @@ use super::copy::KindRt;
 use super::runtime::{sampler, SourceRt, Streams};
 use super::{Caller, DialState, Event, Phase, Sim, NONE};
 use crate::arrivals::ArrivalProcess;
-use crate::dialer::{LeadBook, Pacing, PACING_CAUSES};
+use crate::dialer::{LeadBook, Pacing};
 use crate::model::{Backoff, Model, Outcome, Retry, Sampler, Scope};
 use crate::record::{campaign::DialRecord, CampaignCounts};
 use rand::Rng;
@@ -73,7 +73,7 @@ impl DialerRt {
     /// Books the time from the last pacing change to `end_t` and the leads
     /// finished, at the end of the run.
     pub(super) fn close(&mut self, end_t: f64) {
-        self.counts.pacing_s[self.cause.index()] += end_t - self.cause_t.min(end_t);
+        self.cause.book(&mut self.counts, end_t - self.cause_t.min(end_t));
         self.counts.in_flight.close(end_t);
         self.counts.leads_finished = self.counts.leads - self.book.open as u64;
     }
@@ -146,7 +146,7 @@ pub(super) fn campaign_rt(
         due: false,
         cause: Pacing::Window,
         cause_t: c.start_s,
-        counts: CampaignCounts::new(leads as u64, c.start_s, end_t, PACING_CAUSES.len() + model.limits.len()),
+        counts: CampaignCounts::new(leads as u64, c.start_s, end_t, model.limits.len()),
         log: log_dials.then(|| (Vec::new(), vec![NONE; leads])),
     };
     (source, dialer)
@@ -202,7 +202,8 @@ impl Sim {
             }
         };
         let d = &mut self.dialers[j];
-        d.counts.pacing_s[d.cause.index()] += now - d.cause_t;
+        let dt = now - d.cause_t;
+        d.cause.book(&mut d.counts, dt);
         d.cause = cause;
         d.cause_t = now;
     }

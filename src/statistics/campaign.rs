@@ -3,8 +3,9 @@
 //! time each cause held the dialer back and the cap that paced it.
 
 use super::Estimate;
-use crate::dialer::{Pacing, PACING_CAUSES};
+
 use crate::model::{Model, Outcome};
+use crate::record::campaign::PacingTimes;
 use crate::record::{metric_set, CampaignCounts};
 use serde::{Deserialize, Serialize};
 
@@ -64,8 +65,8 @@ metric_set! {
 pub struct CampaignValues {
     /// The named metrics.
     pub metrics: CampaignMetrics,
-    /// Share of the campaign's time held back by each pacing cause
-    /// ([`Pacing::index`]).
+    /// Share of the campaign's time held back by each pacing cause: the
+    /// fields of [`PacingTimes`] in order, then each limit.
     pub pacing_share: Vec<f64>,
     /// Leads reached per hour of simulated time.
     pub reached_by_hour: Vec<f64>,
@@ -81,7 +82,9 @@ impl CampaignValues {
         let answered = c.outcome(Outcome::Answer) + abandoned;
         let until = c.completed_s.unwrap_or(end_t);
         let span_s = (end_t - c.start_s).max(f64::MIN_POSITIVE);
-        let pacing_total: f64 = c.pacing_s.iter().sum();
+        // The causes' times in output order: the fixed causes, then the limits.
+        let pacing_s: Vec<f64> = c.pacing.fields().map(|(_, s)| *s).chain(c.pacing_by_limit.iter().copied()).collect();
+        let pacing_total: f64 = pacing_s.iter().sum();
         let metrics = CampaignMetrics {
             leads: c.leads as f64,
             leads_dialed: c.leads_dialed as f64,
@@ -106,7 +109,7 @@ impl CampaignValues {
         };
         CampaignValues {
             metrics,
-            pacing_share: c.pacing_s.iter().map(|s| if pacing_total > 0.0 { s / pacing_total } else { 0.0 }).collect(),
+            pacing_share: pacing_s.iter().map(|s| if pacing_total > 0.0 { s / pacing_total } else { 0.0 }).collect(),
             reached_by_hour: c.reached_by_hour.iter().map(|&v| v as f64).collect(),
             dials_by_hour: c.dials_by_hour.iter().map(|&v| v as f64).collect(),
         }
@@ -123,8 +126,8 @@ pub struct CampaignSummary {
     pub metrics: CampaignMetrics<Estimate>,
     /// Replications in which every lead finished within the run.
     pub completed_replications: usize,
-    /// (cause, share of the campaign's time): the fixed causes of
-    /// [`PACING_CAUSES`], then `limit:<name>` per limit.
+    /// (cause, share of the campaign's time): the causes of [`PacingTimes`]
+    /// by name, then `limit:<name>` per limit.
     pub pacing: Vec<(String, Estimate)>,
     /// The cap that held the dialer back the longest: `max_concurrent`,
     /// `abandonment_cap` or `limit:<name>` (window, retry schedule and done
@@ -143,7 +146,7 @@ impl CampaignSummary {
     /// The summaries of `model`'s campaigns from each replication's values
     /// (`reps[r][j]` = campaign j in replication r; at least one replication).
     pub fn of_all(model: &Model, reps: &[&[CampaignValues]]) -> Vec<CampaignSummary> {
-        let pacing_names: Vec<String> = PACING_CAUSES
+        let pacing_names: Vec<String> = PacingTimes::<f64>::NAMES
             .iter()
             .map(|c| c.to_string())
             .chain(model.limits.iter().map(|l| format!("limit:{}", l.name)))
@@ -162,9 +165,12 @@ impl CampaignSummary {
                     if done.is_empty() { Estimate::new(vec![f64::NAN]) } else { Estimate::new(done) };
                 let pacing: Vec<(String, Estimate)> =
                     pacing_names.iter().enumerate().map(|(k, n)| (n.clone(), of(&|m| m.pacing_share[k]))).collect();
-                let caps = [Pacing::MaxConcurrent.index(), Pacing::AbandonmentCap.index()]
-                    .into_iter()
-                    .chain(PACING_CAUSES.len()..pacing.len());
+                // The dialer's own caps and the limits pace it; the window,
+                // the retry schedule and being done are not caps.
+                let is_cap = PacingTimes { max_concurrent: true, abandonment_cap: true, ..Default::default() };
+                let fixed = PacingTimes::<f64>::NAMES.len();
+                let caps =
+                    is_cap.fields().enumerate().filter(|(_, (_, c))| **c).map(|(k, _)| k).chain(fixed..pacing.len());
                 let paced_by = caps
                     .filter(|&k| pacing[k].1.mean > 0.0)
                     .fold(None, |best: Option<usize>, k| match best {
