@@ -9,7 +9,7 @@ use super::overrides::parse_value;
 use super::{DocModels, ModelDoc};
 use crate::error::{Diagnostic, Error, Problems, Result};
 use crate::ids::{CellId, PointId, TierId};
-use crate::study::{cell_sets, value_label, Axis, Cell, Experiment, InputFile, Tier};
+use crate::study::{cell_sets, result_key, value_label, Axis, Cell, Experiment, InputFile, Tier};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -70,9 +70,6 @@ pub fn load_experiment(path: &Path, cli_sets: &[(String, Value)], reach: Reach) 
     expand(path, &text, cli_sets, reach).map_err(|e| locate::in_text(path, &text, e))
 }
 
-/// Where each key a cell sets came from: (model key, key in the experiment file).
-type Origins = Vec<(String, String)>;
-
 fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
     let table: Table = text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, text, "", &e)]))?;
     let f: ExperimentFile = part(path, "", &Value::Table(table))?;
@@ -119,30 +116,28 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
     let (model_path, base) = ModelDoc::load_for(path, &model, &run, &sla, reach)?;
     // Every key a tier or an axis sets must be in the model: each missing
     // one is reported at its line of this file.
-    let origins: Origins = ["run", "sla"]
-        .iter()
-        .zip([&run, &sla])
-        .flat_map(|(s, t)| t.keys().map(move |k| (format!("{s}.{k}"), format!("{s}.{}", locate::quoted(k)))))
-        .collect();
-    let mut axis_origins: Origins = Vec::new();
+    let origins = locate::override_origins(&run, &sla);
+    let mut axis_origins: locate::Origins = Vec::new();
     for a in &axes {
         let key = format!("sweep.{}", locate::quoted(&a.path));
         p.take(
             base.clone()
                 .set(&a.path, a.values[0].clone())
-                .map_err(|e| repoint(e, &[(a.path.clone(), key.clone())], path)),
+                .map_err(|e| locate::repoint(e, &[(a.path.clone(), key.clone())], path)),
         );
         axis_origins.push((a.path.clone(), key));
     }
     // A cell's mistakes are its own tier's; its keys are set in this order
     // (run and sla, the tier's, the axes'), the last one winning.
-    let tier_origins: Vec<Origins> = tiers
+    let tier_origins: Vec<locate::Origins> = tiers
         .iter()
         .map(|t| {
             let mut own = origins.clone();
             for (k, v) in &t.set {
                 let key = format!("tiers.{}.set.{}", locate::quoted(&t.name), locate::quoted(k));
-                p.take(base.clone().set(k, v.clone()).map_err(|e| repoint(e, &[(k.clone(), key.clone())], path)));
+                p.take(
+                    base.clone().set(k, v.clone()).map_err(|e| locate::repoint(e, &[(k.clone(), key.clone())], path)),
+                );
                 own.push((k.clone(), key));
             }
             own.extend(axis_origins.iter().cloned());
@@ -165,15 +160,14 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
         let (pt, t) = (i / tiers.len(), i % tiers.len());
         let point_key =
             crate::engine::point_key(axes.iter().zip(&points[pt]).map(|(a, v)| (a.path.as_str(), value_label(v))));
-        let built = models
-            .doc_with(&cell_sets(&axes, &tiers, &points, CellId(i)))
-            .and_then(|doc| doc.build_reading().map(|(model, read)| (cell_key(point_key, &doc, &read), model, read)));
-        let Some((key, model, read)) = p.take(built.map_err(|e| repoint(e, &tier_origins[t], path))) else { continue };
-        for f in read {
-            if !inputs.contains(&f) {
-                inputs.push(f);
-            }
-        }
+        let built = models.doc_with(&cell_sets(&axes, &tiers, &points, CellId(i))).and_then(|doc| {
+            let (model, read) = doc.build_reading()?;
+            Ok((result_key(&format!("point {point_key}"), &doc.document(), &read), model, read))
+        });
+        let Some((key, model, read)) = p.take(built.map_err(|e| locate::repoint(e, &tier_origins[t], path))) else {
+            continue;
+        };
+        InputFile::add_new(&mut inputs, read);
         grid.push(Cell {
             point: PointId(pt),
             point_key,
@@ -208,54 +202,6 @@ fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Rea
         inputs,
         models: Some(Arc::new(models)),
     })
-}
-
-/// `e` with each diagnostic about a model key that `origins` says came from
-/// the study's `file` (a tier's or an axis's key, `run` or `sla`) moved to
-/// that key of `file`, unlocated (the caller locates it in the file's
-/// text); the longest matching model key wins, and of equal ones the last
-/// (`origins` are in the order the keys are set, and the last set wins).
-pub(super) fn repoint(e: Error, origins: &[(String, String)], file: &Path) -> Error {
-    let Error::Input(ds) = e else { return e };
-    let matches = |model_key: &str, key: &str| {
-        key == model_key
-            || key.strip_prefix(model_key).is_some_and(|r| r.starts_with('.'))
-            || model_key.strip_prefix(key).is_some_and(|r| r.starts_with('.'))
-    };
-    let ds = ds
-        .into_iter()
-        .map(|d| {
-            let origin = origins
-                .iter()
-                .filter(|(model_key, _)| {
-                    matches(model_key, &d.key) || d.message.contains(&format!("cannot set {model_key}="))
-                })
-                .max_by_key(|(model_key, _)| model_key.len());
-            match origin {
-                Some((_, key)) => {
-                    // The key now says where the value was set.
-                    let message = d.message.split(" (after setting ").next().unwrap_or_default().to_string();
-                    Diagnostic { file: file.to_path_buf(), key: key.clone(), span: None, source: None, message, ..d }
-                }
-                None => d,
-            }
-        })
-        .collect();
-    Error::Input(ds)
-}
-
-/// The store key of a cell: SHA-256 of the results version
-/// ([`crate::RESULTS_VERSION`]), its point key, its model document (the
-/// TOML after every override, as JSON) and the digests of the input files
-/// its model read.
-fn cell_key(point_key: u64, doc: &ModelDoc, read: &[InputFile]) -> String {
-    use sha2::{Digest, Sha256};
-    let body = serde_json::to_string(&doc.table).expect("a TOML table serializes as JSON");
-    let mut text = format!("simcall results {}\npoint {point_key}\n{body}\n", crate::RESULTS_VERSION);
-    for f in read {
-        text += &format!("input {}\n", f.sha256);
-    }
-    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// A fraction written as a number (`0.02`) or a percentage (`"2%"`).

@@ -80,6 +80,16 @@ pub(super) fn quoted(segment: &str) -> String {
     }
 }
 
+/// Where diagnostic `d` points in its file's `text`: its own span, else
+/// its key's; an unknown variant names its word, pointed at inside the entry.
+pub(super) fn span_for(text: &str, d: &Diagnostic) -> Option<Range<usize>> {
+    let span = d.span.clone().or_else(|| span_of(text, &d.key));
+    match (span, quoted_word(&d.message)) {
+        (Some(s), Some(word)) => Some(narrow(text, s, word)),
+        (s, _) => s,
+    }
+}
+
 /// `e`'s diagnostics about `file`, located in its `text` where they have
 /// no span yet (each keeps its key; the text is shown with the line).
 pub(super) fn in_text(file: &Path, text: &std::sync::Arc<str>, e: crate::error::Error) -> crate::error::Error {
@@ -87,15 +97,10 @@ pub(super) fn in_text(file: &Path, text: &std::sync::Arc<str>, e: crate::error::
     let mut ds: Vec<Diagnostic> = ds
         .into_iter()
         .map(|d| {
-            if d.file != file || d.span.is_some() {
+            if d.file != file {
                 return d;
             }
-            let span = span_of(text, &d.key);
-            let span = match (span, quoted_word(&d.message)) {
-                (Some(s), Some(word)) => Some(narrow(text, s, word)),
-                (s, _) => s,
-            };
-            Diagnostic { span, source: Some(text.clone()), ..d }
+            Diagnostic { span: span_for(text, &d), source: Some(text.clone()), ..d }
         })
         .collect();
     // Each problem once (a tier's mistake shows in every point's cell),
@@ -103,6 +108,54 @@ pub(super) fn in_text(file: &Path, text: &std::sync::Arc<str>, e: crate::error::
     let mut seen = std::collections::HashSet::new();
     ds.retain(|d| seen.insert((d.file.clone(), d.key.clone(), d.message.clone())));
     ds.sort_by_key(|d| (d.file != file, d.span.as_ref().map_or(usize::MAX, |s| s.start)));
+    crate::error::Error::Input(ds)
+}
+
+/// Where each key a model gets from a study's file came from: (model key,
+/// key in the study's file), in the order the keys are set.
+pub(super) type Origins = Vec<(String, String)>;
+
+/// The origins of a study's `run` and `sla` overrides: `run.K` of the model
+/// from `run.K` of the study's file.
+pub(super) fn override_origins(run: &toml::Table, sla: &toml::Table) -> Origins {
+    ["run", "sla"]
+        .iter()
+        .zip([run, sla])
+        .flat_map(|(s, t)| t.keys().map(move |k| (format!("{s}.{k}"), format!("{s}.{}", quoted(k)))))
+        .collect()
+}
+
+/// `e` with each diagnostic about a model key that `origins` says came from
+/// the study's `file` (a tier's or an axis's key, `run` or `sla`) moved to
+/// that key of `file`, unlocated (the caller locates it in the file's
+/// text); the longest matching model key wins, and of equal ones the last
+/// (`origins` are in the order the keys are set, and the last set wins).
+pub(super) fn repoint(e: crate::error::Error, origins: &[(String, String)], file: &Path) -> crate::error::Error {
+    let crate::error::Error::Input(ds) = e else { return e };
+    let matches = |model_key: &str, key: &str| {
+        key == model_key
+            || key.strip_prefix(model_key).is_some_and(|r| r.starts_with('.'))
+            || model_key.strip_prefix(key).is_some_and(|r| r.starts_with('.'))
+    };
+    let ds = ds
+        .into_iter()
+        .map(|d| {
+            let origin = origins
+                .iter()
+                .filter(|(model_key, _)| {
+                    matches(model_key, &d.key) || d.message.contains(&format!("{}{model_key}=", super::SET_FAILURE))
+                })
+                .max_by_key(|(model_key, _)| model_key.len());
+            match origin {
+                Some((_, key)) => {
+                    // The key now says where the value was set.
+                    let message = d.message.split(super::AFTER_SETTING).next().unwrap_or_default().to_string();
+                    Diagnostic { file: file.to_path_buf(), key: key.clone(), span: None, source: None, message, ..d }
+                }
+                None => d,
+            }
+        })
+        .collect();
     crate::error::Error::Input(ds)
 }
 
@@ -122,14 +175,14 @@ pub(super) fn toml_error(file: &Path, text: &std::sync::Arc<str>, key: &str, e: 
 }
 
 /// The word a serde "unknown variant `x`" message names, if it is one.
-pub(super) fn quoted_word(message: &str) -> Option<&str> {
+fn quoted_word(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("unknown variant `")?;
     rest.split('`').next().filter(|w| !w.is_empty())
 }
 
 /// The first place `word` is written (as a quoted string) within `span`
 /// of `text`, else `span`.
-pub(super) fn narrow(text: &str, span: Range<usize>, word: &str) -> Range<usize> {
+fn narrow(text: &str, span: Range<usize>, word: &str) -> Range<usize> {
     let quoted = format!("\"{word}\"");
     match text.get(span.clone()).and_then(|s| s.find(&quoted)) {
         Some(i) => span.start + i..span.start + i + quoted.len(),

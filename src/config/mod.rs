@@ -35,6 +35,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// How a failed override's message starts (`cannot set K=V: …`): what
+/// tells a study's key that the model lacked.
+const SET_FAILURE: &str = "cannot set ";
+/// How a diagnostic names the overrides applied before it (`… (after
+/// setting K=V, …)`).
+const AFTER_SETTING: &str = " (after setting ";
+
 /// The input files a model names, each read once and shared by every
 /// model built from the same document (the cells of an experiment).
 #[derive(Debug, Default)]
@@ -120,7 +127,7 @@ impl ModelDoc {
     pub fn set(&mut self, key_path: &str, value: toml::Value) -> Result<()> {
         let shown = format!("{key_path}={value}");
         overrides::set_path(&mut self.table, key_path, value)
-            .map_err(|e| Error::input(&self.path, "", format!("cannot set {shown}: {e}")))?;
+            .map_err(|e| Error::input(&self.path, "", format!("{SET_FAILURE}{shown}: {e}")))?;
         self.applied.push(shown);
         Ok(())
     }
@@ -148,11 +155,8 @@ impl ModelDoc {
         for (section, table) in [("run", run), ("sla", sla)] {
             for (k, v) in table {
                 // A key that is not in the model is this file's mistake.
-                let key = format!("{section}.{}", locate::quoted(k));
-                p.take(doc.set(&format!("{section}.{k}"), v.clone()).map_err(|e| {
-                    let Error::Input(ds) = e else { return e };
-                    Error::Input(ds.into_iter().map(|d| Diagnostic::error(path, &key, d.message)).collect())
-                }));
+                let origin = [(format!("{section}.{k}"), format!("{section}.{}", locate::quoted(k)))];
+                p.take(doc.set(&origin[0].0, v.clone()).map_err(|e| locate::repoint(e, &origin, path)));
             }
         }
         p.finish(|| (model_path, doc))
@@ -189,6 +193,12 @@ impl ModelDoc {
         } else {
             Err(self.located(Error::Input(beyond)))
         }
+    }
+
+    /// The document after the overrides applied so far, as canonical JSON
+    /// (what a stored result's key hashes).
+    pub fn document(&self) -> String {
+        serde_json::to_string(&self.table).expect("a TOML table serializes as JSON")
     }
 
     /// The comment block at the top of the file (the sources it cites),
@@ -237,7 +247,7 @@ impl ModelDoc {
         let after = if self.applied.is_empty() {
             String::new()
         } else {
-            format!(" (after setting {})", self.applied.join(", "))
+            format!("{AFTER_SETTING}{})", self.applied.join(", "))
         };
         let ds = ds
             .into_iter()
@@ -245,12 +255,7 @@ impl ModelDoc {
                 if d.file != self.path {
                     return d;
                 }
-                let span = d.span.clone().or_else(|| locate::span_of(&self.text, &d.key));
-                // An unknown variant names its word: point at it inside the entry.
-                let span = match (span, locate::quoted_word(&d.message)) {
-                    (Some(s), Some(word)) => Some(locate::narrow(&self.text, s, word)),
-                    (s, _) => s,
-                };
+                let span = locate::span_for(&self.text, &d);
                 Diagnostic { span, source: Some(self.text.clone()), message: format!("{}{after}", d.message), ..d }
             })
             .collect::<Vec<_>>();
@@ -290,8 +295,10 @@ impl Models for DocModels {
         self.doc_with(sets)?.build_reading()
     }
 
-    fn document(&self, sets: &[(String, toml::Value)]) -> Result<String> {
-        Ok(serde_json::to_string(&self.doc_with(sets)?.table).expect("a TOML table serializes as JSON"))
+    fn keyed(&self, sets: &[(String, toml::Value)]) -> Result<(String, Vec<InputFile>)> {
+        let doc = self.doc_with(sets)?;
+        let (_, read) = doc.build_reading()?;
+        Ok((doc.document(), read))
     }
 }
 

@@ -7,7 +7,6 @@
 use super::bounds::Reach;
 use super::build::part;
 use super::experiment::parse_percent;
-use super::experiment::repoint;
 use super::{locate, DocModels, ModelDoc};
 use crate::error::{Diagnostic, Error, Problems, Result};
 use crate::model::Model;
@@ -129,20 +128,16 @@ fn read_plan(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: 
     p.take(super::bounds::file_name(&f.name).map_err(|e| Error::input(path, "name", e)));
     let (model_path, mut base) = ModelDoc::load_for(path, &f.model, &f.run, &f.sla, reach)?;
     // Where each key a model gets came from, to report a mistake at its line.
-    let mut origins: Vec<(String, String)> = ["run", "sla"]
-        .iter()
-        .zip([&f.run, &f.sla])
-        .flat_map(|(s, t)| t.keys().map(move |k| (format!("{s}.{k}"), format!("{s}.{}", locate::quoted(k)))))
-        .collect();
+    let mut origins = locate::override_origins(&f.run, &f.sla);
     for (k, v) in &f.set {
         let key = format!("set.{}", locate::quoted(k));
-        p.take(base.set(k, v.clone()).map_err(|e| repoint(e, &[(k.clone(), key.clone())], path)));
+        p.take(base.set(k, v.clone()).map_err(|e| locate::repoint(e, &[(k.clone(), key.clone())], path)));
         origins.push((k.clone(), key));
     }
     for (k, v) in cli_sets {
         base.set(k, v.clone())?;
     }
-    let (model, read) = base.build_reading().map_err(|e| repoint(e, &origins, path))?;
+    let (model, read) = base.build_reading().map_err(|e| locate::repoint(e, &origins, path))?;
     let mut inputs = vec![InputFile::of(path, text.as_bytes()), base.file()];
     inputs.extend(read);
     let tolerance = match &f.capacity_tolerance {
@@ -194,12 +189,8 @@ fn read_plan(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: 
             // Every option's keys must exist and build: each is checked alone.
             let mut own = origins.clone();
             own.extend(set.iter().map(|(k, _)| (k.clone(), format!("{key}.set.{}", locate::quoted(k)))));
-            if let Some((_, files)) = p.take(models.build(&set).map_err(|e| repoint(e, &own, path))) {
-                for file in files {
-                    if !inputs.contains(&file) {
-                        inputs.push(file);
-                    }
-                }
+            if let Some((_, files)) = p.take(models.build(&set).map_err(|e| locate::repoint(e, &own, path))) {
+                InputFile::add_new(&mut inputs, files);
             }
             options.push(PlanOption {
                 name: o.name,

@@ -16,7 +16,7 @@ use crate::selftest::SelfTest;
 use crate::statistics::{worst_cells, CellResult, SlaVerdict, Summary, SweepResult};
 use crate::store::Store;
 use crate::study::{Experiment, InputFile, Plan};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Where a report's results come from: the command that gives them again,
 /// the files read (with their digests when read) and the last self-test of
@@ -80,13 +80,17 @@ pub fn sweep(exp: Experiment, store: &Store, command: String) -> Result<SweepRep
         let model = with_series(&exp.model(i)?);
         Ok(CellSeries { cell: i, summary: run_model(&model, exp.cells[i].point_key) })
     };
-    let worst = worst_cells(&exp, &result).into_iter().map(|w| w.map(again).transpose()).collect::<Result<_>>()?;
-    // The recommended point of the highest load that has one.
+    let worst: Vec<Option<CellSeries>> =
+        worst_cells(&exp, &result).into_iter().map(|w| w.map(again).transpose()).collect::<Result<_>>()?;
+    // The recommended point of the highest load that has one; when it is a
+    // tier's worst point too, that run is reused.
     let busiest = result.recommendations().rev().find_map(|(p, r)| r.map(|t| (p, t)));
     let busy_day = busiest
         .and_then(|(p, t)| exp.cells.iter().position(|c| c.point == p && c.tier == t))
-        .map(CellId)
-        .map(again)
+        .map(|i| {
+            let i = CellId(i);
+            worst.iter().flatten().find(|w| w.cell == i).cloned().map_or_else(|| again(i), Ok)
+        })
         .transpose()?;
     let provenance = Provenance::new(command, exp.inputs.clone());
     Ok(SweepReport { experiment: exp, result, worst, busy_day, provenance })
@@ -97,8 +101,6 @@ pub fn sweep(exp: Experiment, store: &Store, command: String) -> Result<SweepRep
 pub struct RunReport {
     /// The model as run (with its `--set`s).
     pub model: Model,
-    /// The model file.
-    pub path: PathBuf,
     /// Its estimates (with the time series when one was asked for).
     pub summary: Summary,
     /// Its SLA, judged.
@@ -145,16 +147,7 @@ pub fn run(
         verdict: verdict.clone(),
     };
     let result = SweepResult::new(&experiment, vec![cell]);
-    RunReport {
-        model,
-        path: path.to_path_buf(),
-        summary,
-        verdict,
-        dial_log,
-        experiment,
-        result,
-        provenance: Provenance::new(command, inputs),
-    }
+    RunReport { model, summary, verdict, dial_log, experiment, result, provenance: Provenance::new(command, inputs) }
 }
 
 /// Everything `simcall plan` prints and writes.

@@ -21,6 +21,30 @@ impl InputFile {
         use sha2::{Digest, Sha256};
         InputFile { path: path.to_path_buf(), sha256: format!("{:x}", Sha256::digest(bytes)) }
     }
+
+    /// Adds to `list` the files of `more` it does not hold yet, in order.
+    pub fn add_new(list: &mut Vec<InputFile>, more: impl IntoIterator<Item = InputFile>) {
+        for f in more {
+            if !list.contains(&f) {
+                list.push(f);
+            }
+        }
+    }
+}
+
+/// The key a stored result (a sweep's cell, a plan's certification) is
+/// kept under: SHA-256 (hex) of the results version
+/// ([`crate::RESULTS_VERSION`]), what the result is besides its model
+/// (`what`: the sweep point, the certification's tolerance), the model
+/// document after every override (`document`, canonical JSON) and the
+/// digests of the files the model reads. The same key means the same result.
+pub fn result_key(what: &str, document: &str, read: &[InputFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut text = format!("simcall results {}\n{what}\n{document}\n", crate::RESULTS_VERSION);
+    for f in read {
+        text += &format!("input {}\n", f.sha256);
+    }
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// How a study builds the models it asks about: from the model document it
@@ -35,9 +59,10 @@ pub trait Models: std::fmt::Debug + Send + Sync {
     /// not exist or the model it makes is invalid.
     fn build(&self, sets: &[(String, Value)]) -> Result<(Model, Vec<InputFile>)>;
 
-    /// The model document after `sets`, as canonical JSON: what the key of
-    /// a stored result hashes (with the digests of the files it reads).
+    /// The model document after `sets`, as canonical JSON, and the input
+    /// files its model reads: what the key of a stored result hashes
+    /// ([`result_key`]).
     ///
-    /// Errors when a key does not exist.
-    fn document(&self, sets: &[(String, Value)]) -> Result<String>;
+    /// Errors as [`Models::build`].
+    fn keyed(&self, sets: &[(String, Value)]) -> Result<(String, Vec<InputFile>)>;
 }

@@ -10,5 +10,5 @@ mod inputs;
 mod plan;
 
 pub use experiment::{cell_sets, value_label, Axis, Cell, Experiment, Tier};
-pub use inputs::{InputFile, Models};
+pub use inputs::{result_key, InputFile, Models};
 pub use plan::{Choice, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};

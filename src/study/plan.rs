@@ -114,29 +114,17 @@ impl Plan {
         Ok(model)
     }
 
-    /// The store key of the certification of `options`: SHA-256 of the
-    /// results version ([`crate::RESULTS_VERSION`]), the tolerance, the
-    /// model document after the options' keys and the digests of the input
-    /// files that model reads, so a plan run again (another forecast,
+    /// The store key of the certification of `options` ([`super::result_key`]
+    /// of the tolerance, the model document after the options' keys and the
+    /// files that model reads), so a plan run again (another forecast,
     /// another price, an option added) finds every combination it already
     /// certified, and one whose inputs changed certifies it again.
     ///
     /// Errors as [`Plan::model_of`].
     pub fn certificate_key(&self, options: &[(&Choice, &PlanOption)]) -> Result<String> {
-        use sha2::{Digest, Sha256};
-        let sets = Self::sets(options);
-        let (_, read) = self.models.build(&sets)?;
-        let body = self.models.document(&sets)?;
-        let mut text = format!(
-            "simcall results {}\ncertify to {} with holds {}\n{body}\n",
-            crate::RESULTS_VERSION,
-            self.tolerance,
-            self.bills_minutes()
-        );
-        for f in read {
-            text += &format!("input {}\n", f.sha256);
-        }
-        Ok(format!("{:x}", Sha256::digest(text.as_bytes())))
+        let (document, read) = self.models.keyed(&Self::sets(options))?;
+        let what = format!("certify to {} with holds {}", self.tolerance, self.bills_minutes());
+        Ok(super::result_key(&what, &document, &read))
     }
 
     /// Whether some option bills minutes (so its runs record holds).
