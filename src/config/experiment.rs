@@ -64,15 +64,16 @@ struct TierFile {
 /// the mistake is (a tier's or an axis's key in the experiment file, with
 /// its line). All cells are checked before anything runs.
 pub fn load_experiment(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
-    let text: Arc<str> = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, "", format!("cannot read the experiment file: {e}")))?
-        .into();
-    expand(path, &text, cli_sets, reach).map_err(|e| locate::in_text(path, &text, e))
+    super::read_study(path, "experiment", |text, f| expand(path, text, f, cli_sets, reach))
 }
 
-fn expand(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Reach) -> Result<Experiment> {
-    let table: Table = text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, text, "", &e)]))?;
-    let f: ExperimentFile = part(path, "", &Value::Table(table))?;
+fn expand(
+    path: &Path,
+    text: &Arc<str>,
+    f: ExperimentFile,
+    cli_sets: &[(String, Value)],
+    reach: Reach,
+) -> Result<Experiment> {
     let ExperimentFile { name, description, model, run, sweep, sla, tiers: entries } = f;
     let mut p = Problems::default();
     p.take(super::bounds::file_name(&name).map_err(|e| Error::input(path, "name", e)));

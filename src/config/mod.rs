@@ -263,6 +263,28 @@ impl ModelDoc {
     }
 }
 
+/// Reads the `what` file (an experiment's, a plan's) at `path` into its top
+/// level `T`, and `then` the rest of it; every diagnostic about the file is
+/// then located in its text, each problem once.
+///
+/// Errors when the file cannot be read, is not TOML, has a key `T` does not
+/// allow or a value of the wrong type, or as `then` does.
+fn read_study<T: serde::de::DeserializeOwned, R>(
+    path: &Path,
+    what: &str,
+    then: impl FnOnce(&Arc<str>, T) -> Result<R>,
+) -> Result<R> {
+    let text: Arc<str> = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(path, "", format!("cannot read the {what} file: {e}")))?
+        .into();
+    let read = || {
+        let table: toml::Table =
+            text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, &text, "", &e)]))?;
+        then(&text, build::part(path, "", &toml::Value::Table(table))?)
+    };
+    read().map_err(|e| locate::in_text(path, &text, e))
+}
+
 /// A model document with the overrides every model built from it ends
 /// with (the command line's `--set`s, which win): how an experiment or a
 /// plan builds its models.

@@ -5,7 +5,6 @@
 //! a certified capacity.
 
 use super::bounds::Reach;
-use super::build::part;
 use super::experiment::parse_percent;
 use super::{locate, DocModels, ModelDoc};
 use crate::error::{Diagnostic, Error, Problems, Result};
@@ -115,15 +114,10 @@ struct SlotPriceFile {
 /// the plan's own keys is reported, and each option's model is built
 /// (an option's keys must exist in the model).
 pub fn load_plan(path: &Path, cli_sets: &[(String, Value)], reach: Reach) -> Result<Plan> {
-    let text: Arc<str> = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(path, "", format!("cannot read the plan file: {e}")))?
-        .into();
-    read_plan(path, &text, cli_sets, reach).map_err(|e| locate::in_text(path, &text, e))
+    super::read_study(path, "plan", |text, f| read_plan(path, text, f, cli_sets, reach))
 }
 
-fn read_plan(path: &Path, text: &Arc<str>, cli_sets: &[(String, Value)], reach: Reach) -> Result<Plan> {
-    let table: Table = text.parse().map_err(|e| Error::Input(vec![locate::toml_error(path, text, "", &e)]))?;
-    let f: PlanFile = part(path, "", &Value::Table(table))?;
+fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Value)], reach: Reach) -> Result<Plan> {
     let mut p = Problems::default();
     p.take(super::bounds::file_name(&f.name).map_err(|e| Error::input(path, "name", e)));
     let (model_path, mut base) = ModelDoc::load_for(path, &f.model, &f.run, &f.sla, reach)?;
