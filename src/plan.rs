@@ -85,9 +85,30 @@ pub struct PlanResult {
     /// Never simulated though considered: dominated options' combinations,
     /// and those skipped for a month by monotonicity or a bound.
     pub pruned: usize,
+    /// The unit of every load and capacity above: "busy-hour Erl" when the
+    /// SLA is judged at the busy hour (the planner's unit), else "Erl".
+    pub load_unit: String,
 }
 
 impl PlanResult {
+    /// Every load and capacity multiplied by `factor` (the search works
+    /// in the model's offered load; the plan shows the judged one), in `unit`.
+    fn in_unit(&mut self, factor: f64, unit: &str) {
+        self.load_unit = unit.to_string();
+        for m in &mut self.months {
+            m.load_erl *= factor;
+        }
+        for c in &mut self.combos {
+            let cert = &mut c.certified;
+            (cert.base_erl, cert.pass_erl, cert.fail_erl) =
+                (cert.base_erl * factor, cert.pass_erl * factor, cert.fail_erl * factor);
+        }
+        for l in &mut self.ladder {
+            l.gain_erl *= factor;
+            l.usd_per_erl /= factor;
+        }
+    }
+
     /// The option names of combination `i`, per choice.
     pub fn names<'a>(&self, plan: &'a Plan, i: usize) -> Vec<&'a str> {
         self.combos[i].options.iter().zip(&plan.choices).map(|(&o, c)| c.options[o].name.as_str()).collect()
@@ -101,12 +122,19 @@ impl PlanResult {
         for m in &self.months {
             match (prev, m.chosen) {
                 (_, None) => {
-                    out.push(format!("month {}: no combination carries {:.1} Erl", m.month, m.load_erl));
+                    out.push(format!(
+                        "{} {}: no combination carries {:.1} {}",
+                        plan.step_name(),
+                        m.month,
+                        m.load_erl,
+                        self.load_unit
+                    ));
                     prev = None;
                     continue;
                 }
                 (None, Some(c)) => out.push(format!(
-                    "month {}: {} (${:.0}/month, certified to {:.1} Erl)",
+                    "{} {}: {} (${:.0}/month fixed, certified to {:.1} {}{})",
+                    plan.step_name(),
                     m.month,
                     plan.choices
                         .iter()
@@ -115,7 +143,9 @@ impl PlanResult {
                         .collect::<Vec<_>>()
                         .join(", "),
                     self.combos[c].monthly_usd,
-                    self.combos[c].certified.erl()
+                    self.combos[c].certified.erl(),
+                    self.load_unit,
+                    binds(&self.combos[c])
                 )),
                 (Some(p), Some(c)) if p != c => {
                     let changes: Vec<String> = plan
@@ -126,11 +156,14 @@ impl PlanResult {
                         .map(|(ch, (a, b))| format!("{} {a} → {b}", ch.name))
                         .collect();
                     out.push(format!(
-                        "month {}: {}, {:+.0} $/month (certified to {:.1} Erl)",
+                        "{} {}: {}, {:+.0} $/month fixed (certified to {:.1} {}{})",
+                        plan.step_name(),
                         m.month,
                         changes.join(", "),
                         self.combos[c].monthly_usd - self.combos[p].monthly_usd,
-                        self.combos[c].certified.erl()
+                        self.combos[c].certified.erl(),
+                        self.load_unit,
+                        binds(&self.combos[c])
                     ));
                 }
                 _ => {}
@@ -304,7 +337,14 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
     }
     let pruned = skipped_dominated
         + pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
-    Ok(PlanResult { combos: store.certified, months, ladder, total, pruned })
+    let mut result = PlanResult { combos: store.certified, months, ladder, total, pruned, load_unit: String::new() };
+    result.in_unit(plan.load_factor, &plan.load_unit);
+    Ok(result)
+}
+
+/// "; trunk binds", naming a combination's binding limit, if known.
+fn binds(c: &CertifiedCombo) -> String {
+    c.certified.binding.as_ref().map_or(String::new(), |b| format!("; {b} binds"))
 }
 
 /// What the store keeps of one combination: its certified capacity.

@@ -111,6 +111,33 @@ pub fn run_jobs_saving(
     Ok(results.into_iter().map(|r| r.expect("every job ran at least one replication")).collect())
 }
 
+/// The objectives of `model`'s SLA that fail even with no limit at all
+/// (run again without its limits, same streams): one warning each, such as
+/// "p95 turn latency 2.29 s > 1.4 s even with no limit at all: …". Only
+/// turn-latency objectives can fail there (with no limit nothing is
+/// blocked, waits or is refused), so a model without them is not run again.
+pub fn unmeetable(model: &Model, point: u64) -> Vec<String> {
+    use crate::model::ObjectiveMetric::{P95TurnLatency, TurnsOverBudget};
+    let sla = &model.sla;
+    let latency = sla.objectives.iter().chain(sla.source_objectives.iter().map(|(_, o)| o));
+    if !latency.into_iter().any(|o| matches!(o.metric, P95TurnLatency | TurnsOverBudget)) {
+        return Vec::new();
+    }
+    let (_, verdict) = run_judged(&model.without_limits(), point);
+    verdict
+        .objectives
+        .iter()
+        .filter(|o| o.verdict == Verdict::Fail)
+        .map(|o| {
+            format!(
+                "{} even with no limit at all (the requests' own service times): no capacity meets {}",
+                o.describe(),
+                o.label()
+            )
+        })
+        .collect()
+}
+
 /// `model` with its time series switched on (5-minute buckets unless it names its own).
 pub fn with_series(model: &Model) -> Model {
     let mut m = model.clone();

@@ -126,6 +126,19 @@ pub fn number(x: f64) -> String {
     }
 }
 
+/// A probability as a percentage with up to 3 significant digits, trailing
+/// zeros dropped: 0.01 → "1%", 0.0125 → "1.25%".
+pub fn percent(p: f64) -> String {
+    let v = 100.0 * p;
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}%");
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    format!("{s}%")
+}
+
 /// Bytes as a person reads them: "730 MB", "2.4 GB".
 pub fn bytes_text(b: f64) -> String {
     if b >= 1e9 {
@@ -151,6 +164,14 @@ pub fn duration_text(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_keep_three_digits() {
+        assert_eq!(percent(0.01), "1%");
+        assert_eq!(percent(0.0125), "1.25%");
+        assert_eq!(percent(0.12345), "12.3%");
+        assert_eq!(percent(0.0), "0%");
+    }
 
     #[test]
     fn unit_traps_are_refused_with_what_to_write() {

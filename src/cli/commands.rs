@@ -224,7 +224,7 @@ fn validate_one(path: &Path, reach: Reach) -> (Vec<Diagnostic>, Option<String>) 
     if top.contains_key("choices") {
         // A plan: every option's model is built when it is read.
         return match crate::config::load_plan(path, &[], reach) {
-            Ok(plan) => (plan.model_of(&[]).map_or_else(|_| Vec::new(), |m| crate::config::warnings(&m, path)), None),
+            Ok(plan) => (plan.model_of(&[]).map_or_else(|_| Vec::new(), |m| model_warnings(&m, path)), None),
             Err(Error::Input(ds)) => (ds, None),
             Err(e) => (vec![Diagnostic::error(path, "", e)], None),
         };
@@ -234,7 +234,9 @@ fn validate_one(path: &Path, reach: Reach) -> (Vec<Diagnostic>, Option<String>) 
             // Warnings of the model as the experiment runs it (its first cell).
             Ok(exp) => {
                 let work = format!("{} cells, up to {}", exp.cells.len(), work_of(&exp.work));
-                (crate::config::warnings(&exp.base, path), Some(work))
+                let mut ds = model_warnings(&exp.base, path);
+                ds.extend(exp.warnings().into_iter().map(|w| Diagnostic::warning(path, "tiers", w)));
+                (ds, Some(work))
             }
             Err(Error::Input(ds)) => (ds, None),
             Err(e) => (vec![Diagnostic::error(path, "", e)], None),
@@ -242,13 +244,29 @@ fn validate_one(path: &Path, reach: Reach) -> (Vec<Diagnostic>, Option<String>) 
     }
     match ModelDoc::parse(&text, path) {
         Ok(doc) => {
-            let (model, ds) = doc.reaching(reach).check();
+            let (model, mut ds) = doc.reaching(reach).check();
+            if let Some(m) = &model {
+                ds.extend(unmeetable(m, path));
+            }
             let threads = rayon::current_num_threads();
             (ds, model.as_ref().map(|m| work_of(&crate::work::work(m, threads))))
         }
         Err(Error::Input(ds)) => (ds, None),
         Err(e) => (vec![Diagnostic::error(path, "", e)], None),
     }
+}
+
+/// A model's warnings: its own ([`crate::config::warnings`]) and the SLA
+/// objectives no capacity meets.
+fn model_warnings(m: &crate::model::Model, path: &Path) -> Vec<Diagnostic> {
+    let mut ds = crate::config::warnings(m, path);
+    ds.extend(unmeetable(m, path));
+    ds
+}
+
+/// The SLA objectives `m` fails even with no limit ([`crate::runs::unmeetable`]), as warnings.
+fn unmeetable(m: &crate::model::Model, path: &Path) -> Vec<Diagnostic> {
+    crate::runs::unmeetable(m, 0).into_iter().map(|w| Diagnostic::warning(path, "sla", w)).collect()
 }
 
 /// Fewest calls, and fewest distinct positive durations, a log needs to be fitted.

@@ -148,7 +148,7 @@ fn write_outputs(exp: Experiment, store: &Store, dir: &Path, command: String) ->
         .and_then(|files| set::write(dir, |tmp| crate::output::write_files(tmp, &files)));
     let exp = &rep.experiment;
     println!("{} ({} sweep points × {} tiers) → {}", exp.name, exp.points.len(), exp.tiers.len(), dir.display());
-    print!("{}", text::recommendation_text(exp, &rep.result));
+    print!("{}", text::recommendation_text(exp, &rep.result, &rep.warnings));
     written
 }
 

@@ -179,7 +179,7 @@ impl Builder<'_> {
             }
             _ => Vec::new(),
         };
-        p.finish(|| Model {
+        let mut model = p.finish(|| Model {
             name: f.name,
             description: f.description,
             run: run.expect("no problem means a run"),
@@ -187,7 +187,9 @@ impl Builder<'_> {
             campaigns: campaigns.into_iter().flatten().collect(),
             limits: limits.into_iter().flatten().collect(),
             sla: sla.expect("no problem means an SLA"),
-        })
+        })?;
+        super::sla::judged_where(&mut model);
+        Ok(model)
     }
 
     fn run(&self, r: &RunFile) -> Result<RunSpec> {
@@ -677,6 +679,7 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
     if m.sla.is_empty() {
         out.push(Diagnostic::warning(path, "sla", "no objective is set: every tier of a sweep meets the SLA"));
     }
+    out.extend(m.sla.warnings.iter().map(|w| Diagnostic::warning(path, "sla.over", w.clone())));
     out
 }
 

@@ -148,7 +148,14 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         p.push(Diagnostic::error(path, "value_per_lost_call", "must be a number of dollars ≥ 0"));
     }
     let base_erl = model.offered_load_erl();
-    let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl));
+    // Loads are in the unit the SLA is judged in: busy-hour Erlangs when
+    // it is judged at the busy hour (the profile's shape scales with it).
+    let busy_hour = model.sla.over == crate::model::SlaOver::BusyHour;
+    let (load_factor, load_unit) = match model.busy_hour_ratio().filter(|_| busy_hour) {
+        Some(r) => (r, "busy-hour Erl"),
+        None => (1.0, "Erl"),
+    };
+    let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl, load_factor));
     if f.choices.is_empty() {
         p.push(Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
     }
@@ -213,6 +220,9 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         models: Arc::new(models),
         choices,
         monthly_load_erl: monthly_load_erl.unwrap_or_default(),
+        load_factor,
+        load_unit: load_unit.to_string(),
+        by_month: f.forecast.loads.is_none(),
         tolerance: tolerance.unwrap_or(0.02),
         value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
         inputs,
@@ -263,9 +273,11 @@ fn usage_price(path: &Path, key: &str, p: &PriceFile, model: &Model) -> Result<O
     }))
 }
 
-/// Monthly loads from `[forecast]`: `growth = "10%/month"` with `months`
-/// (month 0 = `base_erl`), or `loads = ["45 erl", …]`.
-fn forecast(path: &Path, f: &ForecastFile, base_erl: f64) -> Result<Vec<f64>> {
+/// Monthly loads from `[forecast]` (the model's offered load, Erlangs):
+/// `growth = "10%/month"` with `months` (month 0 = `base_erl`), or `loads =
+/// ["45 erl", …]` in the plan's unit (`load_factor` × the model's offered
+/// load: busy-hour Erlangs when the SLA is judged at the busy hour).
+fn forecast(path: &Path, f: &ForecastFile, base_erl: f64, load_factor: f64) -> Result<Vec<f64>> {
     match (&f.growth, &f.loads) {
         (Some(g), None) => {
             let rate = g
@@ -283,7 +295,9 @@ fn forecast(path: &Path, f: &ForecastFile, base_erl: f64) -> Result<Vec<f64>> {
         (None, Some(loads)) if !loads.is_empty() => loads
             .iter()
             .map(|l| {
-                crate::units::parse_load_erl(l).map_err(|e| Error::input(path, "forecast.loads", e))
+                crate::units::parse_load_erl(l)
+                    .map(|erl| erl / load_factor)
+                    .map_err(|e| Error::input(path, "forecast.loads", e))
             })
             .collect(),
         _ => Err(Error::input(

@@ -4,7 +4,7 @@
 
 use super::build::Builder;
 use crate::error::{Problems, Result};
-use crate::model::{HourWindow, Objective, ObjectiveMetric, Sla, SlaOver};
+use crate::model::{HourWindow, Model, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver};
 use toml::Value;
 
 /// Keys of `[sla]` besides the objectives.
@@ -44,10 +44,17 @@ pub(super) fn probability(v: &Value) -> std::result::Result<f64, String> {
 
 impl Builder<'_> {
     /// The objectives written in `table` (the SLA or one source's part of
-    /// it) under key path `key`; other keys are left to the caller.
-    fn objectives(&self, key: &str, table: &toml::Table, p: &mut Problems) -> Vec<Objective> {
-        ObjectiveMetric::ALL
+    /// it) under key path `key`, with the lost-caller objectives it leaves
+    /// unset defaulted ([`Sla::default_lost_callers`]), and those written
+    /// as `"off"`; other keys are left to the caller.
+    fn objectives(&self, key: &str, table: &toml::Table, p: &mut Problems) -> (Vec<Objective>, Vec<ObjectiveMetric>) {
+        let off: Vec<ObjectiveMetric> = ObjectiveMetric::ALL
             .into_iter()
+            .filter(|m| table.get(m.key()).and_then(Value::as_str).is_some_and(|t| t.trim() == "off"))
+            .collect();
+        let mut written: Vec<Objective> = ObjectiveMetric::ALL
+            .into_iter()
+            .filter(|m| !off.contains(m))
             .filter_map(|metric| {
                 let v = table.get(metric.key())?;
                 let k = format!("{key}.{}", metric.key());
@@ -61,9 +68,11 @@ impl Builder<'_> {
                 } else {
                     probability(v).map_err(|e| self.err(&k, e))
                 };
-                p.take(limit).map(|limit| Objective { metric, limit })
+                p.take(limit).map(|limit| Objective { metric, limit, defaulted_from: None })
             })
-            .collect()
+            .collect();
+        Sla::default_lost_callers(&mut written, &off);
+        (written, off)
     }
 
     /// The SLA of a model whose sources are named `sources`; every problem of
@@ -85,7 +94,8 @@ impl Builder<'_> {
                 ));
             }
         }
-        let objectives = self.objectives("sla", table, &mut p);
+        let (objectives, off) = self.objectives("sla", table, &mut p);
+        let mut ignored: Vec<(Option<usize>, ObjectiveMetric)> = off.into_iter().map(|m| (None, m)).collect();
         let mut source_objectives = Vec::new();
         if let Some(v) = table.get("sources") {
             match v {
@@ -106,7 +116,9 @@ impl Builder<'_> {
                         for k in t.keys().filter(|k| !ObjectiveMetric::ALL.iter().any(|m| m.key() == k.as_str())) {
                             p.take::<()>(Err(self.err(&format!("{key}.{k}"), format!("unknown objective `{k}`"))));
                         }
-                        source_objectives.extend(self.objectives(&key, t, &mut p).into_iter().map(|o| (i, o)));
+                        let (objectives, off) = self.objectives(&key, t, &mut p);
+                        source_objectives.extend(objectives.into_iter().map(|o| (i, o)));
+                        ignored.extend(off.into_iter().map(|m| (Some(i), m)));
                     }
                 }
                 _ => drop(p.take::<()>(Err(self.err("sla.sources", "must be a table: [sla.sources.NAME]")))),
@@ -127,6 +139,12 @@ impl Builder<'_> {
         };
         let window =
             str_of("window").map(|t| t.and_then(|t| HourWindow::parse(t).map_err(|e| self.err("sla.window", e))));
+        let over_why = if table.contains_key("over") || table.contains_key("window") {
+            OverWhy::Written
+        } else {
+            // Decided once the model's arrivals are known (`Builder::judged_where`).
+            OverWhy::Constant
+        };
         let over = match (str_of("over"), window) {
             (None, None) => Some(SlaOver::Run),
             (None, Some(w)) | (Some(Ok("window")), Some(w)) => p.take(w).map(SlaOver::Window),
@@ -136,7 +154,7 @@ impl Builder<'_> {
                 (_, Some(_)) => Err(self.err("sla.over", "`window` judges over its own hours: leave `over` out (or write over = \"window\")")),
                 (other, None) => Err(self.err(
                     "sla.over",
-                    format!("{other:?} is not allowed: \"run\" (default) or \"busy_hour\" (or give `window = \"mon-fri 09:00-17:00\"`)"),
+                    format!("{other:?} is not allowed: \"run\" or \"busy_hour\" (default: \"busy_hour\" when arrivals vary in time, else \"run\"), or give `window = \"mon-fri 09:00-17:00\"`"),
                 )),
             })),
         };
@@ -159,8 +177,35 @@ impl Builder<'_> {
             source_objectives,
             max_completion_s: max_completion_s.expect("checked"),
             over: over.expect("checked"),
+            over_why,
+            ignored,
+            warnings: Vec::new(),
             confidence: confidence.expect("checked"),
         })
+    }
+}
+
+/// Where `m`'s SLA is judged when `[sla]` does not say: the busy hour when
+/// its arrivals vary in time, else the whole run; with a written `over =
+/// "run"` on traffic whose busy hour is more than 20% above its mean, a
+/// warning that the verdict averages the peak away.
+pub(super) fn judged_where(m: &mut Model) {
+    if m.sla.over_why != OverWhy::Written {
+        match m.time_variation() {
+            Some(what) => {
+                m.sla.over = SlaOver::BusyHour;
+                m.sla.over_why = OverWhy::Varying(what);
+            }
+            None => m.sla.over = SlaOver::Run,
+        }
+    }
+    if m.sla.over == SlaOver::Run && !m.sla.is_empty() {
+        if let Some(r) = m.busy_hour_ratio().filter(|r| *r > 1.2) {
+            m.sla.warnings.push(format!(
+                "judged over the whole run, but the busy hour offers {r:.2}× the mean hour's load: the verdict \
+                 averages the peak away (leave `over` out or write over = \"busy_hour\")"
+            ));
+        }
     }
 }
 

@@ -6,8 +6,9 @@
 mod campaign;
 pub mod dist;
 mod sla;
+mod variation;
 pub use campaign::{Campaign, Outcome, Window};
-pub use sla::{HourWindow, Objective, ObjectiveMetric, Sla, SlaOver};
+pub use sla::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
 
 pub use dist::{Dist, Sampler};
 use std::sync::Arc;
@@ -476,6 +477,16 @@ impl Model {
             s.arrival_rate_per_s *= x;
         }
         Ok(m)
+    }
+
+    /// The model with no limit at all (campaigns keep their own caps, no
+    /// agent limit): what its SLA's objectives come to with unlimited
+    /// capacity, the floor no tier can go below.
+    pub fn without_limits(&self) -> Model {
+        let mut m = self.clone();
+        m.limits.clear();
+        m.campaigns.iter_mut().for_each(|c| c.agent_limits.clear());
+        m
     }
 
     /// Total offered load of first attempts over all sources, in Erlangs.

@@ -68,6 +68,20 @@ impl ObjectiveMetric {
         }
     }
 
+    /// Its column in tables, after `judged_`: `blocking`, `p95_wait_s`, …
+    pub fn column(self) -> &'static str {
+        match self {
+            ObjectiveMetric::Blocking => "blocking",
+            ObjectiveMetric::Abandonment => "abandonment",
+            ObjectiveMetric::Loss => "loss",
+            ObjectiveMetric::Failure => "failure",
+            ObjectiveMetric::P95Wait => "p95_wait_s",
+            ObjectiveMetric::ServiceLevel => "service_level",
+            ObjectiveMetric::P95TurnLatency => "p95_turn_latency_s",
+            ObjectiveMetric::TurnsOverBudget => "turns_over_budget",
+        }
+    }
+
     /// Whether the limit is a floor (the metric must be at least it), not a ceiling.
     pub fn is_floor(self) -> bool {
         self == ObjectiveMetric::ServiceLevel
@@ -86,6 +100,40 @@ pub struct Objective {
     pub metric: ObjectiveMetric,
     /// The limit: a probability in [0, 1), or seconds.
     pub limit: f64,
+    /// When `[sla]` did not set it: the written objective whose limit it
+    /// took (see [`Sla::default_lost_callers`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaulted_from: Option<ObjectiveMetric>,
+}
+
+/// The outcomes that lose a caller on one attempt: judged together by
+/// default (a caller who hears silence is as lost as one who is blocked).
+pub const LOST_CALLER_OUTCOMES: [ObjectiveMetric; 3] =
+    [ObjectiveMetric::Blocking, ObjectiveMetric::Abandonment, ObjectiveMetric::Failure];
+
+/// Why an SLA is judged where it is: every output says so.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverWhy {
+    /// `[sla]` says `over` or `window`.
+    Written,
+    /// Not written, and arrivals vary in time (what varies): the busy hour.
+    Varying(String),
+    /// Not written, and every arrival rate is constant: the whole run.
+    Constant,
+}
+
+impl OverWhy {
+    /// E.g. "by default, since source \"inbound\" follows profile \"day\"".
+    pub fn describe(&self) -> String {
+        match self {
+            OverWhy::Written => "as [sla] says".to_string(),
+            OverWhy::Varying(what) => {
+                format!("by default, since {what} (write over = \"run\" to judge the whole run instead)")
+            }
+            OverWhy::Constant => "by default, since no inbound arrival rate varies in time".to_string(),
+        }
+    }
 }
 
 /// Hours of the week (Monday 00:00 = hour 0) over which an SLA is judged.
@@ -170,6 +218,14 @@ pub struct Sla {
     pub max_completion_s: Option<f64>,
     /// Where the objectives are judged.
     pub over: SlaOver,
+    /// Why there.
+    pub over_why: OverWhy,
+    /// Objectives written as `"off"`: ignored on purpose, shown as ignored
+    /// (source index for a source's objective).
+    pub ignored: Vec<(Option<usize>, ObjectiveMetric)>,
+    /// What about the model makes its verdicts doubtful, shown beside them
+    /// (e.g. judged over the run on traffic with a busy hour far above its mean).
+    pub warnings: Vec<String>,
     /// Confidence of the one-sided bounds that decide each objective (0.5–0.9999; default 0.95).
     pub confidence: f64,
 }
@@ -182,6 +238,9 @@ impl Default for Sla {
             source_objectives: Vec::new(),
             max_completion_s: None,
             over: SlaOver::Run,
+            over_why: OverWhy::Constant,
+            ignored: Vec::new(),
+            warnings: Vec::new(),
             confidence: 0.95,
         }
     }
@@ -198,6 +257,31 @@ impl Sla {
         self.objectives.is_empty() && self.source_objectives.is_empty() && self.max_completion_s.is_none()
     }
 
+    /// Adds the lost-caller objectives `objectives` (one table: all sources,
+    /// or one source) leaves unset: when it sets at least one of blocking,
+    /// abandonment and failure and no `max_loss` (which counts every lost
+    /// caller already), each of the three it neither sets nor turns `"off"`
+    /// (`off`) is judged at the strictest limit it does set, marked as
+    /// defaulted. Kept in [`ObjectiveMetric::ALL`] order.
+    pub fn default_lost_callers(objectives: &mut Vec<Objective>, off: &[ObjectiveMetric]) {
+        let has = |o: &[Objective], m: ObjectiveMetric| o.iter().any(|x| x.metric == m);
+        if has(objectives, ObjectiveMetric::Loss) {
+            return;
+        }
+        let strictest = objectives
+            .iter()
+            .filter(|o| LOST_CALLER_OUTCOMES.contains(&o.metric))
+            .min_by(|a, b| a.limit.total_cmp(&b.limit))
+            .copied();
+        let Some(from) = strictest else { return };
+        for m in LOST_CALLER_OUTCOMES {
+            if !has(objectives, m) && !off.contains(&m) {
+                objectives.push(Objective { metric: m, limit: from.limit, defaulted_from: Some(from.metric) });
+            }
+        }
+        objectives.sort_by_key(|o| ObjectiveMetric::ALL.iter().position(|m| *m == o.metric));
+    }
+
     /// Whether judging it needs per-hour counts from the simulation.
     pub fn needs_hours(&self) -> bool {
         self.over != SlaOver::Run
@@ -207,6 +291,29 @@ impl Sla {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_callers_are_judged_at_the_strictest_written_limit() {
+        let o = |metric, limit| Objective { metric, limit, defaulted_from: None };
+        let mut v = vec![o(ObjectiveMetric::Abandonment, 0.03), o(ObjectiveMetric::Blocking, 0.01)];
+        Sla::default_lost_callers(&mut v, &[]);
+        let failure = v.iter().find(|x| x.metric == ObjectiveMetric::Failure).unwrap();
+        assert_eq!((failure.limit, failure.defaulted_from), (0.01, Some(ObjectiveMetric::Blocking)));
+        assert_eq!(v.len(), 3);
+        // Turned off: left out; with max_loss: nothing added; with none of the three: nothing added.
+        let mut off = vec![o(ObjectiveMetric::Blocking, 0.01)];
+        Sla::default_lost_callers(&mut off, &[ObjectiveMetric::Failure]);
+        assert_eq!(
+            off.iter().map(|x| x.metric).collect::<Vec<_>>(),
+            [ObjectiveMetric::Blocking, ObjectiveMetric::Abandonment]
+        );
+        let mut loss = vec![o(ObjectiveMetric::Blocking, 0.01), o(ObjectiveMetric::Loss, 0.02)];
+        Sla::default_lost_callers(&mut loss, &[]);
+        assert_eq!(loss.len(), 2);
+        let mut wait = vec![o(ObjectiveMetric::P95Wait, 20.0)];
+        Sla::default_lost_callers(&mut wait, &[]);
+        assert_eq!(wait.len(), 1);
+    }
 
     #[test]
     fn windows_are_hours_of_the_week() {

@@ -1,6 +1,8 @@
 //! The sweep's charts, drawn with plotters to PNG and SVG: blocking, p95
-//! wait, abandonment and loss (each with 95% confidence-interval bars),
-//! price, and losses by limit. Text uses the
+//! wait, abandonment, loss and every other objective the SLA judges, each
+//! where the SLA is judged (the busy hour, a window or the run) against the
+//! offered load there, with 95% confidence-interval bars; price; and losses
+//! by limit over the run. Text uses the
 //! embedded DejaVu Sans (assets/, Bitstream Vera licence), never a system
 //! font, so charts look the same on every machine.
 
@@ -55,10 +57,10 @@ struct XAxis {
 }
 
 impl XAxis {
-    fn new(exp: &Experiment) -> Self {
+    fn new(exp: &Experiment, res: &SweepResult) -> Self {
         let outbound = exp.base.campaigns_only();
         let desc = match (outbound, exp.axes.first()) {
-            (false, _) => "offered load (Erlangs)".to_string(),
+            (false, _) => res.judged_load_name(),
             (true, Some(a)) => a.path.clone(),
             (true, None) => "sweep point".to_string(),
         };
@@ -67,7 +69,7 @@ impl XAxis {
 
     fn of(&self, exp: &Experiment, c: &CellResult) -> f64 {
         if !self.outbound {
-            return c.offered_load_erl;
+            return c.judged_load_erl();
         }
         match exp.points[c.point].first() {
             Some(toml::Value::Integer(v)) => *v as f64,
@@ -119,7 +121,7 @@ pub fn series_groups(exp: &Experiment) -> Vec<SeriesGroup> {
 pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str, Drawn)>> {
     let mut drawn = Vec::new();
     register_font();
-    let x = XAxis::new(exp);
+    let x = XAxis::new(exp, res);
     let groups = series_groups(exp);
     fn cells_of<'a>(res: &'a SweepResult, g: &'a SeriesGroup) -> impl Iterator<Item = &'a CellResult> {
         res.cells.iter().filter(move |c| c.tier == g.tier && g.points.contains(&c.point))
@@ -136,7 +138,7 @@ pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str
             .collect()
     };
     // Each group's estimates with their 95% intervals, drawn at `floor` or above.
-    let per_tier_ci = |get: fn(&CellResult) -> &Estimate, floor: f64| -> Vec<Series> {
+    let per_tier_ci = |get: &dyn Fn(&CellResult) -> &Estimate, floor: f64| -> Vec<Series> {
         groups
             .iter()
             .map(|g| {
@@ -188,66 +190,35 @@ pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str
         drawn.push(("completion", render(&chart, "completion")?));
         return Ok(drawn);
     }
-    let mut blocking = Chart {
-        title: format!("{}: blocking probability vs offered load", exp.name),
-        x_desc: x.desc.clone(),
-        x_clock: false,
-        y_desc: format!("blocking probability (log; below {BLOCKING_FLOOR:e} drawn at it)"),
-        log_y: true,
-        series: per_tier_ci(|c| &c.summary.total.blocking_probability, BLOCKING_FLOOR),
-        step: None,
-    };
-    if let Some(b) = sla.limit(ObjectiveMetric::Blocking) {
-        let xs = x_range(&blocking.series);
-        blocking.step = Some((format!("SLA max blocking {b}"), vec![(xs.0, b), (xs.1, b)]));
-    }
-    drawn.push(("blocking", render(&blocking, "blocking")?));
-
-    let mut wait = Chart {
-        title: format!("{}: 95th-percentile wait vs offered load", exp.name),
-        x_desc: x.desc.clone(),
-        x_clock: false,
-        y_desc: "p95 wait (s)".into(),
-        log_y: false,
-        series: per_tier_ci(|c| &c.summary.total.p95_wait_s, 0.0),
-        step: None,
-    };
-    if let Some(w) = sla.limit(ObjectiveMetric::P95Wait) {
-        let xs = x_range(&wait.series);
-        wait.step = Some((format!("SLA max p95 wait {w} s"), vec![(xs.0, w), (xs.1, w)]));
-    }
-    drawn.push(("p95_wait", render(&wait, "p95_wait")?));
-
-    // Abandonment and callers lost (never served), the outcomes blocking
-    // does not show, each with its SLA limit when set.
-    type Outcome = (&'static str, &'static str, fn(&CellResult) -> &Estimate, ObjectiveMetric);
-    let outcomes: [Outcome; 2] = [
-        (
-            "abandonment",
-            "abandonment probability",
-            |c| &c.summary.total.abandonment_probability,
-            ObjectiveMetric::Abandonment,
-        ),
-        (
-            "loss",
-            "callers never served (loss probability)",
-            |c| &c.summary.total.loss_probability,
-            ObjectiveMetric::Loss,
-        ),
-    ];
-    for (name, desc, get, metric) in outcomes {
+    // A chart for each outcome every review reads and each other objective
+    // the SLA judges, all where the SLA is judged (the busy hour, a window
+    // or the run), with 95% CI bars and the SLA's line.
+    let place = if res.judged_in_hours() { format!(" in the {}", res.judged_over()) } else { String::new() };
+    let mut metrics: Vec<ObjectiveMetric> =
+        vec![ObjectiveMetric::Blocking, ObjectiveMetric::P95Wait, ObjectiveMetric::Abandonment, ObjectiveMetric::Loss];
+    metrics.extend(sla.objectives.iter().map(|o| o.metric).filter(|m| !metrics.contains(m)).collect::<Vec<_>>());
+    for metric in metrics {
+        let (name, desc) = chart_of(metric);
+        let log_y = metric == ObjectiveMetric::Blocking;
+        let floor = if log_y { BLOCKING_FLOOR } else { 0.0 };
+        let y_desc = if log_y {
+            format!("{desc}{place} (log; below {BLOCKING_FLOOR:e} drawn at it)")
+        } else {
+            format!("{desc}{place}")
+        };
         let mut chart = Chart {
-            title: format!("{}: {desc} vs offered load (95% CI bars)", exp.name),
+            title: format!("{}: {desc}{place} vs {} (95% CI bars; lines join the grid points)", exp.name, x.desc),
             x_desc: x.desc.clone(),
             x_clock: false,
-            y_desc: desc.into(),
-            log_y: false,
-            series: per_tier_ci(get, 0.0),
+            y_desc,
+            log_y,
+            series: per_tier_ci(&|c: &CellResult| c.judged_value(metric), floor),
             step: None,
         };
         if let Some(l) = sla.limit(metric) {
             let xs = x_range(&chart.series);
-            chart.step = Some((format!("SLA {} {l}", metric.key()), vec![(xs.0, l), (xs.1, l)]));
+            let shown = if metric.is_duration() { format!("{l} s") } else { crate::units::percent(l) };
+            chart.step = Some((format!("SLA {} {shown}", metric.key()), vec![(xs.0, l), (xs.1, l)]));
         }
         drawn.push((name, render(&chart, name)?));
     }
@@ -256,6 +227,20 @@ pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str
         .map_err(|e| render_error("losses", e))?;
     drawn.push(("losses", losses));
     Ok(drawn)
+}
+
+/// A metric's chart: its file name and what its axis says.
+fn chart_of(metric: ObjectiveMetric) -> (&'static str, &'static str) {
+    match metric {
+        ObjectiveMetric::Blocking => ("blocking", "blocking probability"),
+        ObjectiveMetric::Abandonment => ("abandonment", "abandonment probability"),
+        ObjectiveMetric::Loss => ("loss", "callers never served (loss probability)"),
+        ObjectiveMetric::Failure => ("failure", "failure after connect probability"),
+        ObjectiveMetric::P95Wait => ("p95_wait", "p95 wait (s)"),
+        ObjectiveMetric::ServiceLevel => ("service_level", "service level (answered within the SLA's time)"),
+        ObjectiveMetric::P95TurnLatency => ("p95_turn_latency", "p95 turn latency (s)"),
+        ObjectiveMetric::TurnsOverBudget => ("turns_over_budget", "turns over the latency budget"),
+    }
 }
 
 /// Losses by limit against offered load, stacked, one panel per tier: the
@@ -300,8 +285,8 @@ fn draw_losses<DB: DrawingBackend>(
             .build_cartesian_2d(x0..x1.max(x0 + 1e-9), 0.0..(ymax * 1.1).max(0.01))
             .map_err(|e| err(&e))?;
         ctx.configure_mesh()
-            .x_desc("offered load (Erlangs)")
-            .y_desc("share of attempts lost")
+            .x_desc("offered load, run average (Erl)")
+            .y_desc("share of attempts lost over the run")
             .label_style((FONT_FAMILY, 14))
             .draw()
             .map_err(|e| err(&e))?;

@@ -6,11 +6,10 @@
 //! script, no network, no external file; readable when printed to PDF.
 //! Rendered with minijinja from `assets/report.html.j2`.
 
-use super::{text, Drawn};
+use super::text;
 use crate::error::Result;
-use crate::ids::{PointId, TierId};
-use crate::model::{Arrivals, Dist, LimitKind, Model, OnFull, Scope, SlaOver};
-use crate::report::{Provenance, RunReport, SweepReport};
+use crate::model::{Arrivals, Dist, LimitKind, Model, OnFull, Scope, SlaOver, WhenRefused};
+use crate::report::{Provenance, RunReport};
 use crate::statistics::SweepResult;
 use crate::study::{value_label, Experiment, InputFile};
 use serde::Serialize;
@@ -32,6 +31,8 @@ pub(super) struct SourceRow {
     holding: String,
     patience: String,
     redial: String,
+    /// Other keys of the source the grid sets, and how.
+    grid: String,
 }
 
 #[derive(Serialize)]
@@ -42,13 +43,25 @@ pub(super) struct LimitRow {
     on_full: String,
     pool: String,
     scope: String,
+    /// Other keys of the limit the grid sets, and how.
+    grid: String,
+}
+
+/// One line of the sweep's answer: a tier (with the other axes' values)
+/// and the highest load at which it holds the SLA.
+#[derive(Serialize)]
+pub(super) struct HoldRow {
+    pub(super) line: String,
+    pub(super) price: String,
+    pub(super) holds: String,
+    pub(super) note: String,
 }
 
 #[derive(Serialize)]
-struct TierRow {
-    name: String,
-    price: String,
-    set: String,
+pub(super) struct TierRow {
+    pub(super) name: String,
+    pub(super) price: String,
+    pub(super) set: String,
 }
 
 #[derive(Serialize)]
@@ -59,16 +72,16 @@ struct VerdictRow {
 }
 
 #[derive(Serialize)]
-struct Ceiling {
-    title: String,
-    text: String,
+pub(super) struct Ceiling {
+    pub(super) title: String,
+    pub(super) text: String,
 }
 
 #[derive(Serialize)]
-struct ChartRow {
-    id: String,
-    svg: String,
-    caption: String,
+pub(super) struct ChartRow {
+    pub(super) id: String,
+    pub(super) svg: String,
+    pub(super) caption: String,
 }
 
 #[derive(Serialize)]
@@ -132,6 +145,7 @@ pub(super) fn sources(m: &Model) -> Vec<SourceRow> {
             redial: s.redial.as_ref().map_or("gives up".into(), |r| {
                 format!("up to {} attempts, after {}", r.max_attempts, describe(&r.delay))
             }),
+            grid: String::new(),
         })
         .collect()
 }
@@ -147,13 +161,22 @@ pub(super) fn limits(m: &Model) -> Vec<LimitRow> {
                 LimitKind::Rate { max, window_s, .. } => format!("{max} per {window_s} s"),
                 LimitKind::Tokens { tokens_per_minute, .. } => format!("{tokens_per_minute} tokens/min"),
             },
-            on_full: match l.on_full {
-                OnFull::Reject => "reject".into(),
-                OnFull::Queue { timeout_s, max_waiting } => format!(
-                    "queue{}{}",
-                    timeout_s.map_or(String::new(), |t| format!(", up to {t} s")),
-                    max_waiting.map_or(String::new(), |w| format!(", at most {w} waiting"))
-                ),
+            on_full: {
+                let refused = match &l.when_refused {
+                    WhenRefused::Busy => "the caller is refused (blocked or abandoned)".to_string(),
+                    WhenRefused::Silence { silence_patience } => format!(
+                        "the call connects to silence: the caller listens ({}) while holding what it seized, then hangs up (failed after connect)",
+                        describe(silence_patience)
+                    ),
+                };
+                match l.on_full {
+                    OnFull::Reject => format!("reject: {refused}"),
+                    OnFull::Queue { timeout_s, max_waiting } => format!(
+                        "queue{}{}; then {refused}",
+                        timeout_s.map_or(String::new(), |t| format!(", up to {t} s")),
+                        max_waiting.map_or(String::new(), |w| format!(", at most {w} waiting"))
+                    ),
+                }
             },
             pool: if l.pool > 1 { format!("{} copies ({:?})", l.pool, l.select) } else { "-".into() },
             scope: match &l.scope {
@@ -161,6 +184,7 @@ pub(super) fn limits(m: &Model) -> Vec<LimitRow> {
                 Scope::Setup { setup_time } => format!("setup ({})", describe(setup_time)),
                 Scope::Request { requests } => format!("requests {}", requests.join(", ")),
             },
+            grid: String::new(),
         })
         .collect()
 }
@@ -171,10 +195,17 @@ pub(super) fn sla_text(m: &Model) -> String {
         .objectives
         .iter()
         .map(|o| {
-            let v = if o.metric.is_duration() { format!("{} s", o.limit) } else { format!("{}%", 100.0 * o.limit) };
-            format!("{} {} {v}", o.metric.name(), if o.metric.is_floor() { "at least" } else { "at most" })
+            let v = if o.metric.is_duration() { format!("{} s", o.limit) } else { crate::units::percent(o.limit) };
+            let default = o
+                .defaulted_from
+                .map_or(String::new(), |f| format!(" (by default: a lost caller is lost, as {})", f.key()));
+            format!("{} {} {v}{default}", o.metric.name(), if o.metric.is_floor() { "at least" } else { "at most" })
         })
         .collect();
+    parts.extend(s.ignored.iter().map(|(who, metric)| {
+        let who = who.map_or(String::new(), |i| format!("{}: ", m.sources[i].name));
+        format!("{who}{} ignored on purpose (\"off\")", metric.name())
+    }));
     parts.extend(
         s.source_objectives
             .iter()
@@ -189,10 +220,74 @@ pub(super) fn sla_text(m: &Model) -> String {
         SlaOver::Window(w) => format!("in the window {}", w.label),
     };
     format!(
-        "{}; judged {over}, each objective decided by a one-sided {:.0}% confidence bound (pass, fail or undecided).",
+        "{}; judged {over} ({}), each objective decided by a one-sided {:.0}% confidence bound (pass, fail or undecided).",
         if parts.is_empty() { "No objective".to_string() } else { parts.join("; ") },
+        s.over_why.describe(),
         100.0 * s.confidence
     )
+}
+
+/// How the grid of `exp` varies the keys under `prefix` (e.g.
+/// `sources.inbound.`): per key after the prefix, "5/min–400/min over 9
+/// sweep points" for an axis, "per tier: Starter 50, Growth 200" for keys
+/// tiers set; in axis order, then tier keys in first-set order.
+fn grid_values(exp: &Experiment, prefix: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in exp.axes.iter().filter(|a| a.path.starts_with(prefix)) {
+        let (first, last) = (a.values.first().map(value_label), a.values.last().map(value_label));
+        let how = match (first, last) {
+            (Some(f), Some(l)) if a.values.len() > 1 => format!("{f}–{l} over {} sweep points", a.values.len()),
+            (Some(f), _) => f,
+            _ => continue,
+        };
+        out.push((a.path[prefix.len()..].to_string(), how));
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for (k, _) in exp.tiers.iter().flat_map(|t| &t.set) {
+        if k.starts_with(prefix) && !keys.contains(&k.as_str()) {
+            keys.push(k);
+        }
+    }
+    for k in keys {
+        let per: Vec<String> = exp
+            .tiers
+            .iter()
+            .map(|t| {
+                let v =
+                    t.set.iter().find(|(key, _)| key == k).map_or("as the model".to_string(), |(_, v)| value_label(v));
+                format!("{} {v}", t.name)
+            })
+            .collect();
+        out.push((k[prefix.len()..].to_string(), format!("per tier: {}", per.join(", "))));
+    }
+    out
+}
+
+/// The assumption rows of `exp`'s model with what its grid varies: a swept
+/// or per-tier arrival rate or capacity replaces the first cell's value
+/// (which is not "the" assumption), other keys the grid sets are listed.
+fn grid_rows(exp: &Experiment) -> (Vec<SourceRow>, Vec<LimitRow>) {
+    let mut s = sources(&exp.base);
+    for row in &mut s {
+        for (key, how) in grid_values(exp, &format!("sources.{}.", row.name)) {
+            if key.starts_with("arrivals") {
+                row.arrivals = format!("{key}: {how}");
+            } else {
+                row.grid += &format!("{}{key}: {how}", if row.grid.is_empty() { "" } else { "; " });
+            }
+        }
+    }
+    let mut l = limits(&exp.base);
+    for row in &mut l {
+        for (key, how) in grid_values(exp, &format!("limits.{}.", row.name)) {
+            if key == "capacity" || key == "max" || key == "tokens_per_minute" {
+                row.capacity = format!("{key} {how}");
+            } else {
+                row.grid += &format!("{}{key}: {how}", if row.grid.is_empty() { "" } else { "; " });
+            }
+        }
+    }
+    (s, l)
 }
 
 /// An SVG file's text, made to scale with the page: its fixed `width` and
@@ -241,13 +336,6 @@ pub(super) fn input_rows(p: &Provenance) -> Vec<InputRow> {
         .collect()
 }
 
-/// `report.html` of a sweep: its report with the charts drawn for the
-/// output set (`charts`, by name) and the busy day's chart (`busy_day_svg`).
-pub fn sweep_page(rep: &SweepReport, charts: &[(&str, Drawn)], busy_day_svg: Option<&str>) -> String {
-    let framing = sweep_framing(rep, charts, busy_day_svg);
-    render(&rep.experiment, &rep.result, framing, &rep.provenance)
-}
-
 /// The capacity review of one model's run (`simcall run --report FILE`):
 /// the same sections as a sweep's page with one cell; the busy day is the
 /// run's own time series (empty if the run kept none), the ceiling its
@@ -269,17 +357,30 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
         )
     };
     let failing = verdict.failing();
+    let cell = &rep.result.cells[0];
+    let load = if rep.result.judged_in_hours() {
+        format!(
+            "{:.1} Erl offered in its {} ({:.1} Erl run average)",
+            cell.judged_load_erl(),
+            verdict.over,
+            cell.offered_load_erl
+        )
+    } else {
+        format!("{:.1} Erl offered", cell.offered_load_erl)
+    };
+    let binding =
+        summary.binding_limit().map_or(String::new(), |b| format!(" {} binds first (below).", summary.limits[b].name));
     let framing = Framing {
-        question: format!(
-            "Does {} stay inside its SLA at {:.1} Erl offered, and where is its ceiling?",
-            model.name,
-            model.offered_load_erl()
-        ),
+        question: format!("Does {} stay inside its SLA at {load}, and where is its ceiling?", model.name),
         answer: format!(
-            "Verdict: {}{}.",
+            "Verdict: {}{}. Its ceiling as a load is not certified by one run: `simcall plan` with this model, or a \
+             sweep over its arrival rate, certifies it.{binding}",
             verdict.verdict.name(),
             if failing.is_empty() { String::new() } else { format!(" ({})", failing.join("; ")) }
         ),
+        answer_rows: vec![],
+        warnings: verdict.all_warnings(),
+        single: true,
         tiers: vec![],
         ceilings: vec![Ceiling { title: format!("{} as modelled", model.name), text: text::headroom(summary) }],
         busy_day_title: "The run over time".into(),
@@ -292,158 +393,78 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
 
 /// What a sweep's report and a single run's say differently: the question
 /// and answer, the ceilings, the busy day and the charts.
-struct Framing {
-    question: String,
-    answer: String,
-    tiers: Vec<TierRow>,
-    ceilings: Vec<Ceiling>,
-    busy_day_title: String,
-    busy_day_svg: String,
-    busy_day_caption: String,
-    charts: Vec<ChartRow>,
-}
-
-/// A sweep's framing, with the charts drawn for its output set and the
-/// busy day at the recommended point of the highest load.
-fn sweep_framing(rep: &SweepReport, drawn: &[(&str, Drawn)], busy_day_svg: Option<&str>) -> Framing {
-    let (exp, res) = (&rep.experiment, &rep.result);
-    let base = &exp.base;
-    let point_label = |p: PointId| exp.point_label(p);
-    let axes = exp.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>().join(", ");
-    // The answer: per point the cheapest passing tier.
-    let answers: Vec<String> = res
-        .recommendations()
-        .map(|(p, rec)| {
-            let load = res.cells.iter().find(|c| c.point == p).map_or(0.0, |c| c.offered_load_erl);
-            match rec {
-                Some(t) => format!(
-                    "{} ({load:.0} Erl): {}{}",
-                    point_label(p),
-                    exp.tiers[t].name,
-                    exp.tiers[t].price_per_month.map_or(String::new(), |v| format!(" at ${v}/month"))
-                ),
-                None => format!("{} ({load:.0} Erl): no tier", point_label(p)),
-            }
-        })
-        .collect();
-    let answer = format!(
-        "The cheapest tier that meets the SLA with confidence, per {}: {}.",
-        if axes.is_empty() { "run".into() } else { axes.clone() },
-        answers.join("; ")
-    );
-    // The ceiling at each tier's last passing point (its busiest pass).
-    let ceilings: Vec<Ceiling> = exp
-        .tiers
-        .iter()
-        .enumerate()
-        .filter_map(|(t, tier)| {
-            let c = res
-                .cells
-                .iter()
-                .filter(|c| c.tier == TierId(t) && c.meets_sla())
-                .max_by(|a, b| a.offered_load_erl.total_cmp(&b.offered_load_erl))?;
-            Some(Ceiling {
-                title: format!("{} at {:.0} Erl, its busiest passing point", tier.name, c.offered_load_erl),
-                text: text::headroom(&c.summary),
-            })
-        })
-        .collect();
-    let (busy_day_svg, busy_day_caption) = match (&rep.busy_day, busy_day_svg) {
-        (Some(b), Some(svg)) => {
-            let cell = &exp.cells[b.cell];
-            (scalable(svg.to_string()), format!("Use of each limit against its capacity, tier {} at {}: the busiest point it is recommended for (mean of {} replications per bucket).", exp.tiers[cell.tier].name, point_label(cell.point), b.summary.total.attempts.replications.len()))
-        }
-        _ => (String::new(), "No point has a recommended tier.".into()),
-    };
-    let chart_files = [
-        ("price", "Monthly price per tier; filled points meet the SLA, the step is the cheapest passing tier."),
-        ("blocking", "Blocking probability per tier (log scale) with 95% confidence-interval bars and the SLA line."),
-        ("abandonment", "Abandonment probability per tier with 95% confidence-interval bars."),
-        ("loss", "Callers never served per tier with 95% confidence-interval bars."),
-        ("p95_wait", "95th-percentile wait per tier with 95% confidence-interval bars."),
-        ("losses", "Where each tier's losses come from: attempts lost at each limit, stacked."),
-        ("completion", "Campaign completion per tier."),
-    ];
-    let charts: Vec<ChartRow> = chart_files
-        .iter()
-        .filter_map(|(id, caption)| {
-            let (_, d) = drawn.iter().find(|(name, _)| name == id)?;
-            Some(ChartRow { id: id.to_string(), svg: scalable(d.svg.clone()), caption: caption.to_string() })
-        })
-        .collect();
-    Framing {
-        question: format!(
-            "Which tier keeps {} inside its SLA at each offered load, and at what cost? ({} sweep points × {} tiers)",
-            base.name,
-            exp.points.len(),
-            exp.tiers.len()
-        ),
-        answer,
-        tiers: exp
-            .tiers
-            .iter()
-            .map(|t| TierRow {
-                name: t.name.clone(),
-                price: t.price_per_month.map_or("no price".into(), |v| format!("${v}/month")),
-                set: t.set.iter().map(|(k, v)| format!("{k} = {}", value_label(v))).collect::<Vec<_>>().join(", "),
-            })
-            .collect(),
-        ceilings,
-        busy_day_title: "A busy day at the recommended point".into(),
-        busy_day_svg,
-        busy_day_caption,
-        charts,
-    }
+pub(super) struct Framing {
+    pub(super) question: String,
+    pub(super) answer: String,
+    pub(super) answer_rows: Vec<HoldRow>,
+    pub(super) warnings: Vec<String>,
+    /// One model's run: no tiers, prices or charts to speak of.
+    pub(super) single: bool,
+    pub(super) tiers: Vec<TierRow>,
+    pub(super) ceilings: Vec<Ceiling>,
+    pub(super) busy_day_title: String,
+    pub(super) busy_day_svg: String,
+    pub(super) busy_day_caption: String,
+    pub(super) charts: Vec<ChartRow>,
 }
 
 /// The report's HTML: the framing, then what every report has (the
 /// assumptions, the verdicts, capacity and cost, trust and reproduce).
-fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> String {
+pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> String {
     let base = &exp.base;
+    // Loads and outcomes where the SLA is judged, the run's average load beside.
+    let hours = res.judged_in_hours();
+    let load_cols: Vec<String> = if hours {
+        vec![res.judged_load_name(), "run average offered load, Erl".into()]
+    } else {
+        vec![res.judged_load_name()]
+    };
+    let loads = |c: &crate::statistics::CellResult| -> Vec<String> {
+        let mut v = vec![format!("{:.1}", c.judged_load_erl())];
+        if hours {
+            v.push(format!("{:.1}", c.offered_load_erl));
+        }
+        v
+    };
     let mut verdict_header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
-    verdict_header.extend(
-        ["offered load (Erl)", "tier", "price/month", "replications", "verdict", "failing objectives"]
-            .map(String::from),
-    );
+    verdict_header.extend(load_cols.iter().cloned());
+    if !f.single {
+        verdict_header.extend(["tier", "price/month"].map(String::from));
+    }
+    verdict_header.extend(["replications", "verdict", "failing objectives"].map(String::from));
     let verdict_rows = res
         .cells
         .iter()
         .map(|c| {
             let mut cells: Vec<String> = exp.points[c.point].iter().map(value_label).collect();
-            cells.push(format!("{:.1}", c.offered_load_erl));
-            cells.push(exp.tiers[c.tier].name.clone());
-            cells.push(exp.tiers[c.tier].price_per_month.map_or("-".into(), |v| format!("{v}")));
+            cells.extend(loads(c));
+            if !f.single {
+                cells.push(exp.tiers[c.tier].name.clone());
+                cells.push(exp.tiers[c.tier].price_per_month.map_or("-".into(), |v| format!("{v}")));
+            }
             cells.push(c.summary.total.attempts.replications.len().to_string());
             VerdictRow { cells, verdict: c.verdict.verdict.name().into(), failing: c.verdict.failing().join("; ") }
         })
         .collect::<Vec<_>>();
+    let place = if hours { format!(" ({})", res.judged_over()) } else { String::new() };
     let mut capacity_header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
-    capacity_header.extend(
-        [
-            "offered load (Erl)",
-            "recommended tier",
-            "price/month",
-            "blocking",
-            "abandonment",
-            "p95 wait (s)",
-            "binding limit",
-        ]
-        .map(String::from),
-    );
+    capacity_header.extend(load_cols.iter().cloned());
+    capacity_header.extend(["recommended tier".to_string(), "price/month".to_string()]);
+    capacity_header.extend(["blocking", "abandonment", "p95 wait (s)"].map(|m| format!("{m}{place}")));
+    capacity_header.push("binding limit (run)".into());
     let capacity_rows: Vec<Vec<String>> = res
         .recommendations()
         .map(|(p, rec)| {
             let mut row: Vec<String> = exp.points[p].iter().map(value_label).collect();
             let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
-            row.push(format!("{:.1}", any.offered_load_erl));
+            row.extend(loads(any));
             match rec.and_then(|t| res.cell(p, t)) {
                 Some(c) => {
-                    let s = &c.summary;
+                    let (s, j) = (&c.summary, c.judged());
                     row.push(exp.tiers[c.tier].name.clone());
                     row.push(exp.tiers[c.tier].price_per_month.map_or("-".into(), |v| format!("{v}")));
                     row.extend(
-                        [&s.total.blocking_probability, &s.total.abandonment_probability, &s.total.p95_wait_s]
-                            .map(super::format::pm),
+                        [&j.blocking_probability, &j.abandonment_probability, &j.p95_wait_s].map(super::format::pm),
                     );
                     row.push(s.binding_limit().map_or("-".into(), |b| s.limits[b].name.clone()));
                 }
@@ -452,6 +473,14 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> St
             row
         })
         .collect();
+    let judged = match res.cells.first() {
+        Some(c) if !base.sla.is_empty() => format!(
+            "Each cell is judged over {} ({}); the loads and outcomes in these tables are the ones judged there.",
+            if res.judged_over() == "run" { "the whole run".to_string() } else { format!("the {}", res.judged_over()) },
+            c.verdict.over_why
+        ),
+        _ => String::new(),
+    };
     let reps: Vec<usize> = res.cells.iter().map(|c| c.summary.total.attempts.replications.len()).collect();
     let undecided = res.cells.iter().filter(|c| c.verdict.verdict == crate::statistics::Verdict::Undecided).count();
     let (lo, hi) = (reps.iter().min().copied().unwrap_or(0), reps.iter().max().copied().unwrap_or(0));
@@ -465,6 +494,7 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> St
     );
     let self_test = self_test_view(p);
     let inputs = input_rows(p);
+    let (grid_sources, grid_limits) = grid_rows(exp);
     let mut env = environment();
     env.add_template("report.html", TEMPLATE).expect("the report template parses");
     let ctx = minijinja::context! {
@@ -473,8 +503,8 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> St
         version => env!("CARGO_PKG_VERSION"),
         question => f.question,
         answer => f.answer,
-        sources => sources(base),
-        limits => limits(base),
+        sources => grid_sources,
+        limits => grid_limits,
         tiers => f.tiers,
         sla => sla_text(base),
         sources_cited => exp.model_header,
@@ -482,6 +512,10 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> St
         verdict_rows => verdict_rows,
         capacity_header => capacity_header,
         capacity_rows => capacity_rows,
+        judged => judged,
+        single => f.single,
+        answer_rows => f.answer_rows,
+        warnings => f.warnings,
         ceilings => f.ceilings,
         busy_day_title => f.busy_day_title,
         busy_day_svg => f.busy_day_svg,
@@ -494,99 +528,4 @@ fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Provenance) -> St
         inputs => inputs,
     };
     env.get_template("report.html").expect("added above").render(ctx).expect("the report renders from its own data")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::ModelDoc;
-    use crate::report::CellSeries;
-    use crate::statistics::CellResult;
-    use std::path::Path;
-
-    /// A sweep's report of one cell, built in memory: no file is read or
-    /// written.
-    fn report() -> SweepReport {
-        let text = r#"
-            name = "page <test> & co"
-            description = "two limits, one queue"
-            [run]
-            horizon = "1h"
-            warmup = "10m"
-            replications = 3
-            seed = 11
-            [[sources]]
-            name = "inbound"
-            arrivals = { rate = "20/min" }
-            holding = { dist = "exponential", mean = "2m" }
-            patience = { dist = "exponential", mean = "30s" }
-            [sla]
-            max_blocking = "1%"
-            [[limits]]
-            name = "trunk"
-            capacity = 60
-            [[limits]]
-            name = "tts"
-            capacity = 30
-            on_full = { queue = { timeout = "5s" } }
-        "#;
-        let path = Path::new("page.toml");
-        let model = ModelDoc::parse(text, path).unwrap().build().unwrap();
-        let (summary, verdict) = crate::runs::run_judged(&crate::runs::with_series(&model), 0);
-        let inputs = vec![InputFile::of(path, text.as_bytes())];
-        let exp = Experiment::of_model(path, model, inputs.clone(), "Sources: a test of the page.".into());
-        let cell = CellResult {
-            point: PointId(0),
-            tier: TierId(0),
-            offered_load_erl: 40.0,
-            summary: summary.clone(),
-            verdict,
-        };
-        let result = SweepResult::new(&exp, vec![cell]);
-        let series = CellSeries { cell: crate::ids::CellId(0), summary };
-        SweepReport {
-            experiment: exp,
-            result,
-            worst: vec![Some(series.clone())],
-            busy_day: Some(series),
-            provenance: Provenance { command: "simcall sweep page.toml".into(), inputs, self_test: None },
-        }
-    }
-
-    #[test]
-    fn the_sweep_page_shows_every_section_from_the_value_alone() {
-        let rep = report();
-        let charts = super::super::charts::draw_all(&rep.experiment, &rep.result).unwrap();
-        let b = rep.busy_day.as_ref().unwrap();
-        let busy =
-            super::super::series::chart(Path::new("busy"), "busy", &b.summary.limits, &b.summary.series).unwrap();
-        let page = sweep_page(&rep, &charts, Some(&busy.svg));
-        for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "charts"] {
-            assert!(page.contains(&format!("<section id=\"{id}\">")), "section {id}");
-        }
-        for (name, _) in &charts {
-            assert!(page.contains(&format!("<figure id=\"chart-{name}\"><svg")), "chart {name} inline");
-        }
-        // The assumptions, verdict and provenance are the value's own.
-        assert!(page.contains("trunk") && page.contains("tts") && page.contains("up to 5 s"));
-        assert!(page.contains("Sources: a test of the page."));
-        assert!(page.contains(&rep.provenance.inputs[0].sha256), "the input's digest as read");
-        assert!(page.contains("simcall sweep page.toml"));
-        assert!(page.contains(rep.result.cells[0].verdict.verdict.name()));
-        assert!(page.contains("the busiest point it is recommended for"));
-        // User text is escaped; nothing is fetched or run.
-        assert!(page.contains("page &lt;test&gt; &amp; co") && !page.contains("page <test>"));
-        assert!(!page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"));
-        // The same value gives the same bytes.
-        assert_eq!(page, sweep_page(&rep, &charts, Some(&busy.svg)));
-    }
-
-    #[test]
-    fn a_page_without_a_busy_day_says_so() {
-        let mut rep = report();
-        rep.busy_day = None;
-        let page = sweep_page(&rep, &[], None);
-        assert!(page.contains("No point has a recommended tier."));
-        assert!(!page.contains("<figure id=\"chart-"));
-    }
 }

@@ -28,6 +28,7 @@ pub mod font;
 pub mod format;
 pub mod html;
 pub mod legend;
+pub mod page_sweep;
 pub mod plan;
 pub mod plan_report;
 pub mod plan_set;

@@ -121,9 +121,14 @@ pub fn ladder_frame(r: &PlanResult) -> DataFrame {
 /// runner-up with its extra fixed price. Shared by the terminal and the
 /// report.
 pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut header = vec!["month".to_string(), "load (Erl)".to_string()];
+    let unit = &r.load_unit;
+    let mut header = vec![plan.step_name().to_string(), format!("load ({unit})")];
     header.extend(plan.choices.iter().map(|c| c.name.clone()));
-    header.extend(["$/month (± 95% CI)", "certified (Erl)", "runner-up (+$/month fixed)"].map(String::from));
+    header.extend([
+        "total $/month (fixed + usage, ± 95% CI)".to_string(),
+        format!("certified ({unit})"),
+        "runner-up (+$/month fixed)".to_string(),
+    ]);
     let rows = r
         .months
         .iter()
@@ -168,7 +173,14 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
         out += &format!("  {line}\n");
     }
     if !r.ladder.is_empty() {
-        let mut l = table(["choice", "next option", "gain (Erl)", "+$/month", "$ per Erl"].map(String::from).to_vec());
+        let unit = &r.load_unit;
+        let mut l = table(vec![
+            "choice".to_string(),
+            "next option".to_string(),
+            format!("gain ({unit})"),
+            "+$/month fixed".to_string(),
+            format!("$ per {unit}"),
+        ]);
         for s in &r.ladder {
             l.add_row(vec![
                 Cell::new(&s.choice),
@@ -247,8 +259,8 @@ fn draw_runway<DB: DrawingBackend>(
         .build_cartesian_2d(-0.5..months.max(1.0) + 0.5, 0.0..top)
         .map_err(|e| err(&e))?;
     ctx.configure_mesh()
-        .x_desc("month")
-        .y_desc("offered load (Erlangs)")
+        .x_desc(plan.step_name())
+        .y_desc(format!("offered load ({})", r.load_unit))
         .label_style((FONT_FAMILY, 13))
         .draw()
         .map_err(|e| err(&e))?;
@@ -301,7 +313,7 @@ fn draw_cost<DB: DrawingBackend>(
         .build_cartesian_2d(-0.5..months - 0.5, 0.0..top)
         .map_err(|e| err(&e))?;
     ctx.configure_mesh()
-        .x_desc("month")
+        .x_desc(plan.step_name())
         .y_desc("USD per month")
         .label_style((FONT_FAMILY, 13))
         .draw()

@@ -50,21 +50,35 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
             );
             let next = r.months.iter().find(|n| n.chosen != Some(c)).map_or_else(
                 || format!("It carries every month of the forecast ({} months).", r.months.len()),
-                |n| format!("The next upgrade falls due in month {} ({:.1} Erl).", n.month, n.load_erl),
+                |n| {
+                    format!(
+                        "The next upgrade falls due at {} {} ({:.1} {}).",
+                        plan.step_name(),
+                        n.month,
+                        n.load_erl,
+                        r.load_unit
+                    )
+                },
             );
             format!(
-                "Buy {} now: {cost}, certified for {:.1}–{:.1} Erl against {:.1} Erl offered. {next}",
+                "Buy {} now: {cost}, certified for {:.1}–{:.1} {unit} against {:.1} {unit} offered. {next}",
                 r.names(plan, c).join(" + "),
                 combo.certified.pass_erl,
                 combo.certified.fail_erl,
-                m.load_erl
+                m.load_erl,
+                unit = r.load_unit
             )
         }
         None => "No combination of the options carries month 0's load inside the SLA.".to_string(),
     };
     let (months_header, months_rows) = super::plan::month_table(plan, r);
     let mut combos_header: Vec<String> = plan.choices.iter().map(|c| c.name.clone()).collect();
-    combos_header.extend(["fixed $/month", "certified (Erl)", "binding limit", "replications"].map(String::from));
+    combos_header.extend([
+        "fixed $/month".to_string(),
+        format!("certified ({})", r.load_unit),
+        "binding limit".into(),
+        "replications".into(),
+    ]);
     let mut order: Vec<usize> = (0..r.combos.len()).collect();
     order.sort_by(|&a, &b| r.combos[a].monthly_usd.total_cmp(&r.combos[b].monthly_usd));
     let combos_rows: Vec<Vec<String>> = order
@@ -123,7 +137,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
         limits => limits(base),
         choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),
         sla => sla_text(base),
-        forecast => format!("Forecast offered load by month (Erl): {}.", plan.monthly_load_erl.iter().map(|l| format!("{l:.1}")).collect::<Vec<_>>().join(", ")),
+        forecast => format!("Forecast offered load by month ({}): {}.", r.load_unit, r.months.iter().map(|m| format!("{:.1}", m.load_erl)).collect::<Vec<_>>().join(", ")),
         sources_cited => plan.model_header,
         months_header => months_header,
         months_rows => months_rows,

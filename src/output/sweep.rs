@@ -5,7 +5,7 @@
 //! `src/export/`): the page embeds the charts drawn here, so nothing is
 //! read back and no file depends on another being written first.
 
-use super::{charts, html, series, tables, text, OutputFile};
+use super::{charts, page_sweep, series, tables, text, OutputFile};
 use crate::error::Result;
 use crate::report::SweepReport;
 use std::path::Path;
@@ -62,7 +62,7 @@ pub fn files(rep: &SweepReport) -> Result<Vec<OutputFile>> {
         }
         None => None,
     };
-    files.push(OutputFile::new("recommendation.txt", text::recommendation_text(exp, res)));
-    files.push(OutputFile::new("report.html", html::sweep_page(rep, &drawn, busy_day.as_deref())));
+    files.push(OutputFile::new("recommendation.txt", text::recommendation_text(exp, res, &rep.warnings)));
+    files.push(OutputFile::new("report.html", page_sweep::sweep_page(rep, &drawn, busy_day.as_deref())));
     Ok(files)
 }

@@ -2,7 +2,9 @@
 //!
 //! - `summary`: one row per sweep point × tier: point, axis values, tier,
 //!   price, nominal offered load, each metric's mean and 95% CI half-width
-//!   (`<metric>_mean`, `<metric>_ci95`), `meets_sla`.
+//!   over the run (`<metric>_mean`, `<metric>_ci95`), where the SLA is
+//!   judged and each objective's value there (`judged_over`,
+//!   `judged_offered_load_erl_…`, `judged_blocking_…`), `meets_sla`.
 //! - `limits`: one row per point × tier × limit, with the limit metrics.
 //! - `copies`: one row per point × tier × copy of each pooled limit.
 //! - `campaigns`: one row per point × tier × campaign, with the campaign
@@ -12,7 +14,7 @@
 use super::{beside, render_error, OutputFile};
 use crate::error::Result;
 use crate::ids::{PointId, TierId};
-use crate::statistics::{CampaignSummary, CellResult, CopyMetrics, Estimate, LimitSummary, SweepResult, WindowSummary};
+use crate::statistics::{CampaignSummary, CellResult, CopyMetrics, Estimate, LimitSummary, SweepResult};
 use crate::study::{value_label, Experiment};
 use polars::prelude::*;
 use std::path::Path;
@@ -75,15 +77,7 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
         res.cells.iter().map(|c| c.offered_load_erl).collect::<Vec<_>>(),
     ));
     cols.extend(metric_columns(res.cells.iter().map(|c| c.summary.total.fields())));
-    if res.cells.iter().any(|c| c.summary.judged.is_some()) {
-        let judged: Vec<Option<&WindowSummary>> = res.cells.iter().map(|c| c.summary.judged.as_ref()).collect();
-        cols.push(Column::new(
-            "judged_over".into(),
-            judged.iter().map(|w| w.map(|w| w.label.clone())).collect::<Vec<_>>(),
-        ));
-        let load: Vec<Option<f64>> = judged.iter().map(|w| w.map(|w| w.offered_load_erl.mean)).collect();
-        cols.push(Column::new("judged_offered_load_erl".into(), load));
-    }
+    cols.extend(judged_columns(res));
     cols.push(Column::new(
         "replications".into(),
         res.cells.iter().map(|c| c.summary.total.attempts.replications.len() as u32).collect::<Vec<_>>(),
@@ -106,6 +100,49 @@ pub fn summary(exp: &Experiment, res: &SweepResult) -> DataFrame {
     };
     cols.push(Column::new("co_binding".into(), res.cells.iter().map(co_binding).collect::<Vec<_>>()));
     frame(cols)
+}
+
+/// Where each cell is judged (`judged_over`: `run`, the busy hour or the
+/// window), the offered load there, and the value of every objective of
+/// the SLA there (`judged_<metric>_mean`, `judged_<metric>_ci95`; a
+/// source's objective `judged_<source>_<metric>_…`): the figures the
+/// verdict was decided on.
+fn judged_columns(res: &SweepResult) -> Vec<Column> {
+    let mut cols =
+        vec![Column::new("judged_over".into(), res.cells.iter().map(|c| c.verdict.over.clone()).collect::<Vec<_>>())];
+    let load: Vec<&Estimate> = res
+        .cells
+        .iter()
+        .map(|c| c.summary.judged.as_ref().map_or(&c.summary.total.offered_load_erl, |w| &w.offered_load_erl))
+        .collect();
+    cols.extend(estimate_columns("judged_offered_load_erl", &load));
+    let Some(first) = res.cells.first() else { return cols };
+    for o in &first.verdict.objectives {
+        let name = match &o.source {
+            Some(s) => format!("judged_{s}_{}", o.objective.metric.column()),
+            None => format!("judged_{}", o.objective.metric.column()),
+        };
+        // Found by source and metric: a tier may set its own SLA.
+        let values: Vec<Option<&Estimate>> = res
+            .cells
+            .iter()
+            .map(|c| {
+                let same = |x: &&crate::statistics::ObjectiveVerdict| {
+                    x.source == o.source && x.objective.metric == o.objective.metric
+                };
+                c.verdict.objectives.iter().find(same).map(|x| &x.value)
+            })
+            .collect();
+        cols.push(Column::new(
+            format!("{name}_mean").into(),
+            values.iter().map(|e| e.map(|e| e.mean)).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            format!("{name}_ci95").into(),
+            values.iter().map(|e| e.map(|e| e.ci95)).collect::<Vec<_>>(),
+        ));
+    }
+    cols
 }
 
 /// The per-limit table: one row per point × tier × limit.

@@ -68,12 +68,13 @@ pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
 /// bound and verdict, then the run's verdict.
 pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
     if model.sla.is_empty() {
-        return "SLA: no objective set\n".to_string();
+        return format!("SLA: no objective set\n{}", sla_notes(v));
     }
     let reps = s.total.attempts.replications.len();
     let mut out = format!(
-        "SLA over {} ({} replications; {:.0}% one-sided confidence bounds):\n",
-        v.over,
+        "SLA judged over {} ({}; {} replications; {:.0}% one-sided confidence bounds):\n",
+        if v.over == "run" { "the whole run".to_string() } else { format!("the {}", v.over) },
+        v.over_why,
         reps,
         100.0 * v.confidence
     );
@@ -87,7 +88,6 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
     let mut t = table(["objective", "value", "limit", "bound", "verdict"].map(String::from).to_vec());
     for o in &v.objectives {
         let m = o.objective.metric;
-        let who = o.source.as_ref().map_or(String::new(), |s| format!("{s}: "));
         let (limit, bound) = if m.is_duration() {
             (format!("{} s", o.objective.limit), format!("{:.3} s", o.bound))
         } else {
@@ -95,7 +95,7 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
         };
         let side = if m.is_floor() { "≥" } else { "≤" };
         t.add_row(vec![
-            Cell::new(format!("{who}{}", m.key())),
+            Cell::new(o.label()),
             Cell::new(pm(&o.value)).set_alignment(CellAlignment::Right),
             Cell::new(format!("{side} {limit}")),
             Cell::new(bound).set_alignment(CellAlignment::Right),
@@ -117,7 +117,19 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
     if !failing.is_empty() {
         out += &format!(" ({})", failing.join("; "));
     }
-    out + "\n"
+    out + "\n" + &sla_notes(v)
+}
+
+/// The objectives ignored on purpose and the verdict's warnings, one line each.
+pub fn sla_notes(v: &SlaVerdict) -> String {
+    let mut out = String::new();
+    if !v.ignored.is_empty() {
+        out += &format!("ignored on purpose (\"off\" in [sla]): {}\n", v.ignored.join(", "));
+    }
+    for w in v.all_warnings() {
+        out += &format!("warning: {w}\n");
+    }
+    out
 }
 
 /// One line per limit, binding limit first: capacity, p99 occupancy (or
@@ -210,10 +222,12 @@ pub fn run_json(model: &Model, s: &Summary, verdict: &SlaVerdict) -> Value {
 }
 
 /// The sweep's closing table: per point, the cheapest tier meeting the SLA
-/// with its blocking and p95 wait, or, for a model of campaigns alone, its
+/// with its blocking and p95 wait where the SLA is judged (the busy hour's
+/// load and figures when judged there, the run's average load beside), or, for a model of campaigns alone, its
 /// completion time, reach and what paced the dialer (the first campaign's);
-/// then why each cheaper tier (every tier, when none passes) was rejected.
-pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
+/// then why each cheaper tier (every tier, when none passes) was rejected;
+/// where the SLA is judged and why; the sweep's `warnings`.
+pub fn recommendation_text(exp: &Experiment, res: &SweepResult, warnings: &[String]) -> String {
     let outbound = exp.base.campaigns_only();
     let mut header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     if outbound {
@@ -222,16 +236,14 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
                 .map(String::from),
         );
     } else {
+        let load = if res.judged_in_hours() {
+            format!("{} (run average)", res.judged_load_name())
+        } else {
+            res.judged_load_name()
+        };
+        header.push(load);
         header.extend(
-            [
-                "offered load (Erl)",
-                "recommended tier",
-                "price/month",
-                "blocking",
-                "p95 wait (s)",
-                "cheaper tiers rejected",
-            ]
-            .map(String::from),
+            ["recommended tier", "price/month", "blocking", "p95 wait (s)", "cheaper tiers rejected"].map(String::from),
         );
     }
     let mut t = table(header);
@@ -240,7 +252,7 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
         let any = res.cells.iter().find(|c| c.point == p).expect("every point has cells");
         if !outbound {
             let load = match &any.summary.judged {
-                Some(w) => format!("{:.1} ({} {:.1})", any.offered_load_erl, w.label, w.offered_load_erl.mean),
+                Some(w) => format!("{:.1} ({:.1})", w.offered_load_erl.mean, any.offered_load_erl),
                 None => format!("{:.1}", any.offered_load_erl),
             };
             row.push(Cell::new(load));
@@ -256,8 +268,8 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
                     row.push(Cell::new(pm(&first.metrics.reach_rate)));
                     row.push(Cell::new(first.paced_by.as_deref().unwrap_or("-")));
                 } else {
-                    row.push(Cell::new(pm(&c.summary.total.blocking_probability)));
-                    row.push(Cell::new(pm(&c.summary.total.p95_wait_s)));
+                    row.push(Cell::new(pm(&c.judged().blocking_probability)));
+                    row.push(Cell::new(pm(&c.judged().p95_wait_s)));
                 }
             }
             None => {
@@ -269,5 +281,17 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult) -> String {
         row.push(Cell::new(if rejected.is_empty() { "-".to_string() } else { rejected.join("; ") }));
         t.add_row(row);
     }
-    format!("{t}\n")
+    let mut out = format!("{t}\n");
+    if let Some(c) = res.cells.first().filter(|_| !exp.base.sla.is_empty()) {
+        let over = res.judged_over();
+        let over = if over == "run" { "the whole run".to_string() } else { format!("the {over}") };
+        out += &format!("SLA judged over {over} ({})\n", c.verdict.over_why);
+        if !c.verdict.ignored.is_empty() {
+            out += &format!("ignored on purpose (\"off\" in [sla]): {}\n", c.verdict.ignored.join(", "));
+        }
+    }
+    for w in warnings {
+        out += &format!("warning: {w}\n");
+    }
+    out
 }

@@ -64,8 +64,42 @@ pub struct SweepReport {
     /// The recommended tier at the busiest point it is recommended for,
     /// over time (`None` when no point has a recommended tier).
     pub busy_day: Option<CellSeries>,
+    /// What makes its verdicts doubtful, shown beside them: identical
+    /// tiers, the peak averaged away, lost callers nothing judges (the
+    /// largest share over the cells), objectives no capacity meets.
+    pub warnings: Vec<String>,
     /// Command, inputs and self-test.
     pub provenance: Provenance,
+}
+
+/// The warnings of sweep `exp`'s result `res` (see [`SweepReport::warnings`]):
+/// an objective that fails in some cell is checked without limits at the
+/// first such cell's model.
+///
+/// Errors when that model no longer builds.
+fn sweep_warnings(exp: &Experiment, res: &SweepResult) -> Result<Vec<String>> {
+    use crate::model::ObjectiveMetric::{P95TurnLatency, TurnsOverBudget};
+    use crate::statistics::Verdict;
+    let mut out = exp.warnings();
+    out.extend(exp.base.sla.warnings.iter().cloned());
+    let mut unjudged: Vec<(crate::model::ObjectiveMetric, f64)> = Vec::new();
+    for (m, v) in res.cells.iter().flat_map(|c| &c.verdict.unjudged) {
+        match unjudged.iter_mut().find(|u| u.0 == *m) {
+            Some(u) => u.1 = u.1.max(*v),
+            None => unjudged.push((*m, *v)),
+        }
+    }
+    out.extend(unjudged.into_iter().map(|(m, v)| crate::statistics::sla::unjudged_warning(m, v, " in the worst cell")));
+    let latency_fails = res.cells.iter().position(|c| {
+        c.verdict
+            .objectives
+            .iter()
+            .any(|o| o.verdict == Verdict::Fail && matches!(o.objective.metric, P95TurnLatency | TurnsOverBudget))
+    });
+    if let Some(i) = latency_fails {
+        out.extend(crate::runs::unmeetable(&exp.model(CellId(i))?, exp.cells[i].point_key));
+    }
+    Ok(out)
 }
 
 /// The report of the sweep `exp` whose cells are all in `store`: the
@@ -93,7 +127,8 @@ pub fn sweep(exp: Experiment, store: &Store, command: String) -> Result<SweepRep
         })
         .transpose()?;
     let provenance = Provenance::new(command, exp.inputs.clone());
-    Ok(SweepReport { experiment: exp, result, worst, busy_day, provenance })
+    let warnings = sweep_warnings(&exp, &result)?;
+    Ok(SweepReport { experiment: exp, result, worst, busy_day, warnings, provenance })
 }
 
 /// Everything `simcall run` prints and writes.
@@ -135,7 +170,10 @@ pub fn run(
     command: String,
 ) -> RunReport {
     let model = if keeps.series { with_series(model) } else { model.clone() };
-    let (summary, verdict) = run_judged(&model, 0);
+    let (summary, mut verdict) = run_judged(&model, 0);
+    if verdict.verdict != crate::statistics::Verdict::Pass {
+        verdict.warnings.extend(crate::runs::unmeetable(&model, 0));
+    }
     // Replication 0 again, logged: the same streams give the same dials.
     let dial_log = keeps.dials.then(|| crate::simulation::simulate_logged(&model, 0, 0).dial_log);
     let experiment = Experiment::of_model(path, model.clone(), inputs.clone(), header);

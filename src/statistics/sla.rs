@@ -82,6 +82,16 @@ impl ObjectiveVerdict {
             }
         }
     }
+
+    /// Its key in `[sla]`, marked when defaulted: `max_failure (default, as
+    /// max_blocking)`, `inbound: max_blocking`.
+    pub fn label(&self) -> String {
+        let who = self.source.as_ref().map_or(String::new(), |s| format!("{s}: "));
+        match self.objective.defaulted_from {
+            Some(from) => format!("{who}{} (default, as {})", self.objective.metric.key(), from.key()),
+            None => format!("{who}{}", self.objective.metric.key()),
+        }
+    }
 }
 
 /// `v` with `digits` significant digits, trailing zeros trimmed.
@@ -101,8 +111,19 @@ fn trim(v: f64, digits: i32) -> String {
 /// A run's SLA, judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlaVerdict {
-    /// Where it was judged: `run`, `busy hour tue 10:00-11:00` or the window.
+    /// Where it was judged: `run`, `busy hour 10:00-11:00` or the window.
     pub over: String,
+    /// Why there: "as [sla] says", or the default and its reason.
+    pub over_why: String,
+    /// Objectives written as `"off"`, ignored on purpose: "failure",
+    /// "inbound: failure".
+    pub ignored: Vec<String>,
+    /// What about the model makes the verdict doubtful (the peak averaged
+    /// away, an objective no capacity meets), shown beside it.
+    pub warnings: Vec<String>,
+    /// Lost-caller outcomes that happened where the SLA is judged and that
+    /// nothing judges: the metric and its mean (a probability).
+    pub unjudged: Vec<(ObjectiveMetric, f64)>,
     /// The confidence of the bounds.
     pub confidence: f64,
     /// Each objective, all sources' first, then per source.
@@ -216,13 +237,70 @@ pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
             },
         }
     });
+    let name = |who: &Option<usize>, m: ObjectiveMetric| match who {
+        Some(i) => format!("{}: {}", s.sources[*i].name, m.name()),
+        None => m.name().to_string(),
+    };
+    let ignored = sla.ignored.iter().map(|(who, m)| name(who, *m)).collect();
     let all = objectives.iter().map(|o| o.verdict).chain(completion.iter().map(|c| c.0));
     let verdict = all.fold(Verdict::Pass, |acc, v| match (acc, v) {
         (Verdict::Fail, _) | (_, Verdict::Fail) => Verdict::Fail,
         (Verdict::Undecided, _) | (_, Verdict::Undecided) => Verdict::Undecided,
         _ => Verdict::Pass,
     });
-    SlaVerdict { over, confidence: sla.confidence, objectives, completion, verdict }
+    SlaVerdict {
+        over,
+        over_why: sla.over_why.describe(),
+        ignored,
+        warnings: sla.warnings.clone(),
+        unjudged: unjudged(sla, total),
+        confidence: sla.confidence,
+        objectives,
+        completion,
+        verdict,
+    }
+}
+
+/// The warning that `metric` happened to `share` of attempts (`scope`:
+/// where, e.g. " in the worst cell", or empty) and nothing in `[sla]` judges it.
+pub fn unjudged_warning(metric: ObjectiveMetric, share: f64, scope: &str) -> String {
+    format!(
+        "{} {}% of attempts{scope}, and nothing in [sla] judges it: set {} (or {} = \"off\" to ignore it on purpose)",
+        metric.name(),
+        trim(100.0 * share, 3),
+        metric.key(),
+        metric.key()
+    )
+}
+
+impl SlaVerdict {
+    /// Every warning beside the verdict: the model's, then each unjudged outcome's.
+    pub fn all_warnings(&self) -> Vec<String> {
+        let unjudged = self.unjudged.iter().map(|(m, v)| unjudged_warning(*m, *v, ""));
+        self.warnings.iter().cloned().chain(unjudged).collect()
+    }
+}
+
+/// The lost-caller outcomes that happened (in `total`, where the SLA is
+/// judged) and that no objective judges: none on the outcome itself, on
+/// `max_loss` (every lost caller) or on the service level (a lost attempt
+/// is not served), and not turned `"off"`; with their means.
+fn unjudged(sla: &Sla, total: &SourceMetrics<Estimate>) -> Vec<(ObjectiveMetric, f64)> {
+    use crate::model::LOST_CALLER_OUTCOMES;
+    let judged = |m: ObjectiveMetric| {
+        let any = |x: ObjectiveMetric| {
+            sla.objectives.iter().chain(sla.source_objectives.iter().map(|(_, o)| o)).any(|o| o.metric == x)
+        };
+        any(m)
+            || any(ObjectiveMetric::Loss)
+            || any(ObjectiveMetric::ServiceLevel)
+            || sla.ignored.iter().any(|i| i.1 == m)
+    };
+    LOST_CALLER_OUTCOMES
+        .into_iter()
+        .filter(|&m| !judged(m) && objective_value(m, total).mean > 0.0)
+        .map(|m| (m, objective_value(m, total).mean))
+        .collect()
 }
 
 #[cfg(test)]
@@ -235,12 +313,12 @@ mod tests {
 
     #[test]
     fn bounds_decide_pass_fail_or_undecided() {
-        let o = Objective { metric: ObjectiveMetric::Blocking, limit: 0.01 };
+        let o = Objective { metric: ObjectiveMetric::Blocking, limit: 0.01, defaulted_from: None };
         assert_eq!(judge_one(o, &est(&[0.004, 0.005, 0.006]), 0.95).1, Verdict::Pass);
         assert_eq!(judge_one(o, &est(&[0.02, 0.021, 0.022]), 0.95).1, Verdict::Fail);
         assert_eq!(judge_one(o, &est(&[0.005, 0.015, 0.009]), 0.95).1, Verdict::Undecided);
         assert_eq!(judge_one(o, &est(&[0.005]), 0.95).1, Verdict::Undecided);
-        let floor = Objective { metric: ObjectiveMetric::ServiceLevel, limit: 0.8 };
+        let floor = Objective { metric: ObjectiveMetric::ServiceLevel, limit: 0.8, defaulted_from: None };
         assert_eq!(judge_one(floor, &est(&[0.9, 0.91, 0.92]), 0.95).1, Verdict::Pass);
         assert_eq!(judge_one(floor, &est(&[0.5, 0.51, 0.52]), 0.95).1, Verdict::Fail);
         // The one-sided 95% bound uses t(0.95, 2) = 2.920.
@@ -252,7 +330,7 @@ mod tests {
     fn descriptions_name_the_objective_value_and_limit() {
         let o = ObjectiveVerdict {
             source: None,
-            objective: Objective { metric: ObjectiveMetric::Abandonment, limit: 0.01 },
+            objective: Objective { metric: ObjectiveMetric::Abandonment, limit: 0.01, defaulted_from: None },
             value: est(&[0.033, 0.034, 0.035]),
             bound: 0.0,
             verdict: Verdict::Fail,

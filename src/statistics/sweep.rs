@@ -2,8 +2,9 @@
 //! tier that meets the SLA at each sweep point, each tier's worst point,
 //! and why cheaper tiers were rejected.
 
-use super::{SlaVerdict, Summary, Verdict};
+use super::{Estimate, SlaVerdict, SourceMetrics, Summary, Verdict};
 use crate::ids::{index_by, CellId, PointId, TierId};
+use crate::model::ObjectiveMetric;
 use crate::study::Experiment;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,23 @@ impl CellResult {
     /// Whether its SLA verdict is `pass`.
     pub fn meets_sla(&self) -> bool {
         self.verdict.verdict == Verdict::Pass
+    }
+
+    /// The offered load where its SLA is judged (Erlangs): the busy
+    /// hour's or window's, as measured in the run, else the model's.
+    pub fn judged_load_erl(&self) -> f64 {
+        self.summary.judged.as_ref().map_or(self.offered_load_erl, |w| w.offered_load_erl.mean)
+    }
+
+    /// All sources' metrics where its SLA is judged (the busy hour or
+    /// window, else the run).
+    pub fn judged(&self) -> &SourceMetrics<Estimate> {
+        self.summary.judged.as_ref().map_or(&self.summary.total, |w| &w.total)
+    }
+
+    /// `metric` (of all sources) where its SLA is judged.
+    pub fn judged_value(&self, metric: ObjectiveMetric) -> &Estimate {
+        super::sla::objective_value(metric, self.judged())
     }
 }
 
@@ -58,6 +76,34 @@ impl SweepResult {
     /// The result of point `p` with tier `t`.
     pub fn cell(&self, p: PointId, t: TierId) -> Option<&CellResult> {
         self.cells.iter().find(|c| c.point == p && c.tier == t)
+    }
+
+    /// What the judged load is, for a column or an axis: "busy-hour offered
+    /// load, Erl", "offered load in mon-fri 09:00-17:00, Erl", or, judged
+    /// over the run, "offered load, Erl".
+    pub fn judged_load_name(&self) -> String {
+        match self.cells.iter().find_map(|c| c.summary.judged.as_ref()) {
+            Some(w) if w.label.starts_with("busy hour") => "busy-hour offered load, Erl".to_string(),
+            Some(w) => format!("offered load in {}, Erl", w.label),
+            None => "offered load, Erl".to_string(),
+        }
+    }
+
+    /// Where its cells were judged: "run", "busy hour 10:00-11:00", or,
+    /// when that differs between cells, each place once, joined by " / ".
+    pub fn judged_over(&self) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !seen.contains(&c.verdict.over.as_str()) {
+                seen.push(&c.verdict.over);
+            }
+        }
+        seen.join(" / ")
+    }
+
+    /// Whether its cells are judged somewhere other than the whole run.
+    pub fn judged_in_hours(&self) -> bool {
+        self.cells.iter().any(|c| c.summary.judged.is_some())
     }
 
     /// Every point with its recommendation, in grid order.

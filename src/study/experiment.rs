@@ -138,6 +138,37 @@ impl Experiment {
         models.build(&self.cell_sets(cell)).map(|(m, _)| m).map_err(|e| e.context(&format!("tier {:?}", tier.name)))
     }
 
+    /// Pairs of tiers that set the same keys to the same values (in any
+    /// order): they run the same model, so the dearer (or, at one price,
+    /// the later) is never recommended. In tier order.
+    pub fn identical_tiers(&self) -> Vec<(TierId, TierId)> {
+        let sorted = |t: &Tier| {
+            let mut v: Vec<(String, String)> = t.set.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+            v.sort();
+            v
+        };
+        let keys: Vec<_> = self.tiers.iter().map(sorted).collect();
+        (0..keys.len())
+            .flat_map(|a| (a + 1..keys.len()).map(move |b| (a, b)))
+            .filter(|&(a, b)| keys[a] == keys[b])
+            .map(|(a, b)| (TierId(a), TierId(b)))
+            .collect()
+    }
+
+    /// Warnings about the experiment itself, each a sentence: identical tiers.
+    pub fn warnings(&self) -> Vec<String> {
+        self.identical_tiers()
+            .into_iter()
+            .map(|(a, b)| {
+                format!(
+                    "tiers {:?} and {:?} set the same keys to the same values: they give the same results, and the \
+                     dearer (or the later) is never recommended",
+                    self.tiers[a].name, self.tiers[b].name
+                )
+            })
+            .collect()
+    }
+
     /// A point's axis values as written, joined ("10/min, 50").
     pub fn point_label(&self, point: PointId) -> String {
         self.points[point].iter().map(value_label).collect::<Vec<_>>().join(", ")

@@ -85,6 +85,15 @@ pub struct Plan {
     /// Offered load per month (Erlangs), month 0 first (the model as written,
     /// unless `loads` says otherwise).
     pub monthly_load_erl: Vec<f64>,
+    /// The unit loads and capacities are shown in, over the model's offered
+    /// load: the busy hour's load over the mean hour's when the SLA is
+    /// judged at the busy hour ([`crate::model::Model::busy_hour_ratio`]), else 1.
+    pub load_factor: f64,
+    /// That unit's name: "busy-hour Erl" or "Erl".
+    pub load_unit: String,
+    /// Whether the forecast is a monthly growth (its steps are months);
+    /// else a list of loads (its steps are loads, not necessarily a month apart).
+    pub by_month: bool,
     /// Relative width of a certified capacity's interval (default 2%).
     pub tolerance: f64,
     /// What a lost caller costs (USD), added to each month's bill; 0 = not counted.
@@ -100,6 +109,16 @@ pub struct Plan {
 pub const MAX_COMBINATIONS: usize = 100_000;
 
 impl Plan {
+    /// What one step of the forecast is called: "month" for a growth
+    /// forecast, "load" for a list of loads.
+    pub fn step_name(&self) -> &'static str {
+        if self.by_month {
+            "month"
+        } else {
+            "load"
+        }
+    }
+
     /// The model keys `options` set, in choice order.
     fn sets(options: &[(&Choice, &PlanOption)]) -> Vec<(String, Value)> {
         options.iter().flat_map(|(_, o)| o.set.iter().cloned()).collect()

@@ -610,7 +610,11 @@ fn run_check_exits_0_when_met_1_when_not_3_when_undecided() {
     let json = simcall(&["run", &model, "--json", "--set", "run.horizon=\"1h\""]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(["pass", "fail", "undecided"].contains(&v["sla"]["verdict"].as_str().unwrap()));
-    assert!(v["sla"]["objectives"].as_array().is_some_and(|o| o.len() == 3), "{}", v["sla"]);
+    // Blocking, abandonment and p95 wait as written; failure defaulted to blocking's 1%.
+    assert!(v["sla"]["objectives"].as_array().is_some_and(|o| o.len() == 4), "{}", v["sla"]);
+    assert_eq!(v["sla"]["objectives"][2]["objective"]["defaulted_from"], "blocking", "{}", v["sla"]);
+    assert_eq!(v["sla"]["over"], "run");
+    assert!(v["sla"]["over_why"].as_str().unwrap().contains("by default"), "{}", v["sla"]);
 }
 
 #[test]

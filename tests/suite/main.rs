@@ -8,6 +8,7 @@ mod campaign;
 mod chain;
 mod cli;
 mod common;
+mod defaults;
 mod docs;
 mod fit;
 mod fuzz;

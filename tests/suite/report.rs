@@ -58,9 +58,15 @@ fn run_report_is_one_self_contained_page_with_the_run_over_time() {
     let out = simcall(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let html = std::fs::read_to_string(&file).expect("run --report writes the file, creating its folder");
-    for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "trust", "reproduce"] {
+    for id in ["question", "assumptions", "verdicts", "ceiling", "busy-day", "trust", "reproduce"] {
         assert!(html.contains(&format!("<section id=\"{id}\"")), "no section {id}");
     }
+    // No sweep vocabulary: no tier, price, capacity-and-cost or empty charts section.
+    for sweep_only in ["<section id=\"capacity\"", "<section id=\"charts\"", "<th>tier</th>", "Verdict per tier"] {
+        assert!(!html.contains(sweep_only), "a run's report has {sweep_only}");
+    }
+    assert!(html.contains("Erl offered, and where is its ceiling?"), "the question states the load");
+    assert!(html.contains("not certified by one run"), "the ceiling is said not to be certified");
     for forbidden in ["<script", "<link", "<img", "url(", "src=", "href=\"http"] {
         assert!(!html.contains(forbidden), "report has {forbidden}");
     }

@@ -41,6 +41,46 @@ fn silence_fails_the_workspace_stack() {
 }
 
 #[test]
+fn a_silence_limit_fails_on_failures_even_when_the_sla_forgets_them() {
+    // A newcomer's SLA: blocking and abandonment only. Failures after
+    // connect are judged at the same 1% by default, and fail the stack.
+    let m = shipped("models/workspace-silence.toml", &[("run.horizon", "\"2h\""), ("sla.max_failure", "\"off\"")]);
+    let (_, v) = run_judged(&m, 0);
+    assert!(v.ignored == ["failure"], "turned off on purpose: {:?}", v.ignored);
+    assert!(v.objectives.iter().all(|o| o.objective.metric != ObjectiveMetric::Failure));
+    let text = std::fs::read_to_string(repo("models/workspace-silence.toml")).unwrap();
+    let forgetful: String = text.lines().filter(|l| !l.starts_with("max_failure")).collect::<Vec<_>>().join("\n");
+    let mut doc = ModelDoc::parse(&forgetful, &repo("models/forgetful.toml")).unwrap();
+    doc.set("run.horizon", simcall::config::overrides::parse_value("\"2h\"")).unwrap();
+    let (_, v) = run_judged(&doc.build().unwrap(), 0);
+    let failure = v.objectives.iter().find(|o| o.objective.metric == ObjectiveMetric::Failure).expect("defaulted");
+    assert_eq!(failure.objective.defaulted_from, Some(ObjectiveMetric::Blocking));
+    assert_eq!((failure.objective.limit, failure.verdict), (0.01, Verdict::Fail), "{:?}", v.failing());
+    assert!(v.failing().iter().any(|f| f.starts_with("failure ")), "{:?}", v.failing());
+    // With every lost-caller objective turned off, the failures are warned about.
+    let mut doc = ModelDoc::parse(&forgetful, &repo("models/forgetful.toml")).unwrap();
+    for (k, val) in [("run.horizon", "\"2h\""), ("sla.max_failure", "\"off\""), ("sla.max_abandonment", "\"off\"")] {
+        doc.set(k, simcall::config::overrides::parse_value(val)).unwrap();
+    }
+    doc.set("sla.max_blocking", simcall::config::overrides::parse_value("\"off\"")).unwrap();
+    doc.set("sla.max_p95_wait", simcall::config::overrides::parse_value("\"20s\"")).unwrap();
+    let (_, v) = run_judged(&doc.build().unwrap(), 0);
+    assert_eq!(v.verdict, Verdict::Pass, "only the p95 wait is judged");
+    assert_eq!(v.ignored, ["blocking", "abandonment", "failure"]);
+    assert!(v.unjudged.is_empty(), "turned off on purpose is not a warning: {:?}", v.unjudged);
+}
+
+#[test]
+fn an_outcome_nothing_judges_is_warned_about() {
+    let m =
+        shipped("models/workspace-silence.toml", &[("run.horizon", "\"2h\""), ("sla", "{ max_p95_wait = \"20s\" }")]);
+    let (_, v) = run_judged(&m, 0);
+    let unjudged: Vec<ObjectiveMetric> = v.unjudged.iter().map(|u| u.0).collect();
+    assert!(unjudged.contains(&ObjectiveMetric::Failure), "{:?}", v.unjudged);
+    assert!(v.all_warnings().iter().any(|w| w.starts_with("failure ") && w.contains("set max_failure")));
+}
+
+#[test]
 fn the_tts_key_fails_on_429s_without_its_semaphore_and_on_latency_with_it() {
     let with = shipped("models/tts-semaphore.toml", &[("run.horizon", "\"2h\"")]);
     let (_, v) = run_judged(&with, 0);
@@ -61,12 +101,16 @@ fn the_tts_key_fails_on_429s_without_its_semaphore_and_on_latency_with_it() {
 #[test]
 fn a_profile_that_passes_over_the_run_fails_in_its_busy_hour() {
     let sets = [("limits.tts.capacity", "75"), ("limits.trunk.capacity", "90"), ("run.replications", "20")];
-    let (s, v) = run_judged(&shipped("models/daily-profile.toml", &sets), 0);
+    let mut over_run = sets.to_vec();
+    over_run.push(("sla.over", "\"run\""));
+    let (s, v) = run_judged(&shipped("models/daily-profile.toml", &over_run), 0);
     assert_eq!(v.verdict, Verdict::Pass, "over the run: {:?}", v.failing());
     assert!(s.judged.is_none());
-    let mut busy = sets.to_vec();
-    busy.push(("sla.over", "\"busy_hour\""));
-    let (s, v) = run_judged(&shipped("models/daily-profile.toml", &busy), 0);
+    // Judged over the run on a profile whose busy hour is far above its mean: warned.
+    assert!(v.warnings.iter().any(|w| w.contains("averages the peak away")), "{:?}", v.warnings);
+    // Left to its default, a profile is judged at its busy hour.
+    let (s, v) = run_judged(&shipped("models/daily-profile.toml", &sets), 0);
+    assert!(v.over_why.starts_with("by default, since source \"inbound\" follows profile"), "{}", v.over_why);
     assert_eq!(v.verdict, Verdict::Fail, "busy hour: {:?}", v.failing());
     let w = s.judged.as_ref().expect("judged over the busy hour");
     assert_eq!(w.label, "busy hour 10:00-11:00", "the 20/min hour of the profile");

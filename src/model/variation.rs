@@ -1,0 +1,136 @@
+//! How a model's offered traffic varies over the clock hours of the day:
+//! what decides where its SLA is judged by default (the busy hour when
+//! arrivals vary, the run when they are constant) and the busy-hour-to-mean
+//! ratio the SLA's warnings quote.
+
+use super::{Arrivals, Model, Profile, Source};
+
+const DAY_S: f64 = 86_400.0;
+
+/// The arrival rate of `p` integrated over [`a`, `b`) of its period
+/// (0 ≤ a ≤ b ≤ period): expected arrivals there.
+fn profile_arrivals(p: &Profile, a: f64, b: f64) -> f64 {
+    (0..p.starts_s.len())
+        .map(|k| {
+            let (s, e) = (p.starts_s[k], p.starts_s.get(k + 1).copied().unwrap_or(p.period_s));
+            p.rates_per_s[k] * (e.min(b) - s.max(a)).max(0.0)
+        })
+        .sum()
+}
+
+/// A source's offered traffic (Erlang-seconds of first attempts, up to a
+/// common factor) in each clock hour of the day, or `None` when it is the
+/// same in every hour.
+fn hourly_offered(s: &Source) -> Option<[f64; 24]> {
+    let mut out = [0.0; 24];
+    match &s.arrivals {
+        Arrivals::Poisson | Arrivals::Population { .. } => return None,
+        Arrivals::Profile(p) => {
+            if p.rates_per_s.iter().all(|r| *r == p.rates_per_s[0]) {
+                return None;
+            }
+            let days = (p.period_s / DAY_S).round().max(1.0) as usize;
+            for d in 0..days {
+                for (h, o) in out.iter_mut().enumerate() {
+                    let a = d as f64 * DAY_S + h as f64 * 3600.0;
+                    *o += profile_arrivals(p, a.min(p.period_s), (a + 3600.0).min(p.period_s)) * s.holding.mean_s();
+                }
+            }
+        }
+        Arrivals::Trace(calls) => {
+            for (start, duration) in calls.iter() {
+                out[((start.rem_euclid(DAY_S)) / 3600.0) as usize % 24] += duration;
+            }
+        }
+    }
+    Some(out)
+}
+
+impl Model {
+    /// What makes this model's arrivals vary in time, for the output that
+    /// says why its SLA is judged at the busy hour: e.g. `source "inbound"
+    /// follows profile "weekday"`, `source "log" replays a trace`; `None`
+    /// when every inbound source's rate is constant (Poisson, a finite
+    /// population, a flat profile). Campaigns are not counted: the SLA's
+    /// outcomes are the inbound sources' (a campaign is judged by its own
+    /// completion and abandonment).
+    pub fn time_variation(&self) -> Option<String> {
+        self.sources.iter().find_map(|s| match &s.arrivals {
+            Arrivals::Profile(p) if hourly_offered(s).is_some() => {
+                Some(format!("source {:?} follows profile {:?}", s.name, p.name))
+            }
+            Arrivals::Trace(_) => Some(format!("source {:?} replays a trace", s.name)),
+            _ => None,
+        })
+    }
+
+    /// The time-consistent busy hour's offered load over the mean hour's
+    /// (≥ 1): the clock hour of the day with the most offered traffic of
+    /// first attempts, averaged over the days of each source's profile or
+    /// trace, against the average of the 24 clock hours (ITU-T E.500's busy
+    /// hour, from the model's rates rather than a simulation). `None` when
+    /// no source's rate varies (campaigns are not counted: their traffic
+    /// is the dialer's, known only by simulating it).
+    pub fn busy_hour_ratio(&self) -> Option<f64> {
+        let mut total = [0.0; 24];
+        let mut varies = false;
+        for s in &self.sources {
+            match hourly_offered(s) {
+                Some(h) => {
+                    varies = true;
+                    // A trace's hours are scaled to its mean rate, so it adds
+                    // to the others in the same unit.
+                    let sum: f64 = h.iter().sum();
+                    let scale = if sum > 0.0 { s.offered_load_erl() * 24.0 / sum } else { 0.0 };
+                    total.iter_mut().zip(h).for_each(|(t, x)| *t += x * scale);
+                }
+                None => total.iter_mut().for_each(|t| *t += s.offered_load_erl()),
+            }
+        }
+        let mean = total.iter().sum::<f64>() / 24.0;
+        (varies && mean > 0.0).then(|| total.iter().cloned().fold(0.0, f64::max) / mean)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Dist;
+
+    fn source(arrivals: Arrivals, rate: f64) -> Source {
+        Source {
+            name: "s".into(),
+            arrival_rate_per_s: rate,
+            arrivals,
+            overdispersion_cv: None,
+            holding: Dist::Exponential { mean_s: 100.0 },
+            patience: None,
+            redial: None,
+            turns: None,
+            latency_budget_s: 0.8,
+            retry: crate::model::Retry {
+                max_attempts: 1,
+                backoff: crate::model::Backoff::Constant,
+                base_s: 0.0,
+                jitter: 0.0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_profile_with_one_busy_hour_has_its_ratio() {
+        // 1/s all day but 3/s from 10:00 to 11:00: mean (23 + 3)/24 per s.
+        let p = Profile {
+            name: "day".into(),
+            starts_s: vec![0.0, 36_000.0, 39_600.0],
+            rates_per_s: vec![1.0, 3.0, 1.0],
+            period_s: DAY_S,
+        };
+        let s = source(Arrivals::Profile(p.clone()), p.mean_rate_per_s());
+        let ratio = hourly_offered(&s).map(|h| h[10] / (h.iter().sum::<f64>() / 24.0)).unwrap();
+        assert!((ratio - 3.0 * 24.0 / 26.0).abs() < 1e-12, "{ratio}");
+        let flat = Profile { rates_per_s: vec![2.0; 3], ..p };
+        assert!(hourly_offered(&source(Arrivals::Profile(flat), 2.0)).is_none());
+        assert!(hourly_offered(&source(Arrivals::Poisson, 2.0)).is_none());
+    }
+}
