@@ -3,12 +3,13 @@
 // SVG has a size), nothing is requested beyond the file itself, no console
 // error or page error, and it prints to a PDF. Saves a screenshot.
 //
-// usage: node check.mjs REPORT.html SCREENSHOT.png PDF.pdf SECTION,SECTION,... MIN_CHARTS
+// usage: node check.mjs REPORT.html SCREENSHOT.png PDF.pdf SECTION,SECTION,... MIN_CHARTS [TEXT|TEXT|...]
+// Each TEXT must be visible on the page (what a reviewer must read there).
 import { chromium } from "playwright-core";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 
-const [report, screenshot, pdf, sectionList, minCharts] = process.argv.slice(2);
+const [report, screenshot, pdf, sectionList, minCharts, mustRead] = process.argv.slice(2);
 const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -33,6 +34,10 @@ const rows = await page.locator("tr.verdict, tr.month").count();
 if (rows < 1) problems.push("no verdict or month rows");
 const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 if (overflow > 0) problems.push(`the page scrolls sideways by ${overflow}px at 1280px`);
+const visible = await page.evaluate(() => document.body.innerText);
+for (const t of (mustRead || "").split("|").filter((t) => t)) {
+  if (!visible.includes(t)) problems.push(`the page does not show "${t}"`);
+}
 if (requests.length) problems.push(`requests beyond the file: ${requests.join(", ")}`);
 
 await page.screenshot({ path: screenshot, fullPage: false });

@@ -207,7 +207,7 @@ pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str
             format!("{desc}{place}")
         };
         let mut chart = Chart {
-            title: format!("{}: {desc}{place} vs {} (95% CI bars; lines join the grid points)", exp.name, x.desc),
+            title: format!("{}: {desc}{place} (95% CI bars; lines join grid points)", exp.name),
             x_desc: x.desc.clone(),
             x_clock: false,
             y_desc,

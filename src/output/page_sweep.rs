@@ -110,11 +110,8 @@ fn answer(exp: &Experiment, res: &SweepResult) -> String {
         })
         .collect();
     let axes = exp.axes.iter().map(|a| a.path.clone()).collect::<Vec<_>>().join(", ");
-    format!(
-        "The cheapest tier that meets the SLA with confidence, by {}: {}.",
-        if outbound { axes } else { res.judged_load_name() },
-        parts.join("; ")
-    )
+    let by = if outbound { format!(", by {axes}") } else { String::new() };
+    format!("The cheapest tier that meets the SLA with confidence{by}: {}.", parts.join("; "))
 }
 
 /// A sweep's framing, with the charts drawn for its output set and the
