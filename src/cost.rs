@@ -5,8 +5,10 @@
 //! admissions; requests; tokens) scaled from the run's measured window to a
 //! month of 30.44 days, and optionally the value of the callers lost.
 //!
-//! The window scales linearly: a run of a profile model should cover whole
-//! days (or a whole week) for its usage to be a month's in proportion.
+//! The window scales by traffic, not time ([`Model::month_scale`]): usage
+//! counted in it × the month's expected offered traffic over the window's.
+//! A weekly profile run for its Monday is billed for the week the profile
+//! describes, weekends as it says, not Mondays × 30.44.
 
 use crate::model::{LimitKind, Model};
 use crate::statistics::{Estimate, ReplicationMetrics};
@@ -60,7 +62,7 @@ pub fn billed_s(holds: &[(f64, u64)], increment_s: f64, minimum_s: f64) -> f64 {
 pub fn usage_usd(u: &UsagePrice, model: &Model, r: &ReplicationMetrics) -> f64 {
     let Some(i) = model.limits.iter().position(|l| l.name == u.limit) else { return 0.0 };
     let l = &r.limits[i];
-    let per_month = MONTH_S / model.run.horizon_s;
+    let per_month = model.month_scale(MONTH_S);
     let minutes = billed_s(&l.holds, u.billing_increment_s, u.minimum_per_call_s) / 60.0 * per_month;
     let admissions = l.metrics.admitted * per_month;
     let tokens = match model.limits[i].kind {
@@ -85,7 +87,7 @@ pub fn month_cost(
     model: &Model,
     reps: &[ReplicationMetrics],
 ) -> MonthCost {
-    let per_month = MONTH_S / model.run.horizon_s;
+    let per_month = model.month_scale(MONTH_S);
     let parts: Vec<ChoiceCost> = chosen
         .iter()
         .map(|(c, o)| ChoiceCost {
@@ -128,6 +130,24 @@ pub fn month_cost(
         total_usd: Estimate::new(totals),
         parts,
     }
+}
+
+/// How a bill's month is made from a run of `model`, for the report: e.g.
+/// "usage counted over the run's 24 h window (after a 1 h warm-up), scaled
+/// by traffic to a month of 30.44 days (× 30.44)".
+pub fn time_base(model: &Model) -> String {
+    let scale = model.month_scale(MONTH_S);
+    let by_time = MONTH_S / model.run.horizon_s;
+    let how = if (scale / by_time - 1.0).abs() < 1e-9 {
+        "the traffic is the same every day of the month".to_string()
+    } else {
+        format!("the window carries {:.1}% of an average window's traffic", 100.0 * by_time / scale)
+    };
+    format!(
+        "Usage is counted over the run's {:.1} h window (after a {:.1} h warm-up) and scaled by offered traffic to a month of 30.44 days (× {scale:.2}; {how}).",
+        model.run.horizon_s / 3600.0,
+        model.run.warmup_s / 3600.0
+    )
 }
 
 /// A rough monthly usage price of `option` at `load_erl` Erlangs offered

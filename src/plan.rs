@@ -48,6 +48,10 @@ pub struct MonthPlan {
     pub chosen: Option<usize>,
     /// The next cheapest that also carries it, if one was certified.
     pub runner_up: Option<usize>,
+    /// How much dearer the runner-up is in total (fixed + estimated usage,
+    /// USD per month; the estimate that ranked them, not a simulation).
+    #[serde(default)]
+    pub runner_up_dearer_usd: Option<f64>,
     /// The chosen combination's bill at this month's load, from a
     /// simulation at that load.
     pub cost: Option<MonthCost>,
@@ -307,7 +311,16 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
                 Some(month_cost(plan, &options, &scaled, &replicate(&scaled, 0)))
             }
         };
-        months.push(MonthPlan { month: m as u32, load_erl: load, chosen: chosen_i, runner_up, cost });
+        let total_of = |i: usize| estimate(&store.certified[i].options, store.certified[i].monthly_usd);
+        let runner_up_dearer_usd = chosen_i.zip(runner_up).map(|(c, u)| total_of(u) - total_of(c));
+        months.push(MonthPlan {
+            month: m as u32,
+            load_erl: load,
+            chosen: chosen_i,
+            runner_up,
+            runner_up_dearer_usd,
+            cost,
+        });
     }
     // The ladder from the last month's choice (or the largest certified).
     let from = months.iter().rev().find_map(|m| m.chosen).or_else(|| {

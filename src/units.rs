@@ -139,6 +139,20 @@ pub fn percent(p: f64) -> String {
     format!("{s}%")
 }
 
+/// Dollars with thousands separators: "$78,248".
+pub fn money(usd: f64) -> String {
+    let whole = usd.abs().round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (k, ch) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{}${out}", if usd < -0.5 { "-" } else { "" })
+}
+
 /// Bytes as a person reads them: "730 MB", "2.4 GB".
 pub fn bytes_text(b: f64) -> String {
     if b >= 1e9 {
@@ -164,6 +178,14 @@ pub fn duration_text(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dollars_have_thousands_separators() {
+        assert_eq!(money(78_248.4), "$78,248");
+        assert_eq!(money(959.0), "$959");
+        assert_eq!(money(1_000_000.0), "$1,000,000");
+        assert_eq!(money(-350.0), "-$350");
+    }
 
     #[test]
     fn percentages_keep_three_digits() {

@@ -1,7 +1,8 @@
-//! How a model's offered traffic varies over the clock hours of the day:
-//! what decides where its SLA is judged by default (the busy hour when
-//! arrivals vary, the run when they are constant) and the busy-hour-to-mean
-//! ratio the SLA's warnings quote.
+//! How a model's offered traffic varies in time: over the clock hours of
+//! the day (what decides where its SLA is judged by default, the busy hour
+//! when arrivals vary and the run when they are constant, and the
+//! busy-hour-to-mean ratio the warnings and plans quote), and over a run's
+//! measured window against a month (what scales usage to a bill).
 
 use super::{Arrivals, Model, Profile, Source};
 
@@ -46,7 +47,51 @@ fn hourly_offered(s: &Source) -> Option<[f64; 24]> {
     Some(out)
 }
 
+/// Expected first attempts of profile `p` over [`a`, `b`) s of simulated
+/// time (the profile repeats every period).
+fn profile_arrivals_periodic(p: &Profile, a: f64, b: f64) -> f64 {
+    let mut total = 0.0;
+    let mut k = (a / p.period_s).floor();
+    while k * p.period_s < b {
+        let start = k * p.period_s;
+        total += profile_arrivals(p, (a - start).max(0.0), (b - start).min(p.period_s));
+        k += 1.0;
+    }
+    total
+}
+
 impl Model {
+    /// Expected offered traffic of first attempts over [`a`, `b`) s of
+    /// simulated time, in Erlang-seconds: each source's arrivals there (a
+    /// profile's rates as they repeat, a trace's calls starting there, a
+    /// constant rate for the others) × its mean holding time.
+    pub fn offered_erl_s_in(&self, a: f64, b: f64) -> f64 {
+        self.sources
+            .iter()
+            .map(|s| match &s.arrivals {
+                Arrivals::Profile(p) => profile_arrivals_periodic(p, a, b) * s.holding.mean_s(),
+                Arrivals::Trace(calls) => calls.iter().filter(|(t, _)| (a..b).contains(t)).map(|(_, d)| d).sum::<f64>(),
+                Arrivals::Poisson | Arrivals::Population { .. } => s.offered_load_erl() * (b - a),
+            })
+            .sum()
+    }
+
+    /// What a measured window of this model's run is of a month of
+    /// `month_s` seconds: the month's expected offered traffic (its mean
+    /// offered load × `month_s`, so a weekly profile's weekends count as the
+    /// profile says) over the window's (after the warm-up, `horizon_s`
+    /// long). Usage counted in the window × this is the month's. With
+    /// constant rates it is `month_s / horizon_s`; with no traffic, that too.
+    pub fn month_scale(&self, month_s: f64) -> f64 {
+        let (a, b) = (self.run.warmup_s, self.run.warmup_s + self.run.horizon_s);
+        let window = self.offered_erl_s_in(a, b);
+        if window > 0.0 && self.offered_load_erl() > 0.0 {
+            self.offered_load_erl() * month_s / window
+        } else {
+            month_s / self.run.horizon_s
+        }
+    }
+
     /// What makes this model's arrivals vary in time, for the output that
     /// says why its SLA is judged at the busy hour: e.g. `source "inbound"
     /// follows profile "weekday"`, `source "log" replays a trace`; `None`
@@ -115,6 +160,15 @@ mod tests {
                 jitter: 0.0,
             },
         }
+    }
+
+    #[test]
+    fn a_periodic_profile_integrates_across_its_periods() {
+        // 1/s for the first half of each 10 s period, 3/s for the second.
+        let p = Profile { name: "p".into(), starts_s: vec![0.0, 5.0], rates_per_s: vec![1.0, 3.0], period_s: 10.0 };
+        assert_eq!(profile_arrivals_periodic(&p, 0.0, 10.0), 20.0);
+        assert_eq!(profile_arrivals_periodic(&p, 5.0, 25.0), 15.0 + 5.0 + 15.0 + 5.0);
+        assert_eq!(profile_arrivals_periodic(&p, 7.0, 13.0), 9.0 + 3.0);
     }
 
     #[test]

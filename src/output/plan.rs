@@ -10,7 +10,9 @@ use super::{render_error, tables, Drawn, OutputFile};
 use crate::cost::MonthCost;
 use crate::error::Result;
 use crate::plan::PlanResult;
+use crate::statistics::Estimate;
 use crate::study::Plan;
+use crate::units::money;
 use comfy_table::Cell;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -122,12 +124,15 @@ pub fn ladder_frame(r: &PlanResult) -> DataFrame {
 /// report.
 pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>>) {
     let unit = &r.load_unit;
-    let mut header = vec![plan.step_name().to_string(), format!("load ({unit})")];
+    let mut header = vec![if plan.by_month { "month" } else { "#" }.to_string(), format!("load ({unit})")];
     header.extend(plan.choices.iter().map(|c| c.name.clone()));
+    let total = if plan.value_per_lost_call > 0.0 { "fixed + usage + lost calls" } else { "fixed + usage" };
     header.extend([
-        "total $/month (fixed + usage, ± 95% CI)".to_string(),
+        "fixed $/month".to_string(),
+        "usage $/month (± 95% CI)".to_string(),
+        format!("total $/month ({total}, ± 95% CI)"),
         format!("certified ({unit})"),
-        "runner-up (+$/month fixed)".to_string(),
+        "runner-up (dearer by, $/month in total, estimated)".to_string(),
     ]);
     let rows = r
         .months
@@ -137,26 +142,45 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
             match m.chosen {
                 Some(i) => {
                     row.extend(r.names(plan, i).into_iter().map(String::from));
-                    row.push(m.cost.as_ref().map_or_else(
-                        || format!("{:.0}", r.combos[i].monthly_usd),
-                        |c| format!("{:.0} ± {:.0}", c.total_usd.mean, c.total_usd.ci95),
-                    ));
+                    row.push(money(r.combos[i].monthly_usd));
+                    match &m.cost {
+                        Some(c) => {
+                            let n = c.total_usd.replications.len();
+                            let usage = Estimate::new(
+                                (0..n).map(|k| c.parts.iter().map(|p| p.usage_usd.replications[k]).sum()).collect(),
+                            );
+                            row.push(format!("{} ± {}", money(usage.mean), money(usage.ci95)));
+                            row.push(format!("{} ± {}", money(c.total_usd.mean), money(c.total_usd.ci95)));
+                        }
+                        None => row.extend(["-".to_string(), money(r.combos[i].monthly_usd)]),
+                    }
                     let cert = &r.combos[i].certified;
                     row.push(format!("{:.1}–{:.1}", cert.pass_erl, cert.fail_erl));
                     row.push(m.runner_up.map_or("-".into(), |u| {
-                        let extra = r.combos[u].monthly_usd - r.combos[i].monthly_usd;
-                        format!("{} (+{extra:.0})", r.names(plan, u).join(", "))
+                        let fixed = r.combos[u].monthly_usd - r.combos[i].monthly_usd;
+                        let total =
+                            m.runner_up_dearer_usd.map_or(String::new(), |d| format!(", {} in total", signed(d)));
+                        format!("{} ({} fixed{total})", r.names(plan, u).join(", "), signed(fixed))
                     }));
                 }
                 None => {
                     row.push("no combination carries it".into());
-                    row.extend((1..plan.choices.len() + 3).map(|_| "-".to_string()));
+                    row.extend((1..plan.choices.len() + 5).map(|_| "-".to_string()));
                 }
             }
             row
         })
         .collect();
     (header, rows)
+}
+
+/// A difference in dollars with its sign: "+$350", "-$12", "+$0".
+fn signed(usd: f64) -> String {
+    if usd < -0.5 {
+        money(usd)
+    } else {
+        format!("+{}", money(usd))
+    }
 }
 
 /// What `simcall plan` prints: the months, the calendar, the ladder and
@@ -167,7 +191,13 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
     for row in rows {
         t.add_row(row.into_iter().map(Cell::new).collect::<Vec<_>>());
     }
-    let mut out = format!("{}: {} months, tolerance {:.1}%\n{t}\n", plan.name, r.months.len(), 100.0 * plan.tolerance);
+    let mut out = format!(
+        "{}: {} {}s, tolerance {:.1}%\n{t}\n",
+        plan.name,
+        r.months.len(),
+        plan.step_name(),
+        100.0 * plan.tolerance
+    );
     out += "calendar:\n";
     for line in r.calendar(plan) {
         out += &format!("  {line}\n");

@@ -8,6 +8,7 @@
 use super::html::{environment, input_rows, limits, scalable, self_test_view, sla_text, sources};
 use super::Drawn;
 use crate::report::PlanReport;
+use crate::units::money;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -32,10 +33,6 @@ struct ChartRow {
     caption: String,
 }
 
-fn money(v: f64) -> String {
-    format!("${v:.0}")
-}
-
 /// The plan's `report.html`, embedding the runway and cost charts drawn
 /// for its output set (`charts`, by name).
 pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
@@ -49,7 +46,14 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
                 |b| format!("{} ± {} a month in all", money(b.total_usd.mean), money(b.total_usd.ci95)),
             );
             let next = r.months.iter().find(|n| n.chosen != Some(c)).map_or_else(
-                || format!("It carries every month of the forecast ({} months).", r.months.len()),
+                || {
+                    format!(
+                        "It carries every {} of the forecast ({} {}s).",
+                        plan.step_name(),
+                        r.months.len(),
+                        plan.step_name()
+                    )
+                },
                 |n| {
                     format!(
                         "The next upgrade falls due at {} {} ({:.1} {}).",
@@ -69,7 +73,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
                 unit = r.load_unit
             )
         }
-        None => "No combination of the options carries month 0's load inside the SLA.".to_string(),
+        None => format!("No combination of the options carries {} 0's load inside the SLA.", plan.step_name()),
     };
     let (months_header, months_rows) = super::plan::month_table(plan, r);
     let mut combos_header: Vec<String> = plan.choices.iter().map(|c| c.name.clone()).collect();
@@ -137,6 +141,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
         limits => limits(base),
         choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),
         sla => sla_text(base),
+        time_base => crate::cost::time_base(base),
         forecast => format!("Forecast offered load by month ({}): {}.", r.load_unit, r.months.iter().map(|m| format!("{:.1}", m.load_erl)).collect::<Vec<_>>().join(", ")),
         sources_cited => plan.model_header,
         months_header => months_header,

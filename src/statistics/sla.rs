@@ -113,7 +113,7 @@ fn trim(v: f64, digits: i32) -> String {
 pub struct SlaVerdict {
     /// Where it was judged: `run`, `busy hour 10:00-11:00` or the window.
     pub over: String,
-    /// Why there: "as [sla] says", or the default and its reason.
+    /// Why there: "as `[sla]` says", or the default and its reason.
     pub over_why: String,
     /// Objectives written as `"off"`, ignored on purpose: "failure",
     /// "inbound: failure".

@@ -222,3 +222,37 @@ fn plan_resume_reads_its_certifications_back_and_a_new_forecast_reuses_them() {
     assert!(reused > 0, "{line}");
     assert_eq!(outputs(&a), outputs(&b), "a resumed plan equals a fresh one");
 }
+
+/// Usage scales to a month by traffic, not time: a weekly profile with
+/// quiet weekends run for its Monday is billed for the week it describes.
+#[test]
+fn a_month_of_a_weekly_profile_counts_its_weekends_as_the_profile_says() {
+    let text = |points: &str| {
+        format!(
+            r#"
+            name = "week"
+            [run]
+            horizon = "1d"
+            [[sources]]
+            name = "inbound"
+            arrivals = {{ profile = "week", points = [{points}] }}
+            holding = {{ dist = "exponential", mean = "2m" }}
+            [[limits]]
+            name = "trunk"
+            capacity = 100
+        "#
+        )
+    };
+    let month_s = simcall::cost::MONTH_S;
+    // Weekdays 10/min, weekends 2/min: a Monday's usage × 30.44 × (the
+    // week's mean rate / Monday's rate) is the month's.
+    let week =
+        crate::common::model(&text(r#"{ at = "mon 00:00", rate = "10/min" }, { at = "sat 00:00", rate = "2/min" }"#));
+    let mean_per_min = (5.0 * 10.0 + 2.0 * 2.0) / 7.0;
+    let expected = month_s / 86_400.0 * mean_per_min / 10.0;
+    assert!((week.month_scale(month_s) / expected - 1.0).abs() < 1e-9, "{} vs {expected}", week.month_scale(month_s));
+    // The same rate every day: the month is 30.44 of the run's days.
+    let flat = crate::common::model(&text(r#"{ at = "mon 00:00", rate = "10/min" }"#));
+    assert!((flat.month_scale(month_s) / (month_s / 86_400.0) - 1.0).abs() < 1e-9);
+    assert!(simcall::cost::time_base(&week).contains("scaled by offered traffic to a month of 30.44 days"));
+}
