@@ -153,6 +153,26 @@ pub fn money(usd: f64) -> String {
     format!("{}${out}", if usd < -0.5 { "-" } else { "" })
 }
 
+/// An axis tick as a person reads it: thousands separated, whole numbers
+/// without decimals ("1,200", "30"), others with up to 3 significant
+/// digits ("0.25", "2.5").
+pub fn tick(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if (v - v.round()).abs() < 1e-9 * v.abs().max(1.0) {
+        let s = money(v);
+        return s.replacen('$', "", 1);
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// Bytes as a person reads them: "730 MB", "2.4 GB".
 pub fn bytes_text(b: f64) -> String {
     if b >= 1e9 {
@@ -178,6 +198,16 @@ pub fn duration_text(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_are_plain_numbers() {
+        assert_eq!(tick(1200.0), "1,200");
+        assert_eq!(tick(30.0), "30");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(-40.0), "-40");
+        assert_eq!(tick(0.0), "0");
+    }
 
     #[test]
     fn dollars_have_thousands_separators() {

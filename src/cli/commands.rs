@@ -69,7 +69,8 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String], rea
     if let Some(file) = timeseries {
         create_parent(file)?;
         let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
-        write_files(here, &series::files(&stem_of(file), &title, &summary.limits, &summary.series)?.0)?;
+        let varies = model.time_variation().is_some();
+        write_files(here, &series::files(&stem_of(file), &title, &summary.limits, &summary.series, varies)?.0)?;
     }
     if let Some(file) = &files.hourly {
         create_parent(file)?;

@@ -42,10 +42,21 @@ struct Chart {
     /// x is hours from Monday 00:00: label it with the clock ("tue 09:00").
     x_clock: bool,
     y_desc: String,
+    /// What y's ticks read as.
+    y_unit: YUnit,
     log_y: bool,
     series: Vec<Series>,
     /// A thick step line (the cheapest passing tier), if any.
     step: Option<(String, Vec<(f64, f64)>)>,
+}
+
+/// How a chart's y ticks read: plain numbers ("1,200", "2.5"), a
+/// probability as a percentage ("1%"), or dollars ("$1,499").
+#[derive(Clone, Copy, PartialEq)]
+enum YUnit {
+    Plain,
+    Percent,
+    Dollars,
 }
 
 /// What the charts put on x: the nominal offered load, or, for a model of
@@ -178,6 +189,7 @@ pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str
             x_desc: x.desc.clone(),
             x_clock: false,
             y_desc: "hours from the campaign's start until every lead is finished".into(),
+            y_unit: YUnit::Plain,
             log_y: false,
             series: per_tier(&completion),
             step: None,
@@ -211,6 +223,7 @@ pub fn draw_all(exp: &Experiment, res: &SweepResult) -> Result<Vec<(&'static str
             x_desc: x.desc.clone(),
             x_clock: false,
             y_desc,
+            y_unit: if metric.is_duration() { YUnit::Plain } else { YUnit::Percent },
             log_y,
             series: per_tier_ci(&|c: &CellResult| c.judged_value(metric), floor),
             step: None,
@@ -341,11 +354,19 @@ fn price_chart(exp: &Experiment, res: &SweepResult, x: &XAxis) -> Chart {
         .collect();
     best.sort_by(|a, b| a.0.total_cmp(&b.0));
     let step = best.windows(2).flat_map(|w| [w[0], (w[1].0, w[0].1)]).chain(best.last().copied()).collect();
+    // Where no tier passes, the step has no point: the title names those loads.
+    let none: Vec<String> = res
+        .recommendations()
+        .filter(|(_, t)| t.is_none())
+        .filter_map(|(p, _)| res.cells.iter().find(|c| c.point == p).map(|c| crate::units::tick(x.of(exp, c).round())))
+        .collect();
+    let gap = if none.is_empty() { String::new() } else { format!(" (no tier meets the SLA at {})", none.join(", ")) };
     Chart {
-        title: format!("{}: monthly price vs {}", exp.name, if x.outbound { &x.desc } else { "offered load" }),
+        title: format!("{}: monthly price vs {}{gap}", exp.name, if x.outbound { &x.desc } else { "offered load" }),
         x_desc: x.desc.clone(),
         x_clock: false,
         y_desc: "price per month".into(),
+        y_unit: YUnit::Dollars,
         log_y: false,
         series,
         step: Some(("cheapest tier meeting the SLA".into(), step)),
@@ -377,6 +398,7 @@ pub fn hourly(title: &str, campaigns: &[crate::statistics::CampaignSummary]) -> 
         x_desc: "simulated clock (UTC)".into(),
         x_clock: true,
         y_desc: "per hour (mean over replications)".into(),
+        y_unit: YUnit::Plain,
         log_y: false,
         series,
         step: None,
@@ -412,7 +434,11 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std:
     let (x0, x1) = x_range(&chart.series);
     let pad = ((x1 - x0) * 0.05).max(1e-9);
     let (xr, ymax) = ((x0 - pad)..(x1 + pad), all.iter().map(|p| p.1).fold(0.0, f64::max));
-    let root = root.titled(&chart.title, (FONT_FAMILY, 22)).map_err(|e| err(&e))?;
+    // A chart whose every value is zero says so once, in its title.
+    let data_max = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
+    let zero = !chart.series.iter().all(|s| s.points.is_empty()) && data_max == 0.0 && !chart.log_y;
+    let title = if zero { format!("{}: all zero", chart.title) } else { chart.title.clone() };
+    let root = root.titled(&title, (FONT_FAMILY, 22)).map_err(|e| err(&e))?;
     let (data, strip) = legend::split(&root);
     let mut builder = ChartBuilder::on(&data);
     builder.margin(16).margin_right(36).x_label_area_size(44).y_label_area_size(70);
@@ -430,7 +456,8 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> std:
     root.present().map_err(|e| err(&e))
 }
 
-/// The legend of a chart: one entry per series, then the step line.
+/// The legend of a chart: one entry per series (a series with the same
+/// points as an earlier one says so: it is drawn over it), then the step line.
 fn entries(chart: &Chart) -> Vec<Entry> {
     let mut out: Vec<Entry> = chart
         .series
@@ -443,7 +470,12 @@ fn entries(chart: &Chart) -> Vec<Entry> {
                 (true, false) => Key::Line,
                 (true, true) => Key::Dashed,
             };
-            Entry { label: s.name.clone(), color, key }
+            let twin = chart.series[..i].iter().find(|t| !s.points.is_empty() && t.points == s.points);
+            let label = match twin {
+                Some(t) => format!("{} (identical to {})", s.name, t.name),
+                None => s.name.clone(),
+            };
+            Entry { label, color, key }
         })
         .collect();
     if let Some((name, _)) = &chart.step {
@@ -462,10 +494,18 @@ where
 {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let clock = |h: &f64| crate::units::clock_label(h * 3600.0);
+    let x_tick = |v: &f64| crate::units::tick(*v);
+    let y_tick = |v: &f64| match chart.y_unit {
+        YUnit::Plain => crate::units::tick(*v),
+        YUnit::Percent => crate::units::percent(*v),
+        YUnit::Dollars => crate::units::money(*v),
+    };
     let mut mesh = ctx.configure_mesh();
-    mesh.x_desc(&chart.x_desc).y_desc(&chart.y_desc).label_style((FONT_FAMILY, 14));
+    mesh.x_desc(&chart.x_desc).y_desc(&chart.y_desc).label_style((FONT_FAMILY, 14)).y_label_formatter(&y_tick);
     if chart.x_clock {
         mesh.x_label_formatter(&clock);
+    } else {
+        mesh.x_label_formatter(&x_tick);
     }
     mesh.draw().map_err(|e| err(&e))?;
     for (i, s) in chart.series.iter().enumerate() {
@@ -484,9 +524,12 @@ where
         if !s.markers {
             continue;
         }
+        // Earlier lines' markers are larger, so a line drawn over another
+        // with equal values leaves a ring of the first showing.
+        let radius = 5 + (2 * (chart.series.len() - 1 - i)).min(6) as i32;
         ctx.draw_series(s.points.iter().enumerate().map(|(k, &p)| {
             let filled = s.pass.as_ref().is_none_or(|pass| pass[k]);
-            Circle::new(p, 5, if filled { color.filled() } else { color.stroke_width(2) })
+            Circle::new(p, radius, if filled { color.filled() } else { color.stroke_width(2) })
         }))
         .map_err(|e| err(&e))?;
     }

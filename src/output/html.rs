@@ -8,7 +8,7 @@
 
 use super::text;
 use crate::error::Result;
-use crate::model::{Arrivals, Dist, LimitKind, Model, OnFull, Scope, SlaOver, WhenRefused};
+use crate::model::{Arrivals, Dist, LimitKind, Model, ObjectiveMetric, OnFull, Scope, SlaOver, WhenRefused};
 use crate::report::{Provenance, RunReport};
 use crate::statistics::SweepResult;
 use crate::study::{value_label, Experiment, InputFile};
@@ -349,8 +349,13 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
         (String::new(), "The run kept no time series.".to_string())
     } else {
         let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
-        let drawn =
-            super::series::chart(std::path::Path::new("report.html"), &title, &summary.limits, &summary.series)?;
+        let drawn = super::series::chart(
+            std::path::Path::new("report.html"),
+            &title,
+            &summary.limits,
+            &summary.series,
+            model.time_variation().is_some(),
+        )?;
         (
             scalable(drawn.svg),
             format!("Use of each limit against its capacity over the run (mean of {reps} replications per bucket)."),
@@ -450,7 +455,13 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
     let mut capacity_header: Vec<String> = exp.axes.iter().map(|a| a.path.clone()).collect();
     capacity_header.extend(load_cols.iter().cloned());
     capacity_header.extend(["recommended tier".to_string(), "price/month".to_string()]);
-    capacity_header.extend(["blocking", "abandonment", "p95 wait (s)"].map(|m| format!("{m}{place}")));
+    // The outcomes every review reads, then each other objective the SLA judges.
+    let mut shown = vec![ObjectiveMetric::Blocking, ObjectiveMetric::Abandonment, ObjectiveMetric::P95Wait];
+    shown.extend(base.sla.objectives.iter().map(|o| o.metric).filter(|m| !shown.contains(m)).collect::<Vec<_>>());
+    capacity_header.extend(shown.iter().map(|m| {
+        let unit = if m.is_duration() { " (s)" } else { "" };
+        format!("{}{unit}{place}", m.name())
+    }));
     capacity_header.push("binding limit (run)".into());
     let capacity_rows: Vec<Vec<String>> = res
         .recommendations()
@@ -468,7 +479,10 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
                     );
                     row.push(s.binding_limit().map_or("-".into(), |b| s.limits[b].name.clone()));
                 }
-                None => row.extend(["none meets the SLA", "-", "-", "-", "-", "-"].map(String::from)),
+                None => {
+                    row.push("none meets the SLA".into());
+                    row.extend(std::iter::repeat_n("-".to_string(), shown.len() + 2));
+                }
             }
             row
         })

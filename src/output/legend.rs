@@ -61,8 +61,9 @@ pub fn split<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> (DrawingArea<
 }
 
 /// Draws `entries` top down in `strip`, starting `top` pixels down (to line
-/// up with the plot under a caption). Labels longer than the strip are cut
-/// with an ellipsis: the full names are in the tables.
+/// up with the plot under a caption). Labels longer than the strip wrap onto
+/// further lines at spaces (a word longer than a line is split), so no
+/// label is ever cut.
 pub fn draw<DB: DrawingBackend>(
     strip: &DrawingArea<DB, Shift>,
     entries: &[Entry],
@@ -70,8 +71,8 @@ pub fn draw<DB: DrawingBackend>(
 ) -> std::result::Result<(), String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let max_chars = ((STRIP_PX as usize).saturating_sub(50)) / 7;
-    for (i, e) in entries.iter().enumerate() {
-        let y = top + 22 * i as i32;
+    let mut y = top;
+    for e in entries {
         let c = e.color;
         match e.key {
             Key::Dot => strip.draw(&Circle::new((20, y), 5, c.filled())).map_err(|x| err(&x))?,
@@ -93,19 +94,57 @@ pub fn draw<DB: DrawingBackend>(
                 strip.draw(&Rectangle::new([(10, y - 6), (30, y + 6)], c.mix(0.75).filled())).map_err(|x| err(&x))?
             }
         }
-        let label = if e.label.chars().count() > max_chars {
-            format!("{}…", e.label.chars().take(max_chars.saturating_sub(1)).collect::<String>())
-        } else {
-            e.label.clone()
-        };
-        strip.draw(&Text::new(label, (40, y - 8), (FONT_FAMILY, 13))).map_err(|x| err(&x))?;
+        let lines = wrap(&e.label, max_chars);
+        for (k, line) in lines.iter().enumerate() {
+            strip
+                .draw(&Text::new(line.clone(), (40, y - 8 + 16 * k as i32), (FONT_FAMILY, 13)))
+                .map_err(|x| err(&x))?;
+        }
+        y += 22 + 16 * (lines.len() as i32 - 1);
     }
     Ok(())
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces; a word
+/// longer than a line is split. Every character is kept.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            lines.push(word.drain(..width).collect());
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.extend(word);
+    }
+    lines.push(line);
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_wrap_and_keep_every_character() {
+        let label = "Enterprise, sources.inbound.arrivals.rate = 400/min (identical to Growth)";
+        let lines = wrap(label, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" ").replace(' ', ""), label.replace(' ', ""));
+        assert_eq!(wrap("short", 20), ["short"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    }
 
     #[test]
     fn twenty_lines_have_twenty_styles() {

@@ -273,8 +273,8 @@ mod tests {
         let rep = report();
         let charts = super::super::charts::draw_all(&rep.experiment, &rep.result).unwrap();
         let b = rep.busy_day.as_ref().unwrap();
-        let busy =
-            super::super::series::chart(Path::new("busy"), "busy", &b.summary.limits, &b.summary.series).unwrap();
+        let busy = super::super::series::chart(Path::new("busy"), "busy", &b.summary.limits, &b.summary.series, false)
+            .unwrap();
         let page = sweep_page(&rep, &charts, Some(&busy.svg));
         for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "charts"] {
             assert!(page.contains(&format!("<section id=\"{id}\">")), "section {id}");

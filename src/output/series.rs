@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::record::{Bucket, SeriesTotals};
 use crate::statistics::LimitSummary;
 use crate::units::clock_label;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use polars::prelude::*;
@@ -45,11 +46,14 @@ pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
 /// Size of the chart (pixels).
 const SIZE: (u32, u32) = (1300, 700);
 
-/// The chart of the series, titled `title`.
+/// The chart of the series, titled `title`, with the busy hour shaded when
+/// `busy_hour` (the model's arrivals vary in time: with a constant rate
+/// the busiest hour is noise, not a peak).
 ///
 /// Errors ([`crate::error::Error::Output`], naming `stem`) when the drawing fails.
-pub fn chart(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket]) -> Result<Drawn> {
-    draw_chart!(SIZE, |area| draw(area, title, limits, series)).map_err(|e| render_error(&stem.to_string_lossy(), e))
+pub fn chart(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket], busy_hour: bool) -> Result<Drawn> {
+    draw_chart!(SIZE, |area| draw(area, title, limits, series, busy_hour))
+        .map_err(|e| render_error(&stem.to_string_lossy(), e))
 }
 
 /// `<stem>.csv`, `<stem>.parquet`, `<stem>.png` and `<stem>.svg`, and the
@@ -61,9 +65,10 @@ pub fn files(
     title: &str,
     limits: &[LimitSummary],
     series: &[Bucket],
+    busy_hour: bool,
 ) -> Result<(Vec<OutputFile>, String)> {
     let mut df = frame(limits, series);
-    let drawn = chart(stem, title, limits, series)?;
+    let drawn = chart(stem, title, limits, series, busy_hour)?;
     let mut files = tables::both(&mut df, stem)?.to_vec();
     files.extend(drawn.files(stem));
     Ok((files, drawn.svg))
@@ -96,6 +101,7 @@ fn draw<DB: DrawingBackend>(
     title: &str,
     limits: &[LimitSummary],
     series: &[Bucket],
+    busy_hour: bool,
 ) -> std::result::Result<(), String> {
     super::charts::register_font();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -107,7 +113,8 @@ fn draw<DB: DrawingBackend>(
     let hours = |b: &Bucket| b.start_s / 3600.0;
     let x0 = series.first().map_or(0.0, hours);
     let x1 = series.last().map_or(1.0, hours).max(x0 + 1e-6);
-    let busy = busy_hour_start_s(series).filter(|_| inbound).map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
+    let busy =
+        busy_hour_start_s(series).filter(|_| inbound && busy_hour).map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
     // Top: every limit's use over its capacity (× pool), so slots, rate and
     // token limits share one axis and one 100% line.
     let mut top_lines = Vec::new();
@@ -148,6 +155,47 @@ fn draw<DB: DrawingBackend>(
     root.present().map_err(|e| e.to_string())
 }
 
+/// Clock ticks (hours from Monday 00:00) over [`x0`, `x1`]: whole hours,
+/// every 1, 2, 3, 6 or 12 hours, or whole days, at most `most` of them.
+pub(super) fn clock_ticks_h(x0: f64, x1: f64, most: usize) -> Vec<f64> {
+    let most = most.max(2) as f64;
+    let step = [1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 168.0]
+        .into_iter()
+        .find(|s| (x1 - x0) / s <= most)
+        .unwrap_or_else(|| 168.0 * ((x1 - x0) / (168.0 * most)).ceil());
+    let first = (x0 / step).ceil() as i64;
+    (first..).map(|k| k as f64 * step).take_while(|t| *t <= x1).collect()
+}
+
+/// An axis of hours from Monday 00:00 whose ticks fall on whole hours or
+/// days ([`clock_ticks_h`]), where plotters' own ticks would fall on
+/// decimal steps (every 5 or 20 hours); labelled as the clock by the mesh.
+pub(super) struct ClockHours(RangedCoordf64);
+
+impl ClockHours {
+    pub(super) fn new(x0: f64, x1: f64) -> Self {
+        ClockHours((x0..x1).into())
+    }
+}
+
+impl Ranged for ClockHours {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.0.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        let r = self.0.range();
+        clock_ticks_h(r.start, r.end, hint.max_num_points().min(12))
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.0.range()
+    }
+}
+
 /// One panel: clock time on x, the lines on y from 0, the busy hour shaded
 /// and the legend in a strip to the right of the data.
 fn panel<DB: DrawingBackend>(
@@ -165,13 +213,14 @@ fn panel<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
-        .build_cartesian_2d(x0..x1, 0.0..ymax)
+        .build_cartesian_2d(ClockHours::new(x0, x1), 0.0..ymax)
         .map_err(|e| err(&e))?;
     let clock = |h: &f64| clock_label(h * 3600.0);
+    let y_tick = |v: &f64| crate::units::tick(*v);
     ctx.configure_mesh()
         .x_desc("simulated clock")
         .x_label_formatter(&clock)
-        .x_labels(8)
+        .y_label_formatter(&y_tick)
         .y_desc(y_desc)
         .label_style((FONT_FAMILY, 13))
         .draw()

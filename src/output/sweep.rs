@@ -34,6 +34,8 @@ pub fn files(rep: &SweepReport) -> Result<Vec<OutputFile>> {
         }
     }
     let drawn = charts::draw_all(exp, res)?;
+    // The busy hour is shaded on the time series only where traffic varies.
+    let varies = exp.base.time_variation().is_some();
     for (name, d) in &drawn {
         files.extend(d.files(Path::new(name)));
     }
@@ -49,14 +51,14 @@ pub fn files(rep: &SweepReport) -> Result<Vec<OutputFile>> {
         };
         let title = format!("{}: tier {} at its worst point ({at})", exp.name, tier.name);
         let stem = format!("timeseries_{name}");
-        files.extend(series::files(Path::new(&stem), &title, &w.summary.limits, &w.summary.series)?.0);
+        files.extend(series::files(Path::new(&stem), &title, &w.summary.limits, &w.summary.series, varies)?.0);
     }
     let busy_day = match &rep.busy_day {
         Some(b) => {
             let cell = &exp.cells[b.cell];
             let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, exp.point_label(cell.point));
             let stem = Path::new("timeseries_recommended");
-            let (more, svg) = series::files(stem, &title, &b.summary.limits, &b.summary.series)?;
+            let (more, svg) = series::files(stem, &title, &b.summary.limits, &b.summary.series, varies)?;
             files.extend(more);
             Some(svg)
         }
