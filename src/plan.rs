@@ -52,6 +52,11 @@ pub struct MonthPlan {
     /// USD per month; the estimate that ranked them, not a simulation).
     #[serde(default)]
     pub runner_up_dearer_usd: Option<f64>,
+    /// When the choice changed from the month before: how much the month's
+    /// total changes with it (fixed + estimated usage of the new choice
+    /// minus the old one's, both at this month's load; USD per month).
+    #[serde(default)]
+    pub upgrade_total_delta_usd: Option<f64>,
     /// The chosen combination's bill at this month's load, from a
     /// simulation at that load.
     pub cost: Option<MonthCost>,
@@ -137,7 +142,7 @@ impl PlanResult {
                     continue;
                 }
                 (None, Some(c)) => out.push(format!(
-                    "{} {}: {} (${:.0}/month fixed, certified to {:.1} {}{})",
+                    "{} {}: {} ({}/month fixed, certified to {:.1} {}{})",
                     plan.step_name(),
                     m.month,
                     plan.choices
@@ -146,7 +151,7 @@ impl PlanResult {
                         .map(|(ch, n)| format!("{} {n}", ch.name))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    self.combos[c].monthly_usd,
+                    crate::units::money(self.combos[c].monthly_usd),
                     self.combos[c].certified.erl(),
                     self.load_unit,
                     binds(&self.combos[c])
@@ -160,11 +165,15 @@ impl PlanResult {
                         .map(|(ch, (a, b))| format!("{} {a} → {b}", ch.name))
                         .collect();
                     out.push(format!(
-                        "{} {}: {}, {:+.0} $/month fixed (certified to {:.1} {}{})",
+                        "{} {}: {}, {} a month fixed{} (certified to {:.1} {}{})",
                         plan.step_name(),
                         m.month,
                         changes.join(", "),
-                        self.combos[c].monthly_usd - self.combos[p].monthly_usd,
+                        crate::units::signed_money(self.combos[c].monthly_usd - self.combos[p].monthly_usd),
+                        m.upgrade_total_delta_usd.map_or(String::new(), |d| format!(
+                            ", {} in total at this load (usage estimated)",
+                            crate::units::signed_money(d)
+                        )),
                         self.combos[c].certified.erl(),
                         self.load_unit,
                         binds(&self.combos[c])
@@ -313,12 +322,15 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
         };
         let total_of = |i: usize| estimate(&store.certified[i].options, store.certified[i].monthly_usd);
         let runner_up_dearer_usd = chosen_i.zip(runner_up).map(|(c, u)| total_of(u) - total_of(c));
+        let before = months.last().and_then(|p: &MonthPlan| p.chosen).filter(|&p| Some(p) != chosen_i);
+        let upgrade_total_delta_usd = chosen_i.zip(before).map(|(c, p)| total_of(c) - total_of(p));
         months.push(MonthPlan {
             month: m as u32,
             load_erl: load,
             chosen: chosen_i,
             runner_up,
             runner_up_dearer_usd,
+            upgrade_total_delta_usd,
             cost,
         });
     }

@@ -173,6 +173,15 @@ pub fn tick(v: f64) -> String {
     }
 }
 
+/// A difference in dollars with its sign: "+$350", "-$12", "+$0".
+pub fn signed_money(usd: f64) -> String {
+    if usd < -0.5 {
+        money(usd)
+    } else {
+        format!("+{}", money(usd))
+    }
+}
+
 /// Bytes as a person reads them: "730 MB", "2.4 GB".
 pub fn bytes_text(b: f64) -> String {
     if b >= 1e9 {

@@ -136,6 +136,9 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: b
         println!("{}: {} combinations certified, {} from the store", plan.name, n - saved.reused(), saved.reused());
     }
     print!("{printed}");
+    for w in &rep.warnings {
+        println!("warning: {w}");
+    }
     written
 }
 

@@ -158,9 +158,10 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
                     row.push(format!("{:.1}–{:.1}", cert.pass_erl, cert.fail_erl));
                     row.push(m.runner_up.map_or("-".into(), |u| {
                         let fixed = r.combos[u].monthly_usd - r.combos[i].monthly_usd;
-                        let total =
-                            m.runner_up_dearer_usd.map_or(String::new(), |d| format!(", {} in total", signed(d)));
-                        format!("{} ({} fixed{total})", r.names(plan, u).join(", "), signed(fixed))
+                        let total = m
+                            .runner_up_dearer_usd
+                            .map_or(String::new(), |d| format!(", {} in total", crate::units::signed_money(d)));
+                        format!("{} ({} fixed{total})", r.names(plan, u).join(", "), crate::units::signed_money(fixed))
                     }));
                 }
                 None => {
@@ -172,15 +173,6 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
         })
         .collect();
     (header, rows)
-}
-
-/// A difference in dollars with its sign: "+$350", "-$12", "+$0".
-fn signed(usd: f64) -> String {
-    if usd < -0.5 {
-        money(usd)
-    } else {
-        format!("+{}", money(usd))
-    }
 }
 
 /// What `simcall plan` prints: the months, the calendar, the ladder and
@@ -288,8 +280,12 @@ fn draw_runway<DB: DrawingBackend>(
         .y_label_area_size(70)
         .build_cartesian_2d(-0.5..months.max(1.0) + 0.5, 0.0..top)
         .map_err(|e| err(&e))?;
+    let step = |v: &f64| step_tick(plan, *v);
+    let y_tick = |v: &f64| crate::units::tick(*v);
     ctx.configure_mesh()
         .x_desc(plan.step_name())
+        .x_label_formatter(&step)
+        .y_label_formatter(&y_tick)
         .y_desc(format!("offered load ({})", r.load_unit))
         .label_style((FONT_FAMILY, 13))
         .draw()
@@ -304,7 +300,7 @@ fn draw_runway<DB: DrawingBackend>(
         )))
         .map_err(|e| err(&e))?;
         if chosen.contains(&k) {
-            let label = format!("{} (${:.0}/month)", r.names(plan, k).join(", "), c.monthly_usd);
+            let label = format!("{} ({}/month fixed)", r.names(plan, k).join(", "), money(c.monthly_usd));
             ctx.draw_series(std::iter::once(Text::new(label, (-0.4, c.certified.pass_erl), (FONT_FAMILY, 12))))
                 .map_err(|e| err(&e))?;
         }
@@ -324,6 +320,16 @@ fn draw_runway<DB: DrawingBackend>(
 }
 
 /// The monthly cost of each month's choice, as a step chart.
+/// A tick of the forecast's axis: "month 2" (or "load 2") at whole steps,
+/// nothing between them.
+fn step_tick(plan: &Plan, v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 && v >= -1e-9 {
+        format!("{} {}", plan.step_name(), v.round() as i64)
+    } else {
+        String::new()
+    }
+}
+
 fn draw_cost<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     plan: &Plan,
@@ -342,9 +348,13 @@ fn draw_cost<DB: DrawingBackend>(
         .y_label_area_size(70)
         .build_cartesian_2d(-0.5..months - 0.5, 0.0..top)
         .map_err(|e| err(&e))?;
+    let step = |v: &f64| step_tick(plan, *v);
+    let y_money = |v: &f64| money(*v);
     ctx.configure_mesh()
         .x_desc(plan.step_name())
-        .y_desc("USD per month")
+        .x_label_formatter(&step)
+        .y_label_formatter(&y_money)
+        .y_desc("total per month (fixed + usage)")
         .label_style((FONT_FAMILY, 13))
         .draw()
         .map_err(|e| err(&e))?;

@@ -137,6 +137,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
         version => env!("CARGO_PKG_VERSION"),
         question => format!("Which combination of {} is the cheapest that keeps {} inside its SLA each month of the forecast, and when does growth force the next upgrade?", plan.choices.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "), base.name),
         answer => answer,
+        warnings => rep.warnings,
         sources => sources(base),
         limits => limits(base),
         choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),

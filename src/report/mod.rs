@@ -197,6 +197,10 @@ pub struct PlanReport {
     pub result: PlanResult,
     /// The model with no option set: what the plan's page describes.
     pub base: Model,
+    /// What makes its certifications doubtful, shown beside the answer: the
+    /// SLA's own warnings (the peak averaged away) and objectives no
+    /// capacity meets (checked on the model with no option set).
+    pub warnings: Vec<String>,
     /// Command, inputs and self-test.
     pub provenance: Provenance,
 }
@@ -208,5 +212,7 @@ pub struct PlanReport {
 pub fn plan(plan: Plan, result: PlanResult, command: String) -> Result<PlanReport> {
     let base = plan.model_of(&[])?;
     let provenance = Provenance::new(command, plan.inputs.clone());
-    Ok(PlanReport { plan, result, base, provenance })
+    let mut warnings = base.sla.warnings.clone();
+    warnings.extend(crate::runs::unmeetable(&base, 0));
+    Ok(PlanReport { plan, result, base, warnings, provenance })
 }
