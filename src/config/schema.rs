@@ -43,9 +43,9 @@ pub(super) fn sla(_: &mut SchemaGenerator) -> Schema {
     let mut objectives = serde_json::Map::new();
     for m in ObjectiveMetric::ALL {
         let value = if m.is_duration() {
-            json_schema!({ "type": "string", "description": "a duration with its unit, such as \"20s\"" })
+            json_schema!({ "type": "string", "description": "a duration with its unit, such as \"20s\", or \"off\" to ignore it on purpose" })
         } else {
-            json_schema!({ "type": ["number", "string"], "description": "a probability such as 0.01 or \"1%\"" })
+            json_schema!({ "type": ["number", "string"], "description": "a probability such as 0.01 or \"1%\", or \"off\" to ignore it on purpose (blocking, abandonment and failure left unset are judged at the strictest of them that is set)" })
         };
         objectives.insert(m.key().into(), value.to_value());
     }
@@ -55,7 +55,7 @@ pub(super) fn sla(_: &mut SchemaGenerator) -> Schema {
     let others = json_schema!({
         "answer_within": { "type": "string", "description": "the threshold of service_level, such as \"20s\"" },
         "max_completion": { "type": "string", "description": "every campaign finishes within this, such as \"8d\"" },
-        "over": { "type": "string", "enum": ["run", "busy_hour"] },
+        "over": { "type": "string", "enum": ["run", "busy_hour", "window"], "description": "where the SLA is judged; default \"busy_hour\" when an inbound source's arrivals vary in time, else \"run\"" },
         "window": { "type": "string", "description": "a weekly window such as \"mon-fri 09:00-17:00\"" },
         "confidence": { "type": "number", "minimum": 0.5, "maximum": 0.9999 },
         "sources": { "type": "object", "additionalProperties": per_source }

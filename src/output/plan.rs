@@ -184,11 +184,13 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
         t.add_row(row.into_iter().map(Cell::new).collect::<Vec<_>>());
     }
     let mut out = format!(
-        "{}: {} {}s, tolerance {:.1}%\n{t}\n",
+        "{}: {} {}s, tolerance {:.1}%; SLA judged over {}, loads in {}\n{t}\n",
         plan.name,
         r.months.len(),
         plan.step_name(),
-        100.0 * plan.tolerance
+        100.0 * plan.tolerance,
+        plan.judged_over,
+        r.load_unit
     );
     out += "calendar:\n";
     for line in r.calendar(plan) {

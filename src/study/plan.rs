@@ -91,6 +91,9 @@ pub struct Plan {
     pub load_factor: f64,
     /// That unit's name: "busy-hour Erl" or "Erl".
     pub load_unit: String,
+    /// Where the model's SLA is judged and why, for the outputs: "the busy
+    /// hour (by default, since …)".
+    pub judged_over: String,
     /// Whether the forecast is a monthly growth (its steps are months);
     /// else a list of loads (its steps are loads, not necessarily a month apart).
     pub by_month: bool,
