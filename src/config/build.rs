@@ -12,7 +12,7 @@ use crate::model::{
     Backoff, Dist, Kind, Limit, LimitKind, Model, OnFull, RateAlgorithm, Redial, Request, Retry, RunSpec, Scope,
     Select, Source, Turns, WhenRefused,
 };
-use crate::units::{parse_duration_s, DAY_S};
+use crate::units::parse_duration_s;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -644,43 +644,6 @@ impl Builder<'_> {
         };
         Ok(Limit { name: l.name.clone(), kind, on_full, pool, select, sources: limit_sources, scope, when_refused })
     }
-}
-
-/// What `m` (read from `path`) allows but a planner probably did not mean:
-/// one replication, a horizon of few holding times, an SLA with no objective.
-pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
-    use crate::error::Diagnostic;
-    let mut out = Vec::new();
-    if m.run.replications < 2 {
-        out.push(Diagnostic::warning(
-            path,
-            "run.replications",
-            "one replication gives no confidence interval: use 2 or more (10 is usual)",
-        ));
-    }
-    let longest = m.sources.iter().map(|s| s.holding.mean_s()).fold(0.0, f64::max);
-    if longest > 0.0 && m.run.horizon_s < 10.0 * longest {
-        out.push(Diagnostic::warning(
-            path,
-            "run.horizon",
-            format!(
-                "{:.0} s is under 10 mean holding times ({:.0} s): estimates will be noisy and start-up dominated",
-                m.run.horizon_s, longest
-            ),
-        ));
-    }
-    if m.sla.over == crate::model::SlaOver::BusyHour && m.run.horizon_s < DAY_S {
-        out.push(Diagnostic::warning(
-            path,
-            "sla.over",
-            "the busy hour of a run shorter than a day is only the busiest of the hours it covers: simulate whole days",
-        ));
-    }
-    if m.sla.is_empty() {
-        out.push(Diagnostic::warning(path, "sla", "no objective is set: every tier of a sweep meets the SLA"));
-    }
-    out.extend(m.sla.warnings.iter().map(|w| Diagnostic::warning(path, "sla.over", w.clone())));
-    out
 }
 
 fn unique_names<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> std::result::Result<(), String> {

@@ -22,11 +22,12 @@ pub mod plan;
 pub mod schema;
 mod sla;
 mod traffic;
+mod warnings;
 
-pub use build::warnings;
 pub use experiment::{load_experiment, parse_sets};
 pub use plan::load_plan;
 pub use traffic::{read_call_log, read_call_log_with, CallColumns};
+pub use warnings::warnings;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::model::Model;
@@ -226,7 +227,7 @@ impl ModelDoc {
     pub fn check(&self) -> (Option<Model>, Vec<Diagnostic>) {
         match self.build() {
             Ok(m) => {
-                let warnings = build::warnings(&m, &self.path)
+                let warnings = warnings::warnings(&m, &self.path)
                     .into_iter()
                     .map(|d| {
                         let span = locate::span_of(&self.text, &d.key);

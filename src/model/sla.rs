@@ -282,6 +282,20 @@ impl Sla {
         objectives.sort_by_key(|o| ObjectiveMetric::ALL.iter().position(|m| *m == o.metric));
     }
 
+    /// Whether something in it judges `metric` (a lost-caller outcome): an
+    /// objective on it (all sources or one), on `max_loss` (every lost
+    /// caller) or on the service level (a lost attempt is not served), or
+    /// it is turned `"off"` on purpose.
+    pub fn judges(&self, metric: ObjectiveMetric) -> bool {
+        let any = |x: ObjectiveMetric| {
+            self.objectives.iter().chain(self.source_objectives.iter().map(|(_, o)| o)).any(|o| o.metric == x)
+        };
+        any(metric)
+            || any(ObjectiveMetric::Loss)
+            || any(ObjectiveMetric::ServiceLevel)
+            || self.ignored.iter().any(|i| i.1 == metric)
+    }
+
     /// Whether judging it needs per-hour counts from the simulation.
     pub fn needs_hours(&self) -> bool {
         self.over != SlaOver::Run

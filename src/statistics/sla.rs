@@ -287,18 +287,9 @@ impl SlaVerdict {
 /// is not served), and not turned `"off"`; with their means.
 fn unjudged(sla: &Sla, total: &SourceMetrics<Estimate>) -> Vec<(ObjectiveMetric, f64)> {
     use crate::model::LOST_CALLER_OUTCOMES;
-    let judged = |m: ObjectiveMetric| {
-        let any = |x: ObjectiveMetric| {
-            sla.objectives.iter().chain(sla.source_objectives.iter().map(|(_, o)| o)).any(|o| o.metric == x)
-        };
-        any(m)
-            || any(ObjectiveMetric::Loss)
-            || any(ObjectiveMetric::ServiceLevel)
-            || sla.ignored.iter().any(|i| i.1 == m)
-    };
     LOST_CALLER_OUTCOMES
         .into_iter()
-        .filter(|&m| !judged(m) && objective_value(m, total).mean > 0.0)
+        .filter(|&m| !sla.judges(m) && objective_value(m, total).mean > 0.0)
         .map(|m| (m, objective_value(m, total).mean))
         .collect()
 }

@@ -79,6 +79,16 @@ fn validate_warns_about_what_would_make_a_verdict_wrong() {
     std::fs::write(&over_run, profile.replace("[sla]\n", "[sla]\nover = \"run\"\n")).unwrap();
     let err = text(&simcall(&["validate", over_run.to_str().unwrap()]).stderr);
     assert!(err.contains("the busy hour offers 2.4") && err.contains("averages the peak away"), "{err}");
+    // Failures the chain can cause and an SLA that judges only waits.
+    let silence = std::fs::read_to_string(repo("models/workspace-silence.toml")).unwrap();
+    let start = silence.find("[sla]\n").unwrap();
+    let end = start + silence[start..].find("\n\n").unwrap();
+    let waits_only = dir.path().join("waits-only.toml");
+    std::fs::write(&waits_only, format!("{}[sla]\nmax_p95_wait = \"20s\"{}", &silence[..start], &silence[end..]))
+        .unwrap();
+    let err = text(&simcall(&["validate", waits_only.to_str().unwrap()]).stderr);
+    assert!(err.contains("limit \"elevenlabs-workspace\" can cause failure, and nothing in [sla] judges it"), "{err}");
+    assert!(err.contains("can cause blocking") && err.contains("can cause abandonment"), "{err}");
     // Two identical tiers.
     let tiers = std::fs::read_to_string(repo("experiments/tiers.toml")).unwrap();
     let twin = tiers

@@ -96,6 +96,15 @@ fn the_tts_key_fails_on_429s_without_its_semaphore_and_on_latency_with_it() {
     doc.set("run.horizon", simcall::config::overrides::parse_value("\"2h\"")).unwrap();
     let (_, v) = run_judged(&doc.build().unwrap(), 0);
     assert_eq!(verdict_of(&v, ObjectiveMetric::Failure), Verdict::Fail, "{:?}", v.failing());
+    // A newcomer's SLA without max_failure: the failures after three 429s
+    // are judged at the blocking target by default, and fail the stack.
+    let forgetful: String = without.lines().filter(|l| !l.starts_with("max_failure")).collect::<Vec<_>>().join("\n");
+    let mut doc = ModelDoc::parse(&forgetful, &repo("models/no-semaphore.toml")).unwrap();
+    doc.set("run.horizon", simcall::config::overrides::parse_value("\"2h\"")).unwrap();
+    let (_, v) = run_judged(&doc.build().unwrap(), 0);
+    let failure = v.objectives.iter().find(|o| o.objective.metric == ObjectiveMetric::Failure).unwrap();
+    assert_eq!(failure.objective.defaulted_from, Some(ObjectiveMetric::Blocking));
+    assert_eq!(failure.verdict, Verdict::Fail, "{:?}", v.failing());
 }
 
 #[test]
