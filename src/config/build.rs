@@ -188,7 +188,7 @@ impl Builder<'_> {
             limits: limits.into_iter().flatten().collect(),
             sla: sla.expect("no problem means an SLA"),
         })?;
-        super::sla::judged_where(&mut model);
+        model.settle_sla_over();
         Ok(model)
     }
 

@@ -4,7 +4,7 @@
 
 use super::build::Builder;
 use crate::error::{Problems, Result};
-use crate::model::{HourWindow, Model, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver};
+use crate::model::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver};
 use toml::Value;
 
 /// Keys of `[sla]` besides the objectives.
@@ -66,7 +66,7 @@ impl Builder<'_> {
                         }
                     }
                 } else {
-                    probability(v).map_err(|e| self.err(&k, e))
+                    probability(v).map_err(|e| self.err(&k, format!("{e} (or \"off\" to ignore it on purpose)")))
                 };
                 p.take(limit).map(|limit| Objective { metric, limit, defaulted_from: None })
             })
@@ -142,7 +142,7 @@ impl Builder<'_> {
         let over_why = if table.contains_key("over") || table.contains_key("window") {
             OverWhy::Written
         } else {
-            // Decided once the model's arrivals are known (`Builder::judged_where`).
+            // Decided once the model's arrivals are known (`Model::settle_sla_over`).
             OverWhy::Constant
         };
         let over = match (str_of("over"), window) {
@@ -182,30 +182,6 @@ impl Builder<'_> {
             warnings: Vec::new(),
             confidence: confidence.expect("checked"),
         })
-    }
-}
-
-/// Where `m`'s SLA is judged when `[sla]` does not say: the busy hour when
-/// its arrivals vary in time, else the whole run; with a written `over =
-/// "run"` on traffic whose busy hour is more than 20% above its mean, a
-/// warning that the verdict averages the peak away.
-pub(super) fn judged_where(m: &mut Model) {
-    if m.sla.over_why != OverWhy::Written {
-        match m.time_variation() {
-            Some(what) => {
-                m.sla.over = SlaOver::BusyHour;
-                m.sla.over_why = OverWhy::Varying(what);
-            }
-            None => m.sla.over = SlaOver::Run,
-        }
-    }
-    if m.sla.over == SlaOver::Run && !m.sla.is_empty() {
-        if let Some(r) = m.busy_hour_ratio().filter(|r| *r > 1.2) {
-            m.sla.warnings.push(format!(
-                "judged over the whole run, but the busy hour offers {r:.2}× the mean hour's load: the verdict \
-                 averages the peak away (leave `over` out or write over = \"busy_hour\")"
-            ));
-        }
     }
 }
 

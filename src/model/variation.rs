@@ -4,7 +4,7 @@
 //! busy-hour-to-mean ratio the warnings and plans quote), and over a run's
 //! measured window against a month (what scales usage to a bill).
 
-use super::{Arrivals, Model, Profile, Source};
+use super::{Arrivals, Model, OverWhy, Profile, SlaOver, Source};
 
 const DAY_S: f64 = 86_400.0;
 
@@ -89,6 +89,31 @@ impl Model {
             self.offered_load_erl() * month_s / window
         } else {
             month_s / self.run.horizon_s
+        }
+    }
+
+    /// Where this model's SLA is judged when `[sla]` does not say: the busy
+    /// hour when its arrivals vary in time, else the whole run; with a
+    /// written `over = "run"` on traffic whose busy hour is more than 20%
+    /// above its mean, a warning that the verdict averages the peak away.
+    /// Called once when the model is built.
+    pub fn settle_sla_over(&mut self) {
+        if self.sla.over_why != OverWhy::Written {
+            match self.time_variation() {
+                Some(what) => {
+                    self.sla.over = SlaOver::BusyHour;
+                    self.sla.over_why = OverWhy::Varying(what);
+                }
+                None => self.sla.over = SlaOver::Run,
+            }
+        }
+        if self.sla.over == SlaOver::Run && !self.sla.is_empty() {
+            if let Some(r) = self.busy_hour_ratio().filter(|r| *r > 1.2) {
+                self.sla.warnings.push(format!(
+                    "judged over the whole run, but the busy hour offers {r:.2}× the mean hour's load: the verdict \
+                     averages the peak away (leave `over` out or write over = \"busy_hour\")"
+                ));
+            }
         }
     }
 
