@@ -128,9 +128,7 @@ impl OverWhy {
     pub fn describe(&self) -> String {
         match self {
             OverWhy::Written => "as [sla] says".to_string(),
-            OverWhy::Varying(what) => {
-                format!("by default, since {what} (write over = \"run\" to judge the whole run instead)")
-            }
+            OverWhy::Varying(what) => format!("by default, since {what}"),
             OverWhy::Constant => "by default, since no inbound arrival rate varies in time".to_string(),
         }
     }
