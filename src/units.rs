@@ -126,23 +126,31 @@ pub fn number(x: f64) -> String {
     }
 }
 
+/// `v` with `digits` significant digits, trailing zeros trimmed: 0.0125
+/// → "0.0125", 2.50 → "2.5", 1234.5 at 3 digits → "1235" (never fewer
+/// than the integer digits).
+pub fn significant(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).clamp(0, 15) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// A probability as a percentage with up to 3 significant digits, trailing
 /// zeros dropped: 0.01 → "1%", 0.0125 → "1.25%".
 pub fn percent(p: f64) -> String {
-    let v = 100.0 * p;
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}%");
-    }
-    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
-    format!("{s}%")
+    format!("{}%", significant(100.0 * p, 3))
 }
 
-/// Dollars with thousands separators: "$78,248".
-pub fn money(usd: f64) -> String {
-    let whole = usd.abs().round() as u64;
-    let digits = whole.to_string();
+/// `v` rounded to a whole number with thousands separators: "78,248", "-350".
+pub fn thousands(v: f64) -> String {
+    let digits = (v.abs().round() as u64).to_string();
     let mut out = String::new();
     for (k, ch) in digits.chars().enumerate() {
         if k > 0 && (digits.len() - k).is_multiple_of(3) {
@@ -150,26 +158,29 @@ pub fn money(usd: f64) -> String {
         }
         out.push(ch);
     }
-    format!("{}${out}", if usd < -0.5 { "-" } else { "" })
+    if v <= -0.5 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Dollars with thousands separators: "$78,248", "-$350".
+pub fn money(usd: f64) -> String {
+    match thousands(usd).strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None => format!("${}", thousands(usd)),
+    }
 }
 
 /// An axis tick as a person reads it: thousands separated, whole numbers
 /// without decimals ("1,200", "30"), others with up to 3 significant
 /// digits ("0.25", "2.5").
 pub fn tick(v: f64) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    if (v - v.round()).abs() < 1e-9 * v.abs().max(1.0) {
-        let s = money(v);
-        return s.replacen('$', "", 1);
-    }
-    let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    if v.is_finite() && (v - v.round()).abs() < 1e-9 * v.abs().max(1.0) {
+        thousands(v)
     } else {
-        s
+        significant(v, 3)
     }
 }
 

@@ -12,6 +12,7 @@
 
 use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
+use crate::units::significant;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -62,9 +63,9 @@ impl ObjectiveVerdict {
         let m = self.objective.metric;
         let show = |v: f64| {
             if m.is_duration() {
-                format!("{} s", trim(v, 3))
+                format!("{} s", significant(v, 3))
             } else {
-                format!("{}%", trim(100.0 * v, 3))
+                format!("{}%", significant(100.0 * v, 3))
             }
         };
         let who = self.source.as_ref().map_or(String::new(), |s| format!("{s}: "));
@@ -91,20 +92,6 @@ impl ObjectiveVerdict {
             Some(from) => format!("{who}{} (default, as {})", self.objective.metric.key(), from.key()),
             None => format!("{who}{}", self.objective.metric.key()),
         }
-    }
-}
-
-/// `v` with `digits` significant digits, trailing zeros trimmed.
-fn trim(v: f64, digits: i32) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
     }
 }
 
@@ -267,7 +254,7 @@ pub fn unjudged_warning(metric: ObjectiveMetric, share: f64, scope: &str) -> Str
     format!(
         "{} {}% of attempts{scope}, and nothing in [sla] judges it: set {} (or {} = \"off\" to ignore it on purpose)",
         metric.name(),
-        trim(100.0 * share, 3),
+        significant(100.0 * share, 3),
         metric.key(),
         metric.key()
     )
