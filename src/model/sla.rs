@@ -121,6 +121,9 @@ pub enum OverWhy {
     Varying(String),
     /// Not written, and every arrival rate is constant: the whole run.
     Constant,
+    /// Not written, and the model has campaigns alone: the whole run they
+    /// dial in (the judged hours count inbound calls only).
+    Campaigns,
 }
 
 impl OverWhy {
@@ -130,6 +133,7 @@ impl OverWhy {
             OverWhy::Written => "as [sla] says".to_string(),
             OverWhy::Varying(what) => format!("by default, since {what}"),
             OverWhy::Constant => "by default, since no inbound arrival rate varies in time".to_string(),
+            OverWhy::Campaigns => "by default, since campaigns are judged over the whole run they dial in".to_string(),
         }
     }
 }

@@ -104,7 +104,10 @@ impl Model {
                     self.sla.over = SlaOver::BusyHour;
                     self.sla.over_why = OverWhy::Varying(what);
                 }
-                None => self.sla.over = SlaOver::Run,
+                None => {
+                    self.sla.over = SlaOver::Run;
+                    self.sla.over_why = if self.campaigns_only() { OverWhy::Campaigns } else { OverWhy::Constant };
+                }
             }
         }
         if self.sla.over == SlaOver::Run && !self.sla.is_empty() {
