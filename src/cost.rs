@@ -36,6 +36,9 @@ pub struct ChoiceCost {
 pub struct MonthCost {
     /// Per choice.
     pub parts: Vec<ChoiceCost>,
+    /// Usage of every choice together (USD per month), with its 95% CI.
+    #[serde(default)]
+    pub usage_usd: Estimate,
     /// Callers lost × `value_per_lost_call` (USD per month).
     pub lost_calls_usd: Estimate,
     /// Everything (USD per month), with its 95% CI.
@@ -126,6 +129,9 @@ pub fn month_cost(
     MonthCost {
         per_carried_call_usd: per(&|r| r.total.carried_calls),
         per_carried_minute_usd: per(&|r| r.total.carried_load_erl * model.run.horizon_s / 60.0),
+        usage_usd: Estimate::new(
+            (0..reps.len()).map(|k| parts.iter().map(|p| p.usage_usd.replications[k]).sum()).collect(),
+        ),
         lost_calls_usd: Estimate::new(lost),
         total_usd: Estimate::new(totals),
         parts,

@@ -94,16 +94,13 @@ pub struct PlanResult {
     /// Never simulated though considered: dominated options' combinations,
     /// and those skipped for a month by monotonicity or a bound.
     pub pruned: usize,
-    /// The unit of every load and capacity above: "busy-hour Erl" when the
-    /// SLA is judged at the busy hour (the planner's unit), else "Erl".
-    pub load_unit: String,
 }
 
 impl PlanResult {
     /// Every load and capacity multiplied by `factor` (the search works
-    /// in the model's offered load; the plan shows the judged one), in `unit`.
-    fn in_unit(&mut self, factor: f64, unit: &str) {
-        self.load_unit = unit.to_string();
+    /// in the model's offered load; the plan shows the judged one, in
+    /// [`Plan::load_unit`]).
+    fn in_unit(&mut self, factor: f64) {
         for m in &mut self.months {
             m.load_erl *= factor;
         }
@@ -136,7 +133,7 @@ impl PlanResult {
                         plan.step_name(),
                         m.month,
                         m.load_erl,
-                        self.load_unit
+                        plan.load_unit
                     ));
                     prev = None;
                     continue;
@@ -153,7 +150,7 @@ impl PlanResult {
                         .join(", "),
                     crate::units::money(self.combos[c].monthly_usd),
                     self.combos[c].certified.erl(),
-                    self.load_unit,
+                    plan.load_unit,
                     binds(&self.combos[c])
                 )),
                 (Some(p), Some(c)) if p != c => {
@@ -175,7 +172,7 @@ impl PlanResult {
                             crate::units::signed_money(d)
                         )),
                         self.combos[c].certified.erl(),
-                        self.load_unit,
+                        plan.load_unit,
                         binds(&self.combos[c])
                     ));
                 }
@@ -362,8 +359,8 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
     }
     let pruned = skipped_dominated
         + pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
-    let mut result = PlanResult { combos: store.certified, months, ladder, total, pruned, load_unit: String::new() };
-    result.in_unit(plan.load_factor, &plan.load_unit);
+    let mut result = PlanResult { combos: store.certified, months, ladder, total, pruned };
+    result.in_unit(plan.load_factor);
     Ok(result)
 }
 

@@ -156,15 +156,7 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         None => (1.0, "Erl"),
     };
     let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl, load_factor));
-    let judged_over = format!(
-        "{} ({})",
-        match &model.sla.over {
-            crate::model::SlaOver::Run => "the whole run".to_string(),
-            crate::model::SlaOver::BusyHour => "the busy hour".to_string(),
-            crate::model::SlaOver::Window(w) => format!("the window {}", w.label),
-        },
-        model.sla.over_why.describe()
-    );
+    let judged_over = format!("{} ({})", model.sla.place(), model.sla.over_why.describe());
     if f.choices.is_empty() {
         p.push(Diagnostic::error(path, "choices", "a plan needs at least one [[choices]] entry"));
     }

@@ -72,11 +72,10 @@ fn unjudged_outcomes(m: &Model) -> Vec<String> {
         .filter_map(|metric| {
             let l = cause(metric)?;
             Some(format!(
-                "limit {:?} can cause {}, and nothing in [sla] judges it: set {} (or {} = \"off\" to ignore it on purpose)",
+                "limit {:?} can cause {}, and nothing in [sla] judges it: {}",
                 l.name,
                 metric.name(),
-                metric.key(),
-                metric.key()
+                metric.unjudged_hint()
             ))
         })
         .collect()

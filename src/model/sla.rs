@@ -82,6 +82,12 @@ impl ObjectiveMetric {
         }
     }
 
+    /// What to write when nothing judges this outcome: "set max_failure (or
+    /// max_failure = \"off\" to ignore it on purpose)".
+    pub fn unjudged_hint(self) -> String {
+        format!("set {} (or {} = \"off\" to ignore it on purpose)", self.key(), self.key())
+    }
+
     /// Whether the limit is a floor (the metric must be at least it), not a ceiling.
     pub fn is_floor(self) -> bool {
         self == ObjectiveMetric::ServiceLevel
@@ -296,6 +302,16 @@ impl Sla {
             || any(ObjectiveMetric::Loss)
             || any(ObjectiveMetric::ServiceLevel)
             || self.ignored.iter().any(|i| i.1 == metric)
+    }
+
+    /// Where it is judged, in a sentence: "the whole run", "the busy hour",
+    /// "the window mon-fri 09:00-17:00".
+    pub fn place(&self) -> String {
+        match &self.over {
+            SlaOver::Run => "the whole run".to_string(),
+            SlaOver::BusyHour => "the busy hour".to_string(),
+            SlaOver::Window(w) => format!("the window {}", w.label),
+        }
     }
 
     /// Whether judging it needs per-hour counts from the simulation.

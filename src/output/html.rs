@@ -8,7 +8,7 @@
 
 use super::text;
 use crate::error::Result;
-use crate::model::{Arrivals, Dist, LimitKind, Model, ObjectiveMetric, OnFull, Scope, SlaOver, WhenRefused};
+use crate::model::{Arrivals, Dist, LimitKind, Model, ObjectiveMetric, OnFull, Scope, WhenRefused};
 use crate::report::{Provenance, RunReport};
 use crate::statistics::SweepResult;
 use crate::study::{value_label, Experiment, InputFile};
@@ -214,14 +214,10 @@ pub(super) fn sla_text(m: &Model) -> String {
     if let Some(c) = s.max_completion_s {
         parts.push(format!("campaigns complete within {:.1} h", c / 3600.0));
     }
-    let over = match &s.over {
-        SlaOver::Run => "over the whole run".to_string(),
-        SlaOver::BusyHour => "in the busy hour (ITU-T E.500)".to_string(),
-        SlaOver::Window(w) => format!("in the window {}", w.label),
-    };
     format!(
-        "{}; judged {over} ({}), each objective decided by a one-sided {:.0}% confidence bound (pass, fail or undecided).",
+        "{}; judged over {} ({}), each objective decided by a one-sided {:.0}% confidence bound (pass, fail or undecided).",
         if parts.is_empty() { "No objective".to_string() } else { parts.join("; ") },
+        s.place(),
         s.over_why.describe(),
         100.0 * s.confidence
     )
@@ -269,23 +265,27 @@ fn grid_values(exp: &Experiment, prefix: &str) -> Vec<(String, String)> {
 fn grid_rows(exp: &Experiment) -> (Vec<SourceRow>, Vec<LimitRow>) {
     let mut s = sources(&exp.base);
     for row in &mut s {
+        let mut other = Vec::new();
         for (key, how) in grid_values(exp, &format!("sources.{}.", row.name)) {
             if key.starts_with("arrivals") {
                 row.arrivals = format!("{key}: {how}");
             } else {
-                row.grid += &format!("{}{key}: {how}", if row.grid.is_empty() { "" } else { "; " });
+                other.push(format!("{key}: {how}"));
             }
         }
+        row.grid = other.join("; ");
     }
     let mut l = limits(&exp.base);
     for row in &mut l {
+        let mut other = Vec::new();
         for (key, how) in grid_values(exp, &format!("limits.{}.", row.name)) {
             if key == "capacity" || key == "max" || key == "tokens_per_minute" {
                 row.capacity = format!("{key} {how}");
             } else {
-                row.grid += &format!("{}{key}: {how}", if row.grid.is_empty() { "" } else { "; " });
+                other.push(format!("{key}: {how}"));
             }
         }
+        row.grid = other.join("; ");
     }
     (s, l)
 }
@@ -490,7 +490,7 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
     let judged = match res.cells.first() {
         Some(c) if !base.sla.is_empty() => format!(
             "Each cell is judged over {} ({}); the loads and outcomes in these tables are the ones judged there.",
-            if res.judged_over() == "run" { "the whole run".to_string() } else { format!("the {}", res.judged_over()) },
+            crate::statistics::sla::place(&res.judged_over()),
             c.verdict.over_why
         ),
         _ => String::new(),

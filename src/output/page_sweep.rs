@@ -9,6 +9,7 @@ use crate::ids::{PointId, TierId};
 use crate::report::SweepReport;
 use crate::statistics::{CellResult, SweepResult, Verdict};
 use crate::study::{value_label, Experiment};
+use crate::units::money;
 
 /// `report.html` of a sweep: its report with the charts drawn for the
 /// output set (`charts`, by name) and the busy day's chart (`busy_day_svg`).
@@ -17,22 +18,12 @@ pub fn sweep_page(rep: &SweepReport, charts: &[(&str, Drawn)], busy_day_svg: Opt
     render(&rep.experiment, &rep.result, framing, &rep.provenance)
 }
 
-/// The judged load's unit in a sentence: "busy-hour Erl", "Erl in
-/// mon-fri 09:00-17:00" or "Erl".
-fn load_unit(res: &SweepResult) -> String {
-    match res.cells.iter().find_map(|c| c.summary.judged.as_ref()) {
-        Some(w) if w.label.starts_with("busy hour") => "busy-hour Erl".to_string(),
-        Some(w) => format!("Erl in {}", w.label),
-        None => "Erl".to_string(),
-    }
-}
-
 /// Per line of the charts (a tier, with the other axes' values), the
 /// highest judged load at which it holds the SLA: its last passing grid
 /// point before the first that does not pass, marked as a grid point (a
 /// sweep does not certify between its points).
 fn holds(exp: &Experiment, res: &SweepResult) -> Vec<HoldRow> {
-    let unit = load_unit(res);
+    let unit = res.judged_load_unit();
     series_groups(exp)
         .into_iter()
         .map(|g| {
@@ -40,7 +31,7 @@ fn holds(exp: &Experiment, res: &SweepResult) -> Vec<HoldRow> {
                 res.cells.iter().filter(|c| c.tier == g.tier && g.points.contains(&c.point)).collect();
             cells.sort_by(|a, b| a.judged_load_erl().total_cmp(&b.judged_load_erl()));
             let first_not = cells.iter().position(|c| !c.meets_sla());
-            let last_pass = first_not.map_or(cells.len(), |i| i).checked_sub(1).map(|i| cells[i]);
+            let last_pass = first_not.unwrap_or(cells.len()).checked_sub(1).map(|i| cells[i]);
             let why = |c: &CellResult| match c.verdict.verdict {
                 Verdict::Undecided => "undecided",
                 _ => "fails",
@@ -66,7 +57,7 @@ fn holds(exp: &Experiment, res: &SweepResult) -> Vec<HoldRow> {
             };
             HoldRow {
                 line: g.name.clone(),
-                price: exp.tiers[g.tier].price_per_month.map_or("no price".into(), |v| format!("${v}/month")),
+                price: exp.tiers[g.tier].price_per_month.map_or("no price".into(), |v| format!("{}/month", money(v))),
                 holds,
                 note,
             }
@@ -79,7 +70,7 @@ fn holds(exp: &Experiment, res: &SweepResult) -> Vec<HoldRow> {
 /// where none passes; a model of campaigns alone names its points.
 fn answer(exp: &Experiment, res: &SweepResult) -> String {
     let outbound = exp.base.campaigns_only();
-    let unit = load_unit(res);
+    let unit = res.judged_load_unit();
     let at = |p: PointId| -> String {
         if outbound {
             return exp.point_label(p);
@@ -103,7 +94,7 @@ fn answer(exp: &Experiment, res: &SweepResult) -> String {
                 Some(t) => format!(
                     "{span}: {}{}",
                     exp.tiers[t].name,
-                    exp.tiers[t].price_per_month.map_or(String::new(), |v| format!(" (${v}/month)"))
+                    exp.tiers[t].price_per_month.map_or(String::new(), |v| format!(" ({}/month)", money(v)))
                 ),
                 None => format!("{span}: no tier meets the SLA"),
             }
@@ -137,7 +128,7 @@ fn sweep_framing(rep: &SweepReport, drawn: &[(&str, Drawn)], busy_day_svg: Optio
                     "{} at {:.1} {}, its busiest passing point",
                     tier.name,
                     c.judged_load_erl(),
-                    load_unit(res)
+                    res.judged_load_unit()
                 ),
                 text: text::headroom(&c.summary),
             })

@@ -10,7 +10,6 @@ use super::{render_error, tables, Drawn, OutputFile};
 use crate::cost::MonthCost;
 use crate::error::Result;
 use crate::plan::PlanResult;
-use crate::statistics::Estimate;
 use crate::study::Plan;
 use crate::units::money;
 use comfy_table::Cell;
@@ -123,7 +122,7 @@ pub fn ladder_frame(r: &PlanResult) -> DataFrame {
 /// runner-up with its extra fixed price. Shared by the terminal and the
 /// report.
 pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>>) {
-    let unit = &r.load_unit;
+    let unit = &plan.load_unit;
     let mut header = vec![if plan.by_month { "month" } else { "#" }.to_string(), format!("load ({unit})")];
     header.extend(plan.choices.iter().map(|c| c.name.clone()));
     let total = if plan.value_per_lost_call > 0.0 { "fixed + usage + lost calls" } else { "fixed + usage" };
@@ -145,11 +144,7 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
                     row.push(money(r.combos[i].monthly_usd));
                     match &m.cost {
                         Some(c) => {
-                            let n = c.total_usd.replications.len();
-                            let usage = Estimate::new(
-                                (0..n).map(|k| c.parts.iter().map(|p| p.usage_usd.replications[k]).sum()).collect(),
-                            );
-                            row.push(format!("{} ± {}", money(usage.mean), money(usage.ci95)));
+                            row.push(format!("{} ± {}", money(c.usage_usd.mean), money(c.usage_usd.ci95)));
                             row.push(format!("{} ± {}", money(c.total_usd.mean), money(c.total_usd.ci95)));
                         }
                         None => row.extend(["-".to_string(), money(r.combos[i].monthly_usd)]),
@@ -190,14 +185,14 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
         plan.step_name(),
         100.0 * plan.tolerance,
         plan.judged_over,
-        r.load_unit
+        plan.load_unit
     );
     out += "calendar:\n";
     for line in r.calendar(plan) {
         out += &format!("  {line}\n");
     }
     if !r.ladder.is_empty() {
-        let unit = &r.load_unit;
+        let unit = &plan.load_unit;
         let mut l = table(vec![
             "choice".to_string(),
             "next option".to_string(),
@@ -288,7 +283,7 @@ fn draw_runway<DB: DrawingBackend>(
         .x_desc(plan.step_name())
         .x_label_formatter(&step)
         .y_label_formatter(&y_tick)
-        .y_desc(format!("offered load ({})", r.load_unit))
+        .y_desc(format!("offered load ({})", plan.load_unit))
         .label_style((FONT_FAMILY, 13))
         .draw()
         .map_err(|e| err(&e))?;

@@ -60,7 +60,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
                         plan.step_name(),
                         n.month,
                         n.load_erl,
-                        r.load_unit
+                        plan.load_unit
                     )
                 },
             );
@@ -70,7 +70,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
                 combo.certified.pass_erl,
                 combo.certified.fail_erl,
                 m.load_erl,
-                unit = r.load_unit
+                unit = plan.load_unit
             )
         }
         None => format!("No combination of the options carries {} 0's load inside the SLA.", plan.step_name()),
@@ -79,7 +79,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
     let mut combos_header: Vec<String> = plan.choices.iter().map(|c| c.name.clone()).collect();
     combos_header.extend([
         "fixed $/month".to_string(),
-        format!("certified ({})", r.load_unit),
+        format!("certified ({})", plan.load_unit),
         "binding limit".into(),
         "replications".into(),
     ]);
@@ -143,7 +143,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
         choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),
         sla => sla_text(base),
         time_base => crate::cost::time_base(base),
-        forecast => format!("Forecast offered load by month ({}): {}.", r.load_unit, r.months.iter().map(|m| format!("{:.1}", m.load_erl)).collect::<Vec<_>>().join(", ")),
+        forecast => format!("Forecast offered load by month ({}): {}.", plan.load_unit, r.months.iter().map(|m| format!("{:.1}", m.load_erl)).collect::<Vec<_>>().join(", ")),
         sources_cited => plan.model_header,
         months_header => months_header,
         months_rows => months_rows,

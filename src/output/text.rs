@@ -73,7 +73,7 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
     let reps = s.total.attempts.replications.len();
     let mut out = format!(
         "SLA judged over {} ({}; {} replications; {:.0}% one-sided confidence bounds):\n",
-        if v.over == "run" { "the whole run".to_string() } else { format!("the {}", v.over) },
+        crate::statistics::sla::place(&v.over),
         v.over_why,
         reps,
         100.0 * v.confidence
@@ -120,12 +120,19 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
     out + "\n" + &sla_notes(v)
 }
 
+/// The line naming the objectives ignored on purpose, if any.
+fn ignored_line(ignored: &[String]) -> String {
+    if ignored.is_empty() {
+        String::new()
+    } else {
+        format!("ignored on purpose (\"off\" in [sla]): {}\n", ignored.join(", "))
+    }
+}
+
 /// The objectives ignored on purpose and the verdict's warnings, one line each.
 pub fn sla_notes(v: &SlaVerdict) -> String {
     let mut out = String::new();
-    if !v.ignored.is_empty() {
-        out += &format!("ignored on purpose (\"off\" in [sla]): {}\n", v.ignored.join(", "));
-    }
+    out += &ignored_line(&v.ignored);
     for w in v.all_warnings() {
         out += &format!("warning: {w}\n");
     }
@@ -283,12 +290,12 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult, warnings: &[Stri
     }
     let mut out = format!("{t}\n");
     if let Some(c) = res.cells.first().filter(|_| !exp.base.sla.is_empty()) {
-        let over = res.judged_over();
-        let over = if over == "run" { "the whole run".to_string() } else { format!("the {over}") };
-        out += &format!("SLA judged over {over} ({})\n", c.verdict.over_why);
-        if !c.verdict.ignored.is_empty() {
-            out += &format!("ignored on purpose (\"off\" in [sla]): {}\n", c.verdict.ignored.join(", "));
-        }
+        out += &format!(
+            "SLA judged over {} ({})\n",
+            crate::statistics::sla::place(&res.judged_over()),
+            c.verdict.over_why
+        );
+        out += &ignored_line(&c.verdict.ignored);
     }
     for w in warnings {
         out += &format!("warning: {w}\n");

@@ -248,15 +248,24 @@ pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
     }
 }
 
+/// Where a verdict was judged, in a sentence: its label `over` ("run",
+/// "busy hour 10:00-11:00") as "the whole run", "the busy hour 10:00-11:00".
+pub fn place(over: &str) -> String {
+    if over == "run" {
+        "the whole run".to_string()
+    } else {
+        format!("the {over}")
+    }
+}
+
 /// The warning that `metric` happened to `share` of attempts (`scope`:
 /// where, e.g. " in the worst cell", or empty) and nothing in `[sla]` judges it.
 pub fn unjudged_warning(metric: ObjectiveMetric, share: f64, scope: &str) -> String {
     format!(
-        "{} {}% of attempts{scope}, and nothing in [sla] judges it: set {} (or {} = \"off\" to ignore it on purpose)",
+        "{} {}% of attempts{scope}, and nothing in [sla] judges it: {}",
         metric.name(),
         significant(100.0 * share, 3),
-        metric.key(),
-        metric.key()
+        metric.unjudged_hint()
     )
 }
 

@@ -82,11 +82,26 @@ impl SweepResult {
     /// load, Erl", "offered load in mon-fri 09:00-17:00, Erl", or, judged
     /// over the run, "offered load, Erl".
     pub fn judged_load_name(&self) -> String {
-        match self.cells.iter().find_map(|c| c.summary.judged.as_ref()) {
-            Some(w) if w.label.starts_with("busy hour") => "busy-hour offered load, Erl".to_string(),
-            Some(w) => format!("offered load in {}, Erl", w.label),
+        match self.judged_label() {
+            Some(l) if l.starts_with("busy hour") => "busy-hour offered load, Erl".to_string(),
+            Some(l) => format!("offered load in {l}, Erl"),
             None => "offered load, Erl".to_string(),
         }
+    }
+
+    /// The judged load's unit in a sentence ("holds up to 30.2 busy-hour
+    /// Erl"): "busy-hour Erl", "Erl in mon-fri 09:00-17:00" or "Erl".
+    pub fn judged_load_unit(&self) -> String {
+        match self.judged_label() {
+            Some(l) if l.starts_with("busy hour") => "busy-hour Erl".to_string(),
+            Some(l) => format!("Erl in {l}"),
+            None => "Erl".to_string(),
+        }
+    }
+
+    /// The first cell's judged hours' label, if cells are judged in hours.
+    fn judged_label(&self) -> Option<&str> {
+        self.cells.iter().find_map(|c| c.summary.judged.as_ref()).map(|w| w.label.as_str())
     }
 
     /// Where its cells were judged: "run", "busy hour 10:00-11:00", or,
