@@ -138,7 +138,7 @@ impl Builder<'_> {
             .collect();
         let sources: Vec<Option<Source>> =
             source_files.iter().map(|s| s.as_ref().and_then(|s| p.take(self.source(s)))).collect();
-        let limits: Vec<Option<Limit>> = f
+        let read: Vec<Option<(Limit, Option<String>)>> = f
             .limits
             .iter()
             .enumerate()
@@ -149,6 +149,18 @@ impl Builder<'_> {
             .collect();
         let limit_names = f.limits.iter().enumerate().map(|(i, v)| entry_name(v, i)).collect::<Vec<_>>();
         p.take(unique_names(limit_names.iter().map(String::as_str), "limits").map_err(|e| self.err("limits", e)));
+        let mut limits: Vec<Option<Limit>> = Vec::with_capacity(read.len());
+        let mut routes: Vec<Option<String>> = Vec::with_capacity(read.len());
+        for r in read {
+            let (l, to) = r.map_or((None, None), |(l, to)| (Some(l), to));
+            limits.push(l);
+            routes.push(to);
+        }
+        if limits.iter().all(Option::is_some) {
+            for e in super::overflow::resolve(&mut limits, &routes) {
+                p.take::<()>(Err(self.err(&e.0, e.1)));
+            }
+        }
         if names.len() > u16::MAX as usize || limit_names.len() > u16::MAX as usize {
             p.take::<()>(Err(self.err("", "at most 65535 sources and campaigns and 65535 limits")));
         }
@@ -451,7 +463,10 @@ impl Builder<'_> {
 
     /// Limit `l`; `requests` are the request names each source makes,
     /// `names` the sources' then the campaigns' names.
-    fn limit(&self, l: &LimitFile, requests: &[Vec<&str>], names: &[String]) -> Result<Limit> {
+    /// Its `on_full = { overflow = NAME }` comes back as NAME beside it, the
+    /// limit's `OnFull::Overflow` index unset until [`Self::overflows`]
+    /// resolves it.
+    fn limit(&self, l: &LimitFile, requests: &[Vec<&str>], names: &[String]) -> Result<(Limit, Option<String>)> {
         let key = format!("limits.{}", l.name);
         let k = |sub: &str| format!("{key}.{sub}");
         let whole = |sub: &str, v: i64, min: i64| -> Result<u32> {
@@ -530,8 +545,9 @@ impl Builder<'_> {
                 }
             }
         };
-        const ON_FULL: &str = "expected `reject`, `queue` or { queue = { timeout = \"5s\", max_waiting = 100 } } \
-                               (both optional)";
+        const ON_FULL: &str = "expected `reject`, `queue`, { queue = { timeout = \"5s\", max_waiting = 100 } } \
+                               (both optional) or { overflow = \"NAME\" } (a limit with standby = true)";
+        let mut overflow = None;
         let queue: Option<QueueFile> = match &l.on_full {
             None => None,
             Some(toml::Value::String(s)) if s == "reject" => None,
@@ -542,9 +558,23 @@ impl Builder<'_> {
             Some(toml::Value::Table(t)) if t.len() == 1 && t.contains_key("queue") => {
                 Some(self.part(&k("on_full.queue"), &t["queue"])?)
             }
+            Some(toml::Value::Table(t)) if t.len() == 1 && t.contains_key("overflow") => match &t["overflow"] {
+                toml::Value::String(name) => {
+                    overflow = Some(name.clone());
+                    None
+                }
+                other => {
+                    return Err(self.err(
+                        &k("on_full.overflow"),
+                        format!("{other} is not allowed: the name of a limit with standby = true"),
+                    ))
+                }
+            },
             Some(other) => return Err(self.err(&k("on_full"), format!("{other} is not allowed: {ON_FULL}"))),
         };
         let on_full = match &queue {
+            // Resolved to the standby's index once every limit is read.
+            None if overflow.is_some() => OnFull::Overflow { to: usize::MAX },
             None => OnFull::Reject,
             Some(q) => {
                 let timeout_s =
@@ -567,6 +597,17 @@ impl Builder<'_> {
             SelectFile::Random => Select::Random,
             SelectFile::Sticky => Select::Sticky,
         };
+        if l.standby {
+            // What overflows into a standby limit decides whom it serves.
+            for (key, given) in [("sources", l.sources.is_some()), ("requests", l.requests.is_some())] {
+                if given {
+                    return Err(self.err(
+                        &k(key),
+                        format!("a standby limit serves only what overflows into it from the limit whose on_full names it: `{key}` is for limits of the chain"),
+                    ));
+                }
+            }
+        }
         let limit_sources = match &l.sources {
             None => None,
             Some(listed) if listed.is_empty() => {
@@ -597,6 +638,7 @@ impl Builder<'_> {
                 })?;
                 Scope::Setup { setup_time: self.dist(&k("setup_time"), d)? }
             }
+            ScopeFile::Request if l.standby => Scope::Request { requests: Vec::new() },
             ScopeFile::Request => {
                 let requests_named = l.requests.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
                     self.err(
@@ -642,7 +684,18 @@ impl Builder<'_> {
                 WhenRefused::Silence { silence_patience: self.dist(&k("silence_patience"), d)? }
             }
         };
-        Ok(Limit { name: l.name.clone(), kind, on_full, pool, select, sources: limit_sources, scope, when_refused })
+        let limit = Limit {
+            name: l.name.clone(),
+            kind,
+            on_full,
+            pool,
+            select,
+            sources: limit_sources,
+            scope,
+            when_refused,
+            standby: l.standby,
+        };
+        Ok((limit, overflow))
     }
 }
 

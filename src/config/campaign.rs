@@ -242,6 +242,13 @@ impl Builder<'_> {
                 if limits[i].scope != Scope::Call {
                     return Err(self.err(&k("agent_limits"), format!("{n:?} must have scope = \"call\"")));
                 }
+                // The dialer counts idle agents at its agent limits themselves.
+                if limits[i].standby || limits[i].overflow_to().is_some() {
+                    return Err(self.err(
+                        &k("agent_limits"),
+                        format!("{n:?} overflows or is a standby limit: agent limits are counted for pacing and cannot overflow"),
+                    ));
+                }
                 Ok(i)
             })
             .collect::<Result<Vec<_>>>()?;

@@ -418,8 +418,9 @@ pub struct LimitFile {
     pub tokens_per_call_minute: Option<f64>,
     #[serde(default)]
     pub growth_per_minute: Option<f64>,
-    /// `"reject"` (default), `"queue"`, or `{ queue = { timeout, max_waiting } }`:
-    /// read by `build` (so a plain `"queue"` works and a typo is named).
+    /// `"reject"` (default), `"queue"`, `{ queue = { timeout, max_waiting } }`
+    /// or `{ overflow = "NAME" }`: read by `build` (so a plain `"queue"`
+    /// works and a typo is named).
     #[serde(default)]
     #[schemars(schema_with = "super::schema::on_full")]
     pub on_full: Option<toml::Value>,
@@ -439,6 +440,9 @@ pub struct LimitFile {
     pub when_refused: WhenRefusedFile,
     #[serde(default)]
     pub silence_patience: Option<DistFile>,
+    /// Reachable only by overflow from another limit's `on_full`.
+    #[serde(default)]
+    pub standby: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]

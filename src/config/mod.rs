@@ -17,6 +17,7 @@ mod csv_input;
 pub mod experiment;
 mod file;
 mod locate;
+mod overflow;
 pub mod overrides;
 pub mod plan;
 pub mod schema;

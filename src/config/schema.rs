@@ -66,13 +66,20 @@ pub(super) fn sla(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "object", "properties": all, "additionalProperties": false })
 }
 
-/// `on_full`: `"reject"`, `"queue"`, or `{ queue = { timeout, max_waiting } }`.
+/// `on_full`: `"reject"`, `"queue"`, `{ queue = { timeout, max_waiting } }`
+/// or `{ overflow = "NAME" }`.
 pub(super) fn on_full(g: &mut SchemaGenerator) -> Schema {
     let queue = g.subschema_for::<super::file::QueueFile>();
     json_schema!({
         "oneOf": [
             { "type": "string", "enum": ["reject", "queue"] },
-            { "type": "object", "properties": { "queue": queue }, "required": ["queue"], "additionalProperties": false }
+            { "type": "object", "properties": { "queue": queue }, "required": ["queue"], "additionalProperties": false },
+            {
+                "type": "object",
+                "properties": { "overflow": { "type": "string", "description": "a limit with standby = true" } },
+                "required": ["overflow"],
+                "additionalProperties": false
+            }
         ]
     })
 }

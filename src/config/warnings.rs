@@ -44,6 +44,13 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
     }
     out.extend(m.sla.warnings.iter().map(|w| Diagnostic::warning(path, "sla.over", w.clone())));
     out.extend(unjudged_outcomes(m).into_iter().map(|w| Diagnostic::warning(path, "sla", w)));
+    for name in super::overflow::unreached(&m.limits) {
+        out.push(Diagnostic::warning(
+            path,
+            &format!("limits.{name}.standby"),
+            "no limit overflows into this standby limit (no `on_full = { overflow = ... }` names it): it carries nothing",
+        ));
+    }
     out
 }
 
@@ -60,7 +67,9 @@ fn unjudged_outcomes(m: &Model) -> Vec<String> {
     let cause = |metric: ObjectiveMetric| {
         m.limits.iter().find(|l| match metric {
             ObjectiveMetric::Blocking => {
-                l.when_refused == WhenRefused::Busy && !matches!(l.scope, Scope::Request { .. })
+                l.when_refused == WhenRefused::Busy
+                    && !matches!(l.scope, Scope::Request { .. })
+                    && l.overflow_to().is_none()
             }
             ObjectiveMetric::Abandonment => matches!(l.on_full, OnFull::Queue { .. }),
             _ => matches!(l.when_refused, WhenRefused::Silence { .. }) || matches!(l.scope, Scope::Request { .. }),

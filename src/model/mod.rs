@@ -253,6 +253,9 @@ pub struct Limit {
     pub scope: Scope,
     /// What a refusal means for the caller.
     pub when_refused: WhenRefused,
+    /// Reachable only by overflow from the one limit whose `on_full` names
+    /// it ([`OnFull::Overflow`]): not a step of any chain by itself.
+    pub standby: bool,
 }
 
 /// What a limit caps.
@@ -430,9 +433,19 @@ impl Limit {
         self.kind.capacity()
     }
 
-    /// Whether it applies to source `s`.
+    /// Whether it is a step of source `s`'s chain (or of its requests):
+    /// it applies to `s` and is not a standby limit, which only overflow
+    /// reaches.
     pub fn applies_to(&self, s: usize) -> bool {
-        self.sources.as_ref().is_none_or(|v| v.contains(&s))
+        !self.standby && self.sources.as_ref().is_none_or(|v| v.contains(&s))
+    }
+
+    /// The standby limit a call that finds this limit full overflows to, if any.
+    pub fn overflow_to(&self) -> Option<usize> {
+        match self.on_full {
+            OnFull::Overflow { to } => Some(to),
+            _ => None,
+        }
     }
 }
 
@@ -448,6 +461,14 @@ pub enum OnFull {
         timeout_s: Option<f64>,
         /// Most callers waiting; `None` = no cap.
         max_waiting: Option<u32>,
+    },
+    /// Try standby limit `to` instead (alternate routing): the call (or
+    /// request) is admitted there, queues there or is refused there as that
+    /// limit's own `on_full` and `when_refused` say, and, admitted, goes on
+    /// with the chain after this limit.
+    Overflow {
+        /// Index of the standby limit in the model's limits.
+        to: usize,
     },
 }
 

@@ -169,19 +169,23 @@ pub(super) fn limits(m: &Model) -> Vec<LimitRow> {
                         describe(silence_patience)
                     ),
                 };
-                match l.on_full {
+                let standby = if l.standby { "standby (reached only by overflow); " } else { "" };
+                standby.to_string()
+                    + &match l.on_full {
                     OnFull::Reject => format!("reject: {refused}"),
+                    OnFull::Overflow { to } => format!("overflow to standby {:?}", m.limits[to].name),
                     OnFull::Queue { timeout_s, max_waiting } => format!(
                         "queue{}{}; then {refused}",
                         timeout_s.map_or(String::new(), |t| format!(", up to {t} s")),
                         max_waiting.map_or(String::new(), |w| format!(", at most {w} waiting"))
                     ),
-                }
+                    }
             },
             pool: if l.pool > 1 { format!("{} copies ({:?})", l.pool, l.select) } else { "-".into() },
             scope: match &l.scope {
                 Scope::Call => "whole call".into(),
                 Scope::Setup { setup_time } => format!("setup ({})", describe(setup_time)),
+                Scope::Request { requests } if l.standby => "requests that overflow into it".into(),
                 Scope::Request { requests } => format!("requests {}", requests.join(", ")),
             },
             grid: String::new(),

@@ -42,18 +42,29 @@ pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
     } else {
         out += &format!("{}\n", sources_table(s));
     }
-    let mut t = table(
+    let mut head =
         ["limit", "kind", "capacity", "utilization", "p99 occupancy", "blocked", "abandoned", "failed", "loss share"]
             .map(String::from)
-            .to_vec(),
-    );
-    for l in &s.limits {
-        let cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity()) } else { format!("{}", l.capacity()) };
+            .to_vec();
+    // Overflow columns only where a route exists: other models' tables stay as they were.
+    let routes = model.limits.iter().any(|l| l.standby || l.overflow_to().is_some());
+    if routes {
+        head.extend(["overflowed out", "overflowed in", "peakedness"].map(String::from));
+    }
+    let mut t = table(head);
+    for (l, limit) in s.limits.iter().zip(&model.limits) {
+        let mut cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity()) } else { format!("{}", l.capacity()) };
+        if limit.standby {
+            cap += " (standby)";
+        }
         let mut row = vec![Cell::new(&l.name), Cell::new(l.kind.name()), Cell::new(cap)];
         let m = &l.metrics;
-        for e in
-            [&m.utilization, &m.p99_occupancy, &m.blocked_by, &m.abandoned_at, &m.failed_after_connect, &m.loss_share]
-        {
+        let mut shown =
+            vec![&m.utilization, &m.p99_occupancy, &m.blocked_by, &m.abandoned_at, &m.failed_after_connect, &m.loss_share];
+        if routes {
+            shown.extend([&m.overflowed_out, &m.overflowed_in, &m.peakedness]);
+        }
+        for e in shown {
             row.push(Cell::new(pm(e)).set_alignment(CellAlignment::Right));
         }
         t.add_row(row);

@@ -127,6 +127,18 @@ impl LevelTime {
         self.integral(now) / span_s
     }
 
+    /// The time variance of the level from the last restart to `now`:
+    /// Σ (level − mean)² × time at level / total time (0 over no time).
+    pub fn variance(&self, now: f64) -> f64 {
+        let times = self.times(now);
+        let total: f64 = times.iter().sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let mean = times.iter().enumerate().map(|(l, t)| l as f64 * t).sum::<f64>() / total;
+        times.iter().enumerate().map(|(l, t)| (l as f64 - mean).powi(2) * t).sum::<f64>() / total
+    }
+
     /// The smallest level at or below which the quantity spent a fraction
     /// `q` of the time from the last restart to `now`.
     pub fn quantile(&self, now: f64, q: f64) -> f64 {

@@ -241,6 +241,11 @@ pub struct LimitCounts {
     pub request_retries: u64,
     /// Counted attempts that connected and failed because of this limit.
     pub failed_after_connect: u64,
+    /// Counted calls or requests that found it full and overflowed to its
+    /// standby limit.
+    pub overflowed_out: u64,
+    /// Counted calls or requests that overflowed into it (a standby limit).
+    pub overflowed_in: u64,
     /// Per copy of a pool (empty without a pool): holders and admissions.
     pub copies: Vec<CopyCounts>,
     /// Per limit of the model: of the losses caused here, how many happened
@@ -273,6 +278,8 @@ impl LimitCounts {
             requests_refused: 0,
             request_retries: 0,
             failed_after_connect: 0,
+            overflowed_out: 0,
+            overflowed_in: 0,
             copies: if pool > 1 {
                 vec![CopyCounts { tokens: tokens.clone(), ..CopyCounts::default() }; pool as usize]
             } else {

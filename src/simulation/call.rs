@@ -41,10 +41,42 @@ impl Sim {
                     continue;
                 }
             }
-            match self.admit(id, l) {
-                Admission::Passed => self.callers[id as usize].held += 1,
-                Admission::Queued => return,
-                Admission::Refused => return self.refuse_attempt(id, l, false),
+            let mut l = l;
+            loop {
+                match self.admit(id, l) {
+                    Admission::Passed => break self.callers[id as usize].held += 1,
+                    Admission::Queued => return,
+                    Admission::Refused => match self.overflow_from(id, l) {
+                        NONE => return self.refuse_attempt(id, l, false),
+                        to => l = to,
+                    },
+                }
+            }
+        }
+    }
+
+    /// Where a call (or request) that limit `l` refused goes next: `l`'s
+    /// standby limit, counted as an overflow out of `l` and into it, or NONE.
+    #[inline]
+    pub(super) fn overflow_from(&mut self, id: u32, l: u32) -> u32 {
+        let to = self.limits[l as usize].overflow;
+        if to != NONE && self.callers[id as usize].counted {
+            self.limit_counts[l as usize].overflowed_out += 1;
+            self.limit_counts[to as usize].overflowed_in += 1;
+        }
+        to
+    }
+
+    /// Releases caller `id`'s hold on chain step `l` or, if the call
+    /// overflowed there, on the standby limit of `l`'s route that it holds.
+    #[inline]
+    fn release_step(&mut self, id: u32, l: u32, overflows: bool) {
+        self.release(id, l);
+        if overflows {
+            let mut at = self.limits[l as usize].overflow;
+            while at != NONE {
+                self.release(id, at);
+                at = self.limits[at as usize].overflow;
             }
         }
     }
@@ -110,10 +142,16 @@ impl Sim {
         loop {
             let k = self.callers[id as usize].request_held as usize;
             let Some(&l) = self.sources[source].requests[c.request as usize].1.get(k) else { break };
-            match self.admit(id, l) {
-                Admission::Passed => self.callers[id as usize].request_held += 1,
-                Admission::Queued => return,
-                Admission::Refused => return self.refuse_request(id, l),
+            let mut l = l;
+            loop {
+                match self.admit(id, l) {
+                    Admission::Passed => break self.callers[id as usize].request_held += 1,
+                    Admission::Queued => return,
+                    Admission::Refused => match self.overflow_from(id, l) {
+                        NONE => return self.refuse_request(id, l),
+                        to => l = to,
+                    },
+                }
             }
         }
         let s = &mut self.sources[source];
@@ -124,9 +162,10 @@ impl Sim {
     /// Releases the request-scoped limits the current request holds.
     pub(super) fn release_request(&mut self, id: u32) {
         let c = self.callers[id as usize];
+        let overflows = self.sources[c.source as usize].overflows;
         for k in 0..c.request_held as usize {
             let l = self.sources[c.source as usize].requests[c.request as usize].1[k];
-            self.release(id, l);
+            self.release_step(id, l, overflows);
         }
         self.callers[id as usize].request_held = 0;
     }
@@ -308,9 +347,10 @@ impl Sim {
     pub(super) fn release_chain(&mut self, id: u32) {
         let c = &mut self.callers[id as usize];
         let (source, held) = (c.source as usize, std::mem::replace(&mut c.held, 0));
+        let overflows = self.sources[source].overflows;
         for k in (0..held as usize).rev() {
             let l = self.sources[source].chain[k];
-            self.release(id, l);
+            self.release_step(id, l, overflows);
         }
     }
 

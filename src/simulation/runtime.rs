@@ -32,6 +32,9 @@ pub(super) struct SourceRt {
     /// A campaign's dial is placed once it holds `chain[..place_at]`; the
     /// rest of the chain are its agent limits. `u32::MAX` for sources.
     pub(super) place_at: u32,
+    /// Some limit of its chain or requests overflows: releasing a step
+    /// also releases the standby limits on its route.
+    pub(super) overflows: bool,
 }
 
 /// A source's random streams, one per purpose ([`Purpose`]), each drawn
@@ -84,6 +87,8 @@ pub(super) struct LimitRt {
     pub(super) copies: Vec<CopyRt>,
     /// The least-loaded copy, for `least_loaded` pools of two or more.
     pub(super) index: Option<PoolIndex>,
+    /// The standby limit a call that finds this one full tries, or NONE.
+    pub(super) overflow: u32,
 }
 
 pub(super) fn sampler(d: &Dist) -> Sampler {
@@ -94,14 +99,14 @@ pub(super) fn sampler(d: &Dist) -> Sampler {
 pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> SourceRt {
     let (seed, point, rep) = streams;
     let s = &model.sources[i];
-    let chain = (0..model.limits.len())
+    let chain: Vec<u32> = (0..model.limits.len())
         .filter(|&l| {
             let lim = &model.limits[l];
             lim.applies_to(i) && !matches!(lim.scope, Scope::Request { .. })
         })
         .map(|l| l as u32)
         .collect();
-    let requests = s
+    let requests: Vec<(Sampler, Vec<u32>)> = s
         .turns
         .iter()
         .flat_map(|t| &t.requests)
@@ -116,6 +121,7 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
             (sampler(&r.service), limits)
         })
         .collect();
+    let overflows = overflows(model, chain.iter().chain(requests.iter().flat_map(|r| &r.1)));
     SourceRt {
         process: ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv),
         active: 0,
@@ -130,7 +136,13 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
         rng: Streams::new(seed, point, rep, i),
         campaign: None,
         place_at: u32::MAX,
+        overflows,
     }
+}
+
+/// Whether any of `steps` (limit indices) overflows to a standby limit.
+pub(super) fn overflows<'a>(model: &Model, mut steps: impl Iterator<Item = &'a u32>) -> bool {
+    steps.any(|&l| model.limits[l as usize].overflow_to().is_some())
 }
 
 /// The largest `least_loaded` pool chosen by scanning every copy.
@@ -153,7 +165,7 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
         kind,
         plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call && !record_holds,
         queue: match l.on_full {
-            OnFull::Reject => None,
+            OnFull::Reject | OnFull::Overflow { .. } => None,
             OnFull::Queue { timeout_s, max_waiting } => {
                 Some((timeout_s.unwrap_or(f64::INFINITY), max_waiting.unwrap_or(u32::MAX)))
             }
@@ -170,6 +182,7 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
         },
         copies: (0..l.pool).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect(),
         index: None,
+        overflow: l.overflow_to().map_or(super::NONE, |to| to as u32),
     };
     // Small pools are scanned: a pass over a few dozen copies costs less
     // than keeping a tree (measured on the platform model's 40 LLM keys:

@@ -119,6 +119,15 @@ metric_set! {
         losses_caused,
         /// Losses caused here / all losses.
         loss_share,
+        /// Calls or requests that found it full and overflowed to its standby limit.
+        overflowed_out,
+        /// Calls or requests that overflowed into it (a standby limit).
+        overflowed_in,
+        /// Peakedness of the traffic it carries: the time variance over the
+        /// time mean of its holders (1 for Poisson traffic on unlimited
+        /// capacity, above 1 for overflow traffic); NaN for rate limits and
+        /// where it held nothing.
+        peakedness,
     }
 }
 
@@ -223,6 +232,14 @@ impl LimitMetrics {
             failed_after_connect: l.failed_after_connect as f64,
             losses_caused: losses as f64,
             loss_share: ratio(losses, all_losses),
+            overflowed_out: l.overflowed_out as f64,
+            overflowed_in: l.overflowed_in as f64,
+            peakedness: match l.kind {
+                LimitKind::Rate { .. } => f64::NAN,
+                _ if mean <= 0.0 => f64::NAN,
+                // Token limits count holders too: the peakedness of calls held.
+                _ => l.occupancy.variance(end_t) / l.occupancy.mean(end_t, horizon_s),
+            },
         }
     }
 }

@@ -15,6 +15,7 @@ mod fuzz;
 #[path = "../invariants.rs"]
 mod invariants;
 mod laws;
+mod overflow;
 mod plan;
 mod report;
 mod results;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// A model whose one source `s` replays `calls` (start s, duration s),
 /// written next to it; `extra` are more source keys, `limits` the limits.
-fn traced(dir: &Path, calls: &[(f64, f64)], run: &str, extra: &str, limits: &str) -> Model {
+pub(crate) fn traced(dir: &Path, calls: &[(f64, f64)], run: &str, extra: &str, limits: &str) -> Model {
     let rows: String = calls.iter().map(|(t, d)| format!("{t},{d}\n")).collect();
     std::fs::write(dir.join("calls.csv"), format!("start,duration\n{rows}")).unwrap();
     let text = format!(
