@@ -86,7 +86,7 @@ impl Builder<'_> {
     }
 
     /// A part of the file as its serde mirror `T` ([`part`]).
-    fn part<T: DeserializeOwned>(&self, key: &str, value: &toml::Value) -> Result<T> {
+    pub(super) fn part<T: DeserializeOwned>(&self, key: &str, value: &toml::Value) -> Result<T> {
         part(self.path, key, value)
     }
 
@@ -138,7 +138,7 @@ impl Builder<'_> {
             .collect();
         let sources: Vec<Option<Source>> =
             source_files.iter().map(|s| s.as_ref().and_then(|s| p.take(self.source(s)))).collect();
-        let read: Vec<Option<(Limit, Option<String>)>> = f
+        let read: Vec<Option<(Limit, super::overflow::Routes)>> = f
             .limits
             .iter()
             .enumerate()
@@ -150,9 +150,9 @@ impl Builder<'_> {
         let limit_names = f.limits.iter().enumerate().map(|(i, v)| entry_name(v, i)).collect::<Vec<_>>();
         p.take(unique_names(limit_names.iter().map(String::as_str), "limits").map_err(|e| self.err("limits", e)));
         let mut limits: Vec<Option<Limit>> = Vec::with_capacity(read.len());
-        let mut routes: Vec<Option<String>> = Vec::with_capacity(read.len());
+        let mut routes: Vec<super::overflow::Routes> = Vec::with_capacity(read.len());
         for r in read {
-            let (l, to) = r.map_or((None, None), |(l, to)| (Some(l), to));
+            let (l, to) = r.map_or((None, Default::default()), |(l, to)| (Some(l), to));
             limits.push(l);
             routes.push(to);
         }
@@ -183,6 +183,21 @@ impl Builder<'_> {
                 }
             }
         }
+        let incidents: Vec<Option<crate::model::Incident>> = if limits.iter().all(Option::is_some) {
+            let all: Vec<Limit> = limits.iter().flatten().cloned().collect();
+            f.incidents
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let key = entry_key("incidents", v, i);
+                    p.take(self.part::<IncidentFile>(&key, v).and_then(|f| self.incident(&f, &all)))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let incident_names = f.incidents.iter().enumerate().map(|(i, v)| entry_name(v, i)).collect::<Vec<_>>();
+        p.take(unique_names(incident_names.iter().map(String::as_str), "incidents").map_err(|e| self.err("incidents", e)));
         // Campaigns refer to limits and the run: checked once those are.
         let campaigns: Vec<Option<crate::model::Campaign>> = match (&run, limits.iter().all(Option::is_some)) {
             (Some(run), true) => {
@@ -199,6 +214,7 @@ impl Builder<'_> {
             campaigns: campaigns.into_iter().flatten().collect(),
             limits: limits.into_iter().flatten().collect(),
             sla: sla.expect("no problem means an SLA"),
+            incidents: incidents.into_iter().flatten().collect(),
         })?;
         model.settle_sla_over();
         Ok(model)
@@ -463,10 +479,10 @@ impl Builder<'_> {
 
     /// Limit `l`; `requests` are the request names each source makes,
     /// `names` the sources' then the campaigns' names.
-    /// Its `on_full = { overflow = NAME }` comes back as NAME beside it, the
-    /// limit's `OnFull::Overflow` index unset until [`Self::overflows`]
-    /// resolves it.
-    fn limit(&self, l: &LimitFile, requests: &[Vec<&str>], names: &[String]) -> Result<(Limit, Option<String>)> {
+    /// The standby names of its `on_full = { overflow = NAME }` and
+    /// `fallback = NAME` come back beside it, unresolved until
+    /// [`super::overflow::resolve`] has every limit.
+    fn limit(&self, l: &LimitFile, requests: &[Vec<&str>], names: &[String]) -> Result<(Limit, super::overflow::Routes)> {
         let key = format!("limits.{}", l.name);
         let k = |sub: &str| format!("{key}.{sub}");
         let whole = |sub: &str, v: i64, min: i64| -> Result<u32> {
@@ -684,6 +700,11 @@ impl Builder<'_> {
                 WhenRefused::Silence { silence_patience: self.dist(&k("silence_patience"), d)? }
             }
         };
+        let schedule = self.schedule(l, kind.capacity())?;
+        if l.on_drop.is_some() && l.kind == Kind::Rate {
+            return Err(self.err(&k("on_drop"), "a rate limit holds nothing: `on_drop` is for concurrency and tokens limits"));
+        }
+        let (failure, fallback) = self.failure(l)?;
         let limit = Limit {
             name: l.name.clone(),
             kind,
@@ -694,8 +715,11 @@ impl Builder<'_> {
             scope,
             when_refused,
             standby: l.standby,
+            schedule,
+            on_drop: Self::on_drop(l),
+            failure,
         };
-        Ok((limit, overflow))
+        Ok((limit, super::overflow::Routes { overflow, fallback }))
     }
 }
 

@@ -28,6 +28,10 @@ pub struct ModelFile {
     pub sla: Option<toml::Value>,
     #[schemars(with = "Vec<LimitFile>")]
     pub limits: Vec<toml::Value>,
+    /// Outages, throttling, failures and slowness striking limits.
+    #[serde(default)]
+    #[schemars(with = "Vec<IncidentFile>")]
+    pub incidents: Vec<toml::Value>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -440,9 +444,116 @@ pub struct LimitFile {
     pub when_refused: WhenRefusedFile,
     #[serde(default)]
     pub silence_patience: Option<DistFile>,
-    /// Reachable only by overflow from another limit's `on_full`.
+    /// Reachable only by overflow (another limit's `on_full`) or fallback
+    /// (another limit's `fallback`).
     #[serde(default)]
     pub standby: bool,
+    /// The capacity by hour of the week, overriding `capacity`, `max` or
+    /// `tokens_per_minute` in the hours listed.
+    #[serde(default)]
+    pub schedule: Option<Vec<ScheduleEntryFile>>,
+    /// `"drain"` (default) or `"preempt"`: what a capacity drop below the
+    /// number in use does.
+    #[serde(default)]
+    pub on_drop: Option<OnDropFile>,
+    /// A share of admissions fails.
+    #[serde(default)]
+    pub failure: Option<FailureFile>,
+    /// The standby limit a failed call or request moves to.
+    #[serde(default)]
+    pub fallback: Option<String>,
+    /// Health checks of a failing limit.
+    #[serde(default)]
+    pub health: Option<HealthFile>,
+    /// `"request"` (default) or `"call"`: whether a call stays on the fallback.
+    #[serde(default)]
+    pub stickiness: Option<StickinessFile>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntryFile {
+    /// Hours of the week, such as "mon-fri 09:00-18:00".
+    pub hours: String,
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub tokens_per_minute: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDropFile {
+    Drain,
+    Preempt,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StickinessFile {
+    Request,
+    Call,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailureFile {
+    /// Chance an admission fails (0–1, or "2%").
+    #[schemars(schema_with = "super::schema::percentage")]
+    pub probability: toml::Value,
+    /// The client's timeout (default "10s").
+    #[serde(default)]
+    pub detection: Option<String>,
+    /// Retries on the same limit (default 1).
+    #[serde(default)]
+    pub retries: Option<i64>,
+    /// Wait before a retry (default "5s").
+    #[serde(default)]
+    pub retry_interval: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthFile {
+    /// Consecutive failures that mark the limit unhealthy.
+    pub unhealthy_after: i64,
+    /// How often an unhealthy limit is probed (default "5s").
+    #[serde(default)]
+    pub probe_interval: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentFile {
+    pub name: String,
+    /// The limit it strikes.
+    pub limit: String,
+    /// First start: "mon 10:00" or a duration from the start of the run ("36h").
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Repeat every ("1d", "7d").
+    #[serde(default)]
+    pub every: Option<String>,
+    /// Random outages: up time between failures.
+    #[serde(default)]
+    pub between: Option<DistFile>,
+    /// Random outages: time to repair.
+    #[serde(default)]
+    pub repair: Option<DistFile>,
+    /// Capacity multiplied by this meanwhile (default 1; 0 = outage).
+    #[serde(default)]
+    pub capacity_factor: Option<f64>,
+    /// The limit's failure probability meanwhile.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::optional_percentage")]
+    pub failure_probability: Option<toml::Value>,
+    /// Request service times multiplied by this meanwhile (default 1).
+    #[serde(default)]
+    pub service_factor: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]

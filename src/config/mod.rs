@@ -18,6 +18,7 @@ pub mod experiment;
 mod file;
 mod locate;
 mod overflow;
+mod timeline;
 pub mod overrides;
 pub mod plan;
 pub mod schema;

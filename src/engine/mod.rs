@@ -6,4 +6,4 @@ pub mod queue;
 pub mod rng;
 
 pub use queue::EventQueue;
-pub use rng::{point_key, routing_stream, source_stream, stream, Purpose, SimRng};
+pub use rng::{failure_stream, incident_stream, point_key, routing_stream, source_stream, stream, Purpose, SimRng};

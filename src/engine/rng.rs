@@ -102,6 +102,17 @@ pub fn routing_stream(seed: u64, point: u64, replication: u64) -> SimRng {
     stream(seed, point, replication, u64::MAX)
 }
 
+/// The stream of limits' failures and health probes (its own, so that a
+/// model without failures draws nothing from it and others keep theirs).
+pub fn failure_stream(seed: u64, point: u64, replication: u64) -> SimRng {
+    stream(seed, point, replication, u64::MAX - 1)
+}
+
+/// The stream of incidents' random outage and repair times.
+pub fn incident_stream(seed: u64, point: u64, replication: u64) -> SimRng {
+    stream(seed, point, replication, u64::MAX - 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

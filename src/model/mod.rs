@@ -6,8 +6,10 @@
 mod campaign;
 pub mod dist;
 mod sla;
+mod timeline;
 mod variation;
 pub use campaign::{Campaign, Outcome, Window};
+pub use timeline::{Failure, Incident, IncidentWhen, OnDrop, Stickiness};
 pub use sla::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
 
 pub use dist::{Dist, Sampler};
@@ -31,6 +33,8 @@ pub struct Model {
     pub limits: Vec<Limit>,
     /// The service objective.
     pub sla: Sla,
+    /// Incidents striking limits (outages, throttling, failures, slowness).
+    pub incidents: Vec<Incident>,
 }
 
 /// How long and how often to simulate.
@@ -253,9 +257,17 @@ pub struct Limit {
     pub scope: Scope,
     /// What a refusal means for the caller.
     pub when_refused: WhenRefused,
-    /// Reachable only by overflow from the one limit whose `on_full` names
-    /// it ([`OnFull::Overflow`]): not a step of any chain by itself.
+    /// Reachable only by overflow or fallback from the one limit whose
+    /// `on_full` or `failure.fallback` names it ([`OnFull::Overflow`]): not
+    /// a step of any chain by itself.
     pub standby: bool,
+    /// Its capacity per copy in each hour of the week (Monday 00:00 = hour
+    /// 0), when it follows a schedule: slots, rate `max` or tokens per minute.
+    pub schedule: Option<Vec<f64>>,
+    /// What a drop of capacity below the number in use does.
+    pub on_drop: OnDrop,
+    /// What fails, if anything fails.
+    pub failure: Option<Failure>,
 }
 
 /// What a limit caps.
@@ -447,6 +459,23 @@ impl Limit {
             _ => None,
         }
     }
+
+    /// The standby limit a call or request that failed here moves to, if any.
+    pub fn fallback_to(&self) -> Option<usize> {
+        self.failure.as_ref().and_then(|f| f.fallback)
+    }
+
+    /// The standby limits a call here may move on to: its overflow's and
+    /// its fallback's.
+    pub fn routes(&self) -> impl Iterator<Item = usize> {
+        self.overflow_to().into_iter().chain(self.fallback_to())
+    }
+
+    /// Whether its capacity or health can change during a run (a schedule,
+    /// failures, or `incidents` strike it).
+    pub fn varies(&self, l: usize, incidents: &[Incident]) -> bool {
+        self.schedule.is_some() || self.failure.is_some() || incidents.iter().any(|i| i.limit == l)
+    }
 }
 
 /// What a limit does with a call that finds it full.
@@ -506,8 +535,23 @@ impl Model {
     pub fn without_limits(&self) -> Model {
         let mut m = self.clone();
         m.limits.clear();
+        m.incidents.clear();
         m.campaigns.iter_mut().for_each(|c| c.agent_limits.clear());
         m
+    }
+
+    /// Every standby limit a call at limit `l` may reach by its routes
+    /// (overflow and fallback, followed on), not `l` itself.
+    pub fn standbys_from(&self, l: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut frontier: Vec<usize> = self.limits[l].routes().collect();
+        while let Some(at) = frontier.pop() {
+            if !out.contains(&at) && at != l {
+                out.push(at);
+                frontier.extend(self.limits[at].routes());
+            }
+        }
+        out
     }
 
     /// Total offered load of first attempts over all sources, in Erlangs.

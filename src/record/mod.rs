@@ -246,6 +246,18 @@ pub struct LimitCounts {
     pub overflowed_out: u64,
     /// Counted calls or requests that overflowed into it (a standby limit).
     pub overflowed_in: u64,
+    /// Counted admissions that failed here (detected after `detection`).
+    pub failures: u64,
+    /// Counted calls or requests sent on from here to its fallback.
+    pub fallbacks_out: u64,
+    /// Counted calls or requests that fell back into it (a standby limit).
+    pub fallbacks_in: u64,
+    /// Counted holders cut by a capacity drop (`on_drop = "preempt"`).
+    pub preempted: u64,
+    /// Incidents that began on it (after the warm-up).
+    pub incidents: u64,
+    /// 1 while it is marked unhealthy, else 0.
+    pub unhealthy: TimeAverage,
     /// Per copy of a pool (empty without a pool): holders and admissions.
     pub copies: Vec<CopyCounts>,
     /// Per limit of the model: of the losses caused here, how many happened
@@ -280,6 +292,12 @@ impl LimitCounts {
             failed_after_connect: 0,
             overflowed_out: 0,
             overflowed_in: 0,
+            failures: 0,
+            fallbacks_out: 0,
+            fallbacks_in: 0,
+            preempted: 0,
+            incidents: 0,
+            unhealthy: TimeAverage::default(),
             copies: if pool > 1 {
                 vec![CopyCounts { tokens: tokens.clone(), ..CopyCounts::default() }; pool as usize]
             } else {
@@ -327,7 +345,9 @@ impl LimitCounts {
         self.occupancy.restart(now);
         self.waiting.restart(now);
         self.tokens.restart(now);
+        self.unhealthy.restart(now);
         self.admitted = 0;
+        self.incidents = 0;
         for c in &mut self.copies {
             c.occupancy.restart(now);
             c.tokens.restart(now);

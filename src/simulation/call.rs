@@ -43,8 +43,23 @@ impl Sim {
             }
             let mut l = l;
             loop {
+                if self.limits[l as usize].failure.is_some() {
+                    match self.divert(id, l) {
+                        NONE => {}
+                        to => {
+                            l = to;
+                            continue;
+                        }
+                    }
+                }
                 match self.admit(id, l) {
-                    Admission::Passed => break self.callers[id as usize].held += 1,
+                    Admission::Passed => {
+                        self.callers[id as usize].held += 1;
+                        if self.limits[l as usize].failure.is_some() && self.fails(id, l) {
+                            return;
+                        }
+                        break;
+                    }
                     Admission::Queued => return,
                     Admission::Refused => match self.overflow_from(id, l) {
                         NONE => return self.refuse_attempt(id, l, false),
@@ -70,13 +85,12 @@ impl Sim {
     /// Releases caller `id`'s hold on chain step `l` or, if the call
     /// overflowed there, on the standby limit of `l`'s route that it holds.
     #[inline]
-    fn release_step(&mut self, id: u32, l: u32, overflows: bool) {
+    pub(super) fn release_step(&mut self, id: u32, l: u32, overflows: bool) {
         self.release(id, l);
         if overflows {
-            let mut at = self.limits[l as usize].overflow;
-            while at != NONE {
+            for k in 0..self.limits[l as usize].route.len() {
+                let at = self.limits[l as usize].route[k];
                 self.release(id, at);
-                at = self.limits[at as usize].overflow;
             }
         }
     }
@@ -132,6 +146,8 @@ impl Sim {
         c.request = 0;
         c.request_attempt = 1;
         c.request_held = 0;
+        c.fail_count = 0;
+        self.clear_moved(id, super::faults::MOVED_REQUEST);
         self.advance_request(id);
     }
 
@@ -144,8 +160,23 @@ impl Sim {
             let Some(&l) = self.sources[source].requests[c.request as usize].1.get(k) else { break };
             let mut l = l;
             loop {
+                if self.limits[l as usize].failure.is_some() {
+                    match self.divert(id, l) {
+                        NONE => {}
+                        to => {
+                            l = to;
+                            continue;
+                        }
+                    }
+                }
                 match self.admit(id, l) {
-                    Admission::Passed => break self.callers[id as usize].request_held += 1,
+                    Admission::Passed => {
+                        self.callers[id as usize].request_held += 1;
+                        if self.limits[l as usize].failure.is_some() && self.fails(id, l) {
+                            return;
+                        }
+                        break;
+                    }
                     Admission::Queued => return,
                     Admission::Refused => match self.overflow_from(id, l) {
                         NONE => return self.refuse_request(id, l),
@@ -154,9 +185,27 @@ impl Sim {
                 }
             }
         }
+        let factor = if self.faults.any_service_factor { self.service_factor(id) } else { 1.0 };
         let s = &mut self.sources[source];
-        let t = self.now + s.requests[c.request as usize].0.sample(&mut s.rng.requests);
+        let t = self.now + factor * s.requests[c.request as usize].0.sample(&mut s.rng.requests);
         self.events.push(t, Event::RequestDone { caller: id, serial: c.serial });
+    }
+
+    /// The product of the service factors of the limits the current
+    /// request of caller `id` holds (each step's limit or the standby on
+    /// its route that admitted it).
+    fn service_factor(&self, id: u32) -> f64 {
+        let c = self.callers[id as usize];
+        let steps = &self.sources[c.source as usize].requests[c.request as usize].1;
+        let mut factor = 1.0;
+        for &l in &steps[..c.request_held as usize] {
+            for &m in std::iter::once(&l).chain(&self.limits[l as usize].route) {
+                if self.held_copy[self.slot(id, m)] != NONE {
+                    factor *= self.limits[m as usize].service_factor;
+                }
+            }
+        }
+        factor
     }
 
     /// Releases the request-scoped limits the current request holds.
@@ -178,9 +227,11 @@ impl Sim {
         let c = &mut self.callers[id as usize];
         c.request += 1;
         c.request_attempt = 1;
+        c.fail_count = 0;
         let c = *c;
         let s = &self.sources[c.source as usize];
         if (c.request as usize) < s.requests.len() {
+            self.clear_moved(id, super::faults::MOVED_REQUEST);
             return self.advance_request(id);
         }
         if c.counted {
@@ -212,7 +263,14 @@ impl Sim {
             self.events.push(self.now + delay, Event::RequestRetry { caller: id, serial: c.serial });
             return;
         }
-        // The turn failed for good: the caller gives up on the call.
+        self.fail_call(id, l);
+    }
+
+    /// The call of caller `id`, answered, fails for good because of limit
+    /// `l` (a request refused or failed on every limit, a preempted slot):
+    /// the caller gives up on it, and redials per its policy.
+    pub(super) fn fail_call(&mut self, id: u32, l: u32) {
+        let c = self.callers[id as usize];
         if c.counted {
             // Answered but not served: out of the carried calls and of the
             // service level, into the failures.

@@ -136,7 +136,7 @@ impl Sim {
                 return; // a rate admission holds nothing
             }
             KindRt::Concurrency { .. } => {
-                if lc.holds.is_some() {
+                if lc.holds.is_some() || limit.preempt {
                     let slot = id as usize * self.n_limits + l as usize;
                     self.held_t[slot] = now;
                 }
@@ -244,6 +244,9 @@ impl Sim {
                 _ => waiter.held += 1,
             }
             self.seize(w, l, copy);
+            if self.limits[l as usize].failure.is_some() && self.fails(w, l) {
+                continue; // it goes on once it has detected the failure
+            }
             self.handed.push_back(w);
         }
     }

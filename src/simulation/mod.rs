@@ -55,13 +55,15 @@
 mod call;
 mod copy;
 mod dial;
+mod faults;
 mod limits;
 mod observe;
 mod pool;
 mod runtime;
+mod timeline;
 
 use crate::arrivals::ArrivalProcess;
-use crate::engine::{routing_stream, EventQueue, SimRng};
+use crate::engine::{failure_stream, incident_stream, routing_stream, EventQueue, SimRng};
 use crate::model::{Model, Outcome};
 use crate::record::{
     hour_of_week, Counts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK,
@@ -120,6 +122,16 @@ enum Event {
     DialAnswered { caller: u32, serial: u32 },
     /// A campaign's dialer looks for leads to dial.
     DialerWake { campaign: u32 },
+    /// The caller (or its request) learns that the limit it holds failed it.
+    AttemptFailed { caller: u32, serial: u32 },
+    /// The caller (or its request) goes on after a failure's retry interval.
+    Resume { caller: u32, serial: u32 },
+    /// An unhealthy limit is probed.
+    Probe { limit: u32 },
+    /// A limit's schedule moves to its next capacity.
+    ScheduleStep { limit: u32 },
+    /// An incident begins or ends.
+    Incident { incident: u32, begins: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -192,6 +204,10 @@ struct Caller {
     /// A campaign's dial: its lead (else NONE) and where it stands.
     lead: u32,
     dial: DialState,
+    /// The limit whose failure the caller (or its request) is detecting, or NONE.
+    failing: u32,
+    /// Failures in a row of the current step (or request) at its current limit.
+    fail_count: u32,
 }
 
 impl Caller {
@@ -222,6 +238,8 @@ impl Caller {
             lead: NONE,
             first_hour: 0,
             dial: DialState::NotADial,
+            failing: NONE,
+            fail_count: 0,
         }
     }
 }
@@ -272,6 +290,9 @@ struct Sim {
     hours: Option<Vec<Counts>>,
     /// Where the SLA is judged.
     sla_over: crate::model::SlaOver,
+    /// Failures, fallbacks and incidents' streams and per-caller moves.
+    faults: faults::Faults,
+    incidents: Vec<timeline::IncidentRt>,
 }
 
 impl Sim {
@@ -293,7 +314,7 @@ impl Sim {
             answer_within_s: model.sla.answer_within_s,
             events: EventQueue::new(),
             sources,
-            limits: model.limits.iter().map(|l| runtime::limit_rt(l, model.run.record_holds)).collect(),
+            limits: (0..model.limits.len()).map(|i| runtime::limit_rt(model, i, model.run.record_holds)).collect(),
             n_limits: model.limits.len(),
             callers: Vec::new(),
             held_copy: Vec::new(),
@@ -318,6 +339,14 @@ impl Sim {
             pump_due: false,
             hours: model.sla.needs_hours().then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
             sla_over: model.sla.over.clone(),
+            faults: faults::Faults {
+                failure_rng: failure_stream(seed, point, rep),
+                incident_rng: incident_stream(seed, point, rep),
+                moved: Vec::new(),
+                any_fallback: model.limits.iter().any(|l| l.fallback_to().is_some()),
+                any_service_factor: model.incidents.iter().any(|i| i.service_factor != 1.0),
+            },
+            incidents: timeline::incidents(model),
         }
     }
 
@@ -336,6 +365,7 @@ impl Sim {
             let t = self.dialers[j].counts.start_s;
             self.events.push(t, Event::DialerWake { campaign: j as u32 });
         }
+        self.start_timeline();
         while let Some((t, event)) = self.events.pop() {
             if t >= self.end_t {
                 break;
@@ -370,13 +400,19 @@ impl Sim {
                     self.dialers[campaign as usize].wake_t = f64::INFINITY;
                     self.pump(campaign as usize);
                 }
+                Event::AttemptFailed { caller, serial } => self.on_attempt_failed(caller, serial),
+                Event::Resume { caller, serial } => {
+                    if self.callers[caller as usize].serial == serial {
+                        self.resume(caller);
+                    }
+                }
+                Event::Probe { limit } => self.on_probe(limit),
+                Event::ScheduleStep { limit } => self.on_schedule_step(limit),
+                Event::Incident { incident, begins } => self.on_incident(incident, begins),
             }
             loop {
                 while let Some(c) = self.handed.pop_front() {
-                    match self.callers[c as usize].phase {
-                        Phase::Request => self.advance_request(c),
-                        _ => self.advance(c),
-                    }
+                    self.resume(c);
                 }
                 if !self.pump_due {
                     break;
@@ -484,6 +520,7 @@ impl Sim {
                     let base = id as usize * self.n_limits;
                     self.sticky[base..base + self.n_limits].fill(NONE);
                 }
+                self.clear_moved(id, faults::MOVED_REQUEST | faults::MOVED_CALL);
                 id
             }
             None => {
@@ -491,6 +528,9 @@ impl Sim {
                 self.held_copy.extend(std::iter::repeat_n(NONE, self.n_limits));
                 self.held_t.extend(std::iter::repeat_n(0.0, self.n_limits));
                 self.sticky.extend(std::iter::repeat_n(NONE, self.n_limits));
+                if self.faults.any_fallback {
+                    self.faults.moved.extend(std::iter::repeat_n(0, self.n_limits));
+                }
                 (self.callers.len() - 1) as u32
             }
         }
@@ -505,6 +545,8 @@ impl Sim {
         c.attempt_t = now;
         c.held = 0;
         c.phase = Phase::Chain;
+        c.failing = NONE;
+        c.fail_count = 0;
         c.counted = now >= self.warmup_s;
         c.patience_end_t = match &s.patience {
             Some(p) => now + p.sample(&mut s.rng.patience),
@@ -517,6 +559,7 @@ impl Sim {
                 k.attempt_holding_s += holding_s;
             });
         }
+        self.clear_moved(id, faults::MOVED_REQUEST | faults::MOVED_CALL);
         self.advance(id);
     }
 

@@ -6,7 +6,9 @@ use super::copy::{CopyRt, KindRt};
 use super::pool::PoolIndex;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{source_stream, Purpose, SimRng};
-use crate::model::{Dist, Limit, LimitKind, Model, OnFull, Redial, Retry, Sampler, Scope, Select, WhenRefused};
+use crate::model::{
+    Dist, Limit, LimitKind, Model, OnDrop, OnFull, Redial, Retry, Sampler, Scope, Select, Stickiness, WhenRefused,
+};
 use crate::record::LimitCounts;
 
 /// A source (or a campaign's dials) at run time.
@@ -32,8 +34,8 @@ pub(super) struct SourceRt {
     /// A campaign's dial is placed once it holds `chain[..place_at]`; the
     /// rest of the chain are its agent limits. `u32::MAX` for sources.
     pub(super) place_at: u32,
-    /// Some limit of its chain or requests overflows: releasing a step
-    /// also releases the standby limits on its route.
+    /// Some limit of its chain or requests overflows or falls back:
+    /// releasing a step also releases the standby limits on its route.
     pub(super) overflows: bool,
 }
 
@@ -89,6 +91,36 @@ pub(super) struct LimitRt {
     pub(super) index: Option<PoolIndex>,
     /// The standby limit a call that finds this one full tries, or NONE.
     pub(super) overflow: u32,
+    /// Every standby limit its overflow and fallback routes reach.
+    pub(super) route: Vec<u32>,
+    /// What fails here, its fallback and health, if anything fails.
+    pub(super) failure: Option<Box<FailureRt>>,
+    /// `on_drop = "preempt"`: holders' seizure times are kept to cut the newest.
+    pub(super) preempt: bool,
+    /// Request service times through it are multiplied by this (incidents).
+    pub(super) service_factor: f64,
+    /// Its capacity per copy as the model gives it, and per hour of the
+    /// week when it follows a schedule: what incidents' factors multiply.
+    pub(super) base_capacity: f64,
+    pub(super) schedule: Option<Vec<f64>>,
+}
+
+/// A failing limit at run time ([`crate::model::Failure`]) and its health.
+pub(super) struct FailureRt {
+    /// The failure probability now, and the model's (without incidents).
+    pub(super) p: f64,
+    pub(super) base_p: f64,
+    pub(super) detection_s: f64,
+    pub(super) retries: u32,
+    pub(super) retry_interval_s: f64,
+    /// The standby limit tried once the retries are spent, or NONE.
+    pub(super) fallback: u32,
+    /// Consecutive failures that make it unhealthy (`u32::MAX` = never).
+    pub(super) unhealthy_after: u32,
+    pub(super) probe_interval_s: f64,
+    pub(super) sticky_call: bool,
+    pub(super) unhealthy: bool,
+    pub(super) consecutive: u32,
 }
 
 pub(super) fn sampler(d: &Dist) -> Sampler {
@@ -140,17 +172,18 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
     }
 }
 
-/// Whether any of `steps` (limit indices) overflows to a standby limit.
+/// Whether any of `steps` (limit indices) overflows or falls back to a standby limit.
 pub(super) fn overflows<'a>(model: &Model, mut steps: impl Iterator<Item = &'a u32>) -> bool {
-    steps.any(|&l| model.limits[l as usize].overflow_to().is_some())
+    steps.any(|&l| model.limits[l as usize].routes().next().is_some())
 }
 
 /// The largest `least_loaded` pool chosen by scanning every copy.
 const SCAN_UP_TO: usize = 64;
 
-/// Limit `l` at run time; `record_holds` keeps it off the plain fast path
-/// (which does not time holds).
-pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
+/// Limit `i` of `model` at run time; `record_holds` keeps it off the plain
+/// fast path (which does not time holds), as failures and preemption do.
+pub(super) fn limit_rt(model: &Model, i: usize, record_holds: bool) -> LimitRt {
+    let l = &model.limits[i];
     let kind = match l.kind {
         LimitKind::Concurrency { capacity } => KindRt::Concurrency { capacity },
         LimitKind::Rate { max, window_s, algorithm, burst } => {
@@ -163,7 +196,12 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
     let burst = if let KindRt::Rate { burst, .. } = kind { burst } else { 0.0 };
     let mut rt = LimitRt {
         kind,
-        plain: matches!(kind, KindRt::Concurrency { .. }) && l.pool == 1 && l.scope == Scope::Call && !record_holds,
+        plain: matches!(kind, KindRt::Concurrency { .. })
+            && l.pool == 1
+            && l.scope == Scope::Call
+            && !record_holds
+            && l.failure.is_none()
+            && l.on_drop != OnDrop::Preempt,
         queue: match l.on_full {
             OnFull::Reject | OnFull::Overflow { .. } => None,
             OnFull::Queue { timeout_s, max_waiting } => {
@@ -183,6 +221,26 @@ pub(super) fn limit_rt(l: &Limit, record_holds: bool) -> LimitRt {
         copies: (0..l.pool).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect(),
         index: None,
         overflow: l.overflow_to().map_or(super::NONE, |to| to as u32),
+        route: model.standbys_from(i).into_iter().map(|s| s as u32).collect(),
+        failure: l.failure.as_ref().map(|f| {
+            Box::new(FailureRt {
+                p: f.probability,
+                base_p: f.probability,
+                detection_s: f.detection_s,
+                retries: f.retries,
+                retry_interval_s: f.retry_interval_s,
+                fallback: f.fallback.map_or(super::NONE, |to| to as u32),
+                unhealthy_after: f.unhealthy_after.unwrap_or(u32::MAX),
+                probe_interval_s: f.probe_interval_s,
+                sticky_call: f.stickiness == Stickiness::Call,
+                unhealthy: false,
+                consecutive: 0,
+            })
+        }),
+        preempt: l.on_drop == OnDrop::Preempt,
+        service_factor: 1.0,
+        base_capacity: l.kind.capacity(),
+        schedule: l.schedule.clone(),
     };
     // Small pools are scanned: a pass over a few dozen copies costs less
     // than keeping a tree (measured on the platform model's 40 LLM keys:

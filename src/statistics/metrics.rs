@@ -128,6 +128,18 @@ metric_set! {
         /// capacity, above 1 for overflow traffic); NaN for rate limits and
         /// where it held nothing.
         peakedness,
+        /// Admissions that failed here.
+        failures,
+        /// Calls or requests sent on from here to its fallback.
+        fallbacks_out,
+        /// Calls or requests that fell back into it (a standby limit).
+        fallbacks_in,
+        /// Holders cut by a capacity drop.
+        preempted,
+        /// Incidents that began on it.
+        incidents,
+        /// Share of the time it was marked unhealthy.
+        unhealthy_share,
     }
 }
 
@@ -240,6 +252,12 @@ impl LimitMetrics {
                 // Token limits count holders too: the peakedness of calls held.
                 _ => l.occupancy.variance(end_t) / l.occupancy.mean(end_t, horizon_s),
             },
+            failures: l.failures as f64,
+            fallbacks_out: l.fallbacks_out as f64,
+            fallbacks_in: l.fallbacks_in as f64,
+            preempted: l.preempted as f64,
+            incidents: l.incidents as f64,
+            unhealthy_share: l.unhealthy.mean(end_t, horizon_s),
         }
     }
 }

@@ -165,7 +165,7 @@ fn overflow_routes_that_cannot_be_followed_are_refused_at_their_key() {
              [[limits]]\nname = \"b\"\ncapacity = 1\nstandby = true\non_full = { overflow = \"c\" }\n\
              [[limits]]\nname = \"c\"\ncapacity = 1\nstandby = true\non_full = { overflow = \"b\" }\n",
             "limits.b.on_full.overflow",
-            "overflow loops (b → c → b)",
+            "routes loop (b → c → b)",
         ),
         (
             // Into a loop from the chain: the standby it re-enters already has its one source.
@@ -173,7 +173,7 @@ fn overflow_routes_that_cannot_be_followed_are_refused_at_their_key() {
              [[limits]]\nname = \"b\"\ncapacity = 1\nstandby = true\non_full = { overflow = \"c\" }\n\
              [[limits]]\nname = \"c\"\ncapacity = 1\nstandby = true\non_full = { overflow = \"b\" }\n",
             "limits.c.on_full.overflow",
-            "\"b\" is already where \"a\" overflows",
+            "\"b\" is already where \"a\" overflows or falls back",
         ),
         (
             "[[limits]]\nname = \"a\"\ncapacity = 1\non_full = { overflow = \"b\" }\n\
@@ -191,7 +191,7 @@ fn overflow_routes_that_cannot_be_followed_are_refused_at_their_key() {
              [[limits]]\nname = \"b\"\ncapacity = 1\non_full = { overflow = \"s\" }\n\
              [[limits]]\nname = \"s\"\ncapacity = 1\nstandby = true\n",
             "limits.b.on_full.overflow",
-            "each standby limit serves one limit's overflow",
+            "each standby limit serves one limit",
         ),
         (
             "[[limits]]\nname = \"a\"\ncapacity = 1\n\

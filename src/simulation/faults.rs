@@ -1,0 +1,162 @@
+//! Limits that fail part of what they admit: the failure drawn at
+//! admission, the caller holding the limit until it detects the failure,
+//! retries on the same limit, the move to the fallback, and health checks
+//! that send new work straight to the fallback until a probe succeeds.
+//!
+//! A failure is decided when the limit admits (the provider took the
+//! request and will not answer it): the caller keeps what it holds for the
+//! limit's `detection` time, releases the failed step (a request releases
+//! every limit of its request, as a client that gives up on a call does),
+//! and tries the same limit again after `retry_interval`, up to `retries`
+//! times; then it moves to the `fallback` (counted as a fallback out of
+//! the limit and into the standby) or, with none, gives up: a call not yet
+//! answered is refused at the limit, a request ends the call
+//! `failed_after_connect`.
+
+use super::{Event, Phase, Sim, NONE};
+use crate::engine::SimRng;
+use rand::Rng;
+
+/// A request moved to the fallback of this limit (cleared at its next request).
+pub(super) const MOVED_REQUEST: u8 = 1;
+/// The call moved to the fallback of this limit (`stickiness = "call"`; cleared at its next attempt).
+pub(super) const MOVED_CALL: u8 = 2;
+
+/// What a replication keeps for failures and incidents (nothing is drawn
+/// from its streams in a model without them).
+pub(super) struct Faults {
+    pub(super) failure_rng: SimRng,
+    pub(super) incident_rng: SimRng,
+    /// Per (caller, limit), when some limit has a fallback: [`MOVED_REQUEST`]
+    /// and [`MOVED_CALL`] bits.
+    pub(super) moved: Vec<u8>,
+    pub(super) any_fallback: bool,
+    /// Some incident slows a limit's service: a request's service time is
+    /// multiplied by its limits' factors.
+    pub(super) any_service_factor: bool,
+}
+
+impl Sim {
+    /// Where a call (or request) about to try failing limit `l` goes
+    /// instead: `l`'s fallback when `l` is unhealthy or the call (request)
+    /// already moved off it, counted as a fallback; else NONE (try `l`).
+    #[inline]
+    pub(super) fn divert(&mut self, id: u32, l: u32) -> u32 {
+        let Some(f) = &self.limits[l as usize].failure else { return NONE };
+        if f.fallback == NONE {
+            return NONE;
+        }
+        let moved = self.faults.moved.get(self.slot(id, l)).is_some_and(|&m| m != 0);
+        if !(moved || f.unhealthy) {
+            return NONE;
+        }
+        let to = f.fallback;
+        if self.callers[id as usize].counted {
+            self.limit_counts[l as usize].fallbacks_out += 1;
+            self.limit_counts[to as usize].fallbacks_in += 1;
+        }
+        to
+    }
+
+    /// Whether limit `l`, which just admitted caller `id`, fails it. A
+    /// success ends the limit's run of consecutive failures; a failure is
+    /// counted and the caller starts detecting it.
+    #[inline]
+    pub(super) fn fails(&mut self, id: u32, l: u32) -> bool {
+        let Some(f) = &mut self.limits[l as usize].failure else { return false };
+        let failed = f.p > 0.0 && (f.p >= 1.0 || self.faults.failure_rng.random::<f64>() < f.p);
+        if !failed {
+            f.consecutive = 0;
+            return false;
+        }
+        f.consecutive = f.consecutive.saturating_add(1);
+        let (detection_s, mark) = (f.detection_s, !f.unhealthy && f.consecutive >= f.unhealthy_after);
+        if mark {
+            f.unhealthy = true;
+            self.limit_counts[l as usize].unhealthy.step(self.now, 1);
+            let t = self.now + f.probe_interval_s;
+            self.events.push(t, Event::Probe { limit: l });
+        }
+        let c = &mut self.callers[id as usize];
+        c.failing = l;
+        if c.counted {
+            self.limit_counts[l as usize].failures += 1;
+        }
+        let serial = c.serial;
+        self.events.push(self.now + detection_s, Event::AttemptFailed { caller: id, serial });
+        true
+    }
+
+    /// Caller `id` (or its request) detects the failure of the limit it
+    /// holds: it releases the failed step and retries, moves to the
+    /// fallback, or gives up.
+    pub(super) fn on_attempt_failed(&mut self, id: u32, serial: u32) {
+        let c = self.callers[id as usize];
+        if c.serial != serial || c.failing == NONE {
+            return;
+        }
+        let l = c.failing;
+        self.callers[id as usize].failing = NONE;
+        if c.phase == Phase::Request {
+            self.release_request(id);
+        } else {
+            // The failed step is the last one held: take it back.
+            let source = c.source as usize;
+            let step = self.sources[source].chain[c.held as usize - 1];
+            let overflows = self.sources[source].overflows;
+            self.release_step(id, step, overflows);
+            self.callers[id as usize].held -= 1;
+        }
+        let f = self.limits[l as usize].failure.as_ref().expect("only a failing limit fails");
+        let (retries, interval_s, fallback, sticky) = (f.retries, f.retry_interval_s, f.fallback, f.sticky_call);
+        let c = &mut self.callers[id as usize];
+        if c.fail_count < retries {
+            c.fail_count += 1;
+            self.events.push(self.now + interval_s, Event::Resume { caller: id, serial });
+            return;
+        }
+        c.fail_count = 0;
+        if fallback == NONE {
+            return match c.phase {
+                Phase::Request => self.fail_call(id, l),
+                _ => self.refuse_attempt(id, l, false),
+            };
+        }
+        let bit = if sticky && c.phase == Phase::Request { MOVED_CALL } else { MOVED_REQUEST };
+        let slot = self.slot(id, l);
+        self.faults.moved[slot] |= bit;
+        self.resume(id);
+    }
+
+    /// Caller `id` goes on where it stopped: its chain, or its request.
+    pub(super) fn resume(&mut self, id: u32) {
+        match self.callers[id as usize].phase {
+            Phase::Request => self.advance_request(id),
+            _ => self.advance(id),
+        }
+    }
+
+    /// Probes unhealthy limit `l`: it succeeds with the limit's current
+    /// success probability and restores it; else the next probe follows.
+    pub(super) fn on_probe(&mut self, l: u32) {
+        let f = self.limits[l as usize].failure.as_mut().expect("only a failing limit is probed");
+        let ok = f.p < 1.0 && (f.p <= 0.0 || self.faults.failure_rng.random::<f64>() >= f.p);
+        if ok {
+            f.unhealthy = false;
+            f.consecutive = 0;
+            self.limit_counts[l as usize].unhealthy.step(self.now, -1);
+        } else {
+            let t = self.now + f.probe_interval_s;
+            self.events.push(t, Event::Probe { limit: l });
+        }
+    }
+
+    /// Forgets the moves of caller `id` marked `mask` (a new request, or a new attempt).
+    #[inline]
+    pub(super) fn clear_moved(&mut self, id: u32, mask: u8) {
+        if self.faults.any_fallback {
+            let base = id as usize * self.n_limits;
+            self.faults.moved[base..base + self.n_limits].iter_mut().for_each(|m| *m &= !mask);
+        }
+    }
+}
