@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod defaults;
 mod docs;
+mod faults;
 mod fit;
 mod fuzz;
 #[path = "../invariants.rs"]
