@@ -139,8 +139,8 @@ impl Builder<'_> {
     ///
     /// Errors at the key: an unknown limit, neither or both of a window
     /// (`start`, `duration`) and random outages (`between`, `repair`), a
-    /// repeat shorter than the window, factors out of range, or an incident
-    /// that changes nothing.
+    /// repeat shorter than the window, or factors out of range. An incident
+    /// that changes nothing is allowed (a sweep's baseline) and warned about.
     pub(super) fn incident(&self, f: &IncidentFile, limits: &[Limit]) -> Result<Incident> {
         let key = format!("incidents.{}", f.name);
         let k = |sub: &str| format!("{key}.{sub}");
@@ -202,12 +202,6 @@ impl Builder<'_> {
             return Err(self.err(
                 &k("failure_probability"),
                 format!("limit {:?} has no `failure` or `fallback`: give it `failure = {{ probability = 0 }}` so that what fails is handled as it says", f.limit),
-            ));
-        }
-        if capacity_factor == 1.0 && service_factor == 1.0 && failure_probability.is_none() {
-            return Err(self.err(
-                &key,
-                "this incident changes nothing: set capacity_factor (0 = outage), failure_probability or service_factor",
             ));
         }
         if service_factor != 1.0 && !matches!(limits[limit].scope, crate::model::Scope::Request { .. }) {

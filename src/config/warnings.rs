@@ -44,6 +44,13 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
     }
     out.extend(m.sla.warnings.iter().map(|w| Diagnostic::warning(path, "sla.over", w.clone())));
     out.extend(unjudged_outcomes(m).into_iter().map(|w| Diagnostic::warning(path, "sla", w)));
+    for i in m.incidents.iter().filter(|i| i.is_neutral()) {
+        out.push(Diagnostic::warning(
+            path,
+            &format!("incidents.{}", i.name),
+            "this incident changes nothing (capacity_factor and service_factor 1, no failure_probability): fine as a sweep's baseline",
+        ));
+    }
     for name in super::overflow::unreached(&m.limits) {
         out.push(Diagnostic::warning(
             path,

@@ -99,6 +99,14 @@ pub enum IncidentWhen {
     },
 }
 
+impl Incident {
+    /// Whether it changes nothing: its limit's capacity and service as they
+    /// are, no failure probability (a sweep's baseline).
+    pub fn is_neutral(&self) -> bool {
+        self.capacity_factor == 1.0 && self.service_factor == 1.0 && self.failure_probability.is_none()
+    }
+}
+
 impl IncidentWhen {
     /// The windows `[start, end)` of a scheduled incident that overlap
     /// `[0, end_t)` (none for random outages, which differ per replication).

@@ -4,7 +4,7 @@
 use super::format::{metrics_json, pm, table};
 use crate::model::{LimitKind, Model};
 use crate::statistics::SweepResult;
-use crate::statistics::{SlaVerdict, Summary};
+use crate::statistics::{Estimate, LimitMetrics, SlaVerdict, Summary};
 use crate::study::{value_label, Experiment};
 use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::{json, Map, Value};
@@ -46,11 +46,10 @@ pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
         ["limit", "kind", "capacity", "utilization", "p99 occupancy", "blocked", "abandoned", "failed", "loss share"]
             .map(String::from)
             .to_vec();
-    // Overflow columns only where a route exists: other models' tables stay as they were.
-    let routes = model.limits.iter().any(|l| l.standby || l.overflow_to().is_some());
-    if routes {
-        head.extend(["overflowed out", "overflowed in", "peakedness"].map(String::from));
-    }
+    // Columns for routes, failures and incidents only where the model has
+    // them: other models' tables stay as they were.
+    let extra = failing_world_columns(model);
+    head.extend(extra.iter().map(|(name, _)| name.to_string()));
     let mut t = table(head);
     for (l, limit) in s.limits.iter().zip(&model.limits) {
         let mut cap = if l.pool > 1 { format!("{} × {}", l.pool, l.capacity()) } else { format!("{}", l.capacity()) };
@@ -61,9 +60,7 @@ pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
         let m = &l.metrics;
         let mut shown =
             vec![&m.utilization, &m.p99_occupancy, &m.blocked_by, &m.abandoned_at, &m.failed_after_connect, &m.loss_share];
-        if routes {
-            shown.extend([&m.overflowed_out, &m.overflowed_in, &m.peakedness]);
-        }
+        shown.extend(extra.iter().map(|(_, get)| get(m)));
         for e in shown {
             row.push(Cell::new(pm(e)).set_alignment(CellAlignment::Right));
         }
@@ -73,6 +70,41 @@ pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
     out += &headroom(s);
     out += &super::campaigns::text(model, &s.campaigns);
     out + &sla_text(model, s, verdict)
+}
+
+/// A per-limit figure of the limits table.
+type LimitColumn = (&'static str, fn(&LimitMetrics<Estimate>) -> &Estimate);
+
+/// The per-limit columns of what fails and changes that `model` has:
+/// overflow and fallback routes (with the carried traffic's peakedness),
+/// failures and health, incidents and preemption.
+pub fn failing_world_columns(model: &Model) -> Vec<LimitColumn> {
+    let mut out: Vec<LimitColumn> = Vec::new();
+    let limits = &model.limits;
+    if limits.iter().any(|l| l.overflow_to().is_some()) {
+        out.push(("overflowed out", |m| &m.overflowed_out));
+        out.push(("overflowed in", |m| &m.overflowed_in));
+    }
+    if limits.iter().any(|l| l.failure.is_some()) {
+        out.push(("failures", |m| &m.failures));
+    }
+    if limits.iter().any(|l| l.fallback_to().is_some()) {
+        out.push(("fell back out", |m| &m.fallbacks_out));
+        out.push(("fell back in", |m| &m.fallbacks_in));
+    }
+    if limits.iter().any(|l| l.failure.as_ref().is_some_and(|f| f.unhealthy_after.is_some())) {
+        out.push(("unhealthy", |m| &m.unhealthy_share));
+    }
+    if !model.incidents.is_empty() {
+        out.push(("incidents", |m| &m.incidents));
+    }
+    if limits.iter().any(|l| l.on_drop == crate::model::OnDrop::Preempt) {
+        out.push(("preempted", |m| &m.preempted));
+    }
+    if limits.iter().any(|l| l.standby) {
+        out.push(("peakedness", |m| &m.peakedness));
+    }
+    out
 }
 
 /// The SLA block: each objective's value ± 95% CI, its limit, its one-sided

@@ -188,7 +188,11 @@ fn failure_and_incident_keys_are_checked_at_their_key() {
             "incidents.x.limit",
             "no limit is named \"b\"",
         ),
-        ("[[incidents]]\nname = \"x\"\nlimit = \"a\"\nstart = \"mon 10:00\"\nduration = \"30m\"", "incidents.x", "changes nothing"),
+        (
+            "[[incidents]]\nname = \"x\"\nlimit = \"a\"\nstart = \"mon 10:00\"\nduration = \"30m\"\nevery = \"10m\"\ncapacity_factor = 0",
+            "incidents.x.every",
+            "windows would overlap",
+        ),
         (
             "[[incidents]]\nname = \"x\"\nlimit = \"a\"\nstart = \"mon 10:00\"\nduration = \"30m\"\nfailure_probability = 0.5",
             "incidents.x.failure_probability",
