@@ -54,13 +54,20 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String], rea
     let rep = crate::report::run(&model, path, inputs, doc.header(), keeps, command);
     let (model, summary, verdict) = (&rep.model, &rep.summary, &rep.verdict);
     // The results first: a side file that cannot be written loses nothing.
+    let baseline = rep.failing.as_ref().and_then(|f| f.baseline.as_ref());
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&text::run_json(model, summary, verdict)).expect("JSON values serialize")
-        );
+        let mut out = text::run_json(model, summary, verdict);
+        if let Some(b) = baseline {
+            out["without_incidents"] = serde_json::to_value(b).expect("a verdict serializes");
+        }
+        println!("{}", serde_json::to_string_pretty(&out).expect("JSON values serialize"));
     } else {
         print!("{}", text::run_text(model, summary, verdict));
+        if let Some(b) = baseline {
+            let failing = b.failing();
+            let why = if failing.is_empty() { String::new() } else { format!(" ({})", failing.join("; ")) };
+            println!("without its incidents (the same replications' streams): {}{why}", b.verdict.name());
+        }
     }
     let reps = model.run.replications;
     // Side files go where the user named them (no output set): the folder
@@ -69,8 +76,9 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String], rea
     if let Some(file) = timeseries {
         create_parent(file)?;
         let title = format!("{}: use of each limit per bucket (mean of {reps} replications)", model.name);
-        let varies = model.time_variation().is_some();
-        write_files(here, &series::files(&stem_of(file), &title, &summary.limits, &summary.series, varies)?.0)?;
+        let incidents = rep.failing.as_ref().map_or(&[][..], |f| &f.windows[..]);
+        let marks = series::Marks { busy_hour: model.time_variation().is_some(), incidents };
+        write_files(here, &series::files(&stem_of(file), &title, &summary.limits, &summary.series, marks)?.0)?;
     }
     if let Some(file) = &files.hourly {
         create_parent(file)?;

@@ -106,7 +106,7 @@ pub(super) struct InputRow {
 }
 
 /// A distribution as a reviewer reads it.
-fn describe(d: &Dist) -> String {
+pub(super) fn describe(d: &Dist) -> String {
     match d {
         Dist::Exponential { mean_s } => format!("exponential, mean {mean_s} s"),
         Dist::Deterministic { value_s } => format!("always {value_s} s"),
@@ -358,7 +358,10 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
             &title,
             &summary.limits,
             &summary.series,
-            model.time_variation().is_some(),
+            super::series::Marks {
+                busy_hour: model.time_variation().is_some(),
+                incidents: rep.failing.as_ref().map_or(&[][..], |f| &f.windows[..]),
+            },
         )?;
         (
             scalable(drawn.svg),
@@ -396,6 +399,10 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
         busy_day_svg,
         busy_day_caption,
         charts: vec![],
+        failing: rep
+            .failing
+            .as_ref()
+            .map(|f| super::page_failing::run_view(&rep.experiment, model, summary, verdict, f)),
     };
     Ok(render(&rep.experiment, &rep.result, framing, &rep.provenance))
 }
@@ -415,6 +422,8 @@ pub(super) struct Framing {
     pub(super) busy_day_svg: String,
     pub(super) busy_day_caption: String,
     pub(super) charts: Vec<ChartRow>,
+    /// "What if it fails", when the model fails, overflows or changes.
+    pub(super) failing: Option<super::page_failing::FailingView>,
 }
 
 /// The report's HTML: the framing, then what every report has (the
@@ -539,6 +548,7 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
         busy_day_svg => f.busy_day_svg,
         busy_day_caption => f.busy_day_caption,
         charts => f.charts,
+        failing => f.failing,
         trust => trust,
         self_test => self_test,
         command => p.command,

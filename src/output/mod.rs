@@ -28,6 +28,7 @@ pub mod font;
 pub mod format;
 pub mod html;
 pub mod legend;
+mod page_failing;
 pub mod page_sweep;
 pub mod plan;
 pub mod plan_report;

@@ -194,6 +194,7 @@ fn sweep_framing(rep: &SweepReport, drawn: &[(&str, Drawn)], busy_day_svg: Optio
         busy_day_svg,
         busy_day_caption,
         charts,
+        failing: rep.failing.as_ref().map(|f| super::page_failing::sweep_view(exp, res, f)),
     }
 }
 
@@ -255,6 +256,7 @@ mod tests {
             worst: vec![Some(series.clone())],
             busy_day: Some(series),
             warnings: vec!["a warning the page shows".into()],
+            failing: None,
             provenance: Provenance { command: "simcall sweep page.toml".into(), inputs, self_test: None },
         }
     }
@@ -264,7 +266,13 @@ mod tests {
         let rep = report();
         let charts = super::super::charts::draw_all(&rep.experiment, &rep.result).unwrap();
         let b = rep.busy_day.as_ref().unwrap();
-        let busy = super::super::series::chart(Path::new("busy"), "busy", &b.summary.limits, &b.summary.series, false)
+        let busy = super::super::series::chart(
+            Path::new("busy"),
+            "busy",
+            &b.summary.limits,
+            &b.summary.series,
+            Default::default(),
+        )
             .unwrap();
         let page = sweep_page(&rep, &charts, Some(&busy.svg));
         for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "charts"] {

@@ -46,13 +46,21 @@ pub fn frame(limits: &[LimitSummary], series: &[Bucket]) -> DataFrame {
 /// Size of the chart (pixels).
 const SIZE: (u32, u32) = (1300, 700);
 
-/// The chart of the series, titled `title`, with the busy hour shaded when
-/// `busy_hour` (the model's arrivals vary in time: with a constant rate
-/// the busiest hour is noise, not a peak).
+/// What a series chart shades behind its data.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marks<'a> {
+    /// The busy hour, when the model's arrivals vary in time (with a
+    /// constant rate the busiest hour is noise, not a peak).
+    pub busy_hour: bool,
+    /// Incidents' windows: (incident, start s, end s).
+    pub incidents: &'a [(String, f64, f64)],
+}
+
+/// The chart of the series, titled `title`, with what `marks` asks shaded.
 ///
 /// Errors ([`crate::error::Error::Output`], naming `stem`) when the drawing fails.
-pub fn chart(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket], busy_hour: bool) -> Result<Drawn> {
-    draw_chart!(SIZE, |area| draw(area, title, limits, series, busy_hour))
+pub fn chart(stem: &Path, title: &str, limits: &[LimitSummary], series: &[Bucket], marks: Marks) -> Result<Drawn> {
+    draw_chart!(SIZE, |area| draw(area, title, limits, series, marks))
         .map_err(|e| render_error(&stem.to_string_lossy(), e))
 }
 
@@ -65,10 +73,10 @@ pub fn files(
     title: &str,
     limits: &[LimitSummary],
     series: &[Bucket],
-    busy_hour: bool,
+    marks: Marks,
 ) -> Result<(Vec<OutputFile>, String)> {
     let mut df = frame(limits, series);
-    let drawn = chart(stem, title, limits, series, busy_hour)?;
+    let drawn = chart(stem, title, limits, series, marks)?;
     let mut files = tables::both(&mut df, stem)?.to_vec();
     files.extend(drawn.files(stem));
     Ok((files, drawn.svg))
@@ -101,7 +109,7 @@ fn draw<DB: DrawingBackend>(
     title: &str,
     limits: &[LimitSummary],
     series: &[Bucket],
-    busy_hour: bool,
+    marks: Marks,
 ) -> std::result::Result<(), String> {
     super::charts::register_font();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
@@ -113,8 +121,18 @@ fn draw<DB: DrawingBackend>(
     let hours = |b: &Bucket| b.start_s / 3600.0;
     let x0 = series.first().map_or(0.0, hours);
     let x1 = series.last().map_or(1.0, hours).max(x0 + 1e-6);
-    let busy =
-        busy_hour_start_s(series).filter(|_| inbound && busy_hour).map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
+    let busy = busy_hour_start_s(series)
+        .filter(|_| inbound && marks.busy_hour)
+        .map(|t| (t / 3600.0, (t / 3600.0 + 1.0).min(x1)));
+    let shaded = Shaded {
+        busy,
+        incidents: marks
+            .incidents
+            .iter()
+            .map(|(name, a, b)| (name.as_str(), a / 3600.0, (b / 3600.0).min(x1)))
+            .filter(|(_, a, b)| a < b)
+            .collect(),
+    };
     // Top: every limit's use over its capacity (× pool), so slots, rate and
     // token limits share one axis and one 100% line.
     let mut top_lines = Vec::new();
@@ -132,7 +150,7 @@ fn draw<DB: DrawingBackend>(
         color: BLACK,
         dashed: true,
     });
-    panel(&top, "use of capacity (%, mean per bucket)", (x0, x1), top_lines, busy)?;
+    panel(&top, "use of capacity (%, mean per bucket)", (x0, x1), top_lines, &shaded)?;
     if !inbound {
         return root.present().map_err(|e| e.to_string());
     }
@@ -151,7 +169,7 @@ fn draw<DB: DrawingBackend>(
             Line { label: Some(name.to_string()), points, color: legend::style(c).0, dashed: false }
         })
         .collect();
-    panel(&bottom, "calls per bucket", (x0, x1), bottom_lines, busy)?;
+    panel(&bottom, "calls per bucket", (x0, x1), bottom_lines, &shaded)?;
     root.present().map_err(|e| e.to_string())
 }
 
@@ -196,15 +214,25 @@ impl Ranged for ClockHours {
     }
 }
 
-/// One panel: clock time on x, the lines on y from 0, the busy hour shaded
-/// and the legend in a strip to the right of the data.
+/// The spans a panel shades, in hours from Monday 00:00.
+struct Shaded<'a> {
+    busy: Option<(f64, f64)>,
+    incidents: Vec<(&'a str, f64, f64)>,
+}
+
+/// The shade of incidents' windows.
+const INCIDENT: RGBColor = RGBColor(220, 40, 40);
+
+/// One panel: clock time on x, the lines on y from 0, the busy hour and
+/// incidents shaded and the legend in a strip to the right of the data.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     y_desc: &str,
     (x0, x1): (f64, f64),
     lines: Vec<Line>,
-    busy: Option<(f64, f64)>,
+    shaded: &Shaded,
 ) -> std::result::Result<(), String> {
+    let busy = shaded.busy;
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let (plot_area, legend_area) = legend::split(area);
     let ymax =
@@ -232,6 +260,10 @@ fn panel<DB: DrawingBackend>(
         )))
         .map_err(|e| err(&e))?;
     }
+    for &(_, a, b) in &shaded.incidents {
+        ctx.draw_series(std::iter::once(Rectangle::new([(a, 0.0), (b, ymax)], INCIDENT.mix(0.15).filled())))
+            .map_err(|e| err(&e))?;
+    }
     let mut entries: Vec<Entry> = Vec::new();
     for line in lines {
         let color = line.color;
@@ -254,6 +286,11 @@ fn panel<DB: DrawingBackend>(
             color: RGBColor(255, 200, 0),
             key: Key::Area,
         });
+    }
+    let mut named: Vec<&str> = shaded.incidents.iter().map(|i| i.0).collect();
+    named.dedup();
+    for name in named {
+        entries.push(Entry { label: format!("incident {name}"), color: INCIDENT, key: Key::Area });
     }
     legend::draw(&legend_area, &entries, 24)?;
     Ok(())

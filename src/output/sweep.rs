@@ -51,14 +51,17 @@ pub fn files(rep: &SweepReport) -> Result<Vec<OutputFile>> {
         };
         let title = format!("{}: tier {} at its worst point ({at})", exp.name, tier.name);
         let stem = format!("timeseries_{name}");
-        files.extend(series::files(Path::new(&stem), &title, &w.summary.limits, &w.summary.series, varies)?.0);
+        let marks = series::Marks { busy_hour: varies, incidents: &[] };
+        files.extend(series::files(Path::new(&stem), &title, &w.summary.limits, &w.summary.series, marks)?.0);
     }
     let busy_day = match &rep.busy_day {
         Some(b) => {
             let cell = &exp.cells[b.cell];
             let title = format!("{}: tier {} at {}", exp.name, exp.tiers[cell.tier].name, exp.point_label(cell.point));
             let stem = Path::new("timeseries_recommended");
-            let (more, svg) = series::files(stem, &title, &b.summary.limits, &b.summary.series, varies)?;
+            let incidents = rep.failing.as_ref().map_or(&[][..], |f| &f.windows[..]);
+            let marks = series::Marks { busy_hour: varies, incidents };
+            let (more, svg) = series::files(stem, &title, &b.summary.limits, &b.summary.series, marks)?;
             files.extend(more);
             Some(svg)
         }

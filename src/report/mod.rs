@@ -51,6 +51,42 @@ pub struct CellSeries {
     pub summary: Summary,
 }
 
+/// What a model whose limits fail, overflow or change over time adds to its
+/// report ("What if it fails"): the baseline to set its verdicts beside and
+/// the windows its scheduled incidents strike in.
+#[derive(Debug, Clone, Default)]
+pub struct FailingWorld {
+    /// A sweep's points at which every incident changes nothing (capacity
+    /// and service factors 1, no failure probability): the baseline.
+    pub baseline_points: Vec<PointId>,
+    /// A run's verdict with its incidents left out (`None` for a sweep, or
+    /// a model without incidents).
+    pub baseline: Option<SlaVerdict>,
+    /// The scheduled incidents' windows of the busy-day cell (a run: of its
+    /// model) within its run: (incident, start s, end s).
+    pub windows: Vec<(String, f64, f64)>,
+}
+
+impl FailingWorld {
+    /// Whether `model` has anything that fails or changes: a standby, a
+    /// failure, a schedule or an incident.
+    pub fn applies(model: &Model) -> bool {
+        !model.incidents.is_empty()
+            || model.limits.iter().any(|l| l.standby || l.failure.is_some() || l.schedule.is_some())
+    }
+}
+
+/// The windows of `model`'s scheduled incidents within its run.
+fn incident_windows(model: &Model) -> Vec<(String, f64, f64)> {
+    let end_t = model.run.warmup_s + model.run.horizon_s;
+    model
+        .incidents
+        .iter()
+        .filter(|i| !i.is_neutral())
+        .flat_map(|i| i.when.windows(end_t).into_iter().map(move |(a, b)| (i.name.clone(), a, b)))
+        .collect()
+}
+
 /// Everything `simcall sweep` and `simcall merge` write.
 #[derive(Debug, Clone)]
 pub struct SweepReport {
@@ -68,6 +104,8 @@ pub struct SweepReport {
     /// tiers, the peak averaged away, lost callers nothing judges (the
     /// largest share over the cells), objectives no capacity meets.
     pub warnings: Vec<String>,
+    /// Baseline points and incident windows, when the model fails or changes.
+    pub failing: Option<FailingWorld>,
     /// Command, inputs and self-test.
     pub provenance: Provenance,
 }
@@ -128,7 +166,24 @@ pub fn sweep(exp: Experiment, store: &Store, command: String) -> Result<SweepRep
         .transpose()?;
     let provenance = Provenance::new(command, exp.inputs.clone());
     let warnings = sweep_warnings(&exp, &result)?;
-    Ok(SweepReport { experiment: exp, result, worst, busy_day, warnings, provenance })
+    let failing = if FailingWorld::applies(&exp.base) {
+        // One cell per point tells whether its incidents change anything.
+        let mut baseline_points = Vec::new();
+        for (p, _) in exp.points.iter().enumerate() {
+            let i = exp.cells.iter().position(|c| c.point == PointId(p)).expect("every point has cells");
+            if exp.model(CellId(i))?.incidents.iter().all(|inc| inc.is_neutral()) {
+                baseline_points.push(PointId(p));
+            }
+        }
+        let windows = match &busy_day {
+            Some(b) => incident_windows(&exp.model(b.cell)?),
+            None => Vec::new(),
+        };
+        Some(FailingWorld { baseline_points, baseline: None, windows })
+    } else {
+        None
+    };
+    Ok(SweepReport { experiment: exp, result, worst, busy_day, warnings, failing, provenance })
 }
 
 /// Everything `simcall run` prints and writes.
@@ -146,6 +201,9 @@ pub struct RunReport {
     pub experiment: Experiment,
     /// Its one cell's result.
     pub result: SweepResult,
+    /// Its verdict without its incidents and their windows, when the model
+    /// fails or changes.
+    pub failing: Option<FailingWorld>,
     /// Command, inputs and self-test.
     pub provenance: Provenance,
 }
@@ -185,7 +243,17 @@ pub fn run(
         verdict: verdict.clone(),
     };
     let result = SweepResult::new(&experiment, vec![cell]);
-    RunReport { model, summary, verdict, dial_log, experiment, result, provenance: Provenance::new(command, inputs) }
+    let failing = FailingWorld::applies(&model).then(|| {
+        // The same streams without the incidents: what they cost, paired.
+        let baseline = (!model.incidents.is_empty()).then(|| {
+            let mut calm = model.clone();
+            calm.incidents.clear();
+            run_judged(&calm, 0).1
+        });
+        FailingWorld { baseline_points: Vec::new(), baseline, windows: incident_windows(&model) }
+    });
+    let provenance = Provenance::new(command, inputs);
+    RunReport { model, summary, verdict, dial_log, experiment, result, failing, provenance }
 }
 
 /// Everything `simcall plan` prints and writes.
