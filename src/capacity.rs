@@ -37,6 +37,10 @@ pub struct Certified {
     pub replications: u64,
     /// Whether every verdict seen fell from pass to fail as the load grew.
     pub monotone: bool,
+    /// The incident this capacity is certified through, when a plan's
+    /// `[[survive]]` set it (the lowest of the certifications).
+    #[serde(default)]
+    pub through: Option<String>,
 }
 
 /// An `f64` that may be +∞, as JSON: `null` for ∞ (JSON has no infinity).
@@ -178,5 +182,6 @@ pub fn certify(model: &Model, tolerance: f64) -> Result<Certified, String> {
         evaluations,
         replications,
         monotone,
+        through: None,
     })
 }

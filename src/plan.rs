@@ -443,8 +443,7 @@ impl Certifications<'_> {
         let c = match found {
             Some(c) => c,
             None => {
-                let model = self.plan.model_of(&options)?;
-                let c = certify(&model, self.plan.tolerance).map_err(|e| Error::input(&self.plan.path, "model", e))?;
+                let c = certify_combo(self.plan, &options)?;
                 if let (Some(s), Some(key)) = (self.saved, key) {
                     s.store.save(&StoredCertificate { key, certified: c.clone() })?;
                 }
@@ -456,6 +455,32 @@ impl Certifications<'_> {
         (self.on_certified)(self.certified.len());
         Ok(self.certified.len() - 1)
     }
+}
+
+/// The certified capacity of `options`. Without `[[survive]]`, that of
+/// their model as it is. With it, the lowest of: the model without the
+/// incidents to survive, under its SLA; and, per incident to survive, the
+/// model with that one of them, under the SLA through it. The lowest one
+/// says which incident it is certified through; the effort is summed.
+///
+/// Errors when a model does not build or cannot be scaled.
+fn certify_combo(plan: &Plan, options: &[(&Choice, &PlanOption)]) -> Result<Certified> {
+    let run = |m: &crate::model::Model| certify(m, plan.tolerance).map_err(|e| Error::input(&plan.path, "model", e));
+    let named: Vec<&str> = plan.survive.iter().map(|s| s.incident.as_str()).collect();
+    let mut calm = plan.model_of(options)?;
+    calm.incidents.retain(|i| !named.contains(&i.name.as_str()));
+    let mut lowest = run(&calm)?;
+    for s in &plan.survive {
+        let mut m = plan.model_with(options, &s.sets)?;
+        m.incidents.retain(|i| i.name == s.incident || !named.contains(&i.name.as_str()));
+        let c = run(&m)?;
+        let effort = (lowest.evaluations + c.evaluations, lowest.replications + c.replications);
+        if c.pass_erl < lowest.pass_erl {
+            lowest = Certified { through: Some(s.incident.clone()), ..c };
+        }
+        (lowest.evaluations, lowest.replications) = effort;
+    }
+    Ok(lowest)
 }
 
 /// The (choice, option) pairs of `combo`.

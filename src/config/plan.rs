@@ -9,7 +9,7 @@ use super::experiment::parse_percent;
 use super::{locate, DocModels, ModelDoc};
 use crate::error::{Diagnostic, Error, Problems, Result};
 use crate::model::Model;
-use crate::study::{Choice, InputFile, Models, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};
+use crate::study::{Choice, InputFile, Models, Plan, PlanOption, Survive, UsagePrice, MAX_COMBINATIONS};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -39,6 +39,20 @@ pub(super) struct PlanFile {
     value_per_lost_call: Option<f64>,
     forecast: ForecastFile,
     choices: Vec<ChoiceFile>,
+    /// Incidents every combination must keep an SLA through.
+    #[serde(default)]
+    survive: Vec<SurviveFile>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SurviveFile {
+    /// An incident of the model (`[[incidents]]`).
+    incident: String,
+    /// The SLA through it: `[sla]` keys of the model set for this check.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::overrides")]
+    sla: Table,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -211,6 +225,21 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
             format!("{combinations} combinations of options: at most {MAX_COMBINATIONS}"),
         ));
     }
+    let mut survive = Vec::new();
+    for (i, s) in f.survive.into_iter().enumerate() {
+        let key = format!("survive[{i}]");
+        if !model.incidents.iter().any(|m| m.name == s.incident) {
+            let names: Vec<&str> = model.incidents.iter().map(|m| m.name.as_str()).collect();
+            let have = if names.is_empty() { "the model has none".to_string() } else { format!("incidents: {}", names.join(", ")) };
+            p.push(Diagnostic::error(path, &format!("{key}.incident"), format!("no incident is named {:?} ({have})", s.incident)));
+            continue;
+        }
+        let sets: Vec<(String, Value)> = s.sla.into_iter().map(|(k, v)| (format!("sla.{k}"), v)).collect();
+        let own: Vec<(String, String)> =
+            sets.iter().map(|(k, _)| (k.clone(), format!("{key}.sla.{}", &k["sla.".len()..]))).collect();
+        p.take(models.build(&sets).map_err(|e| locate::repoint(e, &own, path)));
+        survive.push(Survive { incident: s.incident, sets });
+    }
     let header = base.header();
     p.finish(|| Plan {
         name: f.name,
@@ -226,6 +255,7 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         by_month: f.forecast.loads.is_none(),
         judged_over,
         tolerance: tolerance.unwrap_or(0.02),
+        survive,
         value_per_lost_call: f.value_per_lost_call.unwrap_or(0.0),
         inputs,
     })

@@ -63,6 +63,10 @@ pub fn capacity_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
         "binding_limit".into(),
         r.combos.iter().map(|c| c.certified.binding.clone()).collect::<Vec<_>>(),
     ));
+    cols.push(Column::new(
+        "certified_through".into(),
+        r.combos.iter().map(|c| c.certified.through.clone()).collect::<Vec<_>>(),
+    ));
     cols.push(Column::new("evaluations".into(), r.combos.iter().map(|c| c.certified.evaluations).collect::<Vec<_>>()));
     cols.push(Column::new(
         "replications".into(),
@@ -150,7 +154,8 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
                         None => row.extend(["-".to_string(), money(r.combos[i].monthly_usd)]),
                     }
                     let cert = &r.combos[i].certified;
-                    row.push(format!("{:.1}–{:.1}", cert.pass_erl, cert.fail_erl));
+                    let through = cert.through.as_ref().map_or(String::new(), |i| format!(" (through {i})"));
+                    row.push(format!("{:.1}–{:.1}{through}", cert.pass_erl, cert.fail_erl));
                     row.push(m.runner_up.map_or("-".into(), |u| {
                         let fixed = r.combos[u].monthly_usd - r.combos[i].monthly_usd;
                         let total = m
@@ -187,6 +192,9 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
         plan.judged_over,
         plan.load_unit
     );
+    for line in plan.survive_lines() {
+        out += &format!("{line}\n");
+    }
     out += "calendar:\n";
     for line in r.calendar(plan) {
         out += &format!("  {line}\n");

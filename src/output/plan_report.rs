@@ -92,7 +92,11 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
             let mut row: Vec<String> = r.names(plan, i).into_iter().map(String::from).collect();
             row.push(format!("{:.0}", c.monthly_usd));
             row.push(format!("{:.1}–{:.1}", c.certified.pass_erl, c.certified.fail_erl));
-            row.push(c.certified.binding.clone().unwrap_or_else(|| "-".into()));
+            let binding = c.certified.binding.clone().unwrap_or_else(|| "-".into());
+            row.push(match &c.certified.through {
+                Some(i) => format!("{binding} (through incident {i})"),
+                None => binding,
+            });
             row.push(c.certified.replications.to_string());
             row
         })
@@ -142,6 +146,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
         limits => limits(base),
         choices => plan.choices.iter().map(|c| ChoiceRow { name: c.name.clone(), options: c.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ") }).collect::<Vec<_>>(),
         sla => sla_text(base),
+        survive => plan.survive_lines(),
         time_base => crate::cost::time_base(base),
         forecast => format!("Forecast offered load by month ({}): {}.", plan.load_unit, r.months.iter().map(|m| format!("{:.1}", m.load_erl)).collect::<Vec<_>>().join(", ")),
         sources_cited => plan.model_header,

@@ -11,4 +11,4 @@ mod plan;
 
 pub use experiment::{cell_sets, value_label, Axis, Cell, Experiment, Tier};
 pub use inputs::{result_key, InputFile, Models};
-pub use plan::{Choice, Plan, PlanOption, UsagePrice, MAX_COMBINATIONS};
+pub use plan::{Choice, Plan, PlanOption, Survive, UsagePrice, MAX_COMBINATIONS};

@@ -97,6 +97,10 @@ pub struct Plan {
     /// Whether the forecast is a monthly growth (its steps are months);
     /// else a list of loads (its steps are loads, not necessarily a month apart).
     pub by_month: bool,
+    /// Incidents each combination must keep an SLA through (`[[survive]]`):
+    /// its capacity is the lowest of the model's without them and of each's
+    /// with it.
+    pub survive: Vec<Survive>,
     /// Relative width of a certified capacity's interval (default 2%).
     pub tolerance: f64,
     /// What a lost caller costs (USD), added to each month's bill; 0 = not counted.
@@ -106,6 +110,16 @@ pub struct Plan {
     pub inputs: Vec<InputFile>,
     /// Builds the model of a combination of options.
     pub models: Arc<dyn Models>,
+}
+
+/// An incident a plan's combinations must keep an SLA through.
+#[derive(Debug, Clone)]
+pub struct Survive {
+    /// The model's incident.
+    pub incident: String,
+    /// The SLA through it, as model keys (`sla.max_failure` = "5%"); none =
+    /// the model's own SLA.
+    pub sets: Vec<(String, Value)>,
 }
 
 /// The most combinations a plan may have (the product of its options).
@@ -131,7 +145,16 @@ impl Plan {
     ///
     /// Errors when a key does not exist or the model it makes is invalid.
     pub fn model_of(&self, options: &[(&Choice, &PlanOption)]) -> Result<Model> {
-        let (mut model, _) = self.models.build(&Self::sets(options))?;
+        self.model_with(options, &[])
+    }
+
+    /// [`Plan::model_of`] with `more` keys set after the options'.
+    ///
+    /// Errors as [`Plan::model_of`].
+    pub fn model_with(&self, options: &[(&Choice, &PlanOption)], more: &[(String, Value)]) -> Result<Model> {
+        let mut sets = Self::sets(options);
+        sets.extend(more.iter().cloned());
+        let (mut model, _) = self.models.build(&sets)?;
         model.run.record_holds = self.bills_minutes();
         Ok(model)
     }
@@ -145,8 +168,28 @@ impl Plan {
     /// Errors as [`Plan::model_of`].
     pub fn certificate_key(&self, options: &[(&Choice, &PlanOption)]) -> Result<String> {
         let (document, read) = self.models.keyed(&Self::sets(options))?;
-        let what = format!("certify to {} with holds {}", self.tolerance, self.bills_minutes());
+        let survive: Vec<String> = self.survive.iter().map(|s| format!("{} {:?}", s.incident, s.sets)).collect();
+        let what = format!("certify to {} with holds {} surviving {survive:?}", self.tolerance, self.bills_minutes());
         Ok(super::result_key(&what, &document, &read))
+    }
+
+    /// What `[[survive]]` requires, one line each: "every combination must
+    /// also keep sla.max_failure = "5%" through incident llm-throttle".
+    pub fn survive_lines(&self) -> Vec<String> {
+        self.survive
+            .iter()
+            .map(|s| {
+                let sla = if s.sets.is_empty() {
+                    "the model's SLA".to_string()
+                } else {
+                    s.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
+                };
+                format!(
+                    "every combination must also keep {sla} through incident {} (its capacity is the lower of the two)",
+                    s.incident
+                )
+            })
+            .collect()
     }
 
     /// Whether some option bills minutes (so its runs record holds).

@@ -256,3 +256,53 @@ fn a_month_of_a_weekly_profile_counts_its_weekends_as_the_profile_says() {
     assert!((flat.month_scale(month_s) / (month_s / 86_400.0) - 1.0).abs() < 1e-9);
     assert!(simcall::cost::time_base(&week).contains("scaled by offered traffic to a month of 30.44 days"));
 }
+
+#[test]
+fn a_plan_that_must_survive_an_incident_buys_what_the_incident_needs() {
+    // The incident halves the lines for the whole run: through it the
+    // system is Erlang B at c/2 lines, judged at 5% blocking; without it, at
+    // c lines and 1%. 8 Erl needs 20 lines on a normal day (B⁻¹(20, 1%) =
+    // 12.0 Erl) but 40 to survive (B⁻¹(10, 5%) = 6.2, B⁻¹(20, 5%) = 15.2).
+    let dir = tempfile::tempdir().unwrap();
+    let limits = "[[limits]]\nname = \"lines\"\ncapacity = 10\n\
+                  [[incidents]]\nname = \"half\"\nlimit = \"lines\"\nstart = \"0s\"\nduration = \"9h\"\ncapacity_factor = 0.5\n";
+    let choices = "[forecast]\nloads = [\"8 erl\"]\n\
+                   [[choices]]\nname = \"lines\"\noptions = [\n\
+                   { name = \"20\", set = { \"limits.lines.capacity\" = 20 }, price = { monthly = 20 } },\n\
+                   { name = \"40\", set = { \"limits.lines.capacity\" = 40 }, price = { monthly = 40 } },\n]\n";
+    let survive = "[[survive]]\nincident = \"half\"\nsla = { max_blocking = \"5%\" }\n";
+    let calm = search(&plan_in(dir.path(), limits, &format!("{choices}[[survive]]\nincident = \"half\"\nsla = {{ max_blocking = \"99%\" }}\n")), None, &|_| {}).unwrap();
+    let through = search(&plan_in(dir.path(), limits, &format!("{choices}{survive}")), None, &|_| {}).unwrap();
+    let chosen = |r: &simcall::plan::PlanResult| r.combos[r.months[0].chosen.unwrap()].clone();
+    // Ignoring the incident (surviving it at 99% blocking): 20 lines, the normal day binds.
+    let (c, exact) = (chosen(&calm), inverse_erlang_b(20, 0.01));
+    assert_eq!((c.options[0], c.certified.through.as_deref()), (0, None), "{c:?}");
+    assert!(c.certified.pass_erl <= exact * 1.02 && c.certified.fail_erl >= exact * 0.98, "{c:?} vs {exact}");
+    // Surviving it at 5%: 40 lines, certified through the incident at B⁻¹(20, 5%).
+    let (c, exact) = (chosen(&through), inverse_erlang_b(20, 0.05));
+    assert_eq!((c.options[0], c.certified.through.as_deref()), (1, Some("half")), "{c:?}");
+    assert!(c.certified.pass_erl <= exact * 1.02 && c.certified.fail_erl >= exact * 0.98, "{c:?} vs {exact}");
+    let twenty = through.combos.iter().find(|k| k.options == [0]).expect("20 lines was certified");
+    assert_eq!(twenty.certified.through.as_deref(), Some("half"));
+    assert!(twenty.certified.fail_erl < 8.0);
+}
+
+#[test]
+fn a_survive_entry_must_name_an_incident_of_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.toml"),
+        "name = \"m\"\n[run]\nhorizon = \"1h\"\n[sla]\nmax_blocking = \"1%\"\n[[sources]]\nname = \"s\"\n\
+         arrivals = { offered_load = \"3 erl\" }\nholding = { dist = \"exponential\", mean = \"3m\" }\n\
+         [[limits]]\nname = \"lines\"\ncapacity = 10\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "name = \"p\"\nmodel = \"m.toml\"\n[forecast]\nloads = [\"3 erl\"]\n[[choices]]\nname = \"c\"\n\
+         options = [{ name = \"a\", set = {}, price = { monthly = 1 } }]\n[[survive]]\nincident = \"outage\"\n",
+    )
+    .unwrap();
+    let e = load_plan(&dir.path().join("p.toml"), &[], Reach::Soft).unwrap_err().to_string();
+    assert!(e.contains("survive[0].incident") && e.contains("no incident is named \"outage\" (the model has none)"), "{e}");
+}
