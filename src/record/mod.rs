@@ -241,23 +241,9 @@ pub struct LimitCounts {
     pub request_retries: u64,
     /// Counted attempts that connected and failed because of this limit.
     pub failed_after_connect: u64,
-    /// Counted calls or requests that found it full and overflowed to its
-    /// standby limit.
-    pub overflowed_out: u64,
-    /// Counted calls or requests that overflowed into it (a standby limit).
-    pub overflowed_in: u64,
-    /// Counted admissions that failed here (detected after `detection`).
-    pub failures: u64,
-    /// Counted calls or requests sent on from here to its fallback.
-    pub fallbacks_out: u64,
-    /// Counted calls or requests that fell back into it (a standby limit).
-    pub fallbacks_in: u64,
-    /// Counted holders cut by a capacity drop (`on_drop = "preempt"`).
-    pub preempted: u64,
-    /// Incidents that began on it (after the warm-up).
-    pub incidents: u64,
-    /// 1 while it is marked unhealthy, else 0.
-    pub unhealthy: TimeAverage,
+    /// Overflows, failures, fallbacks, preemption and incidents (boxed:
+    /// most models have none, and the engine's hot counters stay together).
+    pub faults: Box<FaultCounts>,
     /// Per copy of a pool (empty without a pool): holders and admissions.
     pub copies: Vec<CopyCounts>,
     /// Per limit of the model: of the losses caused here, how many happened
@@ -290,14 +276,7 @@ impl LimitCounts {
             requests_refused: 0,
             request_retries: 0,
             failed_after_connect: 0,
-            overflowed_out: 0,
-            overflowed_in: 0,
-            failures: 0,
-            fallbacks_out: 0,
-            fallbacks_in: 0,
-            preempted: 0,
-            incidents: 0,
-            unhealthy: TimeAverage::default(),
+            faults: Box::default(),
             copies: if pool > 1 {
                 vec![CopyCounts { tokens: tokens.clone(), ..CopyCounts::default() }; pool as usize]
             } else {
@@ -325,6 +304,28 @@ impl LimitCounts {
     }
 }
 
+/// What a limit counted of the failing world (after the warm-up).
+#[derive(Debug, Clone, Default)]
+pub struct FaultCounts {
+    /// Counted calls or requests that found it full and overflowed to its
+    /// standby limit.
+    pub overflowed_out: u64,
+    /// Counted calls or requests that overflowed into it (a standby limit).
+    pub overflowed_in: u64,
+    /// Counted admissions that failed here (detected after `detection`).
+    pub failures: u64,
+    /// Counted calls or requests sent on from here to its fallback.
+    pub fallbacks_out: u64,
+    /// Counted calls or requests that fell back into it (a standby limit).
+    pub fallbacks_in: u64,
+    /// Counted holders cut by a capacity drop (`on_drop = "preempt"`).
+    pub preempted: u64,
+    /// Incidents that began on it (after the warm-up).
+    pub incidents: u64,
+    /// 1 while it is marked unhealthy, else 0.
+    pub unhealthy: TimeAverage,
+}
+
 /// What one copy of a pooled limit counted (after the warm-up).
 #[derive(Debug, Clone, Default)]
 pub struct CopyCounts {
@@ -345,9 +346,9 @@ impl LimitCounts {
         self.occupancy.restart(now);
         self.waiting.restart(now);
         self.tokens.restart(now);
-        self.unhealthy.restart(now);
+        self.faults.unhealthy.restart(now);
+        self.faults.incidents = 0;
         self.admitted = 0;
-        self.incidents = 0;
         for c in &mut self.copies {
             c.occupancy.restart(now);
             c.tokens.restart(now);

@@ -41,31 +41,61 @@ impl Sim {
                     continue;
                 }
             }
-            let mut l = l;
-            loop {
-                if self.limits[l as usize].failure.is_some() {
-                    match self.divert(id, l) {
-                        NONE => {}
-                        to => {
-                            l = to;
-                            continue;
-                        }
+            if self.limits[l as usize].routed {
+                if self.pass_routed(id, l, false) {
+                    continue;
+                }
+                return;
+            }
+            match self.admit(id, l) {
+                Admission::Passed => self.callers[id as usize].held += 1,
+                Admission::Queued => return,
+                Admission::Refused => return self.refuse_attempt(id, l, false),
+            }
+        }
+    }
+
+    /// Passes step `l` of caller `id`'s chain (or, with `request`, of its
+    /// current request) where `l` overflows or fails: to its fallback when
+    /// the call already moved off it or it is unhealthy, to its standby
+    /// when it is full, and with a failure drawn where it admits. Whether
+    /// the caller holds the step and goes on now (else it waits, detects a
+    /// failure, or was refused).
+    #[inline(never)]
+    pub(super) fn pass_routed(&mut self, id: u32, l: u32, request: bool) -> bool {
+        let mut l = l;
+        loop {
+            if self.limits[l as usize].failure.is_some() {
+                match self.divert(id, l) {
+                    NONE => {}
+                    to => {
+                        l = to;
+                        continue;
                     }
                 }
-                match self.admit(id, l) {
-                    Admission::Passed => {
-                        self.callers[id as usize].held += 1;
-                        if self.limits[l as usize].failure.is_some() && self.fails(id, l) {
-                            return;
-                        }
-                        break;
+            }
+            match self.admit(id, l) {
+                Admission::Passed => {
+                    let c = &mut self.callers[id as usize];
+                    if request {
+                        c.request_held += 1;
+                    } else {
+                        c.held += 1;
                     }
-                    Admission::Queued => return,
-                    Admission::Refused => match self.overflow_from(id, l) {
-                        NONE => return self.refuse_attempt(id, l, false),
-                        to => l = to,
-                    },
+                    return !(self.limits[l as usize].failure.is_some() && self.fails(id, l));
                 }
+                Admission::Queued => return false,
+                Admission::Refused => match self.overflow_from(id, l) {
+                    NONE if request => {
+                        self.refuse_request(id, l);
+                        return false;
+                    }
+                    NONE => {
+                        self.refuse_attempt(id, l, false);
+                        return false;
+                    }
+                    to => l = to,
+                },
             }
         }
     }
@@ -76,15 +106,15 @@ impl Sim {
     pub(super) fn overflow_from(&mut self, id: u32, l: u32) -> u32 {
         let to = self.limits[l as usize].overflow;
         if to != NONE && self.callers[id as usize].counted {
-            self.limit_counts[l as usize].overflowed_out += 1;
-            self.limit_counts[to as usize].overflowed_in += 1;
+            self.limit_counts[l as usize].faults.overflowed_out += 1;
+            self.limit_counts[to as usize].faults.overflowed_in += 1;
         }
         to
     }
 
     /// Releases caller `id`'s hold on chain step `l` or, if the call
     /// overflowed there, on the standby limit of `l`'s route that it holds.
-    #[inline]
+    #[inline(always)]
     pub(super) fn release_step(&mut self, id: u32, l: u32, overflows: bool) {
         self.release(id, l);
         if overflows {
@@ -146,8 +176,7 @@ impl Sim {
         c.request = 0;
         c.request_attempt = 1;
         c.request_held = 0;
-        c.fail_count = 0;
-        self.clear_moved(id, super::faults::MOVED_REQUEST);
+        self.reset_faults(id, super::faults::MOVED_REQUEST);
         self.advance_request(id);
     }
 
@@ -158,31 +187,16 @@ impl Sim {
         loop {
             let k = self.callers[id as usize].request_held as usize;
             let Some(&l) = self.sources[source].requests[c.request as usize].1.get(k) else { break };
-            let mut l = l;
-            loop {
-                if self.limits[l as usize].failure.is_some() {
-                    match self.divert(id, l) {
-                        NONE => {}
-                        to => {
-                            l = to;
-                            continue;
-                        }
-                    }
+            if self.limits[l as usize].routed {
+                if self.pass_routed(id, l, true) {
+                    continue;
                 }
-                match self.admit(id, l) {
-                    Admission::Passed => {
-                        self.callers[id as usize].request_held += 1;
-                        if self.limits[l as usize].failure.is_some() && self.fails(id, l) {
-                            return;
-                        }
-                        break;
-                    }
-                    Admission::Queued => return,
-                    Admission::Refused => match self.overflow_from(id, l) {
-                        NONE => return self.refuse_request(id, l),
-                        to => l = to,
-                    },
-                }
+                return;
+            }
+            match self.admit(id, l) {
+                Admission::Passed => self.callers[id as usize].request_held += 1,
+                Admission::Queued => return,
+                Admission::Refused => return self.refuse_request(id, l),
             }
         }
         let factor = if self.faults.any_service_factor { self.service_factor(id) } else { 1.0 };
@@ -227,11 +241,10 @@ impl Sim {
         let c = &mut self.callers[id as usize];
         c.request += 1;
         c.request_attempt = 1;
-        c.fail_count = 0;
         let c = *c;
         let s = &self.sources[c.source as usize];
         if (c.request as usize) < s.requests.len() {
-            self.clear_moved(id, super::faults::MOVED_REQUEST);
+            self.reset_faults(id, super::faults::MOVED_REQUEST);
             return self.advance_request(id);
         }
         if c.counted {
@@ -348,7 +361,7 @@ impl Sim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn on_hangup(&mut self, id: u32, serial: u32) {
         let c = self.callers[id as usize];
         if c.serial != serial {
@@ -389,6 +402,9 @@ impl Sim {
         let c = &mut self.callers[id as usize];
         c.generation = c.generation.wrapping_add(1);
         c.serial = c.serial.wrapping_add(1);
+        // A redial starts with no failure counted and no move to a fallback.
+        self.reset_faults(id, super::faults::MOVED_REQUEST | super::faults::MOVED_CALL);
+        let c = &mut self.callers[id as usize];
         let (phase, waiting) = (c.phase, c.wait_limit != NONE);
         if waiting {
             self.leave_queue(id);
@@ -401,14 +417,27 @@ impl Sim {
     }
 
     /// Releases the chain limits caller `id` holds, last seized first.
-    #[inline]
+    #[inline(always)]
     pub(super) fn release_chain(&mut self, id: u32) {
         let c = &mut self.callers[id as usize];
         let (source, held) = (c.source as usize, std::mem::replace(&mut c.held, 0));
-        let overflows = self.sources[source].overflows;
+        if self.sources[source].overflows {
+            return self.release_routed_chain(id, source, held);
+        }
         for k in (0..held as usize).rev() {
             let l = self.sources[source].chain[k];
-            self.release_step(id, l, overflows);
+            self.release(id, l);
+        }
+    }
+
+    /// [`Sim::release_chain`] of a chain with routes to standby limits or
+    /// limits that fail; the caller's moves and failures are forgotten too.
+    #[inline(never)]
+    fn release_routed_chain(&mut self, id: u32, source: usize, held: u32) {
+        self.reset_faults(id, super::faults::MOVED_REQUEST | super::faults::MOVED_CALL);
+        for k in (0..held as usize).rev() {
+            let l = self.sources[source].chain[k];
+            self.release_step(id, l, true);
         }
     }
 

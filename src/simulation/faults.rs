@@ -27,10 +27,14 @@ pub(super) const MOVED_CALL: u8 = 2;
 pub(super) struct Faults {
     pub(super) failure_rng: SimRng,
     pub(super) incident_rng: SimRng,
-    /// Per (caller, limit), when some limit has a fallback: [`MOVED_REQUEST`]
-    /// and [`MOVED_CALL`] bits.
+    /// Per (caller, limit), when some limit fails: [`MOVED_REQUEST`] and
+    /// [`MOVED_CALL`] bits.
     pub(super) moved: Vec<u8>,
-    pub(super) any_fallback: bool,
+    /// Per caller, when some limit fails: failures in a row of its current
+    /// step (or request) at its current limit. Kept here, not in the
+    /// caller, so that models without failures do not carry it.
+    pub(super) fail_count: Vec<u32>,
+    pub(super) any_failure: bool,
     /// Some incident slows a limit's service: a request's service time is
     /// multiplied by its limits' factors.
     pub(super) any_service_factor: bool,
@@ -40,7 +44,7 @@ impl Sim {
     /// Where a call (or request) about to try failing limit `l` goes
     /// instead: `l`'s fallback when `l` is unhealthy or the call (request)
     /// already moved off it, counted as a fallback; else NONE (try `l`).
-    #[inline]
+    #[inline(never)]
     pub(super) fn divert(&mut self, id: u32, l: u32) -> u32 {
         let Some(f) = &self.limits[l as usize].failure else { return NONE };
         if f.fallback == NONE {
@@ -52,8 +56,8 @@ impl Sim {
         }
         let to = f.fallback;
         if self.callers[id as usize].counted {
-            self.limit_counts[l as usize].fallbacks_out += 1;
-            self.limit_counts[to as usize].fallbacks_in += 1;
+            self.limit_counts[l as usize].faults.fallbacks_out += 1;
+            self.limit_counts[to as usize].faults.fallbacks_in += 1;
         }
         to
     }
@@ -61,7 +65,7 @@ impl Sim {
     /// Whether limit `l`, which just admitted caller `id`, fails it. A
     /// success ends the limit's run of consecutive failures; a failure is
     /// counted and the caller starts detecting it.
-    #[inline]
+    #[inline(never)]
     pub(super) fn fails(&mut self, id: u32, l: u32) -> bool {
         let Some(f) = &mut self.limits[l as usize].failure else { return false };
         let failed = f.p > 0.0 && (f.p >= 1.0 || self.faults.failure_rng.random::<f64>() < f.p);
@@ -73,30 +77,30 @@ impl Sim {
         let (detection_s, mark) = (f.detection_s, !f.unhealthy && f.consecutive >= f.unhealthy_after);
         if mark {
             f.unhealthy = true;
-            self.limit_counts[l as usize].unhealthy.step(self.now, 1);
+            self.limit_counts[l as usize].faults.unhealthy.step(self.now, 1);
             let t = self.now + f.probe_interval_s;
             self.events.push(t, Event::Probe { limit: l });
         }
-        let c = &mut self.callers[id as usize];
-        c.failing = l;
+        let c = &self.callers[id as usize];
         if c.counted {
-            self.limit_counts[l as usize].failures += 1;
+            self.limit_counts[l as usize].faults.failures += 1;
         }
-        let serial = c.serial;
-        self.events.push(self.now + detection_s, Event::AttemptFailed { caller: id, serial });
+        let generation = c.generation;
+        self.events.push(self.now + detection_s, Event::AttemptFailed { caller: id, generation, limit: l });
         true
     }
 
-    /// Caller `id` (or its request) detects the failure of the limit it
-    /// holds: it releases the failed step and retries, moves to the
-    /// fallback, or gives up.
-    pub(super) fn on_attempt_failed(&mut self, id: u32, serial: u32) {
+    /// Caller `id` (or its request) detects the failure of limit `l`, which
+    /// it holds: it releases the failed step and retries, moves to the
+    /// fallback, or gives up. Ignored when the caller's generation moved on
+    /// (its attempt ended, or a capacity drop cut the request meanwhile).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn on_attempt_failed(&mut self, id: u32, generation: u32, l: u32) {
         let c = self.callers[id as usize];
-        if c.serial != serial || c.failing == NONE {
+        if c.generation != generation {
             return;
         }
-        let l = c.failing;
-        self.callers[id as usize].failing = NONE;
         if c.phase == Phase::Request {
             self.release_request(id);
         } else {
@@ -109,13 +113,14 @@ impl Sim {
         }
         let f = self.limits[l as usize].failure.as_ref().expect("only a failing limit fails");
         let (retries, interval_s, fallback, sticky) = (f.retries, f.retry_interval_s, f.fallback, f.sticky_call);
-        let c = &mut self.callers[id as usize];
-        if c.fail_count < retries {
-            c.fail_count += 1;
+        let count = &mut self.faults.fail_count[id as usize];
+        if *count < retries {
+            *count += 1;
+            let serial = c.serial;
             self.events.push(self.now + interval_s, Event::Resume { caller: id, serial });
             return;
         }
-        c.fail_count = 0;
+        *count = 0;
         if fallback == NONE {
             return match c.phase {
                 Phase::Request => self.fail_call(id, l),
@@ -129,6 +134,7 @@ impl Sim {
     }
 
     /// Caller `id` goes on where it stopped: its chain, or its request.
+    #[inline]
     pub(super) fn resume(&mut self, id: u32) {
         match self.callers[id as usize].phase {
             Phase::Request => self.advance_request(id),
@@ -138,25 +144,35 @@ impl Sim {
 
     /// Probes unhealthy limit `l`: it succeeds with the limit's current
     /// success probability and restores it; else the next probe follows.
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_probe(&mut self, l: u32) {
         let f = self.limits[l as usize].failure.as_mut().expect("only a failing limit is probed");
         let ok = f.p < 1.0 && (f.p <= 0.0 || self.faults.failure_rng.random::<f64>() >= f.p);
         if ok {
             f.unhealthy = false;
             f.consecutive = 0;
-            self.limit_counts[l as usize].unhealthy.step(self.now, -1);
+            self.limit_counts[l as usize].faults.unhealthy.step(self.now, -1);
         } else {
             let t = self.now + f.probe_interval_s;
             self.events.push(t, Event::Probe { limit: l });
         }
     }
 
-    /// Forgets the moves of caller `id` marked `mask` (a new request, or a new attempt).
-    #[inline]
-    pub(super) fn clear_moved(&mut self, id: u32, mask: u8) {
-        if self.faults.any_fallback {
-            let base = id as usize * self.n_limits;
-            self.faults.moved[base..base + self.n_limits].iter_mut().for_each(|m| *m &= !mask);
+    /// Forgets the moves of caller `id` marked `mask` and its failures in a
+    /// row (a new request, or a new attempt).
+    #[inline(always)]
+    pub(super) fn reset_faults(&mut self, id: u32, mask: u8) {
+        if self.faults.any_failure {
+            self.forget_faults(id, mask);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn forget_faults(&mut self, id: u32, mask: u8) {
+        let base = id as usize * self.n_limits;
+        self.faults.moved[base..base + self.n_limits].iter_mut().for_each(|m| *m &= !mask);
+        self.faults.fail_count[id as usize] = 0;
     }
 }

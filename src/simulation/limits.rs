@@ -136,7 +136,7 @@ impl Sim {
                 return; // a rate admission holds nothing
             }
             KindRt::Concurrency { .. } => {
-                if lc.holds.is_some() || limit.preempt {
+                if limit.timed {
                     let slot = id as usize * self.n_limits + l as usize;
                     self.held_t[slot] = now;
                 }

@@ -122,16 +122,18 @@ enum Event {
     DialAnswered { caller: u32, serial: u32 },
     /// A campaign's dialer looks for leads to dial.
     DialerWake { campaign: u32 },
-    /// The caller (or its request) learns that the limit it holds failed it.
-    AttemptFailed { caller: u32, serial: u32 },
+    /// The caller (or its request) learns that limit `limit`, which it
+    /// holds, failed it; ignored unless its generation is still `generation`.
+    AttemptFailed { caller: u32, generation: u32, limit: u32 },
     /// The caller (or its request) goes on after a failure's retry interval.
     Resume { caller: u32, serial: u32 },
     /// An unhealthy limit is probed.
     Probe { limit: u32 },
     /// A limit's schedule moves to its next capacity.
     ScheduleStep { limit: u32 },
-    /// An incident begins or ends.
-    Incident { incident: u32, begins: bool },
+    /// An incident begins (`begins` = 1) or ends (0); a `u32`, as every
+    /// other payload, keeps the event a plain 16-byte copy in the heap.
+    Incident { incident: u32, begins: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -204,10 +206,6 @@ struct Caller {
     /// A campaign's dial: its lead (else NONE) and where it stands.
     lead: u32,
     dial: DialState,
-    /// The limit whose failure the caller (or its request) is detecting, or NONE.
-    failing: u32,
-    /// Failures in a row of the current step (or request) at its current limit.
-    fail_count: u32,
 }
 
 impl Caller {
@@ -238,8 +236,6 @@ impl Caller {
             lead: NONE,
             first_hour: 0,
             dial: DialState::NotADial,
-            failing: NONE,
-            fail_count: 0,
         }
     }
 }
@@ -291,7 +287,8 @@ struct Sim {
     /// Where the SLA is judged.
     sla_over: crate::model::SlaOver,
     /// Failures, fallbacks and incidents' streams and per-caller moves.
-    faults: faults::Faults,
+    /// Boxed: the replication's hot state stays together without it.
+    faults: Box<faults::Faults>,
     incidents: Vec<timeline::IncidentRt>,
 }
 
@@ -339,13 +336,14 @@ impl Sim {
             pump_due: false,
             hours: model.sla.needs_hours().then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
             sla_over: model.sla.over.clone(),
-            faults: faults::Faults {
+            faults: Box::new(faults::Faults {
                 failure_rng: failure_stream(seed, point, rep),
                 incident_rng: incident_stream(seed, point, rep),
                 moved: Vec::new(),
-                any_fallback: model.limits.iter().any(|l| l.fallback_to().is_some()),
+                fail_count: Vec::new(),
+                any_failure: model.limits.iter().any(|l| l.failure.is_some()),
                 any_service_factor: model.incidents.iter().any(|i| i.service_factor != 1.0),
-            },
+            }),
             incidents: timeline::incidents(model),
         }
     }
@@ -400,7 +398,7 @@ impl Sim {
                     self.dialers[campaign as usize].wake_t = f64::INFINITY;
                     self.pump(campaign as usize);
                 }
-                Event::AttemptFailed { caller, serial } => self.on_attempt_failed(caller, serial),
+                Event::AttemptFailed { caller, generation, limit } => self.on_attempt_failed(caller, generation, limit),
                 Event::Resume { caller, serial } => {
                     if self.callers[caller as usize].serial == serial {
                         self.resume(caller);
@@ -408,7 +406,7 @@ impl Sim {
                 }
                 Event::Probe { limit } => self.on_probe(limit),
                 Event::ScheduleStep { limit } => self.on_schedule_step(limit),
-                Event::Incident { incident, begins } => self.on_incident(incident, begins),
+                Event::Incident { incident, begins } => self.on_incident(incident, begins == 1),
             }
             loop {
                 while let Some(c) = self.handed.pop_front() {
@@ -520,7 +518,7 @@ impl Sim {
                     let base = id as usize * self.n_limits;
                     self.sticky[base..base + self.n_limits].fill(NONE);
                 }
-                self.clear_moved(id, faults::MOVED_REQUEST | faults::MOVED_CALL);
+                // (Moves to fallbacks were forgotten when the last call released its chain.)
                 id
             }
             None => {
@@ -528,8 +526,9 @@ impl Sim {
                 self.held_copy.extend(std::iter::repeat_n(NONE, self.n_limits));
                 self.held_t.extend(std::iter::repeat_n(0.0, self.n_limits));
                 self.sticky.extend(std::iter::repeat_n(NONE, self.n_limits));
-                if self.faults.any_fallback {
+                if self.faults.any_failure {
                     self.faults.moved.extend(std::iter::repeat_n(0, self.n_limits));
+                    self.faults.fail_count.push(0);
                 }
                 (self.callers.len() - 1) as u32
             }
@@ -545,8 +544,6 @@ impl Sim {
         c.attempt_t = now;
         c.held = 0;
         c.phase = Phase::Chain;
-        c.failing = NONE;
-        c.fail_count = 0;
         c.counted = now >= self.warmup_s;
         c.patience_end_t = match &s.patience {
             Some(p) => now + p.sample(&mut s.rng.patience),
@@ -559,7 +556,6 @@ impl Sim {
                 k.attempt_holding_s += holding_s;
             });
         }
-        self.clear_moved(id, faults::MOVED_REQUEST | faults::MOVED_CALL);
         self.advance(id);
     }
 

@@ -34,8 +34,9 @@ pub(super) struct SourceRt {
     /// A campaign's dial is placed once it holds `chain[..place_at]`; the
     /// rest of the chain are its agent limits. `u32::MAX` for sources.
     pub(super) place_at: u32,
-    /// Some limit of its chain or requests overflows or falls back:
-    /// releasing a step also releases the standby limits on its route.
+    /// Some limit of its chain or requests overflows or fails: releasing a
+    /// step also releases the standby limits on its route, and releasing
+    /// the chain forgets the caller's moves and failures.
     pub(super) overflows: bool,
 }
 
@@ -89,14 +90,19 @@ pub(super) struct LimitRt {
     pub(super) copies: Vec<CopyRt>,
     /// The least-loaded copy, for `least_loaded` pools of two or more.
     pub(super) index: Option<PoolIndex>,
+    /// It overflows or fails: passing it takes [`super::Sim::pass_routed`].
+    pub(super) routed: bool,
     /// The standby limit a call that finds this one full tries, or NONE.
     pub(super) overflow: u32,
     /// Every standby limit its overflow and fallback routes reach.
     pub(super) route: Vec<u32>,
     /// What fails here, its fallback and health, if anything fails.
     pub(super) failure: Option<Box<FailureRt>>,
-    /// `on_drop = "preempt"`: holders' seizure times are kept to cut the newest.
+    /// `on_drop = "preempt"`: a capacity drop cuts the newest holders.
     pub(super) preempt: bool,
+    /// Holders' seizure times are kept: to time holds (usage prices) or to
+    /// find the newest (preemption).
+    pub(super) timed: bool,
     /// Request service times through it are multiplied by this (incidents).
     pub(super) service_factor: f64,
     /// Its capacity per copy as the model gives it, and per hour of the
@@ -172,9 +178,12 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
     }
 }
 
-/// Whether any of `steps` (limit indices) overflows or falls back to a standby limit.
+/// Whether any of `steps` (limit indices) overflows to a standby limit or fails.
 pub(super) fn overflows<'a>(model: &Model, mut steps: impl Iterator<Item = &'a u32>) -> bool {
-    steps.any(|&l| model.limits[l as usize].routes().next().is_some())
+    steps.any(|&l| {
+        let limit = &model.limits[l as usize];
+        limit.routes().next().is_some() || limit.failure.is_some()
+    })
 }
 
 /// The largest `least_loaded` pool chosen by scanning every copy.
@@ -220,6 +229,7 @@ pub(super) fn limit_rt(model: &Model, i: usize, record_holds: bool) -> LimitRt {
         },
         copies: (0..l.pool).map(|_| CopyRt { tokens: burst, window: -1, ..Default::default() }).collect(),
         index: None,
+        routed: l.overflow_to().is_some() || l.failure.is_some(),
         overflow: l.overflow_to().map_or(super::NONE, |to| to as u32),
         route: model.standbys_from(i).into_iter().map(|s| s as u32).collect(),
         failure: l.failure.as_ref().map(|f| {
@@ -238,6 +248,7 @@ pub(super) fn limit_rt(model: &Model, i: usize, record_holds: bool) -> LimitRt {
             })
         }),
         preempt: l.on_drop == OnDrop::Preempt,
+        timed: (record_holds && !matches!(l.kind, LimitKind::Rate { .. })) || l.on_drop == OnDrop::Preempt,
         service_factor: 1.0,
         base_capacity: l.kind.capacity(),
         schedule: l.schedule.clone(),

@@ -12,7 +12,7 @@
 use super::copy::KindRt;
 use super::pool::PoolIndex;
 use super::runtime::sampler;
-use super::{Event, Phase, Sim, NONE};
+use super::{Event, Phase, Sim};
 use crate::model::{IncidentWhen, Model, Sampler};
 use crate::record::{hour_of_week, token_rate_per_min};
 
@@ -57,6 +57,7 @@ pub(super) fn incidents(model: &Model) -> Vec<IncidentRt> {
 impl Sim {
     /// Sets each scheduled limit's capacity for time 0 and schedules every
     /// first change: schedule steps, incident windows, first random outages.
+    #[cold]
     pub(super) fn start_timeline(&mut self) {
         for l in 0..self.limits.len() as u32 {
             if self.limits[l as usize].schedule.is_some() {
@@ -69,7 +70,7 @@ impl Sim {
                 WhenRt::Window { start_s, .. } => *start_s,
                 WhenRt::Random { between, .. } => between.sample(&mut self.faults.incident_rng),
             };
-            self.events.push(t, Event::Incident { incident: i as u32, begins: true });
+            self.events.push(t, Event::Incident { incident: i as u32, begins: 1 });
         }
     }
 
@@ -86,12 +87,16 @@ impl Sim {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_schedule_step(&mut self, l: u32) {
         self.recompute(l);
         self.schedule_next_step(l);
     }
 
     /// Incident `i` begins or ends now; the next change follows.
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_incident(&mut self, i: u32, begins: bool) {
         let now = self.now;
         let inc = &mut self.incidents[i as usize];
@@ -109,10 +114,10 @@ impl Sim {
         };
         let limit = inc.limit;
         if let Some((t, begins)) = next {
-            self.events.push(t, Event::Incident { incident: i, begins });
+            self.events.push(t, Event::Incident { incident: i, begins: begins as u32 });
         }
         if begins {
-            self.limit_counts[limit as usize].incidents += 1;
+            self.limit_counts[limit as usize].faults.incidents += 1;
         }
         self.recompute(limit);
     }
@@ -205,7 +210,7 @@ impl Sim {
     fn cut(&mut self, id: u32, l: u32) {
         let c = self.callers[id as usize];
         if c.counted {
-            self.limit_counts[l as usize].preempted += 1;
+            self.limit_counts[l as usize].faults.preempted += 1;
         }
         let request_scoped = c.phase == Phase::Request
             && self.sources[c.source as usize].requests[c.request as usize].1[..c.request_held as usize]
@@ -213,7 +218,9 @@ impl Sim {
                 .any(|&m| m == l || self.limits[m as usize].route.contains(&l));
         match c.phase {
             Phase::Request if request_scoped => {
-                self.callers[id as usize].failing = NONE;
+                // A failure it was detecting is moot: the request is refused now.
+                let c = &mut self.callers[id as usize];
+                c.generation = c.generation.wrapping_add(1);
                 self.refuse_request(id, l)
             }
             Phase::Request | Phase::InCall => self.fail_call(id, l),

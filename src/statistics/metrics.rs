@@ -244,20 +244,20 @@ impl LimitMetrics {
             failed_after_connect: l.failed_after_connect as f64,
             losses_caused: losses as f64,
             loss_share: ratio(losses, all_losses),
-            overflowed_out: l.overflowed_out as f64,
-            overflowed_in: l.overflowed_in as f64,
+            overflowed_out: l.faults.overflowed_out as f64,
+            overflowed_in: l.faults.overflowed_in as f64,
             peakedness: match l.kind {
                 LimitKind::Rate { .. } => f64::NAN,
                 _ if mean <= 0.0 => f64::NAN,
                 // Token limits count holders too: the peakedness of calls held.
                 _ => l.occupancy.variance(end_t) / l.occupancy.mean(end_t, horizon_s),
             },
-            failures: l.failures as f64,
-            fallbacks_out: l.fallbacks_out as f64,
-            fallbacks_in: l.fallbacks_in as f64,
-            preempted: l.preempted as f64,
-            incidents: l.incidents as f64,
-            unhealthy_share: l.unhealthy.mean(end_t, horizon_s),
+            failures: l.faults.failures as f64,
+            fallbacks_out: l.faults.fallbacks_out as f64,
+            fallbacks_in: l.faults.fallbacks_in as f64,
+            preempted: l.faults.preempted as f64,
+            incidents: l.faults.incidents as f64,
+            unhealthy_share: l.faults.unhealthy.mean(end_t, horizon_s),
         }
     }
 }
