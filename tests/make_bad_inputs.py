@@ -23,6 +23,8 @@ def setkey(t, section_line, newline):
     return sub(t, section_line, newline)
 H='holding = { dist = "lognormal", mean = "3m", cv = 0.8 }'
 # --- panics
+fb=open(os.path.join(root,'models/llm-fallback.toml')).read()
+sip=open(os.path.join(root,'models/sip-failover.toml')).read()
 model('panic-overdispersion-tiny','panic', sub(base,'arrivals = { rate = "10/min" }','arrivals = { rate = "10/min", overdispersion = 1e-200 }'),'sources.inbound.arrivals.overdispersion','is not allowed')
 model('panic-overdispersion-huge','panic', sub(base,'arrivals = { rate = "10/min" }','arrivals = { rate = "10/min", overdispersion = 1e200 }'),'sources.inbound.arrivals.overdispersion','is not allowed')
 model('panic-campaign-retry-digits','panic', sub(camp,'busy = "30m"','busy = "'+'9'*300+'s"'),'campaigns.renewals.retry.busy','')
@@ -109,6 +111,12 @@ log('unclear-fit-negative-start','unclear',[(-1e9+i*10, 60+i) for i in range(100
 log('silent-fit-too-few','silent',[(i*10, 60+i) for i in range(5)],'','too few')
 for f in os.listdir(out):
     os.remove(os.path.join(out,f))
+# --- the failing world (issue 22)
+model('hang-probe-interval-tiny','hang', sub(fb,'health = { unhealthy_after = 3, probe_interval = "30s" }','health = { unhealthy_after = 3, probe_interval = "1us" }'),'limits.llm-key.health.probe_interval','between probes')
+model('hang-outages-tiny','hang', sub(sip,'between = { dist = "exponential", mean = "3d" }\nrepair = { dist = "lognormal", mean = "45m", cv = 1.0 }','between = { dist = "exponential", mean = "1us" }\nrepair = { dist = "exponential", mean = "1us" }'),'incidents.trunk-a-outages.between','at least')
+model('unclear-overflow-loop','unclear', sub(fb,'on_full = "reject"\n# ANCHOR_END: fallback','on_full = { overflow = "llm-key" }\n# ANCHOR_END: fallback'),'limits.standby-llm.on_full.overflow','not a standby limit')
+model('unclear-failure-probability-pct','unclear', sub(fb,'probability = "2%"','probability = 2'),'limits.llm-key.failure.probability','did you mean')
+model('unclear-incident-limit','unclear', sub(fb,'limit = "llm-key"\nstart','limit = "llm-keys"\nstart'),'incidents.llm-throttle.limit','no limit is named')
 for (fname, kind, args, key, msg, text, note) in cases:
     hdr=f'# kind: {kind}\n# command: {args}\n# key: {key}\n# message: {msg}\n'
     with open(os.path.join(out,fname),'w') as f:

@@ -253,6 +253,58 @@ pub fn check(m: &Model, path: &Path, reach: Reach) -> Vec<Diagnostic> {
             err(&format!("sources.{}.holding", s.name), "the mean holding time exceeds 10 years".into());
         }
     }
+    // Probes and incidents are events of their own: as many per replication
+    // as arrivals are allowed, and none at one instant forever.
+    let span_s = m.run.warmup_s + m.run.horizon_s;
+    for l in &m.limits {
+        if let Some(f) = l.failure.as_ref().filter(|f| f.unhealthy_after.is_some()) {
+            let key = format!("limits.{}.health.probe_interval", l.name);
+            if f.probe_interval_s < MIN_TURN_INTERVAL_S {
+                err(
+                    &key,
+                    format!(
+                        "{} s is not allowed: at least {MIN_TURN_INTERVAL_S} s between probes",
+                        number(f.probe_interval_s)
+                    ),
+                );
+            } else if let Some(why) = soft(
+                span_s / f.probe_interval_s,
+                MAX_ARRIVALS_PER_REPLICATION,
+                HARD_ARRIVALS_PER_REPLICATION,
+                "the probes one replication could make",
+                reach,
+            ) {
+                err(&key, format!("{why}: probe less often"));
+            }
+        }
+    }
+    for i in &m.incidents {
+        let (key, cycle_s) = match &i.when {
+            crate::model::IncidentWhen::Window { every_s, duration_s, .. } => {
+                (format!("incidents.{}.every", i.name), every_s.unwrap_or(span_s.max(*duration_s)))
+            }
+            crate::model::IncidentWhen::Random { between, repair } => {
+                (format!("incidents.{}.between", i.name), between.mean_s() + repair.mean_s())
+            }
+        };
+        if cycle_s.is_nan() || cycle_s < MIN_TURN_INTERVAL_S {
+            err(
+                &key,
+                format!(
+                    "an incident every {} s is not allowed: at least {MIN_TURN_INTERVAL_S} s apart on average",
+                    number(cycle_s)
+                ),
+            );
+        } else if let Some(why) = soft(
+            2.0 * span_s / cycle_s,
+            MAX_ARRIVALS_PER_REPLICATION,
+            HARD_ARRIVALS_PER_REPLICATION,
+            "the incident starts and ends one replication would simulate",
+            reach,
+        ) {
+            err(&key, format!("{why}: make them rarer"));
+        }
+    }
     // Memory last: only a model within every other limit is worth the estimate.
     if out.is_empty() {
         let w = crate::work::work(m, rayon::current_num_threads());

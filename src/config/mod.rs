@@ -16,13 +16,14 @@ mod campaign;
 mod csv_input;
 pub mod experiment;
 mod file;
+mod limit;
 mod locate;
 mod overflow;
-mod timeline;
 pub mod overrides;
 pub mod plan;
 pub mod schema;
 mod sla;
+mod timeline;
 mod traffic;
 mod warnings;
 

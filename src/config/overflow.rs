@@ -22,9 +22,10 @@ pub(super) fn resolve(limits: &mut [Option<Limit>], routes: &[Routes]) -> Vec<(S
     let names: Vec<String> = limits.iter().flatten().map(|l| l.name.clone()).collect();
     let mut problems = Vec::new();
     let mut into: Vec<Option<usize>> = vec![None; limits.len()];
-    let each = routes.iter().enumerate().flat_map(|(i, r)| {
-        [(i, &r.overflow, "on_full.overflow"), (i, &r.fallback, "fallback")].into_iter()
-    });
+    let each = routes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| [(i, &r.overflow, "on_full.overflow"), (i, &r.fallback, "fallback")].into_iter());
     for (i, route, what) in each {
         let Some(target) = route else { continue };
         let key = format!("limits.{}.{what}", names[i]);
@@ -45,13 +46,11 @@ pub(super) fn resolve(limits: &mut [Option<Limit>], routes: &[Routes]) -> Vec<(S
             Some(format!(
                 "{target:?} has another scope: a {scope}-scoped limit overflows to a {scope}-scoped standby (what it admits is held the same way)"
             ))
-        } else if let Some(first) = into[to].filter(|&first| first != i) {
-            Some(format!(
+        } else {
+            into[to].filter(|&first| first != i).map(|first| format!(
                 "{target:?} is already where {:?} overflows or falls back: each standby limit serves one limit (a call could otherwise hold it twice); declare a standby per limit",
                 names[first]
             ))
-        } else {
-            None
         };
         match problem {
             Some(p) => problems.push((key, p)),
@@ -91,7 +90,11 @@ pub(super) fn resolve(limits: &mut [Option<Limit>], routes: &[Routes]) -> Vec<(S
             let mut route: Vec<&str> = path.iter().map(|&k| names[k].as_str()).collect();
             route.push(&names[start]);
             problems.push((
-                format!("limits.{}.{}", names[start], if routes[start].overflow.is_some() { "on_full.overflow" } else { "fallback" }),
+                format!(
+                    "limits.{}.{}",
+                    names[start],
+                    if routes[start].overflow.is_some() { "on_full.overflow" } else { "fallback" }
+                ),
                 format!("routes loop ({}): a call would never be refused", route.join(" → ")),
             ));
         }

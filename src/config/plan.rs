@@ -230,8 +230,16 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         let key = format!("survive[{i}]");
         if !model.incidents.iter().any(|m| m.name == s.incident) {
             let names: Vec<&str> = model.incidents.iter().map(|m| m.name.as_str()).collect();
-            let have = if names.is_empty() { "the model has none".to_string() } else { format!("incidents: {}", names.join(", ")) };
-            p.push(Diagnostic::error(path, &format!("{key}.incident"), format!("no incident is named {:?} ({have})", s.incident)));
+            let have = if names.is_empty() {
+                "the model has none".to_string()
+            } else {
+                format!("incidents: {}", names.join(", "))
+            };
+            p.push(Diagnostic::error(
+                path,
+                &format!("{key}.incident"),
+                format!("no incident is named {:?} ({have})", s.incident),
+            ));
             continue;
         }
         let sets: Vec<(String, Value)> = s.sla.into_iter().map(|(k, v)| (format!("sla.{k}"), v)).collect();

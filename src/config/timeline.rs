@@ -32,7 +32,7 @@ impl Builder<'_> {
             return Err(self.err(&key, "an empty schedule changes nothing: list entries or leave `schedule` out"));
         }
         let mut by_hour = vec![base; 168];
-        let mut set = vec![false; 168];
+        let mut set = [false; 168];
         for (i, e) in entries.iter().enumerate() {
             let k = |sub: &str| format!("{key}[{i}].{sub}");
             let window = HourWindow::parse(&e.hours).map_err(|m| self.err(&k("hours"), m))?;
@@ -41,7 +41,11 @@ impl Builder<'_> {
                 Kind::Rate => ("max", e.max.map(|v| v as f64)),
                 Kind::Tokens => ("tokens_per_minute", e.tokens_per_minute),
             };
-            let given = [("capacity", e.capacity.is_some()), ("max", e.max.is_some()), ("tokens_per_minute", e.tokens_per_minute.is_some())];
+            let given = [
+                ("capacity", e.capacity.is_some()),
+                ("max", e.max.is_some()),
+                ("tokens_per_minute", e.tokens_per_minute.is_some()),
+            ];
             if let Some((other, _)) = given.iter().find(|(n, g)| *g && *n != name) {
                 return Err(self.err(
                     &k(other),
@@ -88,12 +92,8 @@ impl Builder<'_> {
             }
             return Ok((None, None));
         }
-        let default = FailureFile {
-            probability: toml::Value::Integer(0),
-            detection: None,
-            retries: None,
-            retry_interval: None,
-        };
+        let default =
+            FailureFile { probability: toml::Value::Integer(0), detection: None, retries: None, retry_interval: None };
         let f = l.failure.as_ref().unwrap_or(&default);
         let probability = failure_probability(&f.probability).map_err(|m| self.err(&k("failure.probability"), m))?;
         let duration = |sub: &str, v: &Option<String>, default: f64| match v {
@@ -187,11 +187,15 @@ impl Builder<'_> {
         };
         let capacity_factor = f.capacity_factor.unwrap_or(1.0);
         if !(capacity_factor.is_finite() && (0.0..=1000.0).contains(&capacity_factor)) {
-            return Err(self.err(&k("capacity_factor"), format!("{capacity_factor} is not allowed: 0 (outage) to 1000")));
+            return Err(
+                self.err(&k("capacity_factor"), format!("{capacity_factor} is not allowed: 0 (outage) to 1000"))
+            );
         }
         let service_factor = f.service_factor.unwrap_or(1.0);
         if !(service_factor.is_finite() && (0.0..=1000.0).contains(&service_factor) && service_factor > 0.0) {
-            return Err(self.err(&k("service_factor"), format!("{service_factor} is not allowed: above 0, at most 1000")));
+            return Err(
+                self.err(&k("service_factor"), format!("{service_factor} is not allowed: above 0, at most 1000"))
+            );
         }
         let failure_probability = f
             .failure_probability

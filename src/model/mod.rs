@@ -9,8 +9,8 @@ mod sla;
 mod timeline;
 mod variation;
 pub use campaign::{Campaign, Outcome, Window};
-pub use timeline::{Failure, Incident, IncidentWhen, OnDrop, Stickiness};
 pub use sla::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
+pub use timeline::{Failure, Incident, IncidentWhen, OnDrop, Stickiness};
 
 pub use dist::{Dist, Sampler};
 use std::sync::Arc;

@@ -74,9 +74,16 @@ fn lines(m: &Model, exp: &Experiment) -> Vec<String> {
                 duration_text(f.detection_s),
                 match f.retries {
                     0 => "no retry".to_string(),
-                    n => format!("{n} {} after {}", if n == 1 { "retry" } else { "retries" }, duration_text(f.retry_interval_s)),
+                    n => format!(
+                        "{n} {} after {}",
+                        if n == 1 { "retry" } else { "retries" },
+                        duration_text(f.retry_interval_s)
+                    ),
                 },
-                f.fallback.map_or("the call or request is lost".to_string(), |to| format!("falls back to {}", m.limits[to].name))
+                f.fallback.map_or("the call or request is lost".to_string(), |to| format!(
+                    "falls back to {}",
+                    m.limits[to].name
+                ))
             );
             if let Some(n) = f.unhealthy_after {
                 s += &format!(
@@ -87,16 +94,19 @@ fn lines(m: &Model, exp: &Experiment) -> Vec<String> {
             out.push(s + ".");
         }
         if l.schedule.is_some() {
-            out.push(format!("{} follows a weekly capacity schedule ({} when it drops).", l.name, match l.on_drop {
-                crate::model::OnDrop::Drain => "running calls drain",
-                crate::model::OnDrop::Preempt => "the newest calls are cut",
-            }));
+            out.push(format!(
+                "{} follows a weekly capacity schedule ({} when it drops).",
+                l.name,
+                match l.on_drop {
+                    crate::model::OnDrop::Drain => "running calls drain",
+                    crate::model::OnDrop::Preempt => "the newest calls are cut",
+                }
+            ));
         }
     }
     for i in &m.incidents {
         let prefix = format!("incidents.{}.", i.name);
-        let swept: Vec<&str> =
-            exp.axes.iter().filter_map(|a| a.path.strip_prefix(prefix.as_str())).collect();
+        let swept: Vec<&str> = exp.axes.iter().filter_map(|a| a.path.strip_prefix(prefix.as_str())).collect();
         out.push(incident_line(i, m, &swept));
     }
     out
@@ -112,7 +122,14 @@ fn standby_cells(m: &Model, s: &Summary) -> Vec<Vec<String>> {
         .map(|(l, ls)| {
             let x = &ls.metrics;
             let refused = x.blocked_by.mean + x.abandoned_at.mean + x.requests_refused.mean;
-            vec![l.name.clone(), pm(&x.overflowed_in), pm(&x.fallbacks_in), pm(&x.mean_occupancy), pm(&x.peakedness), format!("{refused:.1}")]
+            vec![
+                l.name.clone(),
+                pm(&x.overflowed_in),
+                pm(&x.fallbacks_in),
+                pm(&x.mean_occupancy),
+                pm(&x.peakedness),
+                format!("{refused:.1}"),
+            ]
         })
         .collect()
 }
@@ -147,11 +164,13 @@ pub(super) fn sweep_view(exp: &Experiment, res: &SweepResult, f: &FailingWorld) 
                 *first += " (baseline)";
             }
         }
-        row.extend((0..exp.tiers.len()).map(|t| {
-            res.cell(p, crate::ids::TierId(t)).map_or("-".into(), |c| verdict_cell(&c.verdict))
-        }));
+        row.extend(
+            (0..exp.tiers.len())
+                .map(|t| res.cell(p, crate::ids::TierId(t)).map_or("-".into(), |c| verdict_cell(&c.verdict))),
+        );
         rows.push(row);
-        let tier = recommended.iter().find(|r| r.0 == p).and_then(|r| r.1).unwrap_or(crate::ids::TierId(exp.tiers.len() - 1));
+        let tier =
+            recommended.iter().find(|r| r.0 == p).and_then(|r| r.1).unwrap_or(crate::ids::TierId(exp.tiers.len() - 1));
         if let Some(c) = res.cell(p, tier) {
             for cells in standby_cells(&exp.base, &c.summary) {
                 let mut r: Vec<String> = point.iter().map(value_label).collect();

@@ -273,7 +273,7 @@ mod tests {
             &b.summary.series,
             Default::default(),
         )
-            .unwrap();
+        .unwrap();
         let page = sweep_page(&rep, &charts, Some(&busy.svg));
         for id in ["question", "assumptions", "verdicts", "capacity", "ceiling", "busy-day", "charts"] {
             assert!(page.contains(&format!("<section id=\"{id}\">")), "section {id}");

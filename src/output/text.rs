@@ -58,8 +58,14 @@ pub fn run_text(model: &Model, s: &Summary, verdict: &SlaVerdict) -> String {
         }
         let mut row = vec![Cell::new(&l.name), Cell::new(l.kind.name()), Cell::new(cap)];
         let m = &l.metrics;
-        let mut shown =
-            vec![&m.utilization, &m.p99_occupancy, &m.blocked_by, &m.abandoned_at, &m.failed_after_connect, &m.loss_share];
+        let mut shown = vec![
+            &m.utilization,
+            &m.p99_occupancy,
+            &m.blocked_by,
+            &m.abandoned_at,
+            &m.failed_after_connect,
+            &m.loss_share,
+        ];
         shown.extend(extra.iter().map(|(_, get)| get(m)));
         for e in shown {
             row.push(Cell::new(pm(e)).set_alignment(CellAlignment::Right));

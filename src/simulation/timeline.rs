@@ -186,7 +186,8 @@ impl Sim {
             let over = match kind {
                 KindRt::Concurrency { capacity } => cp.holders > capacity,
                 KindRt::Tokens { budget, r0, g } => {
-                    cp.holders > 0 && token_rate_per_min(cp.holders, cp.sum_start_t, self.now, r0, g) > budget * (1.0 + 1e-12)
+                    cp.holders > 0
+                        && token_rate_per_min(cp.holders, cp.sum_start_t, self.now, r0, g) > budget * (1.0 + 1e-12)
                 }
                 KindRt::Rate { .. } => false,
             };

@@ -105,7 +105,10 @@ fn agents_cut_to_one(on_drop: &str) -> ReplicationMetrics {
 #[test]
 fn a_capacity_drop_drains_or_preempts_the_newest_calls() {
     let drain = agents_cut_to_one("drain");
-    assert_eq!((drain.total.carried_calls, drain.total.blocked_calls, drain.total.failed_after_connect), (3.0, 1.0, 0.0));
+    assert_eq!(
+        (drain.total.carried_calls, drain.total.blocked_calls, drain.total.failed_after_connect),
+        (3.0, 1.0, 0.0)
+    );
     assert_eq!(drain.limits[0].metrics.preempted, 0.0);
     let preempt = agents_cut_to_one("preempt");
     // The calls of 3 s and 2 s are cut at 10 s; the one of 15 s finds the one slot taken.
@@ -206,4 +209,16 @@ fn failure_and_incident_keys_are_checked_at_their_key() {
             .to_string();
         assert!(err.contains(key) && err.contains(message), "{extra}\n→ {err}");
     }
+}
+
+#[test]
+fn a_slow_provider_incident_multiplies_the_service_of_the_requests_it_serves() {
+    // Service × 3 for requests admitted from 15 s to 35 s. Turns: 10 → 11
+    // (1 s), 21 → 24 (3 s), 34 → 37 (3 s), then 47, 58, 69, 80, 91 (1 s each).
+    let r = one_call_with_turns(
+        "failure = { probability = 0 }",
+        "[[incidents]]\nname = \"slow\"\nlimit = \"llm\"\nstart = \"15s\"\nduration = \"20s\"\nservice_factor = 3\n",
+    );
+    assert_eq!(r.total.turns, 8.0);
+    assert!((r.total.mean_turn_latency_s - 12.0 / 8.0).abs() < 1e-9, "{}", r.total.mean_turn_latency_s);
 }

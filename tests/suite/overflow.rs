@@ -70,8 +70,7 @@ fn a_primary_overflowing_to_a_standby_loses_erlang_b_of_both_groups() {
             &total(&reps, |m| m.blocking_probability),
             erlang_b(a, c1 + c2),
         ));
-        let overflow: Vec<f64> =
-            reps.iter().map(|r| r.limits[0].metrics.overflowed_out / r.total.attempts).collect();
+        let overflow: Vec<f64> = reps.iter().map(|r| r.limits[0].metrics.overflowed_out / r.total.attempts).collect();
         failures.extend(check(&format!("{label} overflow share"), &overflow, erlang_b(a, c1)));
         // Conservation: what leaves the primary enters the standby.
         assert!(reps.iter().all(|r| r.limits[0].metrics.overflowed_out == r.limits[1].metrics.overflowed_in));

@@ -271,7 +271,16 @@ fn a_plan_that_must_survive_an_incident_buys_what_the_incident_needs() {
                    { name = \"20\", set = { \"limits.lines.capacity\" = 20 }, price = { monthly = 20 } },\n\
                    { name = \"40\", set = { \"limits.lines.capacity\" = 40 }, price = { monthly = 40 } },\n]\n";
     let survive = "[[survive]]\nincident = \"half\"\nsla = { max_blocking = \"5%\" }\n";
-    let calm = search(&plan_in(dir.path(), limits, &format!("{choices}[[survive]]\nincident = \"half\"\nsla = {{ max_blocking = \"99%\" }}\n")), None, &|_| {}).unwrap();
+    let calm = search(
+        &plan_in(
+            dir.path(),
+            limits,
+            &format!("{choices}[[survive]]\nincident = \"half\"\nsla = {{ max_blocking = \"99%\" }}\n"),
+        ),
+        None,
+        &|_| {},
+    )
+    .unwrap();
     let through = search(&plan_in(dir.path(), limits, &format!("{choices}{survive}")), None, &|_| {}).unwrap();
     let chosen = |r: &simcall::plan::PlanResult| r.combos[r.months[0].chosen.unwrap()].clone();
     // Ignoring the incident (surviving it at 99% blocking): 20 lines, the normal day binds.
@@ -304,5 +313,8 @@ fn a_survive_entry_must_name_an_incident_of_the_model() {
     )
     .unwrap();
     let e = load_plan(&dir.path().join("p.toml"), &[], Reach::Soft).unwrap_err().to_string();
-    assert!(e.contains("survive[0].incident") && e.contains("no incident is named \"outage\" (the model has none)"), "{e}");
+    assert!(
+        e.contains("survive[0].incident") && e.contains("no incident is named \"outage\" (the model has none)"),
+        "{e}"
+    );
 }
