@@ -112,19 +112,6 @@ impl Sim {
         to
     }
 
-    /// Releases caller `id`'s hold on chain step `l` or, if the call
-    /// overflowed there, on the standby limit of `l`'s route that it holds.
-    #[inline(always)]
-    pub(super) fn release_step(&mut self, id: u32, l: u32, overflows: bool) {
-        self.release(id, l);
-        if overflows {
-            for k in 0..self.limits[l as usize].route.len() {
-                let at = self.limits[l as usize].route[k];
-                self.release(id, at);
-            }
-        }
-    }
-
     #[inline]
     pub(super) fn answer(&mut self, id: u32) {
         let now = self.now;
@@ -225,10 +212,9 @@ impl Sim {
     /// Releases the request-scoped limits the current request holds.
     pub(super) fn release_request(&mut self, id: u32) {
         let c = self.callers[id as usize];
-        let overflows = self.sources[c.source as usize].overflows;
         for k in 0..c.request_held as usize {
             let l = self.sources[c.source as usize].requests[c.request as usize].1[k];
-            self.release_step(id, l, overflows);
+            self.release(id, l);
         }
         self.callers[id as usize].request_held = 0;
     }
@@ -402,9 +388,6 @@ impl Sim {
         let c = &mut self.callers[id as usize];
         c.generation = c.generation.wrapping_add(1);
         c.serial = c.serial.wrapping_add(1);
-        // A redial starts with no failure counted and no move to a fallback.
-        self.reset_faults(id, super::faults::MOVED_REQUEST | super::faults::MOVED_CALL);
-        let c = &mut self.callers[id as usize];
         let (phase, waiting) = (c.phase, c.wait_limit != NONE);
         if waiting {
             self.leave_queue(id);
@@ -421,23 +404,9 @@ impl Sim {
     pub(super) fn release_chain(&mut self, id: u32) {
         let c = &mut self.callers[id as usize];
         let (source, held) = (c.source as usize, std::mem::replace(&mut c.held, 0));
-        if self.sources[source].overflows {
-            return self.release_routed_chain(id, source, held);
-        }
         for k in (0..held as usize).rev() {
             let l = self.sources[source].chain[k];
             self.release(id, l);
-        }
-    }
-
-    /// [`Sim::release_chain`] of a chain with routes to standby limits or
-    /// limits that fail; the caller's moves and failures are forgotten too.
-    #[inline(never)]
-    fn release_routed_chain(&mut self, id: u32, source: usize, held: u32) {
-        self.reset_faults(id, super::faults::MOVED_REQUEST | super::faults::MOVED_CALL);
-        for k in (0..held as usize).rev() {
-            let l = self.sources[source].chain[k];
-            self.release_step(id, l, true);
         }
     }
 

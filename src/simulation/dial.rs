@@ -5,7 +5,7 @@
 //! itself, which lead may be dialed when, is [`crate::dialer`].
 
 use super::copy::KindRt;
-use super::runtime::{self, sampler, SourceRt, Streams};
+use super::runtime::{sampler, SourceRt, Streams};
 use super::{Caller, DialState, Event, Phase, Sim, NONE};
 use crate::arrivals::ArrivalProcess;
 use crate::dialer::{LeadBook, Pacing};
@@ -106,7 +106,6 @@ pub(super) fn campaign_rt(
         .collect();
     let place_at = chain.len() as u32;
     chain.extend(c.agent_limits.iter().map(|&l| l as u32));
-    let overflows = runtime::overflows(model, chain.iter());
     let source = SourceRt {
         process: ArrivalProcess::Dialer,
         active: 0,
@@ -121,7 +120,6 @@ pub(super) fn campaign_rt(
         rng: Streams::new(seed, point, rep, index),
         campaign: Some(j as u32),
         place_at,
-        overflows,
     };
     let mut cdf = [0.0; 4];
     let mut acc = 0.0;

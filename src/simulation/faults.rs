@@ -34,6 +34,11 @@ pub(super) struct Faults {
     /// step (or request) at its current limit. Kept here, not in the
     /// caller, so that models without failures do not carry it.
     pub(super) fail_count: Vec<u32>,
+    /// Per caller: its serial when its moves and failures were written.
+    /// They hold for that attempt only: read under another serial (a new
+    /// attempt, a new caller in the slot) they are forgotten first, so
+    /// ending a call costs nothing here.
+    pub(super) stamp: Vec<u32>,
     pub(super) any_failure: bool,
     /// Some incident slows a limit's service: a request's service time is
     /// multiplied by its limits' factors.
@@ -47,14 +52,15 @@ impl Sim {
     #[inline(never)]
     pub(super) fn divert(&mut self, id: u32, l: u32) -> u32 {
         let Some(f) = &self.limits[l as usize].failure else { return NONE };
-        if f.fallback == NONE {
+        let (to, unhealthy) = (f.fallback, f.unhealthy);
+        if to == NONE {
             return NONE;
         }
-        let moved = self.faults.moved.get(self.slot(id, l)).is_some_and(|&m| m != 0);
-        if !(moved || f.unhealthy) {
+        self.fresh_faults(id);
+        let moved = self.faults.moved[self.slot(id, l)] != 0;
+        if !(moved || unhealthy) {
             return NONE;
         }
-        let to = f.fallback;
         if self.callers[id as usize].counted {
             self.limit_counts[l as usize].faults.fallbacks_out += 1;
             self.limit_counts[to as usize].faults.fallbacks_in += 1;
@@ -107,12 +113,12 @@ impl Sim {
             // The failed step is the last one held: take it back.
             let source = c.source as usize;
             let step = self.sources[source].chain[c.held as usize - 1];
-            let overflows = self.sources[source].overflows;
-            self.release_step(id, step, overflows);
+            self.release(id, step);
             self.callers[id as usize].held -= 1;
         }
         let f = self.limits[l as usize].failure.as_ref().expect("only a failing limit fails");
         let (retries, interval_s, fallback, sticky) = (f.retries, f.retry_interval_s, f.fallback, f.sticky_call);
+        self.fresh_faults(id);
         let count = &mut self.faults.fail_count[id as usize];
         if *count < retries {
             *count += 1;
@@ -159,8 +165,19 @@ impl Sim {
         }
     }
 
+    /// Forgets caller `id`'s moves and failures written in an earlier
+    /// attempt (or by an earlier caller in its slot).
+    #[inline]
+    fn fresh_faults(&mut self, id: u32) {
+        let serial = self.callers[id as usize].serial;
+        if self.faults.stamp[id as usize] != serial {
+            self.faults.stamp[id as usize] = serial;
+            self.forget_faults(id, MOVED_REQUEST | MOVED_CALL);
+        }
+    }
+
     /// Forgets the moves of caller `id` marked `mask` and its failures in a
-    /// row (a new request, or a new attempt).
+    /// row (a new request).
     #[inline(always)]
     pub(super) fn reset_faults(&mut self, id: u32, mask: u8) {
         if self.faults.any_failure {

@@ -172,6 +172,11 @@ impl Sim {
         let slot = self.slot(id, l);
         let copy = std::mem::replace(&mut self.held_copy[slot], NONE);
         if copy == NONE {
+            // Not held: released already (setup), never seized, or the
+            // call holds a standby of its route instead.
+            if !self.limits[l as usize].route.is_empty() {
+                self.release_route(id, l);
+            }
             return;
         }
         let now = self.now;
@@ -207,6 +212,20 @@ impl Sim {
         self.changed(l, copy);
         if waiting {
             self.serve_waiters(l, copy);
+        }
+    }
+
+    /// Releases caller `id`'s hold on the standby limits of limit `l`'s
+    /// route (overflow and fallback, followed on): the one it holds for `l`.
+    #[cold]
+    #[inline(never)]
+    fn release_route(&mut self, id: u32, l: u32) {
+        for k in 0..self.limits[l as usize].route.len() {
+            let at = self.limits[l as usize].route[k];
+            let slot = self.slot(id, at);
+            if self.held_copy[slot] != NONE {
+                self.release(id, at);
+            }
         }
     }
 

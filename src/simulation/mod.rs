@@ -341,6 +341,7 @@ impl Sim {
                 incident_rng: incident_stream(seed, point, rep),
                 moved: Vec::new(),
                 fail_count: Vec::new(),
+                stamp: Vec::new(),
                 any_failure: model.limits.iter().any(|l| l.failure.is_some()),
                 any_service_factor: model.incidents.iter().any(|i| i.service_factor != 1.0),
             }),
@@ -518,7 +519,7 @@ impl Sim {
                     let base = id as usize * self.n_limits;
                     self.sticky[base..base + self.n_limits].fill(NONE);
                 }
-                // (Moves to fallbacks were forgotten when the last call released its chain.)
+                // (Its moves to fallbacks are stamped with the old serial: forgotten when read.)
                 id
             }
             None => {
@@ -529,6 +530,7 @@ impl Sim {
                 if self.faults.any_failure {
                     self.faults.moved.extend(std::iter::repeat_n(0, self.n_limits));
                     self.faults.fail_count.push(0);
+                    self.faults.stamp.push(caller.serial);
                 }
                 (self.callers.len() - 1) as u32
             }

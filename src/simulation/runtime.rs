@@ -34,10 +34,6 @@ pub(super) struct SourceRt {
     /// A campaign's dial is placed once it holds `chain[..place_at]`; the
     /// rest of the chain are its agent limits. `u32::MAX` for sources.
     pub(super) place_at: u32,
-    /// Some limit of its chain or requests overflows or fails: releasing a
-    /// step also releases the standby limits on its route, and releasing
-    /// the chain forgets the caller's moves and failures.
-    pub(super) overflows: bool,
 }
 
 /// A source's random streams, one per purpose ([`Purpose`]), each drawn
@@ -159,7 +155,6 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
             (sampler(&r.service), limits)
         })
         .collect();
-    let overflows = overflows(model, chain.iter().chain(requests.iter().flat_map(|r| &r.1)));
     SourceRt {
         process: ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv),
         active: 0,
@@ -174,16 +169,7 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
         rng: Streams::new(seed, point, rep, i),
         campaign: None,
         place_at: u32::MAX,
-        overflows,
     }
-}
-
-/// Whether any of `steps` (limit indices) overflows to a standby limit or fails.
-pub(super) fn overflows<'a>(model: &Model, mut steps: impl Iterator<Item = &'a u32>) -> bool {
-    steps.any(|&l| {
-        let limit = &model.limits[l as usize];
-        limit.routes().next().is_some() || limit.failure.is_some()
-    })
 }
 
 /// The largest `least_loaded` pool chosen by scanning every copy.
