@@ -14,6 +14,13 @@ pub fn model(toml: &str) -> Model {
     ModelDoc::parse(toml, Path::new("test.toml")).and_then(|d| d.build()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Asserts that the model `toml` is refused with a message naming `key`
+/// and containing `message`.
+pub fn assert_refused_at(toml: &str, key: &str, message: &str) {
+    let err = ModelDoc::parse(toml, Path::new("m.toml")).and_then(|d| d.build()).expect_err(toml).to_string();
+    assert!(err.contains(key) && err.contains(message), "{toml}\n→ {err}");
+}
+
 /// One metric of the total, one value per replication.
 pub fn total(reps: &[ReplicationMetrics], get: fn(&SourceMetrics) -> f64) -> Vec<f64> {
     reps.iter().map(|r| get(&r.total)).collect()

@@ -203,11 +203,7 @@ fn failure_and_incident_keys_are_checked_at_their_key() {
         ),
     ];
     for (extra, key, message) in cases {
-        let err = simcall::config::ModelDoc::parse(&base(extra), std::path::Path::new("m.toml"))
-            .and_then(|d| d.build())
-            .expect_err(extra)
-            .to_string();
-        assert!(err.contains(key) && err.contains(message), "{extra}\n→ {err}");
+        assert_refused_at(&base(extra), key, message);
     }
 }
 

@@ -200,10 +200,6 @@ fn overflow_routes_that_cannot_be_followed_are_refused_at_their_key() {
         ),
     ];
     for (limits, key, message) in cases {
-        let err = simcall::config::ModelDoc::parse(&base(limits), std::path::Path::new("m.toml"))
-            .and_then(|d| d.build())
-            .expect_err(limits)
-            .to_string();
-        assert!(err.contains(key) && err.contains(message), "{limits}\n→ {err}");
+        assert_refused_at(&base(limits), key, message);
     }
 }
