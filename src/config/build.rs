@@ -182,12 +182,13 @@ impl Builder<'_> {
         }
         let incidents: Vec<Option<crate::model::Incident>> = if limits.iter().all(Option::is_some) {
             let all: Vec<Limit> = limits.iter().flatten().cloned().collect();
+            let week_of = run.as_ref().and_then(|r| r.week_of);
             f.incidents
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
                     let key = entry_key("incidents", v, i);
-                    p.take(self.part::<IncidentFile>(&key, v).and_then(|f| self.incident(&f, &all)))
+                    p.take(self.part::<IncidentFile>(&key, v).and_then(|f| self.incident(&f, &all, week_of)))
                 })
                 .collect()
         } else {

@@ -530,7 +530,8 @@ pub struct IncidentFile {
     pub name: String,
     /// The limit it strikes.
     pub limit: String,
-    /// First start: "mon 10:00" or a duration from the start of the run ("36h").
+    /// First start: "mon 10:00", a UTC date and time ("2026-12-08 02:00",
+    /// with `run.week_of`), or a duration from the start of the run ("36h").
     #[serde(default)]
     pub start: Option<String>,
     #[serde(default)]

@@ -19,6 +19,14 @@ fn failure_probability(v: &toml::Value) -> std::result::Result<f64, String> {
     }
 }
 
+/// A UTC date and time written "2026-12-08 02:00" (or with seconds).
+fn dated(text: &str) -> Option<chrono::NaiveDateTime> {
+    let t = text.trim();
+    ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(t, f).ok())
+}
+
 impl Builder<'_> {
     /// Limit `l`'s capacity per hour of the week from its `schedule` (each
     /// entry's hours at its value, the limit's own cap elsewhere), or `None`.
@@ -141,7 +149,12 @@ impl Builder<'_> {
     /// (`start`, `duration`) and random outages (`between`, `repair`), a
     /// repeat shorter than the window, or factors out of range. An incident
     /// that changes nothing is allowed (a sweep's baseline) and warned about.
-    pub(super) fn incident(&self, f: &IncidentFile, limits: &[Limit]) -> Result<Incident> {
+    pub(super) fn incident(
+        &self,
+        f: &IncidentFile,
+        limits: &[Limit],
+        week_of: Option<chrono::NaiveDate>,
+    ) -> Result<Incident> {
         let key = format!("incidents.{}", f.name);
         let k = |sub: &str| format!("{key}.{sub}");
         let limit = limits.iter().position(|l| l.name == f.limit).ok_or_else(|| {
@@ -153,10 +166,23 @@ impl Builder<'_> {
         let when = match (window, random) {
             (true, false) => {
                 let start = f.start.as_deref().ok_or_else(|| self.err(&k("start"), "a window needs `start` (\"mon 10:00\" or \"36h\")"))?;
-                let start_s = match super::traffic::parse_at(start) {
-                    Ok((t, true)) => t,
+                let start_s = match (super::traffic::parse_at(start), dated(start)) {
+                    (Ok((t, true)), _) => t,
+                    (_, Some(at)) => {
+                        let monday = week_of.ok_or_else(|| {
+                            self.err(&k("start"), format!("{start:?} is a date: give `run.week_of` (the date of simulated Monday 00:00) to place it"))
+                        })?;
+                        let s = (at - monday.and_hms_opt(0, 0, 0).expect("midnight exists")).num_seconds() as f64;
+                        if s < 0.0 {
+                            return Err(self.err(&k("start"), format!("{start:?} is before run.week_of ({monday}), where the run starts")));
+                        }
+                        s
+                    }
                     _ => self.duration(&k("start"), start).map_err(|_| {
-                        self.err(&k("start"), format!("{start:?} is not a start such as \"mon 10:00\" or a time from the start of the run such as \"36h\""))
+                        self.err(
+                            &k("start"),
+                            format!("{start:?} is not a start such as \"mon 10:00\", a date and time such as \"2026-12-08 02:00\" (with run.week_of), or a time from the start of the run such as \"36h\""),
+                        )
                     })?,
                 };
                 let duration = f.duration.as_deref().ok_or_else(|| self.err(&k("duration"), "a window needs `duration` (\"30m\")"))?;

@@ -218,3 +218,21 @@ fn a_slow_provider_incident_multiplies_the_service_of_the_requests_it_serves() {
     assert_eq!(r.total.turns, 8.0);
     assert!((r.total.mean_turn_latency_s - 12.0 / 8.0).abs() < 1e-9, "{}", r.total.mean_turn_latency_s);
 }
+
+#[test]
+fn a_dated_maintenance_window_is_placed_from_run_week_of() {
+    // Simulated Monday 00:00 is 2026-12-07; the outage on Tuesday 2026-12-08
+    // from 02:00 to 04:00 is hours 26–28 of the run: every call in it is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let calls: Vec<(f64, f64)> = (0..48).map(|h| (h as f64 * 3600.0 + 1800.0, 60.0)).collect();
+    let limits = "[[limits]]\nname = \"trunk\"\ncapacity = 1\n\
+                  [[incidents]]\nname = \"maintenance\"\nlimit = \"trunk\"\nstart = \"2026-12-08 02:00\"\nduration = \"2h\"\ncapacity_factor = 0\n";
+    let m = traced(dir.path(), &calls, "horizon = \"2d\"\nreplications = 2\nweek_of = \"2026-12-07\"", "", limits);
+    let r = replicate(&m, 0).remove(0);
+    assert_eq!((r.total.offered_calls, r.total.blocked_calls), (48.0, 2.0));
+    // Without run.week_of a date cannot be placed.
+    let text = "name = \"t\"\n[run]\nhorizon = \"2d\"\n[[sources]]\nname = \"s\"\narrivals = { rate = \"1/min\" }\n\
+                holding = { dist = \"exponential\", mean = \"1m\" }\n[[limits]]\nname = \"trunk\"\ncapacity = 1\n\
+                [[incidents]]\nname = \"maintenance\"\nlimit = \"trunk\"\nstart = \"2026-12-08 02:00\"\nduration = \"2h\"\ncapacity_factor = 0\n";
+    assert_refused_at(text, "incidents.maintenance.start", "give `run.week_of`");
+}
