@@ -64,9 +64,7 @@ pub(super) fn run(path: &Path, json: bool, files: RunFiles, sets: &[String], rea
     } else {
         print!("{}", text::run_text(model, summary, verdict));
         if let Some(b) = baseline {
-            let failing = b.failing();
-            let why = if failing.is_empty() { String::new() } else { format!(" ({})", failing.join("; ")) };
-            println!("without its incidents (the same replications' streams): {}{why}", b.verdict.name());
+            println!("without its incidents (the same replications' streams): {}", b.summary());
         }
     }
     let reps = model.run.replications;

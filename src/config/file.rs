@@ -550,7 +550,7 @@ pub struct IncidentFile {
     pub capacity_factor: Option<f64>,
     /// The limit's failure probability meanwhile.
     #[serde(default)]
-    #[schemars(schema_with = "super::schema::optional_percentage")]
+    #[schemars(schema_with = "super::schema::percentage")]
     pub failure_probability: Option<toml::Value>,
     /// Request service times multiplied by this meanwhile (default 1).
     #[serde(default)]

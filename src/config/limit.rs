@@ -256,7 +256,7 @@ impl Builder<'_> {
             when_refused,
             standby: l.standby,
             schedule,
-            on_drop: Self::on_drop(l),
+            on_drop: super::timeline::on_drop(l),
             failure,
         };
         Ok((limit, super::overflow::Routes { overflow, fallback }))

@@ -111,8 +111,3 @@ pub(super) fn axes(_: &mut SchemaGenerator) -> Schema {
 pub(super) fn percentage(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": ["number", "string"], "description": "a fraction such as 0.02 or \"2%\"" })
 }
-
-/// An optional fraction as a number (`0.02`) or a percentage (`"2%"`).
-pub(super) fn optional_percentage(g: &mut SchemaGenerator) -> Schema {
-    percentage(g)
-}

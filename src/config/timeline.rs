@@ -19,6 +19,14 @@ fn failure_probability(v: &toml::Value) -> std::result::Result<f64, String> {
     }
 }
 
+/// What a capacity drop below the number in use does (default: drain).
+pub(super) fn on_drop(l: &LimitFile) -> OnDrop {
+    match l.on_drop {
+        Some(OnDropFile::Preempt) => OnDrop::Preempt,
+        _ => OnDrop::Drain,
+    }
+}
+
 /// A UTC date and time written "2026-12-08 02:00" (or with seconds).
 fn dated(text: &str) -> Option<chrono::NaiveDateTime> {
     let t = text.trim();
@@ -74,14 +82,6 @@ impl Builder<'_> {
             }
         }
         Ok(Some(by_hour))
-    }
-
-    /// What a capacity drop does.
-    pub(super) fn on_drop(l: &LimitFile) -> OnDrop {
-        match l.on_drop {
-            Some(OnDropFile::Preempt) => OnDrop::Preempt,
-            _ => OnDrop::Drain,
-        }
     }
 
     /// Limit `l`'s failure behaviour, its fallback left unresolved (its

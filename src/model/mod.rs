@@ -470,12 +470,6 @@ impl Limit {
     pub fn routes(&self) -> impl Iterator<Item = usize> {
         self.overflow_to().into_iter().chain(self.fallback_to())
     }
-
-    /// Whether its capacity or health can change during a run (a schedule,
-    /// failures, or `incidents` strike it).
-    pub fn varies(&self, l: usize, incidents: &[Incident]) -> bool {
-        self.schedule.is_some() || self.failure.is_some() || incidents.iter().any(|i| i.limit == l)
-    }
 }
 
 /// What a limit does with a call that finds it full.

@@ -368,7 +368,6 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
             format!("Use of each limit against its capacity over the run (mean of {reps} replications per bucket)."),
         )
     };
-    let failing = verdict.failing();
     let cell = &rep.result.cells[0];
     let load = if rep.result.judged_in_hours() {
         format!(
@@ -385,10 +384,9 @@ pub fn run_page(rep: &RunReport) -> Result<String> {
     let framing = Framing {
         question: format!("Does {} stay inside its SLA at {load}, and where is its ceiling?", model.name),
         answer: format!(
-            "Verdict: {}{}. Its ceiling as a load is not certified by one run: `simcall plan` with this model, or a \
+            "Verdict: {}. Its ceiling as a load is not certified by one run: `simcall plan` with this model, or a \
              sweep over its arrival rate, certifies it.{binding}",
-            verdict.verdict.name(),
-            if failing.is_empty() { String::new() } else { format!(" ({})", failing.join("; ")) }
+            verdict.summary()
         ),
         answer_rows: vec![],
         warnings: verdict.all_warnings(),

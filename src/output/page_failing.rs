@@ -137,16 +137,6 @@ fn standby_cells(m: &Model, s: &Summary) -> Vec<Vec<String>> {
 const STANDBY_HEADER: [&str; 6] =
     ["standby limit", "overflowed in", "fell back in", "mean holders", "peakedness", "refused there (mean)"];
 
-/// A verdict and why, in one cell.
-fn verdict_cell(v: &SlaVerdict) -> String {
-    let failing = v.failing();
-    if failing.is_empty() {
-        v.verdict.name().to_string()
-    } else {
-        format!("{} ({})", v.verdict.name(), failing.join("; "))
-    }
-}
-
 /// The section of a sweep: per point (its swept incident values), each
 /// tier's verdict; the cheapest tier passing at every point; the standby
 /// traffic of the recommended (else the last) tier per point.
@@ -166,7 +156,7 @@ pub(super) fn sweep_view(exp: &Experiment, res: &SweepResult, f: &FailingWorld) 
         }
         row.extend(
             (0..exp.tiers.len())
-                .map(|t| res.cell(p, crate::ids::TierId(t)).map_or("-".into(), |c| verdict_cell(&c.verdict))),
+                .map(|t| res.cell(p, crate::ids::TierId(t)).map_or("-".into(), |c| c.verdict.summary())),
         );
         rows.push(row);
         let tier =
@@ -206,10 +196,10 @@ pub(super) fn run_view(exp: &Experiment, m: &Model, s: &Summary, v: &SlaVerdict,
     let header = vec!["run".to_string(), "verdict".to_string()];
     let mut rows = vec![vec![
         if m.incidents.is_empty() { "as modelled".into() } else { "with its incidents".into() },
-        verdict_cell(v),
+        v.summary(),
     ]];
     if let Some(b) = &f.baseline {
-        rows.push(vec!["baseline: the same run without incidents".into(), verdict_cell(b)]);
+        rows.push(vec!["baseline: the same run without incidents".into(), b.summary()]);
     }
     let rides = match (&f.baseline, v.verdict) {
         (Some(b), Verdict::Pass) if b.verdict == Verdict::Pass => "It keeps the SLA through its incidents.".into(),

@@ -161,11 +161,7 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
         ]);
     }
     out += &format!("{t}\n");
-    let failing = v.failing();
-    out += &format!("verdict: {}", v.verdict.name());
-    if !failing.is_empty() {
-        out += &format!(" ({})", failing.join("; "));
-    }
+    out += &format!("verdict: {}", v.summary());
     out + "\n" + &sla_notes(v)
 }
 

@@ -103,7 +103,7 @@ impl Sim {
     /// Where a call (or request) that limit `l` refused goes next: `l`'s
     /// standby limit, counted as an overflow out of `l` and into it, or NONE.
     #[inline]
-    pub(super) fn overflow_from(&mut self, id: u32, l: u32) -> u32 {
+    fn overflow_from(&mut self, id: u32, l: u32) -> u32 {
         let to = self.limits[l as usize].overflow;
         if to != NONE && self.callers[id as usize].counted {
             self.limit_counts[l as usize].faults.overflowed_out += 1;

@@ -123,6 +123,16 @@ pub struct SlaVerdict {
 }
 
 impl SlaVerdict {
+    /// The verdict and, unless it passes, why: "fail (failure 2.8% > 1%)".
+    pub fn summary(&self) -> String {
+        let failing = self.failing();
+        if failing.is_empty() {
+            self.verdict.name().to_string()
+        } else {
+            format!("{} ({})", self.verdict.name(), failing.join("; "))
+        }
+    }
+
     /// The objectives that failed (or, with none failing, are undecided), described.
     pub fn failing(&self) -> Vec<String> {
         let of = |v: Verdict| {
