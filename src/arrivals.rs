@@ -5,12 +5,14 @@
 //! s with Λ(s) − Λ(t) = E (Çinlar 1975, *Introduction to Stochastic
 //! Processes*, §4.7; Lewis & Shedler 1979 discuss it beside thinning). For a
 //! piecewise-constant λ, Λ is piecewise linear, so s is found segment by
-//! segment with no rejection. Overdispersion multiplies each simulated day's
-//! rate by its own Gamma(1/cv², cv²) draw (mean 1, coefficient of variation cv).
+//! segment with no rejection. Day-to-day variation multiplies each
+//! simulated day's rate (each half-day's, with a within-day factor) by its
+//! own draws ([`crate::model::DayVariation`]), so segments also end at
+//! midnight and at the day's split.
 
 use crate::engine::SimRng;
-use crate::model::{Arrivals, Profile};
-use rand_distr::{Distribution, Exp, Exp1, Gamma};
+use crate::model::{Arrivals, DaySampler, DayVariation, Profile};
+use rand_distr::{Distribution, Exp, Exp1};
 use std::sync::Arc;
 
 use crate::units::DAY_S;
@@ -19,7 +21,7 @@ use crate::units::DAY_S;
 pub enum ArrivalProcess {
     /// Poisson: exponential gaps.
     Poisson(Exp<f64>),
-    /// Nonhomogeneous Poisson (a profile, or a constant rate with overdispersion).
+    /// Nonhomogeneous Poisson (a profile, or a constant rate varying by day).
     Varying(VaryingRate),
     /// A finite population: the engine reschedules the next arrival at rate
     /// idle × γ whenever the number of idle callers changes (exact, since
@@ -42,59 +44,67 @@ pub enum ArrivalProcess {
 }
 
 impl ArrivalProcess {
-    /// The process for `arrivals` with mean rate `rate_per_s` and optional
-    /// day-level overdispersion `cv`.
-    pub fn new(arrivals: &Arrivals, rate_per_s: f64, overdispersion_cv: Option<f64>) -> Self {
-        match (arrivals, overdispersion_cv) {
-            (Arrivals::Poisson, None) => {
+    /// The process for `arrivals` with mean rate `rate_per_s` and day-to-day `variation`.
+    pub fn new(arrivals: &Arrivals, rate_per_s: f64, variation: &DayVariation) -> Self {
+        match arrivals {
+            Arrivals::Poisson if variation.is_none() => {
                 ArrivalProcess::Poisson(Exp::new(rate_per_s).expect("rates are checked positive"))
             }
-            (Arrivals::Poisson, Some(cv)) => ArrivalProcess::Varying(VaryingRate::new(
+            Arrivals::Poisson => ArrivalProcess::Varying(VaryingRate::new(
                 &Profile {
                     name: "constant".into(),
                     starts_s: vec![0.0],
                     rates_per_s: vec![rate_per_s],
                     period_s: DAY_S,
                 },
-                Some(cv),
+                variation,
             )),
-            (Arrivals::Profile(p), cv) => ArrivalProcess::Varying(VaryingRate::new(p, cv)),
-            (Arrivals::Population { size, rate_per_idle_per_s }, _) => {
+            Arrivals::Profile(p) => ArrivalProcess::Varying(VaryingRate::new(p, variation)),
+            Arrivals::Population { size, rate_per_idle_per_s } => {
                 ArrivalProcess::Population { size: *size, rate_per_idle_per_s: *rate_per_idle_per_s }
             }
-            (Arrivals::Trace(calls), _) => ArrivalProcess::Trace { calls: calls.clone(), next: 0 },
+            Arrivals::Trace(calls) => ArrivalProcess::Trace { calls: calls.clone(), next: 0 },
         }
     }
 }
 
-/// A piecewise-constant rate repeating every period, times a per-day multiplier.
+/// A piecewise-constant rate repeating every period, times per-day (or per
+/// half-day) multipliers.
 pub struct VaryingRate {
     starts_s: Vec<f64>,
     rates_per_s: Vec<f64>,
     period_s: f64,
-    day_multiplier: Option<Gamma<f64>>,
-    /// Multipliers of the days simulated so far (memory: one number a day).
-    days: Vec<f64>,
+    day_sampler: Option<DaySampler>,
+    /// Multipliers of the halves of the days simulated so far (memory: two
+    /// numbers a day).
+    days: Vec<[f64; 2]>,
 }
 
 impl VaryingRate {
-    /// The rate of `profile`, with a day-level gamma multiplier of coefficient of variation `cv`.
-    pub fn new(profile: &Profile, cv: Option<f64>) -> Self {
+    /// The rate of `profile`, varying from day to day as `variation` says.
+    pub fn new(profile: &Profile, variation: &DayVariation) -> Self {
         VaryingRate {
             starts_s: profile.starts_s.clone(),
             rates_per_s: profile.rates_per_s.clone(),
             period_s: profile.period_s,
-            day_multiplier: cv.map(|cv| Gamma::new(1.0 / (cv * cv), cv * cv).expect("cv is checked positive")),
+            day_sampler: variation.sampler(),
             days: Vec::new(),
         }
     }
 
-    fn multiplier(&mut self, day: usize, rng: &mut SimRng) -> f64 {
-        let Some(g) = &self.day_multiplier else { return 1.0 };
-        while self.days.len() <= day {
-            self.days.push(g.sample(rng));
+    /// The multiplier at time `t` and when it may next change (the end of
+    /// its day or half-day; infinity without day variation).
+    fn multiplier(&mut self, t: f64, rng: &mut SimRng) -> (f64, f64) {
+        let Some(sampler) = &self.day_sampler else { return (1.0, f64::INFINITY) };
+        let day = (t / DAY_S).floor();
+        while self.days.len() <= day as usize {
+            self.days.push(sampler.draw(rng));
         }
-        self.days[day]
+        let start = day * DAY_S;
+        match sampler.split_s() {
+            Some(split) if t < start + split => (self.days[day as usize][0], start + split),
+            _ => (self.days[day as usize][1], start + DAY_S),
+        }
     }
 
     /// The first arrival after `now`, or `None` if the rate is zero from
@@ -109,9 +119,9 @@ impl VaryingRate {
             let phase = t - cycle * self.period_s;
             let k = self.starts_s.partition_point(|s| *s <= phase).saturating_sub(1);
             let seg_end = cycle * self.period_s + self.starts_s.get(k + 1).copied().unwrap_or(self.period_s);
-            let day = (t / DAY_S).floor();
-            let end = if self.day_multiplier.is_some() { seg_end.min((day + 1.0) * DAY_S) } else { seg_end };
-            let rate = self.rates_per_s[k] * self.multiplier(day as usize, day_rng);
+            let (multiplier, changes) = self.multiplier(t, day_rng);
+            let end = seg_end.min(changes);
+            let rate = self.rates_per_s[k] * multiplier;
             if rate > 0.0 {
                 idle_since = f64::INFINITY;
                 let dt = need / rate;
@@ -179,7 +189,7 @@ pub fn stream_log(
     let end = days * DAY_S;
     let mut pending = Vec::with_capacity(model.sources.len());
     for (i, s) in model.sources.iter().enumerate() {
-        let process = ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv);
+        let process = ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, &s.day_variation);
         if !matches!(process, ArrivalProcess::Poisson(_) | ArrivalProcess::Varying(_)) {
             return Err(format!("source {:?}: only Poisson and profile arrivals can be generated", s.name));
         }
@@ -237,7 +247,7 @@ mod tests {
         // 0.9999 quantile is 59.7.
         let rates: Vec<f64> =
             (0..24).map(|h| if h < 6 { 0.0 } else { 20.0 + 10.0 * ((h as f64) / 3.0).sin().abs() * 4.0 }).collect();
-        let mut v = VaryingRate::new(&hourly(&rates), None);
+        let mut v = VaryingRate::new(&hourly(&rates), &DayVariation::default());
         let (mut rng, mut day_rng) = (stream(1, 0, 0, 0), stream(1, 0, 0, 1));
         let mut counts = [0.0; 24];
         let mut t = 0.0;
@@ -260,34 +270,104 @@ mod tests {
         assert!(chi2 < 59.7, "chi-square {chi2} over 18 hours with arrivals: {counts:?}");
     }
 
-    #[test]
-    fn overdispersion_widens_daily_counts_by_the_gamma_cv() {
-        // Day counts N with a Gamma(mean 1, cv) multiplier of mean m:
-        // Var N = m + m²cv² (a negative binomial), against m for Poisson.
-        let m = 500.0;
-        let mut v = VaryingRate::new(&hourly(&[m / 24.0; 24]), Some(0.3));
-        let (mut rng, mut day_rng) = (stream(2, 0, 0, 0), stream(2, 0, 0, 1));
-        let days = 2000;
-        let mut counts = vec![0.0; days];
+    fn gamma_days(cv: f64) -> DayVariation {
+        DayVariation { factor: Some(crate::model::DayFactor::Gamma { cv }), within: None }
+    }
+
+    /// Arrivals per half-day (before and after noon) of `days` simulated days
+    /// of a constant `m` calls a day.
+    fn half_day_counts(m: f64, variation: &DayVariation, days: usize, seed: u64) -> Vec<[f64; 2]> {
+        let mut v = VaryingRate::new(&hourly(&[m / 24.0; 24]), variation);
+        let (mut rng, mut day_rng) = (stream(seed, 0, 0, 0), stream(seed, 0, 0, 1));
+        let mut counts = vec![[0.0; 2]; days];
         let mut t = 0.0;
         while let Some(next) = v.next_after(t, &mut rng, &mut day_rng) {
             let d = (next / DAY_S) as usize;
             if d >= days {
                 break;
             }
-            counts[d] += 1.0;
+            counts[d][usize::from(next % DAY_S >= DAY_S / 2.0)] += 1.0;
             t = next;
         }
-        let mean = counts.iter().sum::<f64>() / days as f64;
-        let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (days - 1) as f64;
-        let want = m + m * m * 0.09;
-        assert!((mean / m - 1.0).abs() < 0.03, "mean {mean}");
-        assert!((var / want - 1.0).abs() < 0.15, "variance {var}, want {want}");
+        counts
+    }
+
+    fn mean_var(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        (mean, xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0))
+    }
+
+    #[test]
+    fn a_day_factor_widens_daily_counts_by_its_cv() {
+        // Day counts N with a mean-1 multiplier of cv c on a mean of m:
+        // Var N = m + m²c² (for the gamma, a negative binomial), against m
+        // for Poisson. The lognormal of the same cv has the same variance.
+        let m = 500.0;
+        let lognormal = DayVariation { factor: Some(crate::model::DayFactor::LogNormal { cv: 0.3 }), within: None };
+        for (variation, seed) in [(gamma_days(0.3), 2), (lognormal, 4)] {
+            let days: Vec<f64> = half_day_counts(m, &variation, 4000, seed).iter().map(|c| c[0] + c[1]).collect();
+            let (mean, var) = mean_var(&days);
+            let want = m + m * m * 0.09;
+            assert!((mean / m - 1.0).abs() < 0.03, "{variation:?}: mean {mean}");
+            assert!((var / want - 1.0).abs() < 0.15, "{variation:?}: variance {var}, want {want}");
+        }
+    }
+
+    #[test]
+    fn halves_of_a_day_are_correlated_as_the_within_day_factor_says() {
+        // N₁, N₂ ~ Poisson(m/2 · D·Hᵢ): Var Nᵢ = m/2 + (m/2)²((1+d²)(1+h²) − 1),
+        // Cov(N₁, N₂) = (m/2)²d².
+        let (m, d, h) = (2000.0, 0.15, 0.1);
+        let variation = DayVariation {
+            factor: Some(crate::model::DayFactor::Gamma { cv: d }),
+            within: Some(crate::model::WithinDay { split_s: DAY_S / 2.0, cv: h }),
+        };
+        let counts = half_day_counts(m, &variation, 4000, 5);
+        let (a, b): (Vec<f64>, Vec<f64>) = counts.iter().map(|c| (c[0], c[1])).unzip();
+        let ((ma, va), (mb, vb)) = (mean_var(&a), mean_var(&b));
+        let cov = a.iter().zip(&b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / (a.len() - 1) as f64;
+        let half = m / 2.0;
+        let want_var = half + half * half * ((1.0 + d * d) * (1.0 + h * h) - 1.0);
+        let want_cov = half * half * d * d;
+        for v in [va, vb] {
+            assert!((v / want_var - 1.0).abs() < 0.12, "variance {v}, want {want_var}");
+        }
+        assert!((cov / want_cov - 1.0).abs() < 0.15, "covariance {cov}, want {want_cov}");
+        assert!((variation.hour_cv().powi(2) - ((1.0 + d * d) * (1.0 + h * h) - 1.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn day_factor_draws_have_their_distributions_moments() {
+        // Skewness of a mean-1 factor with cv c: gamma 2c, lognormal 3c + c³
+        // (Johnson, Kotz & Balakrishnan vol. 1, ch. 14 and 17); empirical
+        // factors are drawn uniformly.
+        let mut rng = stream(6, 0, 0, 0);
+        let c: f64 = 0.3;
+        for (factor, skew) in [
+            (crate::model::DayFactor::Gamma { cv: c }, 2.0 * c),
+            (crate::model::DayFactor::LogNormal { cv: c }, 3.0 * c + c.powi(3)),
+        ] {
+            let s = DayVariation { factor: Some(factor.clone()), within: None }.sampler().unwrap();
+            let xs: Vec<f64> = (0..400_000).map(|_| s.draw(&mut rng)[0]).collect();
+            let (mean, var) = mean_var(&xs);
+            let m3 = xs.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / xs.len() as f64;
+            assert!((mean - 1.0).abs() < 0.003, "{factor:?}: mean {mean}");
+            assert!((var.sqrt() / c - 1.0).abs() < 0.01, "{factor:?}: cv {}", var.sqrt());
+            assert!((m3 / var.powf(1.5) - skew).abs() < 0.06, "{factor:?}: skewness {}", m3 / var.powf(1.5));
+        }
+        let f: std::sync::Arc<[f64]> = vec![0.5, 1.0, 1.5].into();
+        let s = DayVariation { factor: Some(crate::model::DayFactor::Empirical(f)), within: None }.sampler().unwrap();
+        let mut seen = [0usize; 3];
+        for _ in 0..30_000 {
+            seen[(s.draw(&mut rng)[0] * 2.0) as usize - 1] += 1;
+        }
+        assert!(seen.iter().all(|n| (*n as f64 - 10_000.0).abs() < 400.0), "{seen:?}");
     }
 
     #[test]
     fn a_profile_that_is_zero_from_now_on_ends() {
-        let mut v = VaryingRate::new(&hourly(&[0.0; 24]), None);
+        let mut v = VaryingRate::new(&hourly(&[0.0; 24]), &DayVariation::default());
         let (mut rng, mut day_rng) = (stream(3, 0, 0, 0), stream(3, 0, 0, 1));
         assert_eq!(v.next_after(0.0, &mut rng, &mut day_rng), None);
     }

@@ -222,15 +222,6 @@ pub fn check(m: &Model, path: &Path, reach: Reach) -> Vec<Diagnostic> {
         }
     }
     for s in &m.sources {
-        if let Some(cv) = s.overdispersion_cv.filter(|cv| !(MIN_CV..=MAX_OVERDISPERSION).contains(cv)) {
-            err(
-                &format!("sources.{}.arrivals.overdispersion", s.name),
-                format!(
-                    "{} is not allowed: use {MIN_CV} to {MAX_OVERDISPERSION}, or leave it out for none",
-                    number(cv)
-                ),
-            );
-        }
         if s.arrival_rate_per_s != 0.0 && s.arrival_rate_per_s.abs() < 1e-12 {
             err(
                 &format!("sources.{}.arrivals", s.name),

@@ -304,7 +304,7 @@ impl Builder<'_> {
         if holding.mean_s() <= 0.0 {
             return Err(self.err(&format!("{key}.holding"), "the mean holding time must be greater than zero"));
         }
-        let (arrival_rate_per_s, arrivals, overdispersion_cv) = self.arrivals(&key, &s.arrivals, &holding, trace)?;
+        let (arrival_rate_per_s, arrivals, day_variation) = self.arrivals(&key, &s.arrivals, &holding, trace)?;
         let patience = s.patience.as_ref().map(|p| self.dist(&format!("{key}.patience"), p)).transpose()?;
         let redial = match &s.redial {
             None => None,
@@ -390,7 +390,7 @@ impl Builder<'_> {
             name: s.name.clone(),
             arrival_rate_per_s,
             arrivals,
-            overdispersion_cv,
+            day_variation,
             holding,
             patience,
             redial,

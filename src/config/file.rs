@@ -170,9 +170,19 @@ pub struct ArrivalsFile {
     pub scale: Option<f64>,
     #[serde(default)]
     pub burst_factor: Option<f64>,
-    /// Coefficient of variation of a day-level gamma multiplier of the rate.
+    /// Coefficient of variation of a day-level gamma multiplier of the rate
+    /// (shorthand for `day_to_day = { dist = "gamma", cv = … }`).
     #[serde(default)]
     pub overdispersion: Option<f64>,
+    /// A factor (mean 1) multiplying each simulated day's rate.
+    #[serde(default)]
+    pub day_to_day: Option<DayToDayFile>,
+    /// Seven factors multiplying the rate on each day of the week, Monday first.
+    #[serde(default)]
+    pub day_of_week: Option<Vec<f64>>,
+    /// A factor (mean 1) multiplying each half of each day's rate.
+    #[serde(default)]
+    pub within_day: Option<WithinDayFile>,
     /// A finite population of callers, each calling at `rate_per_idle` while idle.
     #[serde(default)]
     pub population: Option<i64>,
@@ -181,6 +191,32 @@ pub struct ArrivalsFile {
     /// A call log to replay: CSV with `start`, `duration`, optional `source`.
     #[serde(default)]
     pub trace: Option<String>,
+}
+
+/// `day_to_day = { dist = "lognormal", cv = 0.1 }` or `{ factors = [...] }`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DayToDayFile {
+    /// `gamma` (default), `lognormal`, or `empirical` with `factors`.
+    #[serde(default)]
+    pub dist: Option<String>,
+    /// Coefficient of variation of the factor.
+    #[serde(default)]
+    pub cv: Option<f64>,
+    /// A log's own day factors, drawn with replacement (divided by their mean).
+    #[serde(default)]
+    pub factors: Option<Vec<f64>>,
+}
+
+/// `within_day = { cv = 0.05, split = "12:00" }`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithinDayFile {
+    /// Coefficient of variation of each half-day's gamma factor.
+    pub cv: f64,
+    /// Where the second half starts (default "12:00").
+    #[serde(default)]
+    pub split: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

@@ -14,6 +14,7 @@ pub mod bounds;
 mod build;
 mod campaign;
 mod csv_input;
+mod days;
 pub mod experiment;
 mod file;
 mod limit;

@@ -9,7 +9,7 @@ use super::build::Builder;
 use super::csv_input::{rows, AtRateRow};
 use super::file::ArrivalsFile;
 use crate::error::Result;
-use crate::model::{Arrivals, CallRecord, Dist, Profile};
+use crate::model::{Arrivals, CallRecord, DayVariation, Dist, Profile};
 use crate::units::{parse_load_erl, parse_rate_per_s, RATE_HELP};
 use std::collections::HashMap;
 use std::path::Path;
@@ -50,19 +50,20 @@ pub(super) fn parse_at(text: &str) -> std::result::Result<(f64, bool), String> {
 }
 
 impl Builder<'_> {
-    /// The arrivals of source `key`: (mean rate per s, arrivals, overdispersion cv).
+    /// The arrivals of source `key`: (mean rate per s, arrivals, day-to-day variation).
     ///
     /// Errors unless exactly one of `rate`, `offered_load`, `hourly`,
     /// `points`, `file`, `population` (with `rate_per_idle`) or `trace` is
     /// given, on a profile with a wrong number of values or that is zero
-    /// everywhere, and on keys that do not go with the chosen kind.
+    /// everywhere, on keys that do not go with the chosen kind, and as
+    /// [`Builder::day_variation`] and [`Builder::with_day_of_week`] say.
     pub(super) fn arrivals(
         &self,
         key: &str,
         a: &ArrivalsFile,
         holding: &Dist,
         trace: Option<Arc<[(f64, f64)]>>,
-    ) -> Result<(f64, Arrivals, Option<f64>)> {
+    ) -> Result<(f64, Arrivals, DayVariation)> {
         let k = |sub: &str| format!("{key}.arrivals.{sub}");
         let kinds = [
             ("rate", a.rate.is_some()),
@@ -89,13 +90,13 @@ impl Builder<'_> {
             Some(x) => Err(self.err(&k(name), format!("{x} must be greater than zero"))),
         };
         let multiplier = positive("scale", a.scale)? * positive("burst_factor", a.burst_factor)?;
-        let overdispersion = match a.overdispersion {
-            None => None,
-            Some(cv) if cv.is_finite() && cv > 0.0 => Some(cv),
-            Some(cv) => {
-                return Err(self.err(&k("overdispersion"), format!("{cv} must be a coefficient of variation > 0")))
-            }
-        };
+        let variation = self.day_variation(key, a)?;
+        let varies = [
+            ("overdispersion", a.overdispersion.is_some()),
+            ("day_to_day", a.day_to_day.is_some()),
+            ("within_day", a.within_day.is_some()),
+            ("day_of_week", a.day_of_week.is_some()),
+        ];
         let not_with = |what: &str, keys: &[(&str, bool)]| -> Result<()> {
             match keys.iter().find(|(_, g)| *g) {
                 Some((name, _)) => Err(self.err(&k(name), format!("`{name}` does not go with `{what}`"))),
@@ -105,20 +106,23 @@ impl Builder<'_> {
         if a.rate_per_idle.is_some() && a.population.is_none() {
             return Err(self.err(&k("rate_per_idle"), "`rate_per_idle` goes with `population`"));
         }
-        let profile = |starts_rates: Vec<(f64, f64)>, period_s: f64| -> Result<(f64, Arrivals, Option<f64>)> {
+        let profile = |starts_rates: Vec<(f64, f64)>, period_s: f64| -> Result<(f64, Arrivals, DayVariation)> {
             let (starts_s, rates_per_s): (Vec<f64>, Vec<f64>) =
                 starts_rates.into_iter().map(|(t, r)| (t, r * multiplier)).unzip();
-            let p = Profile {
+            let mut p = Profile {
                 name: a.profile.clone().unwrap_or_else(|| "profile".into()),
                 starts_s,
                 rates_per_s,
                 period_s,
             };
+            if let Some(f) = &a.day_of_week {
+                p = self.with_day_of_week(key, p, f)?;
+            }
             let mean = p.mean_rate_per_s();
             if mean <= 0.0 {
                 return Err(self.err(&format!("{key}.arrivals"), "the profile's rate is zero everywhere"));
             }
-            Ok((mean, Arrivals::Profile(p), overdispersion))
+            Ok((mean, Arrivals::Profile(p), variation.clone()))
         };
         match given[0] {
             "rate" | "offered_load" => {
@@ -127,7 +131,11 @@ impl Builder<'_> {
                     (_, Some(l)) => parse_load_erl(l).map_err(|e| self.err(&k("offered_load"), e))? / holding.mean_s(),
                     _ => unreachable!("one of the two is given"),
                 };
-                Ok((base * multiplier, Arrivals::Poisson, overdispersion))
+                if a.day_of_week.is_some() {
+                    // A constant rate on each day of the week: a weekly profile.
+                    return profile(vec![(0.0, base)], DAY_S);
+                }
+                Ok((base * multiplier, Arrivals::Poisson, variation))
             }
             "hourly" => {
                 let values = a.hourly.as_ref().expect("given");
@@ -166,11 +174,10 @@ impl Builder<'_> {
             "population" => {
                 not_with(
                     "population",
-                    &[
-                        ("scale", a.scale.is_some()),
-                        ("burst_factor", a.burst_factor.is_some()),
-                        ("overdispersion", overdispersion.is_some()),
-                    ],
+                    &[("scale", a.scale.is_some()), ("burst_factor", a.burst_factor.is_some())]
+                        .into_iter()
+                        .chain(varies)
+                        .collect::<Vec<_>>(),
                 )?;
                 let n = a.population.expect("given");
                 if !(1..=10_000_000).contains(&n) {
@@ -187,21 +194,20 @@ impl Builder<'_> {
                 Ok((
                     n as f64 * gamma / (1.0 + beta),
                     Arrivals::Population { size: n as u32, rate_per_idle_per_s: gamma },
-                    None,
+                    DayVariation::default(),
                 ))
             }
             "trace" => {
                 not_with(
                     "trace",
-                    &[
-                        ("scale", a.scale.is_some()),
-                        ("burst_factor", a.burst_factor.is_some()),
-                        ("overdispersion", overdispersion.is_some()),
-                    ],
+                    &[("scale", a.scale.is_some()), ("burst_factor", a.burst_factor.is_some())]
+                        .into_iter()
+                        .chain(varies)
+                        .collect::<Vec<_>>(),
                 )?;
                 let calls = trace.expect("given");
                 let span = (calls.last().map_or(0.0, |c| c.0) - calls.first().map_or(0.0, |c| c.0)).max(1.0);
-                Ok((calls.len() as f64 / span, Arrivals::Trace(calls), None))
+                Ok((calls.len() as f64 / span, Arrivals::Trace(calls), DayVariation::default()))
             }
             other => unreachable!("unknown arrival kind {other}"),
         }

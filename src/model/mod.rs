@@ -4,11 +4,13 @@
 //! and checked by [`crate::config`].
 
 mod campaign;
+mod days;
 pub mod dist;
 mod sla;
 mod timeline;
 mod variation;
 pub use campaign::{Campaign, Outcome, Window};
+pub use days::{DayFactor, DaySampler, DayVariation, WithinDay};
 pub use sla::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
 pub use timeline::{Failure, Incident, IncidentWhen, OnDrop, Stickiness};
 
@@ -73,9 +75,9 @@ pub struct Source {
     pub arrival_rate_per_s: f64,
     /// How first attempts arrive.
     pub arrivals: Arrivals,
-    /// Coefficient of variation of a day-level gamma multiplier of the rate
-    /// (mean 1), drawn for each simulated day; `None` = none.
-    pub overdispersion_cv: Option<f64>,
+    /// How the rate varies from day to day (a day factor and half-day
+    /// factors, mean 1, drawn for each simulated day); default: none.
+    pub day_variation: DayVariation,
     /// Holding time of an answered call.
     pub holding: Dist,
     /// How long a caller waits for an answer before hanging up; `None` = forever.

@@ -175,7 +175,7 @@ mod tests {
             name: "s".into(),
             arrival_rate_per_s: rate,
             arrivals,
-            overdispersion_cv: None,
+            day_variation: Default::default(),
             holding: Dist::Exponential { mean_s: 100.0 },
             patience: None,
             redial: None,

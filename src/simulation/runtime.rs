@@ -156,7 +156,7 @@ pub(super) fn source_rt(model: &Model, i: usize, streams: (u64, u64, u64)) -> So
         })
         .collect();
     SourceRt {
-        process: ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, s.overdispersion_cv),
+        process: ArrivalProcess::new(&s.arrivals, s.arrival_rate_per_s, &s.day_variation),
         active: 0,
         holding: sampler(&s.holding),
         patience: s.patience.as_ref().map(sampler),
