@@ -2,9 +2,9 @@
 //! it through the library, hand the results to [`crate::output`].
 
 use crate::config::bounds::Reach;
-use crate::config::{parse_sets, read_call_log_with, CallColumns, ModelDoc};
+use crate::config::{parse_sets, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
-use crate::model::{Arrivals, CallRecord};
+use crate::model::Arrivals;
 use crate::output::{campaigns, charts, series, text, write_atomic, write_files, OutputFile};
 use crate::report::RunKeeps;
 use crate::statistics::{SlaVerdict, Verdict};
@@ -277,67 +277,6 @@ fn model_warnings(m: &crate::model::Model, path: &Path) -> Vec<Diagnostic> {
 /// The SLA objectives `m` fails even with no limit ([`crate::runs::unmeetable`]), as warnings.
 fn unmeetable(m: &crate::model::Model, path: &Path) -> Vec<Diagnostic> {
     crate::runs::unmeetable(m, 0).into_iter().map(|w| Diagnostic::warning(path, "sla", w)).collect()
-}
-
-/// Fewest calls, and fewest distinct positive durations, a log needs to be fitted.
-const MIN_CALLS_TO_FIT: usize = 30;
-const MIN_DISTINCT_DURATIONS: usize = 10;
-
-pub(super) fn fit(path: &Path, columns: &CallColumns, source: Option<&str>, out: Option<PathBuf>) -> Result<()> {
-    let calls: Vec<CallRecord> = read_call_log_with(path, columns)
-        .map_err(Error::usage)?
-        .into_iter()
-        .filter(|c| source.is_none_or(|s| c.source.as_deref() == Some(s)))
-        .collect();
-    let whose = source.map_or(String::new(), |s| format!(" for source {s:?}"));
-    if calls.len() < MIN_CALLS_TO_FIT {
-        return Err(Error::usage(format!(
-            "{}: {} calls{whose}: too few to fit a profile and a holding time (at least {MIN_CALLS_TO_FIT})",
-            path.display(),
-            calls.len()
-        )));
-    }
-    let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).filter(|d| *d > 0.0).collect();
-    let mean = durations.iter().sum::<f64>() / durations.len().max(1) as f64;
-    let sd = (durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / durations.len().max(1) as f64).sqrt();
-    if sd < crate::config::bounds::MIN_CV * mean {
-        return Err(Error::usage(format!(
-            "{}: the durations{whose} hardly vary (cv {:.1e} < {}): nothing to fit; model the holding time as \
-             {{ dist = \"deterministic\", value = \"{mean:.1}s\" }}",
-            path.display(),
-            sd / mean,
-            crate::config::bounds::MIN_CV
-        )));
-    }
-    let mut distinct: Vec<f64> = durations.clone();
-    distinct.sort_by(f64::total_cmp);
-    distinct.dedup();
-    if distinct.len() < MIN_DISTINCT_DURATIONS {
-        return Err(Error::usage(format!(
-            "{}: only {} distinct durations{whose}: too few to fit a distribution (at least \
-             {MIN_DISTINCT_DURATIONS}); model the holding time as deterministic or empirical instead",
-            path.display(),
-            distinct.len()
-        )));
-    }
-    let fits = crate::fit::fit_holding(&durations);
-    let Some(best) = fits.first() else {
-        return Err(Error::usage(format!("{}: the durations do not vary (nothing to fit)", path.display())));
-    };
-    let rates = crate::fit::hourly_rates(&calls);
-    let conc = crate::fit::concurrency(&calls);
-    let name = source.unwrap_or("fitted");
-    let snippet = crate::fit::model_snippet(name, &rates, best);
-    let span_days = (calls[calls.len() - 1].start_s - calls[0].start_s) / 86_400.0;
-    let dir = out.unwrap_or_else(|| {
-        Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
-    });
-    crate::output::set::recover(&dir);
-    let files = crate::output::fit::files(&rates, &fits, &durations, &snippet)?;
-    crate::output::set::write(&dir, |tmp| write_files(tmp, &files))?;
-    print!("{}", crate::output::fit::text(calls.len(), span_days, &rates, &fits, &conc, &snippet));
-    println!("→ {}", dir.display());
-    Ok(())
 }
 
 pub(super) fn generate(path: &Path, days: f64, out: &Path, reach: Reach) -> Result<()> {

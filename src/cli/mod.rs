@@ -3,6 +3,7 @@
 //! and exit code 2.
 
 mod commands;
+mod fit;
 mod sweep;
 
 use crate::config::bounds::Reach;
@@ -113,9 +114,12 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
-    /// Fit a call log: arrival profile, holding-time distribution, concurrency, model snippet.
+    /// Fit a call log or interval counts: arrival profile, day-to-day
+    /// variation, day-of-week factors, holding-time distribution,
+    /// concurrency, model snippet.
     Fit {
-        /// The log: CSV with `start`, `duration` and optionally `source`.
+        /// The log: CSV with `start`, `duration` and optionally `source`
+        /// (call records), or `start`, `count` (interval counts).
         calls: PathBuf,
         /// Only this source's rows (default: all).
         #[arg(long)]
@@ -129,6 +133,14 @@ enum Command {
         /// The source column (default `source`; optional in the file).
         #[arg(long, default_value = "source")]
         source_column: String,
+        /// The count column of interval counts (default `count`): a file
+        /// with it and no duration column is read as interval counts.
+        #[arg(long, default_value = "count")]
+        count_column: String,
+        /// The interval call starts are counted in (default 5min), or the
+        /// width of interval counts (default: inferred from their starts).
+        #[arg(long, value_parser = crate::units::parse_duration_s)]
+        resolution: Option<f64>,
         /// Output folder (default: output/fit-<file name>/).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -215,9 +227,16 @@ fn execute(cli: Cli) -> Result<i32> {
         }
         Command::Merge { dir } => sweep::merge(&dir, reach).map(|()| 0),
         Command::Plan { plan, out, sets, resume } => commands::plan(&plan, out, &sets, resume, reach).map(|()| 0),
-        Command::Fit { calls, source, out, start_column, duration_column, source_column } => {
+        Command::Fit { calls, source, out, start_column, duration_column, source_column, count_column, resolution } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
-            commands::fit(&calls, &columns, source.as_deref(), out).map(|()| 0)
+            let options = fit::FitOptions {
+                columns,
+                count_column: &count_column,
+                source: source.as_deref(),
+                resolution_s: resolution,
+                out,
+            };
+            fit::fit(&calls, &options).map(|()| 0)
         }
         Command::Schema { kind } => {
             let kind: crate::config::schema::FileKind =

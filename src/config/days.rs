@@ -75,19 +75,20 @@ impl Builder<'_> {
         let within = match &a.within_day {
             None => None,
             Some(w) => {
-                let split_s =
-                    match &w.split {
-                        None => DAY_S / 2.0,
-                        Some(text) => match parse_at(text) {
-                            Ok((s, false)) if s > 0.0 && s < DAY_S => s,
-                            _ => return Err(self.err(
+                let split_s = match &w.split {
+                    None => DAY_S / 2.0,
+                    Some(text) => match parse_at(text) {
+                        Ok((s, false)) if s > 0.0 && s < DAY_S => s,
+                        _ => {
+                            return Err(self.err(
                                 &k("within_day.split"),
                                 format!(
                                     "{text:?} is not a time of day strictly between 00:00 and 24:00, such as \"12:00\""
                                 ),
-                            )),
-                        },
-                    };
+                            ))
+                        }
+                    },
+                };
                 Some(WithinDay { split_s, cv: cv_in_range("within_day.cv", w.cv)? })
             }
         };

@@ -12,6 +12,7 @@
 
 pub mod bounds;
 mod build;
+mod call_log;
 mod campaign;
 mod csv_input;
 mod days;
@@ -28,9 +29,11 @@ mod timeline;
 mod traffic;
 mod warnings;
 
+pub use call_log::{
+    header_of, read_call_log, read_call_log_with, read_interval_counts, read_starts_durations, CallColumns,
+};
 pub use experiment::{load_experiment, parse_sets};
 pub use plan::load_plan;
-pub use traffic::{read_call_log, read_call_log_with, CallColumns};
 pub use warnings::warnings;
 
 use crate::error::{Diagnostic, Error, Result};

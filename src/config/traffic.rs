@@ -6,12 +6,12 @@
 //! a weekly one every 168 h.
 
 use super::build::Builder;
+use super::call_log::{call_log, CallColumns};
 use super::csv_input::{rows, AtRateRow};
 use super::file::ArrivalsFile;
 use crate::error::Result;
-use crate::model::{Arrivals, CallRecord, DayVariation, Dist, Profile};
+use crate::model::{Arrivals, DayVariation, Dist, Profile};
 use crate::units::{parse_load_erl, parse_rate_per_s, RATE_HELP};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -251,7 +251,7 @@ impl Builder<'_> {
         Ok(rows.into_iter().map(|(_, r)| (r.at, r.rate)).collect())
     }
 
-    /// A call log's calls for `source` (see [`read_call_log`]), sorted by start.
+    /// A call log's calls for `source` (see [`super::read_call_log`]), sorted by start.
     pub(super) fn trace_csv(&self, key: &str, file: &str, source: &str) -> Result<Arc<[(f64, f64)]>> {
         let path = self.relative(file);
         let text = self.input(&path).map_err(|e| self.err(key, e))?;
@@ -268,135 +268,9 @@ impl Builder<'_> {
     }
 }
 
-/// The columns of a call log: the standard layout is `start`, `duration`
-/// and (optional) `source`; other CDR layouts name theirs.
-#[derive(Debug, Clone)]
-pub struct CallColumns {
-    /// When the call started: seconds from Monday 00:00, `"mon 09:30:00"`,
-    /// or an ISO 8601 timestamp (`2026-11-23T09:30:00Z`, `…+01:00`).
-    pub start: String,
-    /// How long it lasted: seconds, or a duration with units.
-    pub duration: String,
-    /// Which source it belongs to (optional column).
-    pub source: String,
-}
-
-impl Default for CallColumns {
-    fn default() -> Self {
-        CallColumns { start: "start".into(), duration: "duration".into(), source: "source".into() }
-    }
-}
-
-/// Reads a call log in the standard layout ([`read_call_log_with`]).
-///
-/// Errors name the file and, for a row that does not parse, its line.
-pub fn read_call_log(path: &Path) -> std::result::Result<Vec<CallRecord>, String> {
-    read_call_log_with(path, &CallColumns::default())
-}
-
-/// Reads a call log: CSV with a start, a duration and optionally a source
-/// column (named by `columns`). Starts are seconds from Monday 00:00, a
-/// time such as "mon 09:30:00", or ISO 8601 timestamps, which are taken in
-/// their own local time (the clock a call centre's profile follows) from
-/// the Monday 00:00 of the first call's week. Returns the calls sorted by start.
-///
-/// Errors name the file and, for a row that does not parse, its line.
-pub fn read_call_log_with(path: &Path, columns: &CallColumns) -> std::result::Result<Vec<CallRecord>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    call_log(&text, path, columns)
-}
-
-/// A start written as an ISO 8601 timestamp: its local date and time.
-fn iso_start(text: &str) -> Option<chrono::NaiveDateTime> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(t.naive_local());
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
-}
-
-/// [`read_call_log_with`] from text already read.
-fn call_log(text: &str, path: &Path, columns: &CallColumns) -> std::result::Result<Vec<CallRecord>, String> {
-    use chrono::Datelike;
-    let shown = path.display();
-    let rows: Vec<(u64, HashMap<String, String>)> =
-        rows(text, path, &[&[columns.start.as_str()], &[columns.duration.as_str()]])?;
-    enum Start {
-        Seconds(f64),
-        Iso(chrono::NaiveDateTime),
-    }
-    let mut parsed = Vec::with_capacity(rows.len());
-    for (line, r) in rows {
-        let start = &r[&columns.start];
-        let duration = &r[&columns.duration];
-        let start = match start.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => Start::Seconds(v),
-            _ => match iso_start(start) {
-                Some(t) => Start::Iso(t),
-                None => Start::Seconds(parse_at(start).map(|(t, _)| t).map_err(|e| {
-                    format!("{shown} line {line}: {}: {e}, or seconds ≥ 0, or an ISO 8601 timestamp", columns.start)
-                })?),
-            },
-        };
-        let duration_s = match duration.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-            _ => crate::units::parse_duration_s(duration)
-                .map_err(|e| format!("{shown} line {line}: {}: {e}, or seconds ≥ 0", columns.duration)),
-        }
-        .and_then(|v| {
-            super::bounds::duration(v, duration).map_err(|e| format!("{shown} line {line}: {}: {e}", columns.duration))
-        })?;
-        parsed.push((line, start, duration_s, r.get(&columns.source).filter(|s| !s.is_empty()).cloned()));
-    }
-    // ISO timestamps count from the Monday 00:00 of the first call's week.
-    let monday = parsed.iter().filter_map(|p| if let Start::Iso(t) = p.1 { Some(t) } else { None }).min().map(|t| {
-        (t.date() - chrono::Days::new(t.weekday().num_days_from_monday() as u64)).and_time(chrono::NaiveTime::MIN)
-    });
-    let mut calls = Vec::with_capacity(parsed.len());
-    for (line, start, duration_s, source) in parsed {
-        let start_s = match (start, monday) {
-            (Start::Seconds(s), None) => s,
-            (Start::Iso(t), Some(m)) => (t - m).num_milliseconds() as f64 / 1000.0,
-            _ => return Err(format!("{shown} line {line}: mixes ISO timestamps with other start times: use one form")),
-        };
-        calls.push(CallRecord { start_s, duration_s, source });
-    }
-    calls.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
-    // The profile and concurrency walk the log's span: it must be a span of
-    // calls, not of typos.
-    if let (Some(first), Some(last)) = (calls.first(), calls.last()) {
-        if last.start_s - first.start_s > super::bounds::MAX_DURATION_S || last.start_s > 1e12 {
-            return Err(format!(
-                "{shown}: {}: the calls span from {} s to {} s: a log covers at most 10 years (and starts count from 0 or are ISO 8601 timestamps)",
-                columns.start,
-                crate::units::number(first.start_s),
-                crate::units::number(last.start_s)
-            ));
-        }
-    }
-    Ok(calls)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_timestamps_count_from_the_first_weeks_monday_in_local_time() {
-        let log = "when,secs,queue\n2026-11-25T09:30:00+01:00,60,a\n2026-11-24T23:00:00Z,30,b\n";
-        let cols = CallColumns { start: "when".into(), duration: "secs".into(), source: "queue".into() };
-        let calls = call_log(log, Path::new("cdr.csv"), &cols).unwrap();
-        // 2026-11-23 is a Monday: Tuesday 23:00 and Wednesday 09:30, local.
-        assert_eq!(calls[0].start_s, 86_400.0 + 23.0 * 3600.0);
-        assert_eq!(calls[1].start_s, 2.0 * 86_400.0 + 9.5 * 3600.0);
-        assert_eq!(calls[1].source.as_deref(), Some("a"));
-        let e =
-            call_log("start,duration\n2026-11-25T09:30:00Z,1\n600,1\n", Path::new("x.csv"), &CallColumns::default());
-        assert!(e.unwrap_err().contains("mixes"));
-        let e = call_log("begin,duration\n1,1\n", Path::new("x.csv"), &CallColumns::default()).unwrap_err();
-        assert!(e.contains("needs a column `start`"), "{e}");
-    }
 
     #[test]
     fn times_of_day_and_week() {

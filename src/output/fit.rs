@@ -6,7 +6,8 @@ use super::charts::{register_font, FONT_FAMILY};
 use super::legend::COLORS;
 use super::{render_error, tables, OutputFile};
 use crate::error::Result;
-use crate::fit::{Concurrency, HoldingFit};
+use crate::fit::{HoldingFit, LogFit, ProfileFit, VariationFit, WEEKDAYS};
+use crate::units::thousands;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,19 +15,151 @@ use polars::prelude::*;
 use std::path::Path;
 
 /// The printed report.
-pub fn text(
-    calls: usize,
-    span_days: f64,
-    rates: &[f64],
-    fits: &[HoldingFit],
-    c: &Concurrency,
-    snippet: &str,
-) -> String {
+pub fn text(f: &LogFit, snippet: &str) -> String {
+    let p = &f.profile;
     let mut out = format!(
-        "{calls} calls over {span_days:.1} days; arrival profile by hour of the {} ({} values, calls per hour)\n",
-        if rates.len() == 168 { "week" } else { "day" },
-        rates.len()
+        "{} arrivals over {} days ({} observed, {} missing), {}-minute intervals; {}\n",
+        thousands(f.arrivals),
+        f.span_days,
+        f.observed_days,
+        f.span_days - f.observed_days,
+        p.resolution_s / 60.0,
+        if p.weekly {
+            "weekly profile (weekdays' and weekends' shapes apart)"
+        } else {
+            "daily profile (under a week of log)"
+        }
     );
+    for w in &p.unobserved {
+        out += &if *w < 5 {
+            format!("  no {} in the log: it takes the weekdays' mean level\n", DAY_NAMES[*w])
+        } else {
+            format!("  no {} in the log: the profile has no calls then\n", DAY_NAMES[*w])
+        };
+    }
+    out += &format!(
+        "busy hour {:02}:00-{:02}:00{}: {:.1} arrivals on average\n",
+        p.busy_hour,
+        p.busy_hour + 1,
+        if p.weekly && p.observed[..5].iter().any(|n| *n > 0) { " on weekdays" } else { "" },
+        p.busy_hour_calls
+    );
+    if p.weekly {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+            "day",
+            "days observed",
+            "arrivals a day",
+            "factor (over its kind's mean; 95% interval)",
+        ]);
+        for w in 0..7 {
+            t.add_row(vec![
+                DAY_NAMES[w].to_string(),
+                p.observed[w].to_string(),
+                p.levels[w].map_or("-".into(), |l| format!("{l:.1}")),
+                f.day_of_week[w].map_or("-".into(), |e| e.text(3)),
+            ]);
+        }
+        out += &format!("{t}\n");
+    }
+    match &f.variation {
+        None => {
+            out += &format!(
+                "day to day: too few busy days to estimate ({} with calls; at least {})\n",
+                f.daily.iter().filter(|d| p.busy_days()(d.0) && d.1 > 0.0).count(),
+                crate::fit::variation::MIN_DAYS
+            )
+        }
+        Some(v) => out += &variation_text(v, p.busy_hour),
+    }
+    if !f.holding.is_empty() {
+        out += &format!("{}\n", holding_table(&f.holding));
+    }
+    if let Some(c) = &f.concurrency {
+        out += &format!(
+            "concurrency: peak {:.0}, 99th percentile {:.0}, median {:.0}, mean {:.2}\n\
+             busy hour {:02}:00-{:02}:00: mean {:.2}, peak {:.0}; burst factor (busy-hour peak / busy-hour mean) {}\n",
+            c.peak,
+            c.p99,
+            c.median,
+            c.mean,
+            c.busy_hour,
+            c.busy_hour + 1,
+            c.busy_hour_mean,
+            c.busy_hour_peak,
+            if c.burst_factor().is_finite() { format!("{:.2}", c.burst_factor()) } else { "- (no calls)".into() }
+        );
+        for (w, (peak, p99)) in c.weekly.iter().enumerate() {
+            out += &format!("  week {}: peak {peak:.0}, 99th percentile {p99:.0}\n", w + 1);
+        }
+    }
+    out + "\nmodel snippet:\n" + snippet
+}
+
+const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+fn variation_text(v: &VariationFit, busy_hour: usize) -> String {
+    let mut out = format!(
+        "day to day ({} busy days; busy hour {:02}:00-{:02}:00, halves split at {:02}:00):\n\
+         \x20 busy-hour cv beyond Poisson {} (Poisson alone {:.3})\n\
+         \x20 day totals' cv beyond Poisson {} (totals average the halves: they understate the busy hour's)\n\
+         \x20 morning-afternoon correlation beyond Poisson {}\n\
+         \x20 day factor cv {}, half-day factor cv {}\n\
+         \x20 within-hour dispersion index {:.3} (Poisson: 1)\n",
+        v.days,
+        busy_hour,
+        busy_hour + 1,
+        (v.split_s / 3600.0) as u32,
+        v.busy_hour_cv.text(3),
+        v.poisson_cv,
+        v.daily_cv.text(3),
+        v.half_correlation.text(2),
+        v.day_cv.text(3),
+        v.within_cv.text(3),
+        v.dispersion_index
+    );
+    let on: Vec<String> = (0..7)
+        .filter(|w| v.busiest_5_weekdays[*w] > 0)
+        .map(|w| {
+            format!(
+                "{} {}{}",
+                v.busiest_5_weekdays[w],
+                DAY_NAMES[w],
+                if v.busiest_5_weekdays[w] > 1 { "s" } else { "" }
+            )
+        })
+        .collect();
+    out += &format!("  busiest 5 days' busy hour: {:.3}× the mean ({})", v.busiest_5_ratio, on.join(", "));
+    if let Some(r) = v.busiest_30_ratio {
+        out += &format!("; busiest 30: {r:.3}×");
+    }
+    out += "\n";
+    if v.tails.is_empty() {
+        out += "  no day factor: the day-to-day variation's interval includes none beyond Poisson\n";
+        return out;
+    }
+    let chosen = v.chosen.factor.as_ref().map_or("", |f| f.name());
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["day factor", "AIC", "busiest-5 ratio it gives (log: above)"]);
+    for tail in &v.tails {
+        t.add_row(vec![
+            if tail.dist == chosen { format!("{} (chosen)", tail.dist) } else { tail.dist.to_string() },
+            if tail.aic.is_finite() { format!("{:.1}", tail.aic) } else { "-".into() },
+            format!("{:.3}", tail.busiest_5_ratio),
+        ]);
+    }
+    out += &format!("{t}\n");
+    if chosen == "empirical" {
+        out += &format!(
+            "  the log's own {} day factors are resampled (from {} busy days on: its tail as it is)\n",
+            v.factors.len(),
+            crate::fit::variation::EMPIRICAL_DAYS
+        );
+    }
+    out
+}
+
+fn holding_table(fits: &[HoldingFit]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "holding fit",
@@ -50,42 +183,41 @@ pub fn text(
             format!("{:.4}", f.ks),
         ]);
     }
-    out += &format!("{t}\n");
-    out += &format!(
-        "concurrency: peak {:.0}, 99th percentile {:.0}, median {:.0}, mean {:.2}\n\
-         busy hour {:02}:00-{:02}:00: mean {:.2}, peak {:.0}; burst factor (busy-hour peak / busy-hour mean) {}\n",
-        c.peak,
-        c.p99,
-        c.median,
-        c.mean,
-        c.busy_hour,
-        c.busy_hour + 1,
-        c.busy_hour_mean,
-        c.busy_hour_peak,
-        if c.burst_factor().is_finite() { format!("{:.2}", c.burst_factor()) } else { "- (no calls)".into() }
-    );
-    for (w, (peak, p99)) in c.weekly.iter().enumerate() {
-        out += &format!("  week {}: peak {peak:.0}, 99th percentile {p99:.0}\n", w + 1);
-    }
-    out + "\nmodel snippet:\n" + snippet
+    t
 }
 
-/// The fit's output set: `snippet.toml`, `profile.csv`/`.parquet`,
-/// `profile.png`/`.svg` and `holding.png`/`.svg`.
+/// The fit's output set: `snippet.toml`, `arrivals.csv` (a profile finer
+/// than hourly, which the snippet names), `profile.csv`/`.parquet`,
+/// `days.csv`/`.parquet` (each observed day's arrivals and busy-hour
+/// arrivals), `profile.png`/`.svg` and, for call records,
+/// `holding.png`/`.svg`.
 ///
 /// Errors ([`crate::error::Error::Output`]) when a table or chart cannot be
 /// rendered.
-pub fn files(rates: &[f64], fits: &[HoldingFit], durations: &[f64], snippet: &str) -> Result<Vec<OutputFile>> {
+pub fn files(f: &LogFit, durations: &[f64], snippet: &str) -> Result<Vec<OutputFile>> {
     let mut files = vec![OutputFile::new("snippet.toml", snippet)];
+    if let Some(csv) = f.arrivals_csv() {
+        files.push(OutputFile::new("arrivals.csv", csv));
+    }
+    let p = &f.profile;
+    let hours: Vec<f64> = (0..p.rates_per_h.len()).map(|i| i as f64 * p.resolution_s / 3600.0).collect();
     let mut df = DataFrame::new_infer_height(vec![
-        Column::new("hour".into(), (0..rates.len() as u32).collect::<Vec<_>>()),
-        Column::new("calls_per_hour".into(), rates.to_vec()),
+        Column::new("hour".into(), hours),
+        Column::new("calls_per_hour".into(), p.rates_per_h.clone()),
     ])
     .expect("two columns of equal length");
     files.extend(tables::both(&mut df, Path::new("profile"))?);
-    let profile = draw_chart!((1000, 420), |area| draw_profile(area, rates)).map_err(|e| render_error("profile", e))?;
+    let mut days = DataFrame::new_infer_height(vec![
+        Column::new("day".into(), f.daily.iter().map(|d| d.0).collect::<Vec<_>>()),
+        Column::new("weekday".into(), f.daily.iter().map(|d| WEEKDAYS[d.0.rem_euclid(7) as usize]).collect::<Vec<_>>()),
+        Column::new("arrivals".into(), f.daily.iter().map(|d| d.1).collect::<Vec<_>>()),
+        Column::new("busy_hour_arrivals".into(), f.daily.iter().map(|d| d.2).collect::<Vec<_>>()),
+    ])
+    .expect("columns of equal length");
+    files.extend(tables::both(&mut days, Path::new("days"))?);
+    let profile = draw_chart!((1000, 420), |area| draw_profile(area, p)).map_err(|e| render_error("profile", e))?;
     files.extend(profile.files(Path::new("profile")));
-    if let Some(best) = fits.first() {
+    if let Some(best) = f.holding.first() {
         let holding = draw_chart!((1000, 480), |area| draw_holding(area, best, durations))
             .map_err(|e| render_error("holding", e))?;
         files.extend(holding.files(Path::new("holding")));
@@ -93,26 +225,29 @@ pub fn files(rates: &[f64], fits: &[HoldingFit], durations: &[f64], snippet: &st
     Ok(files)
 }
 
-fn draw_profile<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, rates: &[f64]) -> std::result::Result<(), String> {
+fn draw_profile<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, p: &ProfileFit) -> std::result::Result<(), String> {
+    let rates = &p.rates_per_h;
+    let hours = rates.len() as f64 * p.resolution_s / 3600.0;
     let err = |e: &dyn std::fmt::Display| e.to_string();
     register_font();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let ymax = rates.iter().copied().fold(1.0, f64::max) * 1.1;
     let mut ctx = ChartBuilder::on(&root)
-        .caption("fitted arrival rate by hour", (FONT_FAMILY, 20))
+        .caption("fitted arrival rate", (FONT_FAMILY, 20))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
-        .build_cartesian_2d(0.0..rates.len() as f64, 0.0..ymax)
+        .build_cartesian_2d(0.0..hours, 0.0..ymax)
         .map_err(|e| err(&e))?;
-    let x_desc = if rates.len() == 168 { "hour of the week (from Monday 00:00)" } else { "hour of the day" };
+    let x_desc = if p.weekly { "hour of the week (from Monday 00:00)" } else { "hour of the day" };
     ctx.configure_mesh()
         .x_desc(x_desc)
         .y_desc("calls per hour")
         .label_style((FONT_FAMILY, 13))
         .draw()
         .map_err(|e| err(&e))?;
-    let steps = rates.iter().enumerate().flat_map(|(h, r)| [(h as f64, *r), (h as f64 + 1.0, *r)]);
+    let w = p.resolution_s / 3600.0;
+    let steps = rates.iter().enumerate().flat_map(|(i, r)| [(i as f64 * w, *r), ((i + 1) as f64 * w, *r)]);
     ctx.draw_series(LineSeries::new(steps, COLORS[0].stroke_width(2))).map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
 }

@@ -396,9 +396,18 @@ fn fit_writes_its_files_and_reports_bad_rows() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     assert!(s.contains("lognormal (chosen)") && s.contains("burst factor") && s.contains("[[sources]]"), "{s}");
-    for f in
-        ["snippet.toml", "profile.csv", "profile.parquet", "profile.png", "profile.svg", "holding.png", "holding.svg"]
-    {
+    for f in [
+        "snippet.toml",
+        "arrivals.csv",
+        "profile.csv",
+        "profile.parquet",
+        "days.csv",
+        "days.parquet",
+        "profile.png",
+        "profile.svg",
+        "holding.png",
+        "holding.svg",
+    ] {
         assert!(dir.path().join(f).exists(), "{f}");
     }
     let bad = dir.path().join("bad.csv");
@@ -669,7 +678,7 @@ fn fit_reads_iso_cdrs_with_other_columns_and_refuses_logs_too_small() {
     let out = simcall(&all);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
-    assert!(s.contains("800 calls") || s.contains("800"), "{s}");
+    assert!(s.contains("800 arrivals over 4 days (4 observed, 0 missing)"), "{s}");
     assert!(s.contains("busy hour") && s.contains("burst factor (busy-hour peak / busy-hour mean)"), "{s}");
     // Without the mapping the columns are named as missing.
     let out = simcall(&["fit", path.to_str().unwrap()]);

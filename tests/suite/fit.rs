@@ -29,11 +29,16 @@ fn fitting_recovers_the_profile_and_the_holding_distribution() {
     let Arrivals::Profile(profile) = &model.sources[0].arrivals else { panic!("the example is a profile") };
     let calls = read_call_log(&repo("models/calls-example.csv")).unwrap();
 
-    // Profile: 14 days cover each hour of the week twice (the log starts in
-    // the first hour), so the count in slot h is Poisson with mean
-    // 2 × ∫ rate over that hour. Σ (O − E)²/E over the slots is χ² with one
-    // degree of freedom per slot; fail above its 0.9999 quantile.
-    let rates = simcall::fit::hourly_rates(&calls);
+    // Profile: 14 days cover each hour of the week twice, so the count in
+    // slot h is Poisson with mean 2 × ∫ rate over that hour. The fit pools
+    // the weekdays' (and the weekends') shapes, which only lowers the
+    // variance of each slot's estimate: Σ (O − E)²/E over the slots is at
+    // most χ² with one degree of freedom per slot; fail above its 0.9999
+    // quantile.
+    let pairs: Vec<(f64, f64)> = calls.iter().map(|c| (c.start_s, c.duration_s)).collect();
+    let fit =
+        simcall::fit::LogFit::new(&simcall::fit::Counts::of_starts(pairs.iter().map(|c| c.0), 3600.0), Some(&pairs));
+    let rates = &fit.profile.rates_per_h;
     assert_eq!(rates.len(), 168);
     let rate_at = |t: f64| {
         let k = profile.starts_s.partition_point(|s| *s <= t).saturating_sub(1);
@@ -51,14 +56,13 @@ fn fitting_recovers_the_profile_and_the_holding_distribution() {
 
     // Holding: lognormal, mean 180 s, cv 0.8. With 17k calls the standard
     // error of the mean is 0.6% and of the cv about 1.5%: allow 3% and 6%.
-    let durations: Vec<f64> = calls.iter().map(|c| c.duration_s).collect();
-    let fits = simcall::fit::fit_holding(&durations);
+    let fits = &fit.holding;
     assert_eq!(fits[0].dist, "lognormal", "{fits:?}");
     assert!((fits[0].mean_s / 180.0 - 1.0).abs() < 0.03, "mean {}", fits[0].mean_s);
     assert!((fits[0].cv / 0.8 - 1.0).abs() < 0.06, "cv {}", fits[0].cv);
 
     // The snippet is a valid model source.
-    let snippet = simcall::fit::model_snippet("inbound", &rates, &fits[0]);
+    let snippet = fit.snippet("inbound", "calls-example.csv");
     let text =
         format!("name = \"refit\"\n[run]\nhorizon = \"1d\"\n{snippet}[[limits]]\nname = \"trunk\"\ncapacity = 10\n");
     let refit = ModelDoc::parse(&text, Path::new("refit.toml")).and_then(|d| d.build()).unwrap();

@@ -1,6 +1,4 @@
-//! Fitting a model's traffic to a call log (`simcall fit`): the arrival
-//! rate by hour of the day or week, holding-time distributions by maximum
-//! likelihood, concurrency peaks and the burst factor.
+//! Holding-time distributions fitted by maximum likelihood.
 //!
 //! Maximum-likelihood estimators (Johnson, Kotz & Balakrishnan, *Continuous
 //! Univariate Distributions*, vol. 1):
@@ -15,11 +13,8 @@
 //! Kolmogorov–Smirnov distance to the data.
 
 use crate::model::dist::{weibull_cv, weibull_scale};
-use crate::model::CallRecord;
 use statrs::distribution::{Continuous, ContinuousCDF, Exp, Gamma, LogNormal, Weibull};
 use statrs::function::gamma::digamma;
-
-const HOUR_S: f64 = 3600.0;
 
 /// A fitted holding-time distribution.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,151 +172,6 @@ fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// The arrival rate per hour of the day (24 values) or, for logs spanning a
-/// week or more, of the week (168, Monday first), in calls per hour: calls
-/// starting in each hour slot over the hours of that slot the log covers.
-pub fn hourly_rates(calls: &[CallRecord]) -> Vec<f64> {
-    let (Some(first), Some(last)) = (calls.first(), calls.last()) else { return vec![0.0; 24] };
-    let (h0, h1) = ((first.start_s / HOUR_S).floor() as i64, (last.start_s / HOUR_S).floor() as i64);
-    let slots = if h1 - h0 + 1 >= 168 { 168 } else { 24 };
-    let mut exposure = vec![0.0; slots];
-    for h in h0..=h1 {
-        exposure[h.rem_euclid(slots as i64) as usize] += 1.0;
-    }
-    let mut counts = vec![0.0; slots];
-    for c in calls {
-        counts[((c.start_s / HOUR_S).floor() as i64).rem_euclid(slots as i64) as usize] += 1.0;
-    }
-    counts.iter().zip(&exposure).map(|(c, e)| if *e > 0.0 { c / e } else { 0.0 }).collect()
-}
-
-/// Concurrency over a log: time-weighted levels of calls in progress.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Concurrency {
-    /// Most calls in progress at once.
-    pub peak: f64,
-    /// 99th percentile over time.
-    pub p99: f64,
-    /// Median over time.
-    pub median: f64,
-    /// Time average.
-    pub mean: f64,
-    /// Per week of the log (from Monday 00:00): (peak, p99).
-    pub weekly: Vec<(f64, f64)>,
-    /// The busy hour: the clock hour of the day (0–23) with the highest
-    /// mean concurrency over the log (time-consistent, ITU-T E.500).
-    pub busy_hour: usize,
-    /// Mean calls in progress in the busy hour.
-    pub busy_hour_mean: f64,
-    /// Most calls in progress at once in the busy hour.
-    pub busy_hour_peak: f64,
-}
-
-impl Concurrency {
-    /// The busy hour's peak over its mean concurrency: the multiplier a
-    /// planner applies to the busy hour's mean load (1.5× in CallSphere's capacity-planning article), not
-    /// a peak over a night-time median; NaN without calls in it.
-    pub fn burst_factor(&self) -> f64 {
-        if self.busy_hour_mean > 0.0 {
-            self.busy_hour_peak / self.busy_hour_mean
-        } else {
-            f64::NAN
-        }
-    }
-}
-
-/// Calls in progress over the log's span, from its starts and ends.
-pub fn concurrency(calls: &[CallRecord]) -> Concurrency {
-    let mut events: Vec<(f64, i32)> =
-        calls.iter().flat_map(|c| [(c.start_s, 1), (c.start_s + c.duration_s, -1)]).collect();
-    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    // Time at each level, overall and per week.
-    let week_s = 168.0 * HOUR_S;
-    let mut overall: Vec<f64> = Vec::new();
-    let mut weeks: Vec<(usize, Vec<f64>, f64)> = Vec::new(); // (week, time at level, peak)
-                                                             // Per clock hour of the day: call-seconds, seconds covered, peak.
-    let mut hours = [(0.0f64, 0.0f64, 0i64); 24];
-    let (mut level, mut peak) = (0i64, 0i64);
-    let mut t = events.first().map_or(0.0, |e| e.0);
-    let mut add = |from: f64, to: f64, level: i64, overall: &mut Vec<f64>| {
-        let mut a = from;
-        while a < to {
-            let w = (a / week_s).floor();
-            let b = to.min((w + 1.0) * week_s);
-            let l = level as usize;
-            if overall.len() <= l {
-                overall.resize(l + 1, 0.0);
-            }
-            overall[l] += b - a;
-            if weeks.last().is_none_or(|x| x.0 != w as usize) {
-                weeks.push((w as usize, Vec::new(), 0.0));
-            }
-            let wk = weeks.last_mut().expect("pushed above");
-            if wk.1.len() <= l {
-                wk.1.resize(l + 1, 0.0);
-            }
-            wk.1[l] += b - a;
-            wk.2 = wk.2.max(level as f64);
-            a = b;
-        }
-    };
-    for (time, delta) in events {
-        add(t, time, level, &mut overall);
-        let mut a = t;
-        while a < time {
-            let h = (a / HOUR_S).floor();
-            let b = time.min((h + 1.0) * HOUR_S);
-            let slot = &mut hours[(h as i64).rem_euclid(24) as usize];
-            slot.0 += level as f64 * (b - a);
-            slot.1 += b - a;
-            slot.2 = slot.2.max(level);
-            a = b;
-        }
-        t = time;
-        level += delta as i64;
-        peak = peak.max(level);
-        let slot = &mut hours[((t / HOUR_S).floor() as i64).rem_euclid(24) as usize];
-        slot.2 = slot.2.max(level);
-    }
-    let hour_mean = |h: &(f64, f64, i64)| if h.1 > 0.0 { h.0 / h.1 } else { 0.0 };
-    let busy_hour = (0..24).fold(0, |best, h| if hour_mean(&hours[h]) > hour_mean(&hours[best]) { h } else { best });
-    let quantile = |times: &[f64], q: f64| {
-        let total: f64 = times.iter().sum();
-        let mut acc = 0.0;
-        for (l, x) in times.iter().enumerate() {
-            acc += x;
-            if acc >= q * total {
-                return l as f64;
-            }
-        }
-        times.len().saturating_sub(1) as f64
-    };
-    let total: f64 = overall.iter().sum();
-    let mean =
-        if total > 0.0 { overall.iter().enumerate().map(|(l, x)| l as f64 * x).sum::<f64>() / total } else { 0.0 };
-    Concurrency {
-        peak: peak as f64,
-        p99: quantile(&overall, 0.99),
-        median: quantile(&overall, 0.5),
-        mean,
-        weekly: weeks.iter().map(|(_, times, pk)| (*pk, quantile(times, 0.99))).collect(),
-        busy_hour,
-        busy_hour_mean: hour_mean(&hours[busy_hour]),
-        busy_hour_peak: hours[busy_hour].2 as f64,
-    }
-}
-
-/// The `[[sources]]` entry a model can use: the fitted profile and holding time.
-pub fn model_snippet(source: &str, rates_per_h: &[f64], holding: &HoldingFit) -> String {
-    let values: Vec<String> = rates_per_h.iter().map(|r| format!("\"{:.3}/h\"", r)).collect();
-    let rows: Vec<String> = values.chunks(6).map(|c| format!("    {},", c.join(", "))).collect();
-    format!(
-        "[[sources]]\nname = \"{source}\"\narrivals = {{ profile = \"fitted\", hourly = [\n{}\n] }}\nholding = {}\n",
-        rows.join("\n"),
-        holding.toml()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,16 +211,5 @@ mod tests {
             }
             assert!(fits[0].ks < 0.02, "{dist}: KS {}", fits[0].ks);
         }
-    }
-
-    #[test]
-    fn concurrency_of_a_known_log() {
-        let call = |s: f64, d: f64| CallRecord { start_s: s, duration_s: d, source: None };
-        // Two overlapping calls for 5 s of a 20 s span: levels 1,2,1,0,1.
-        let c = concurrency(&[call(0.0, 10.0), call(5.0, 5.0), call(15.0, 5.0)]);
-        assert_eq!(c.peak, 2.0);
-        assert_eq!(c.median, 1.0);
-        assert!((c.mean - (10.0 + 5.0 + 5.0) / 20.0).abs() < 1e-12);
-        assert_eq!(c.burst_factor(), 2.0);
     }
 }

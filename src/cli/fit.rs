@@ -1,0 +1,108 @@
+//! `simcall fit`: read a call log or interval counts, fit them
+//! ([`crate::fit`]), print the fit and write its files.
+
+use crate::config::{header_of, read_interval_counts, read_starts_durations, CallColumns};
+use crate::error::{Error, Result};
+use crate::fit::{Counts, LogFit};
+use crate::output::write_files;
+use std::path::{Path, PathBuf};
+
+/// Fewest calls, and fewest distinct positive durations, a log needs to be fitted.
+const MIN_CALLS_TO_FIT: usize = 30;
+const MIN_DISTINCT_DURATIONS: usize = 10;
+/// The interval call starts are counted in unless `--resolution` says.
+const DEFAULT_RESOLUTION_S: f64 = 300.0;
+
+/// What `simcall fit` reads and how.
+pub(super) struct FitOptions<'a> {
+    pub(super) columns: CallColumns,
+    /// The count column of interval counts.
+    pub(super) count_column: &'a str,
+    pub(super) source: Option<&'a str>,
+    /// Interval width (s) call starts are counted in (default 5 minutes),
+    /// or interval counts' width (default: inferred from their starts).
+    pub(super) resolution_s: Option<f64>,
+    pub(super) out: Option<PathBuf>,
+}
+
+/// Fits `path`: interval counts when it has the count column and no
+/// duration column, else call records.
+///
+/// Errors (exit 2) on a file that cannot be read or parsed, too few calls,
+/// durations that do not vary, or a resolution that does not divide a day.
+pub(super) fn fit(path: &Path, o: &FitOptions) -> Result<()> {
+    let shown = path.display();
+    if let Some(r) = o.resolution_s {
+        let per_day = crate::units::DAY_S / r;
+        if !(60.0..=3600.0).contains(&r) || (per_day - per_day.round()).abs() > 1e-9 {
+            return Err(Error::usage(format!(
+                "--resolution: {} s: use whole minutes from 1 to 60 that divide a day (5min, 15min, 30min, 1h)",
+                crate::units::number(r)
+            )));
+        }
+    }
+    let header = header_of(path).map_err(Error::usage)?;
+    let has = |c: &str| header.iter().any(|h| h == c);
+    let interval_counts = has(o.count_column) && !has(&o.columns.duration);
+    let (fit, durations) = if interval_counts {
+        if o.source.is_some() {
+            return Err(Error::usage(format!("{shown}: --source: interval counts have no source column")));
+        }
+        let rows = read_interval_counts(path, &o.columns.start, o.count_column).map_err(Error::usage)?;
+        let counts = Counts::of_intervals(&rows, o.resolution_s).map_err(|e| Error::usage(format!("{shown}: {e}")))?;
+        (LogFit::new(&counts, None), Vec::new())
+    } else {
+        let calls = read_starts_durations(path, &o.columns, o.source).map_err(Error::usage)?;
+        let durations = check_durations(path, &calls, o.source)?;
+        let counts = Counts::of_starts(calls.iter().map(|c| c.0), o.resolution_s.unwrap_or(DEFAULT_RESOLUTION_S));
+        (LogFit::new(&counts, Some(&calls)), durations)
+    };
+    let name = o.source.unwrap_or("fitted");
+    let log = path.file_name().map_or("calls.csv".into(), |f| f.to_string_lossy().to_string());
+    let snippet = fit.snippet(name, &log);
+    let dir = o.out.clone().unwrap_or_else(|| {
+        Path::new("output").join(format!("fit-{}", path.file_stem().map_or("calls".into(), |s| s.to_string_lossy())))
+    });
+    crate::output::set::recover(&dir);
+    let files = crate::output::fit::files(&fit, &durations, &snippet)?;
+    crate::output::set::write(&dir, |tmp| write_files(tmp, &files))?;
+    print!("{}", crate::output::fit::text(&fit, &snippet));
+    println!("→ {}", dir.display());
+    Ok(())
+}
+
+/// The positive durations of `calls`, checked to be enough and varied enough to fit.
+fn check_durations(path: &Path, calls: &[(f64, f64)], source: Option<&str>) -> Result<Vec<f64>> {
+    let whose = source.map_or(String::new(), |s| format!(" for source {s:?}"));
+    if calls.len() < MIN_CALLS_TO_FIT {
+        return Err(Error::usage(format!(
+            "{}: {} calls{whose}: too few to fit a profile and a holding time (at least {MIN_CALLS_TO_FIT})",
+            path.display(),
+            calls.len()
+        )));
+    }
+    let durations: Vec<f64> = calls.iter().map(|c| c.1).filter(|d| *d > 0.0).collect();
+    let mean = durations.iter().sum::<f64>() / durations.len().max(1) as f64;
+    let sd = (durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / durations.len().max(1) as f64).sqrt();
+    if sd < crate::config::bounds::MIN_CV * mean {
+        return Err(Error::usage(format!(
+            "{}: the durations{whose} hardly vary (cv {:.1e} < {}): nothing to fit; model the holding time as \
+             {{ dist = \"deterministic\", value = \"{mean:.1}s\" }}",
+            path.display(),
+            sd / mean,
+            crate::config::bounds::MIN_CV
+        )));
+    }
+    let mut distinct: Vec<f64> = durations.clone();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT_DURATIONS {
+        return Err(Error::usage(format!(
+            "{}: only {} distinct durations{whose}: too few to fit a distribution (at least \
+             {MIN_DISTINCT_DURATIONS}); model the holding time as deterministic or empirical instead",
+            path.display(),
+            distinct.len()
+        )));
+    }
+    Ok(durations)
+}
