@@ -12,6 +12,7 @@ mod defaults;
 mod docs;
 mod faults;
 mod fit;
+mod fit_days;
 mod fuzz;
 #[path = "../invariants.rs"]
 mod invariants;
