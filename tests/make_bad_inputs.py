@@ -117,6 +117,19 @@ model('hang-outages-tiny','hang', sub(sip,'between = { dist = "exponential", mea
 model('unclear-overflow-loop','unclear', sub(fb,'on_full = "reject"\n# ANCHOR_END: fallback','on_full = { overflow = "llm-key" }\n# ANCHOR_END: fallback'),'limits.standby-llm.on_full.overflow','not a standby limit')
 model('unclear-failure-probability-pct','unclear', sub(fb,'probability = "2%"','probability = 2'),'limits.llm-key.failure.probability','did you mean')
 model('unclear-incident-limit','unclear', sub(fb,'limit = "llm-key"\nstart','limit = "llm-keys"\nstart'),'incidents.llm-throttle.limit','no limit is named')
+# --- the days that matter (issue 23)
+cc=open(os.path.join(root,'models/call-centre.toml')).read()
+DV='day_to_day = { dist = "lognormal", cv = 0.10 }'
+model('panic-day-factor-cv-huge','panic', sub(cc,DV,'day_to_day = { dist = "lognormal", cv = 1e300 }'),'sources.inbound.arrivals.day_to_day.cv','is not allowed',args='validate')
+model('silent-day-factor-zero','silent', sub(cc,DV,'day_to_day = { factors = [1.1, 0.0, 0.9] }'),'sources.inbound.arrivals.day_to_day.factors[1]','greater than zero',args='validate')
+model('silent-day-of-week-six','silent', sub(cc,'day_of_week = [1.15, 1.02, 1.0, 0.97, 0.92, 0.30, 0.15]','day_of_week = [1.15, 1.02, 1.0, 0.97, 0.92, 0.30]'),'sources.inbound.arrivals.day_of_week','needs 7 factors',args='validate')
+model('unclear-within-day-split','unclear', sub(cc,'split = "12:00"','split = "25:00"'),'sources.inbound.arrivals.within_day.split','strictly between 00:00 and 24:00',args='validate')
+model('unclear-day-factor-twice','unclear', sub(cc,DV,DV+', overdispersion = 0.1'),'sources.inbound.arrivals.day_to_day','not both',args='validate')
+model('unclear-day-factor-dist','unclear', sub(cc,DV,'day_to_day = { dist = "weibull", cv = 0.1 }'),'sources.inbound.arrivals.day_to_day.dist','"gamma", "lognormal" or "empirical"',args='validate')
+def counts(name, kind, rows, key, msg):
+    cases.append((name+'.csv', kind, 'fit', key, msg, 'start,count\n'+''.join(f'{a},{b}\n' for a,b in rows), ''))
+counts('unclear-fit-counts-off-grid','unclear',[(i*900+(7 if i==50 else 0), 10) for i in range(96)],'','not on a grid of whole minutes (one is at 12:30:07)')
+counts('silent-fit-counts-fraction','silent',[(i*900, 2.5 if i==3 else 10) for i in range(96)],'count','whole number')
 for (fname, kind, args, key, msg, text, note) in cases:
     hdr=f'# kind: {kind}\n# command: {args}\n# key: {key}\n# message: {msg}\n'
     with open(os.path.join(out,fname),'w') as f:

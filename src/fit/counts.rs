@@ -66,9 +66,22 @@ impl Counts {
                 gcd(b, a % b)
             }
         }
-        let width = resolution_s.unwrap_or_else(|| {
-            rows.iter().fold(DAY_S as u64, |g, r| gcd(g, (r.0.rem_euclid(DAY_S)).round() as u64)) as f64
-        });
+        let width = match resolution_s {
+            Some(w) => w,
+            None => {
+                if let Some(r) = rows.iter().find(|r| (r.0.rem_euclid(60.0)).round() % 60.0 != 0.0) {
+                    let t = r.0.rem_euclid(DAY_S);
+                    return Err(format!(
+                        "the starts are not on a grid of whole minutes (one is at {:02}:{:02}:{:02}): interval \
+                         counts start on their interval's boundary (or give --resolution)",
+                        (t / 3600.0) as u32,
+                        (t % 3600.0 / 60.0) as u32,
+                        (t % 60.0).round() as u32
+                    ));
+                }
+                rows.iter().fold(DAY_S as u64, |g, r| gcd(g, (r.0.rem_euclid(DAY_S)).round() as u64)) as f64
+            }
+        };
         let per_day = DAY_S / width;
         if width < 60.0 || (per_day - per_day.round()).abs() > 1e-6 {
             return Err(format!(
@@ -266,7 +279,10 @@ mod tests {
 
     #[test]
     fn intervals_must_make_a_grid_that_divides_a_day() {
-        assert!(Counts::of_intervals(&[(0.0, 1.0), (30.0, 1.0)], None).unwrap_err().contains("intervals of 30 s"));
+        assert!(Counts::of_intervals(&[(0.0, 1.0), (30.0, 1.0)], None).unwrap_err().contains("00:00:30"));
+        assert!(Counts::of_intervals(&[(0.0, 1.0), (30.0, 1.0)], Some(30.0))
+            .unwrap_err()
+            .contains("intervals of 30 s"));
         assert!(Counts::of_intervals(&[(0.0, 1.0), (420.0, 1.0)], Some(420.0)).unwrap_err().contains("divide a day"));
         assert!(Counts::of_intervals(&[(0.0, 1.0), (700.0, 1.0)], Some(300.0)).unwrap_err().contains("off the"));
         assert!(Counts::of_intervals(&[(0.0, 1.0), (0.0, 1.0)], None).unwrap_err().contains("same time"));
