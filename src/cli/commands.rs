@@ -4,7 +4,6 @@
 use crate::config::bounds::Reach;
 use crate::config::{parse_sets, ModelDoc};
 use crate::error::{Diagnostic, Error, Result, Severity};
-use crate::model::Arrivals;
 use crate::output::{campaigns, charts, series, text, write_atomic, write_files, OutputFile};
 use crate::report::RunKeeps;
 use crate::statistics::{SlaVerdict, Verdict};
@@ -279,52 +278,6 @@ fn unmeetable(m: &crate::model::Model, path: &Path) -> Vec<Diagnostic> {
     crate::runs::unmeetable(m, 0).into_iter().map(|w| Diagnostic::warning(path, "sla", w)).collect()
 }
 
-pub(super) fn generate(path: &Path, days: f64, out: &Path, reach: Reach) -> Result<()> {
-    if !(days.is_finite() && days > 0.0 && days <= 3650.0) {
-        return Err(Error::usage(format!("--days {days}: use a number of days between 0 and 3650")));
-    }
-    let model = ModelDoc::load(path)?.reaching(reach).build()?;
-    if let Some(s) =
-        model.sources.iter().find(|s| matches!(s.arrivals, Arrivals::Population { .. } | Arrivals::Trace(_)))
-    {
-        return Err(Error::input(
-            path,
-            &format!("sources.{}.arrivals", s.name),
-            "only Poisson and profile arrivals can be generated (a population depends on the limits; a trace is a log already)",
-        ));
-    }
-    // The log streams to its file, but a log of 10¹² calls still fills a
-    // disk: it is held to the arrivals a replication may simulate.
-    let calls: f64 = model.sources.iter().map(|s| s.arrival_rate_per_s * days * crate::units::DAY_S).sum();
-    let what = "the number of calls the log would hold (arrival rate × --days)";
-    if let Some(why) = crate::config::bounds::soft(
-        calls,
-        crate::config::bounds::MAX_ARRIVALS_PER_REPLICATION,
-        crate::config::bounds::HARD_ARRIVALS_PER_REPLICATION,
-        what,
-        reach,
-    ) {
-        return Err(Error::usage(format!(
-            "--days {days}: {why}; at about 30 bytes a row that is {} of CSV: fewer days or a lower rate",
-            crate::units::bytes_text(30.0 * calls)
-        )));
-    }
-    create_parent(out)?;
-    let mut count = 0;
-    write_atomic(out, |tmp| {
-        let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
-        w.write_record(["start", "duration", "source"]).map_err(|e| e.to_string())?;
-        count = crate::arrivals::stream_log(&model, days, |c| {
-            let row =
-                [format!("{:.3}", c.start_s), format!("{:.3}", c.duration_s), c.source.clone().unwrap_or_default()];
-            w.write_record(&row).map_err(|e| e.to_string())
-        })?;
-        w.flush().map_err(|e| e.to_string())
-    })?;
-    println!("{count} calls over {days} days → {}", out.display());
-    Ok(())
-}
-
 /// Checks that `file`, given to `flag`, names a file rather than a folder.
 ///
 /// Errors (usage, exit 2) when it is an existing folder or ends with a
@@ -351,7 +304,7 @@ fn stem_of(file: &Path) -> PathBuf {
 }
 
 /// Creates the folder `path` will be written into, if it has one.
-fn create_parent(path: &Path) -> Result<()> {
+pub(super) fn create_parent(path: &Path) -> Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => crate::output::create_dir(dir),
         None => Ok(()),

@@ -4,6 +4,7 @@
 
 mod commands;
 mod fit;
+mod generate;
 mod sweep;
 
 use crate::config::bounds::Reach;
@@ -173,9 +174,18 @@ enum Command {
         /// Days of calls from Monday 00:00.
         #[arg(long, default_value_t = 7.0)]
         days: f64,
-        /// The CSV to write (`start`, `duration`, `source`).
+        /// The CSV to write (`start`, `duration`, `source`; or `start`,
+        /// `count` with --counts).
         #[arg(long)]
         out: PathBuf,
+        /// Write the calls offered in each interval of this width (such as
+        /// 15min) instead of one row per call, as call centres export them.
+        #[arg(long, value_parser = crate::units::parse_duration_s)]
+        counts: Option<f64>,
+        /// Days to leave out of the log (0 = the first Monday), comma-separated:
+        /// a log with gaps, as real exports have.
+        #[arg(long, value_delimiter = ',')]
+        drop_days: Vec<u32>,
     },
 }
 
@@ -245,7 +255,10 @@ fn execute(cli: Cli) -> Result<i32> {
             println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
             Ok(0)
         }
-        Command::Generate { model, days, out } => commands::generate(&model, days, &out, reach).map(|()| 0),
+        Command::Generate { model, days, out, counts, drop_days } => {
+            let options = generate::GenerateOptions { days, counts_s: counts, drop_days: &drop_days };
+            generate::generate(&model, &options, &out, reach).map(|()| 0)
+        }
         Command::Validate { files, self_test } => {
             let checked = if files.is_empty() { Ok(()) } else { commands::validate(&files, reach) };
             let tested = if self_test { commands::self_test() } else { Ok(0) };

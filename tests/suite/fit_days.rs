@@ -202,3 +202,33 @@ fn the_snippet_and_its_profile_file_make_a_model_with_the_fitted_traffic() {
     assert_eq!(s.day_variation.within.is_some(), chosen.within.is_some());
     assert!((s.holding.mean_s() / 240.0 - 1.0).abs() < 0.02, "{}", s.holding.mean_s());
 }
+
+#[test]
+fn the_shipped_interval_counts_are_what_generate_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("counts.csv");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_simcall"))
+        .args([
+            "generate",
+            "models/call-centre.toml",
+            "--days",
+            "91",
+            "--counts",
+            "15min",
+            "--drop-days",
+            "14,30,63,75",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .current_dir(repo(""))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("over 91 days (4 left out)"));
+    let made = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(made, std::fs::read_to_string(repo("models/call-centre-counts.csv")).unwrap());
+    // Dated from run.week_of (Monday 2026-09-07), 15-minute starts, the
+    // dropped days absent: day 14 is Monday 2026-09-21.
+    assert!(made.starts_with("start,count\n2026-09-07T00:00:00.000,"), "{}", &made[..60]);
+    assert!(!made.contains("2026-09-21T") && made.contains("2026-09-22T10:15:00.000,"));
+}
