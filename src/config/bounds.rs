@@ -183,6 +183,18 @@ pub fn check(m: &Model, path: &Path, reach: Reach) -> Vec<Diagnostic> {
     if m.run.horizon_s + m.run.warmup_s > MAX_DURATION_S {
         err("run.horizon", "warm-up and horizon together exceed 10 years, the longest run simcall takes".into());
     }
+    if let crate::model::JudgedDays::Busiest(k) = m.sla.days {
+        let days = (m.run.horizon_s / crate::units::DAY_S).floor();
+        if days < k as f64 {
+            err(
+                "sla.days",
+                format!(
+                    "a replication measures {days:.0} whole days, so it has no {k} busiest: a horizon of at least \
+                     {k} days (365 reads a year, as ITU-T E.500 does)"
+                ),
+            );
+        }
+    }
     let arrivals = crate::work::arrivals_per_replication(m);
     let what = "the number of arrivals one replication would simulate (rate × (warm-up + horizon))";
     if let Some(why) = soft(arrivals, MAX_ARRIVALS_PER_REPLICATION, HARD_ARRIVALS_PER_REPLICATION, what, reach) {

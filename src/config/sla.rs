@@ -4,11 +4,15 @@
 
 use super::build::Builder;
 use crate::error::{Problems, Result};
-use crate::model::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver};
+use crate::model::{HourWindow, JudgedDays, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver};
 use toml::Value;
 
 /// Keys of `[sla]` besides the objectives.
-pub(super) const OTHER_KEYS: [&str; 6] = ["answer_within", "max_completion", "over", "window", "confidence", "sources"];
+pub(super) const OTHER_KEYS: [&str; 8] =
+    ["answer_within", "max_completion", "over", "window", "days", "load", "confidence", "sources"];
+
+/// Most busiest days an SLA may read (a year's days).
+const MAX_BUSIEST_DAYS: u32 = 366;
 
 /// A probability written as `0.01` or `"1%"`: at least 0 and below 1 (a
 /// value of 1 or more is refused, since `1` is far more often a mistyped
@@ -139,13 +143,49 @@ impl Builder<'_> {
         };
         let window =
             str_of("window").map(|t| t.and_then(|t| HourWindow::parse(t).map_err(|e| self.err("sla.window", e))));
-        let over_why = if table.contains_key("over") || table.contains_key("window") {
+        let days = match (str_of("days"), str_of("load")) {
+            (None, None) => Some(JudgedDays::All),
+            (Some(_), Some(_)) => p.take(Err(self.err("sla.load", "give `days` or `load`, not both"))),
+            (Some(t), None) => p.take(t.and_then(|t| {
+                let bad = || {
+                    self.err(
+                        "sla.days",
+                        format!(
+                            "{t:?} is not allowed: \"all\" (default), or \"K busiest\" with K from 1 to \
+                             {MAX_BUSIEST_DAYS}, such as \"30 busiest\" (ITU-T E.500's normal load) or \"5 \
+                             busiest\" (its high load)"
+                        ),
+                    )
+                };
+                match t.trim() {
+                    "all" => Ok(JudgedDays::All),
+                    other => match other.strip_suffix("busiest").map(|k| k.trim().parse::<u32>()) {
+                        Some(Ok(k)) if (1..=MAX_BUSIEST_DAYS).contains(&k) => Ok(JudgedDays::Busiest(k)),
+                        _ => Err(bad()),
+                    },
+                }
+            })),
+            (None, Some(t)) => p.take(t.and_then(|t| match t {
+                "normal" => Ok(JudgedDays::Busiest(30)),
+                "high" => Ok(JudgedDays::Busiest(5)),
+                other => Err(self.err(
+                    "sla.load",
+                    format!(
+                        "{other:?} is not allowed: \"normal\" (the 30 busiest days, ITU-T E.500) or \"high\" (the 5 busiest)"
+                    ),
+                )),
+            })),
+        };
+        let busiest = days.is_some_and(|d| d != JudgedDays::All);
+        let over_why = if table.contains_key("over") || table.contains_key("window") || busiest {
             OverWhy::Written
         } else {
             // Decided once the model's arrivals are known (`Model::settle_sla_over`).
             OverWhy::Constant
         };
         let over = match (str_of("over"), window) {
+            // Busiest days are read at the busy hour.
+            (None, None) if busiest => Some(SlaOver::BusyHour),
             (None, None) => Some(SlaOver::Run),
             (None, Some(w)) | (Some(Ok("window")), Some(w)) => p.take(w).map(SlaOver::Window),
             (Some(o), w) => p.take(o.and_then(|o| match (o, w) {
@@ -158,6 +198,13 @@ impl Builder<'_> {
                 )),
             })),
         };
+        if busiest && over.as_ref().is_some_and(|o| *o != SlaOver::BusyHour) {
+            let key = if table.contains_key("days") { "sla.days" } else { "sla.load" };
+            p.take::<()>(Err(self.err(
+                key,
+                "the busiest days are read at their busy hour: it goes with over = \"busy_hour\" (or no `over`), not a run or a window",
+            )));
+        }
         let confidence = match table.get("confidence") {
             None => Some(0.95),
             Some(v) => p.take(probability(v).map_err(|e| self.err("sla.confidence", e)).and_then(|c| {
@@ -177,6 +224,7 @@ impl Builder<'_> {
             source_objectives,
             max_completion_s: max_completion_s.expect("checked"),
             over: over.expect("checked"),
+            days: days.expect("checked"),
             over_why,
             ignored,
             warnings: Vec::new(),

@@ -39,6 +39,27 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
             "the busy hour of a run shorter than a day is only the busiest of the hours it covers: simulate whole days",
         ));
     }
+    if let crate::model::JudgedDays::Busiest(k) = m.sla.days {
+        let days = (m.run.horizon_s / DAY_S).floor();
+        if days < 365.0 {
+            out.push(Diagnostic::warning(
+                path,
+                "sla.days",
+                format!(
+                    "ITU-T E.500 reads the {k} busiest days of a year; a replication here measures {days:.0} days, \
+                     whose {k} busiest are less extreme than a year's: horizon = \"365d\" reads a year"
+                ),
+            ));
+        }
+        if m.sources.iter().all(|s| s.day_variation.is_none()) {
+            out.push(Diagnostic::warning(
+                path,
+                "sla.days",
+                "no source's days vary beyond Poisson (no day_to_day or within_day): its busiest days differ only \
+                 by chance and day of week, far less than real days do; `simcall fit` estimates a day factor from a log",
+            ));
+        }
+    }
     if m.sla.is_empty() {
         out.push(Diagnostic::warning(path, "sla", "no objective is set: every tier of a sweep meets the SLA"));
     }

@@ -11,7 +11,7 @@ mod timeline;
 mod variation;
 pub use campaign::{Campaign, Outcome, Window};
 pub use days::{DayFactor, DaySampler, DayVariation, WithinDay};
-pub use sla::{HourWindow, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
+pub use sla::{HourWindow, JudgedDays, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
 pub use timeline::{Failure, Incident, IncidentWhen, OnDrop, Stickiness};
 
 pub use dist::{Dist, Sampler};

@@ -212,6 +212,30 @@ pub enum SlaOver {
     Window(HourWindow),
 }
 
+/// Which days' busy hours an SLA judged at the busy hour reads: all of
+/// them pooled, or, as ITU-T E.500 §2 reads measured traffic, the k days of
+/// highest busy-hour offered load (30 for its normal load, 5 for its high
+/// load), in each replication's measured days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JudgedDays {
+    /// Every day's busy hour (default).
+    All,
+    /// The busy hours of the k busiest days.
+    Busiest(u32),
+}
+
+impl JudgedDays {
+    /// `all days`, `the 5 busiest days`.
+    pub fn label(self) -> String {
+        match self {
+            JudgedDays::All => "all days".into(),
+            JudgedDays::Busiest(1) => "the busiest day".into(),
+            JudgedDays::Busiest(k) => format!("the {k} busiest days"),
+        }
+    }
+}
+
 /// The service objective a run or a sweep's cells are judged against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sla {
@@ -226,6 +250,8 @@ pub struct Sla {
     pub max_completion_s: Option<f64>,
     /// Where the objectives are judged.
     pub over: SlaOver,
+    /// Which days' busy hours, when judged at the busy hour.
+    pub days: JudgedDays,
     /// Why there.
     pub over_why: OverWhy,
     /// Objectives written as `"off"`: ignored on purpose, shown as ignored
@@ -246,6 +272,7 @@ impl Default for Sla {
             source_objectives: Vec::new(),
             max_completion_s: None,
             over: SlaOver::Run,
+            days: JudgedDays::All,
             over_why: OverWhy::Constant,
             ignored: Vec::new(),
             warnings: Vec::new(),
@@ -309,7 +336,10 @@ impl Sla {
     pub fn place(&self) -> String {
         match &self.over {
             SlaOver::Run => "the whole run".to_string(),
-            SlaOver::BusyHour => "the busy hour".to_string(),
+            SlaOver::BusyHour => match self.days {
+                JudgedDays::All => "the busy hour".to_string(),
+                d => format!("the busy hour of {}", d.label()),
+            },
             SlaOver::Window(w) => format!("the window {}", w.label),
         }
     }

@@ -137,14 +137,12 @@ impl Model {
         })
     }
 
-    /// The time-consistent busy hour's offered load over the mean hour's
-    /// (≥ 1): the clock hour of the day with the most offered traffic of
-    /// first attempts, averaged over the days of each source's profile or
-    /// trace, against the average of the 24 clock hours (ITU-T E.500's busy
-    /// hour, from the model's rates rather than a simulation). `None` when
-    /// no source's rate varies (campaigns are not counted: their traffic
-    /// is the dialer's, known only by simulating it).
-    pub fn busy_hour_ratio(&self) -> Option<f64> {
+    /// Offered traffic of first attempts in each clock hour of the day (up
+    /// to a common factor), averaged over the days of each source's profile
+    /// or trace; `None` when no source's rate varies by the clock
+    /// (campaigns are not counted: their traffic is the dialer's, known
+    /// only by simulating it).
+    fn clock_hours_offered(&self) -> Option<[f64; 24]> {
         let mut total = [0.0; 24];
         let mut varies = false;
         for s in &self.sources {
@@ -160,8 +158,25 @@ impl Model {
                 None => total.iter_mut().for_each(|t| *t += s.offered_load_erl()),
             }
         }
+        varies.then_some(total)
+    }
+
+    /// The time-consistent busy hour's offered load over the mean hour's
+    /// (≥ 1): the clock hour of the day with the most offered traffic of
+    /// first attempts against the average of the 24 clock hours (ITU-T
+    /// E.500's busy hour, from the model's rates rather than a simulation).
+    /// `None` when no source's rate varies by the clock.
+    pub fn busy_hour_ratio(&self) -> Option<f64> {
+        let total = self.clock_hours_offered()?;
         let mean = total.iter().sum::<f64>() / 24.0;
-        (varies && mean > 0.0).then(|| total.iter().cloned().fold(0.0, f64::max) / mean)
+        (mean > 0.0).then(|| total.iter().cloned().fold(0.0, f64::max) / mean)
+    }
+
+    /// The time-consistent busy hour from the model's rates: the clock hour
+    /// (0–23) with the most offered traffic (ties: the earlier); 0 when
+    /// the rates do not vary by the clock (every hour is the busy hour).
+    pub fn busy_clock_hour(&self) -> usize {
+        self.clock_hours_offered().map_or(0, |t| (0..24).fold(0, |b, h| if t[h] > t[b] { h } else { b }))
     }
 }
 

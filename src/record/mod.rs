@@ -390,6 +390,21 @@ pub struct HourCounts {
     pub over: SlaOver,
     /// `[source][hour of week]`.
     pub per_source: Vec<Vec<Counts>>,
+    /// Per simulated day, when the SLA reads the busiest days.
+    pub days: Option<DayCounts>,
+}
+
+/// Counts of each inbound source in the busy clock hour of each simulated
+/// day (from time 0, warm-up included), when the SLA reads the busiest days
+/// ([`crate::model::JudgedDays`]).
+#[derive(Debug, Clone)]
+pub struct DayCounts {
+    /// The clock hour counted (0–23): the model's time-consistent busy hour.
+    pub busy_hour: usize,
+    /// Which days are judged.
+    pub judged: crate::model::JudgedDays,
+    /// `[source][day]`.
+    pub per_source: Vec<Vec<Counts>>,
 }
 
 /// What one replication measured.

@@ -64,9 +64,10 @@ mod timeline;
 
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{failure_stream, incident_stream, routing_stream, EventQueue, SimRng};
-use crate::model::{Model, Outcome};
+use crate::model::{JudgedDays, Model, Outcome};
+use crate::units::DAY_S;
 use crate::record::{
-    hour_of_week, Counts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK,
+    hour_of_week, Counts, DayCounts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK,
 };
 use dial::DialerRt;
 use rand_distr::{Distribution, Exp1};
@@ -284,8 +285,13 @@ struct Sim {
     /// Counts per (inbound source, hour of the week), when the SLA is judged
     /// over hours ([`crate::record::HourCounts`]).
     hours: Option<Vec<Counts>>,
+    /// Counts per (inbound source, day) in the busy clock hour, when the
+    /// SLA reads the busiest days: (busy hour, `[source][day]`).
+    days: Option<(usize, Vec<Vec<Counts>>)>,
     /// Where the SLA is judged.
     sla_over: crate::model::SlaOver,
+    /// Which days' busy hours it reads.
+    judged_days: JudgedDays,
     /// Failures, fallbacks and incidents' streams and per-caller moves.
     /// Boxed: the replication's hot state stays together without it.
     faults: Box<faults::Faults>,
@@ -335,6 +341,11 @@ impl Sim {
             dialers,
             pump_due: false,
             hours: model.sla.needs_hours().then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
+            days: (model.sla.over == crate::model::SlaOver::BusyHour && model.sla.days != JudgedDays::All).then(|| {
+                let days = ((model.run.warmup_s + model.run.horizon_s) / DAY_S).ceil() as usize;
+                (model.busy_clock_hour(), vec![vec![Counts::default(); days]; model.sources.len()])
+            }),
+            judged_days: model.sla.days,
             sla_over: model.sla.over.clone(),
             faults: Box::new(faults::Faults {
                 failure_rng: failure_stream(seed, point, rep),
@@ -570,6 +581,13 @@ impl Sim {
         if let Some(hours) = &mut self.hours {
             if source < self.n_inbound {
                 count(&mut hours[source * HOURS_PER_WEEK + hour_of_week(t)]);
+                if let Some((busy_hour, days)) = &mut self.days {
+                    if (t / 3600.0) as usize % 24 == *busy_hour {
+                        if let Some(c) = days[source].get_mut((t / DAY_S) as usize) {
+                            count(c);
+                        }
+                    }
+                }
             }
         }
     }
@@ -596,19 +614,20 @@ impl Sim {
         }
         // Attempts still waiting in the chain are "in progress": count them
         // for conservation.
+        let mut waiting = Vec::new();
         for limit in &self.limits {
             for cp in &limit.copies {
                 for &(w, generation) in &cp.fifo {
                     let c = &self.callers[w as usize];
                     let inbound = (c.source as usize) < self.n_inbound;
                     if inbound && c.generation == generation && c.counted && c.phase == Phase::Chain {
-                        self.counts[c.source as usize].waiting_at_end += 1;
-                        if let Some(hours) = &mut self.hours {
-                            hours[c.source as usize * HOURS_PER_WEEK + hour_of_week(c.attempt_t)].waiting_at_end += 1;
-                        }
+                        waiting.push((c.source as usize, c.attempt_t));
                     }
                 }
             }
+        }
+        for (source, t) in waiting {
+            self.tally(source, t, |c| c.waiting_at_end += 1);
         }
         let end_t = self.end_t;
         for d in &mut self.dialers {
@@ -638,6 +657,11 @@ impl Sim {
             hours: self.hours.map(|h| HourCounts {
                 over: self.sla_over,
                 per_source: h.chunks(HOURS_PER_WEEK).map(<[Counts]>::to_vec).collect(),
+                days: self.days.map(|(busy_hour, per_source)| DayCounts {
+                    busy_hour,
+                    judged: self.judged_days,
+                    per_source,
+                }),
             }),
         }
     }

@@ -8,8 +8,8 @@
 //! of the warm-up to the end of the horizon.
 
 use super::campaign::CampaignValues;
-use crate::model::{LimitKind, SlaOver};
-use crate::record::{metric_set, Bucket, Counts, HourCounts, LimitCounts, Replication, HOURS_PER_WEEK};
+use crate::model::{JudgedDays, LimitKind, SlaOver};
+use crate::record::{metric_set, Bucket, Counts, DayCounts, HourCounts, LimitCounts, Replication, HOURS_PER_WEEK};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -321,9 +321,60 @@ fn covered_s(start_s: f64, end_s: f64) -> Vec<f64> {
     covered
 }
 
+/// The `k` busiest of days whose busy-hour offered traffic is `offered`
+/// (ITU-T E.500's reading: the days of highest busy-hour load), in order
+/// of load, highest first; ties go to the earlier day. All of them when
+/// there are fewer than `k`.
+pub fn busiest_days(offered: &[f64], k: usize) -> Vec<usize> {
+    let mut days: Vec<usize> = (0..offered.len()).collect();
+    days.sort_by(|a, b| offered[*b].total_cmp(&offered[*a]).then(a.cmp(b)));
+    days.truncate(k);
+    days
+}
+
+/// The busy hour of the busiest days of `d` whose busy hour lies wholly in
+/// the measured window [`end_t` − `horizon_s`, `end_t`).
+fn busiest_day_metrics(d: &DayCounts, end_t: f64, horizon_s: f64) -> HourMetrics {
+    let JudgedDays::Busiest(k) = d.judged else { unreachable!("recorded only for the busiest days") };
+    let starts = |day: usize| day as f64 * 86_400.0 + d.busy_hour as f64 * 3600.0;
+    let days: Vec<usize> = (0..d.per_source.first().map_or(0, Vec::len))
+        .filter(|&day| starts(day) >= end_t - horizon_s && starts(day) + 3600.0 <= end_t)
+        .collect();
+    let offered: Vec<f64> =
+        days.iter().map(|&day| d.per_source.iter().map(|s| s[day].offered_holding_s).sum::<f64>()).collect();
+    let chosen: Vec<usize> = busiest_days(&offered, k as usize).into_iter().map(|i| days[i]).collect();
+    let per_source: Vec<Counts> = d
+        .per_source
+        .iter()
+        .map(|by_day| {
+            let mut c = Counts::default();
+            chosen.iter().for_each(|&day| c.absorb(&by_day[day]));
+            c
+        })
+        .collect();
+    let mut total = Counts::default();
+    per_source.iter().for_each(|c| total.absorb(c));
+    let span = (chosen.len() as f64 * 3600.0).max(f64::MIN_POSITIVE);
+    HourMetrics {
+        label: format!(
+            "busy hour {:02}:00-{:02}:00 of the {} busiest of {} days",
+            d.busy_hour,
+            d.busy_hour + 1,
+            k,
+            days.len()
+        ),
+        offered_load_erl: total.offered_holding_s / span,
+        total: SourceMetrics::of(&total, end_t, span),
+        sources: per_source.iter().map(|c| SourceMetrics::of(c, end_t, span)).collect(),
+    }
+}
+
 /// The hour sets of `h`'s SLA and their metrics, for a window ending at
 /// `end_t` of `horizon_s`.
 fn hour_metrics(h: &HourCounts, end_t: f64, horizon_s: f64) -> Vec<HourMetrics> {
+    if let Some(d) = &h.days {
+        return vec![busiest_day_metrics(d, end_t, horizon_s)];
+    }
     let covered = covered_s(end_t - horizon_s, end_t);
     let groups: Vec<(String, Vec<usize>)> = match &h.over {
         SlaOver::Run => Vec::new(),
