@@ -126,6 +126,9 @@ model('silent-day-of-week-six','silent', sub(cc,'day_of_week = [1.15, 1.02, 1.0,
 model('unclear-within-day-split','unclear', sub(cc,'split = "12:00"','split = "25:00"'),'sources.inbound.arrivals.within_day.split','strictly between 00:00 and 24:00',args='validate')
 model('unclear-day-factor-twice','unclear', sub(cc,DV,DV+', overdispersion = 0.1'),'sources.inbound.arrivals.day_to_day','not both',args='validate')
 model('unclear-day-factor-dist','unclear', sub(cc,DV,'day_to_day = { dist = "weibull", cv = 0.1 }'),'sources.inbound.arrivals.day_to_day.dist','"gamma", "lognormal" or "empirical"',args='validate')
+model('unclear-busiest-days-in-a-window','unclear', sub(base,'max_blocking = 0.01','max_blocking = 0.01\nwindow = "mon-fri 09:00-17:00"\ndays = "5 busiest"'),'sla.days','goes with over = "busy_hour"',args='validate')
+model('unclear-load-extreme','unclear', sub(base,'max_blocking = 0.01','max_blocking = 0.01\nload = "extreme"'),'sla.load','"normal" (the 30 busiest days',args='validate')
+model('silent-busiest-days-short-run','silent', sub(base,'max_blocking = 0.01','max_blocking = 0.01\ndays = "5 busiest"'),'sla.days','has no 5 busiest',args='validate')
 def counts(name, kind, rows, key, msg):
     cases.append((name+'.csv', kind, 'fit', key, msg, 'start,count\n'+''.join(f'{a},{b}\n' for a,b in rows), ''))
 counts('unclear-fit-counts-off-grid','unclear',[(i*900+(7 if i==50 else 0), 10) for i in range(96)],'','not on a grid of whole minutes (one is at 12:30:07)')

@@ -65,10 +65,10 @@ mod timeline;
 use crate::arrivals::ArrivalProcess;
 use crate::engine::{failure_stream, incident_stream, routing_stream, EventQueue, SimRng};
 use crate::model::{JudgedDays, Model, Outcome};
-use crate::units::DAY_S;
 use crate::record::{
     hour_of_week, Counts, DayCounts, HourCounts, LimitCounts, Recorder, Replication, TimeAverage, HOURS_PER_WEEK,
 };
+use crate::units::DAY_S;
 use dial::DialerRt;
 use rand_distr::{Distribution, Exp1};
 use runtime::{LimitRt, SourceRt};

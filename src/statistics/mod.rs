@@ -13,7 +13,7 @@ mod summary;
 mod sweep;
 
 pub use campaign::{CampaignMetrics, CampaignSummary, CampaignValues};
-pub use metrics::{CopyMetrics, LimitMetrics, LimitValues, ReplicationMetrics, SourceMetrics};
+pub use metrics::{busiest_days, CopyMetrics, LimitMetrics, LimitValues, ReplicationMetrics, SourceMetrics};
 pub use sla::{ObjectiveVerdict, SlaVerdict, Verdict};
 pub use summary::{LimitSummary, SourceSummary, Summary, WindowSummary};
 pub use sweep::{rejected, worst_cells, CellResult, SweepResult};

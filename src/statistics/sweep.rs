@@ -105,7 +105,9 @@ impl SweepResult {
     }
 
     /// Where its cells were judged: "run", "busy hour 10:00-11:00", or,
-    /// when that differs between cells, each place once, joined by " / ".
+    /// when that differs between cells, each place once, joined by " / ";
+    /// when only the days judged at one busy hour differ (a sweep of
+    /// `sla.days`), "busy hour 10:00-11:00, days as swept".
     pub fn judged_over(&self) -> String {
         let mut seen: Vec<&str> = Vec::new();
         for c in &self.cells {
@@ -113,7 +115,13 @@ impl SweepResult {
                 seen.push(&c.verdict.over);
             }
         }
-        seen.join(" / ")
+        let hour = |s: &str| s.strip_prefix("busy hour ").map(|r| r.chars().take(11).collect::<String>());
+        match seen.first().and_then(|s| hour(s)) {
+            Some(h) if seen.len() > 1 && seen.iter().all(|s| hour(s).as_deref() == Some(h.as_str())) => {
+                format!("busy hour {h}, days as swept")
+            }
+            _ => seen.join(" / "),
+        }
     }
 
     /// Whether its cells are judged somewhere other than the whole run.

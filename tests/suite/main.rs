@@ -4,6 +4,7 @@
 //! the command line.
 
 mod bad_inputs;
+mod busiest;
 mod campaign;
 mod chain;
 mod cli;
