@@ -1,7 +1,7 @@
 //! `simcall fit`: read a call log or interval counts, fit them
 //! ([`crate::fit`]), print the fit and write its files.
 
-use crate::config::{header_of, read_interval_counts, read_starts_durations, CallColumns};
+use crate::config::{header_of, read_call_log_for_fit, read_interval_counts, CallColumns, OutcomeColumns};
 use crate::error::{Error, Result};
 use crate::fit::{Counts, LogFit};
 use crate::output::write_files;
@@ -16,6 +16,8 @@ const DEFAULT_RESOLUTION_S: f64 = 300.0;
 /// What `simcall fit` reads and how.
 pub(super) struct FitOptions<'a> {
     pub(super) columns: CallColumns,
+    /// The outcome columns (read when the file has them).
+    pub(super) outcomes: OutcomeColumns,
     /// The count column of interval counts.
     pub(super) count_column: &'a str,
     pub(super) source: Option<&'a str>,
@@ -52,10 +54,13 @@ pub(super) fn fit(path: &Path, o: &FitOptions) -> Result<()> {
         let counts = Counts::of_intervals(&rows, o.resolution_s).map_err(|e| Error::usage(format!("{shown}: {e}")))?;
         (LogFit::new(&counts, None), Vec::new())
     } else {
-        let calls = read_starts_durations(path, &o.columns, o.source).map_err(Error::usage)?;
-        let durations = check_durations(path, &calls, o.source)?;
-        let counts = Counts::of_starts(calls.iter().map(|c| c.0), o.resolution_s.unwrap_or(DEFAULT_RESOLUTION_S));
-        (LogFit::new(&counts, Some(&calls)), durations)
+        let log = read_call_log_for_fit(path, &o.columns, &o.outcomes, o.source).map_err(Error::usage)?;
+        let calls: Vec<(f64, f64)> = log.starts_s.iter().copied().zip(log.durations_s.iter().copied()).collect();
+        let durations = check_durations(path, calls.len(), LogFit::holding_durations(&log), o.source)?;
+        let counts = Counts::of_starts(log.starts_s.iter().copied(), o.resolution_s.unwrap_or(DEFAULT_RESOLUTION_S));
+        let mut fit = LogFit::new(&counts, Some(&calls));
+        fit.with_outcomes(&log, &durations);
+        (fit, durations)
     };
     let name = o.source.unwrap_or("fitted");
     let log = path.file_name().map_or("calls.csv".into(), |f| f.to_string_lossy().to_string());
@@ -71,17 +76,17 @@ pub(super) fn fit(path: &Path, o: &FitOptions) -> Result<()> {
     Ok(())
 }
 
-/// The positive durations of `calls`, checked to be enough and varied enough to fit.
-fn check_durations(path: &Path, calls: &[(f64, f64)], source: Option<&str>) -> Result<Vec<f64>> {
+/// `durations` (positive, of a log of `calls` calls), checked to be enough
+/// and varied enough to fit.
+fn check_durations(path: &Path, calls: usize, durations: Vec<f64>, source: Option<&str>) -> Result<Vec<f64>> {
     let whose = source.map_or(String::new(), |s| format!(" for source {s:?}"));
-    if calls.len() < MIN_CALLS_TO_FIT {
+    if calls < MIN_CALLS_TO_FIT {
         return Err(Error::usage(format!(
             "{}: {} calls{whose}: too few to fit a profile and a holding time (at least {MIN_CALLS_TO_FIT})",
             path.display(),
-            calls.len()
+            calls
         )));
     }
-    let durations: Vec<f64> = calls.iter().map(|c| c.1).filter(|d| *d > 0.0).collect();
     let mean = durations.iter().sum::<f64>() / durations.len().max(1) as f64;
     let sd = (durations.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / durations.len().max(1) as f64).sqrt();
     if sd < crate::config::bounds::MIN_CV * mean {

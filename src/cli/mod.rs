@@ -138,6 +138,21 @@ enum Command {
         /// with it and no duration column is read as interval counts.
         #[arg(long, default_value = "count")]
         count_column: String,
+        /// The outcome column (`answered`, `abandoned` or `blocked`; default
+        /// `outcome`): with it, holding times come from answered calls only.
+        #[arg(long, default_value = "outcome")]
+        outcome_column: String,
+        /// The wait column (default `wait`): with outcomes, patience is
+        /// fitted from the waits, abandoned and answered (censored).
+        #[arg(long, default_value = "wait")]
+        wait_column: String,
+        /// The talk-time column of answered calls (default `talk`): the holding time.
+        #[arg(long, default_value = "talk")]
+        talk_column: String,
+        /// The caller column (default `caller`): with outcomes and waits,
+        /// redials are read from callers who call again within a day.
+        #[arg(long, default_value = "caller")]
+        caller_column: String,
         /// The interval call starts are counted in (default 5min), or the
         /// width of interval counts (default: inferred from their starts).
         #[arg(long, value_parser = crate::units::parse_duration_s)]
@@ -237,10 +252,30 @@ fn execute(cli: Cli) -> Result<i32> {
         }
         Command::Merge { dir } => sweep::merge(&dir, reach).map(|()| 0),
         Command::Plan { plan, out, sets, resume } => commands::plan(&plan, out, &sets, resume, reach).map(|()| 0),
-        Command::Fit { calls, source, out, start_column, duration_column, source_column, count_column, resolution } => {
+        Command::Fit {
+            calls,
+            source,
+            out,
+            start_column,
+            duration_column,
+            source_column,
+            count_column,
+            outcome_column,
+            wait_column,
+            talk_column,
+            caller_column,
+            resolution,
+        } => {
             let columns = CallColumns { start: start_column, duration: duration_column, source: source_column };
+            let outcomes = crate::config::OutcomeColumns {
+                outcome: outcome_column,
+                wait: wait_column,
+                talk: talk_column,
+                caller: caller_column,
+            };
             let options = fit::FitOptions {
                 columns,
+                outcomes,
                 count_column: &count_column,
                 source: source.as_deref(),
                 resolution_s: resolution,

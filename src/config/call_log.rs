@@ -74,37 +74,146 @@ fn calls_from(r: impl Read, path: &Path, columns: &CallColumns) -> std::result::
     Ok(calls)
 }
 
-/// A call log's starts and durations only, for fitting: 16 bytes a call
-/// (a 5-million-call log holds 80 MB), streamed from the file and sorted
-/// by start. `source` keeps that source's rows only.
+/// The optional columns of a call log with outcomes: a column the file
+/// does not have is not read.
+#[derive(Debug, Clone)]
+pub struct OutcomeColumns {
+    /// What became of the call: `answered`, `abandoned` or `blocked`.
+    pub outcome: String,
+    /// How long the caller waited before an answer or hanging up (s or with units).
+    pub wait: String,
+    /// Talk time of an answered call (s or with units).
+    pub talk: String,
+    /// Who called (any text; the same caller, the same text).
+    pub caller: String,
+}
+
+impl Default for OutcomeColumns {
+    fn default() -> Self {
+        OutcomeColumns { outcome: "outcome".into(), wait: "wait".into(), talk: "talk".into(), caller: "caller".into() }
+    }
+}
+
+/// What became of a logged call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoggedOutcome {
+    /// Answered (`answered`, `completed`, `carried`).
+    Answered,
+    /// The caller hung up waiting (`abandoned`, `abandon`).
+    Abandoned,
+    /// Refused without waiting (`blocked`, `busy`, `rejected`).
+    Blocked,
+}
+
+/// A call log for fitting, column by column and sorted by start: starts
+/// and durations (16 bytes a call), and whichever outcome columns the file
+/// has (`None` when it has not).
+#[derive(Debug, Clone, Default)]
+pub struct CallLog {
+    /// Starts (s from the log's Monday 00:00).
+    pub starts_s: Vec<f64>,
+    /// Durations (s).
+    pub durations_s: Vec<f64>,
+    /// What became of each call.
+    pub outcomes: Option<Vec<LoggedOutcome>>,
+    /// Each call's wait (s).
+    pub waits_s: Option<Vec<f32>>,
+    /// Each call's talk time (s); NaN where the row leaves it empty.
+    pub talks_s: Option<Vec<f32>>,
+    /// Each call's caller, hashed.
+    pub callers: Option<Vec<u64>>,
+}
+
+/// A call log's calls for fitting ([`CallLog`]), streamed from the file;
+/// `source` keeps that source's rows only.
 ///
-/// Errors as [`read_call_log_with`].
-pub fn read_starts_durations(
+/// Errors as [`read_call_log_with`], and name the line of an outcome that
+/// is not one of the words above, or of a wait or talk time that is not a
+/// duration.
+pub fn read_call_log_for_fit(
     path: &Path,
     columns: &CallColumns,
+    outcomes: &OutcomeColumns,
     source: Option<&str>,
-) -> std::result::Result<Vec<(f64, f64)>, String> {
+) -> std::result::Result<CallLog, String> {
+    use std::hash::{Hash, Hasher};
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut calls: Vec<(f64, f64)> = Vec::new();
+    let header = header_of(path)?;
+    let has = |c: &str| header.iter().any(|h| h == c);
+    let mut log = CallLog {
+        outcomes: has(&outcomes.outcome).then(Vec::new),
+        waits_s: has(&outcomes.wait).then(Vec::new),
+        talks_s: has(&outcomes.talk).then(Vec::new),
+        callers: has(&outcomes.caller).then(Vec::new),
+        ..CallLog::default()
+    };
+    let optional = [&columns.source, &outcomes.outcome, &outcomes.wait, &outcomes.talk, &outcomes.caller];
     let shift = each_row(
         std::io::BufReader::new(file),
         path,
         &columns.start,
         &[&columns.duration],
-        &[&columns.source],
+        &optional.map(String::as_str),
         |start_s, values| {
-            if source.is_none_or(|s| values.optional[0] == Some(s)) {
-                calls.push((start_s, duration(values.required[0], path, values.line, &columns.duration)?));
+            if !source.is_none_or(|s| values.optional[0] == Some(s)) {
+                return Ok(());
+            }
+            let line = values.line;
+            log.starts_s.push(start_s);
+            log.durations_s.push(duration(values.required[0], path, line, &columns.duration)?);
+            if let Some(v) = &mut log.outcomes {
+                let text = values.optional[1].unwrap_or("").trim().to_ascii_lowercase();
+                v.push(match text.as_str() {
+                    "answered" | "completed" | "carried" => LoggedOutcome::Answered,
+                    "abandoned" | "abandon" => LoggedOutcome::Abandoned,
+                    "blocked" | "busy" | "rejected" => LoggedOutcome::Blocked,
+                    _ => {
+                        return Err(format!(
+                            "{} line {line}: {}: {text:?} is not an outcome: answered, abandoned or blocked",
+                            path.display(),
+                            outcomes.outcome
+                        ))
+                    }
+                });
+            }
+            if let Some(v) = &mut log.waits_s {
+                v.push(duration(values.optional[2].unwrap_or(""), path, line, &outcomes.wait)? as f32);
+            }
+            if let Some(v) = &mut log.talks_s {
+                let text = values.optional[3].unwrap_or("");
+                v.push(if text.is_empty() { f32::NAN } else { duration(text, path, line, &outcomes.talk)? as f32 });
+            }
+            if let Some(v) = &mut log.callers {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                values.optional[4].unwrap_or("").hash(&mut h);
+                v.push(h.finish());
             }
             Ok(())
         },
     )?;
-    for c in &mut calls {
-        c.0 -= shift;
+    // Sort every column by start (stable: rows of one start keep their order).
+    let mut order: Vec<u32> = (0..log.starts_s.len() as u32).collect();
+    order.sort_by(|a, b| log.starts_s[*a as usize].total_cmp(&log.starts_s[*b as usize]));
+    fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
+        *v = order.iter().map(|&i| v[i as usize]).collect();
     }
-    calls.sort_by(|a, b| a.0.total_cmp(&b.0));
-    within_ten_years(calls.first().map(|c| c.0), calls.last().map(|c| c.0), path, &columns.start)?;
-    Ok(calls)
+    permute(&mut log.starts_s, &order);
+    permute(&mut log.durations_s, &order);
+    log.starts_s.iter_mut().for_each(|t| *t -= shift);
+    if let Some(v) = &mut log.outcomes {
+        permute(v, &order);
+    }
+    if let Some(v) = &mut log.waits_s {
+        permute(v, &order);
+    }
+    if let Some(v) = &mut log.talks_s {
+        permute(v, &order);
+    }
+    if let Some(v) = &mut log.callers {
+        permute(v, &order);
+    }
+    within_ten_years(log.starts_s.first().copied(), log.starts_s.last().copied(), path, &columns.start)?;
+    Ok(log)
 }
 
 /// Interval counts: rows `start,count` (calls offered in the interval that

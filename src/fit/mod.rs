@@ -15,11 +15,13 @@
 pub mod concurrency;
 pub mod counts;
 pub mod holding;
+pub mod outcomes;
 pub mod variation;
 
 pub use concurrency::{concurrency, Concurrency};
 pub use counts::{profile, Counts, ProfileFit, WEEKDAYS};
 pub use holding::{fit_holding, HoldingFit};
+pub use outcomes::{PatienceFit, RedialFit};
 pub use variation::{day_of_week, variation, Estimate, VariationFit};
 
 use crate::model::DayFactor;
@@ -49,6 +51,14 @@ pub struct LogFit {
     pub concurrency: Option<Concurrency>,
     /// Each observed day (from the log's Monday 00:00): its arrivals and its busy-hour arrivals.
     pub daily: Vec<(i64, f64, f64)>,
+    /// What the holding time was fitted to.
+    pub holding_from: &'static str,
+    /// Patience, when the log has outcomes and waits.
+    pub patience: Option<PatienceFit>,
+    /// Redials, when the log has outcomes, waits and callers.
+    pub redial: Option<RedialFit>,
+    /// The redial delay's fits, best AIC first.
+    pub redial_delay: Vec<HoldingFit>,
 }
 
 impl LogFit {
@@ -75,7 +85,49 @@ impl LogFit {
             profile,
             holding,
             concurrency,
+            holding_from: "every call's duration",
+            patience: None,
+            redial: None,
+            redial_delay: Vec::new(),
         }
+    }
+
+    /// Adds what `log`'s outcome columns say: the holding time from the
+    /// answered calls' talk times (or their durations: an abandoned or
+    /// blocked call's logged duration is not a holding time), patience from
+    /// the waits, redials from the callers. `holding` is the durations the
+    /// caller chose ([`LogFit::holding_durations`]).
+    pub fn with_outcomes(&mut self, log: &crate::config::CallLog, holding: &[f64]) {
+        if log.outcomes.is_some() {
+            self.holding = fit_holding(holding);
+            self.holding_from =
+                if log.talks_s.is_some() { "the answered calls' talk times" } else { "the answered calls' durations" };
+        }
+        if let (Some(o), Some(w)) = (&log.outcomes, &log.waits_s) {
+            self.patience = outcomes::patience(o, w);
+            if let Some(c) = &log.callers {
+                self.redial = outcomes::redials(&log.starts_s, o, w, c);
+                self.redial_delay = self.redial.as_ref().map_or_else(Vec::new, |r| {
+                    fit_holding(&r.delays_s.iter().copied().filter(|d| *d > 0.0).collect::<Vec<_>>())
+                });
+            }
+        }
+    }
+
+    /// The durations a holding time is fitted to: the answered calls' talk
+    /// times when the log has them, else the answered calls' durations
+    /// when it has outcomes, else every duration; only positive ones.
+    pub fn holding_durations(log: &crate::config::CallLog) -> Vec<f64> {
+        use crate::config::LoggedOutcome::Answered;
+        let answered = |i: usize| log.outcomes.as_ref().is_none_or(|o| o[i] == Answered);
+        (0..log.starts_s.len())
+            .filter(|&i| answered(i))
+            .map(|i| match &log.talks_s {
+                Some(t) if log.outcomes.is_some() && !t[i].is_nan() => t[i] as f64,
+                _ => log.durations_s[i],
+            })
+            .filter(|d| *d > 0.0)
+            .collect()
     }
 
     /// The profile as rows `at,rate` (a model's `arrivals.file`), when it is
@@ -146,13 +198,31 @@ impl LogFit {
                 }
             ));
         }
-        let holding = match self.holding.first() {
+        let mut holding = match self.holding.first() {
             Some(h) => format!("holding = {}", h.toml()),
             None => {
                 "# holding = { dist = \"…\", mean = \"…\" }  # interval counts have no durations: give the holding time"
                     .into()
             }
         };
+        if let Some(p) = &self.patience {
+            holding += &format!(
+                "\n# Patience from {} abandoned and {} answered waits (censored); the abandoned alone average {:.1} s.\npatience = {}",
+                p.abandoned,
+                p.answered,
+                p.naive_mean_s,
+                p.toml()
+            );
+        }
+        if let (Some(r), Some(delay)) = (&self.redial, self.redial_delay.first()) {
+            let probability: Vec<String> = r.probabilities().iter().map(|p| format!("{p:.3}")).collect();
+            holding += &format!(
+                "\nredial = {{ max_attempts = {}, probability = [{}], delay = {} }}",
+                r.max_attempts.max(2),
+                probability.join(", "),
+                delay.toml()
+            );
+        }
         format!(
             "[[sources]]\nname = \"{source}\"\n{}\narrivals = {{ {} }}\n{holding}\n",
             notes.join("\n"),

@@ -73,8 +73,9 @@ pub fn text(f: &LogFit, snippet: &str) -> String {
         Some(v) => out += &variation_text(v, p.busy_hour),
     }
     if !f.holding.is_empty() {
-        out += &format!("{}\n", holding_table(&f.holding));
+        out += &format!("holding time fitted to {}\n{}\n", f.holding_from, holding_table(&f.holding));
     }
+    out += &outcomes_text(f);
     if let Some(c) = &f.concurrency {
         out += &format!(
             "concurrency: peak {:.0}, 99th percentile {:.0}, median {:.0}, mean {:.2}\n\
@@ -159,6 +160,54 @@ fn variation_text(v: &VariationFit, busy_hour: usize) -> String {
     out
 }
 
+/// Patience and redials, when the log has outcomes.
+fn outcomes_text(f: &LogFit) -> String {
+    let mut out = String::new();
+    if let Some(p) = &f.patience {
+        let (m, lo, hi) = p.exponential;
+        let lognormal = p.lognormal.map_or("lognormal: -".to_string(), |(m, lo, hi, cv)| {
+            format!("lognormal mean {m:.1} s ({lo:.1}–{hi:.1}), cv {cv:.2}")
+        });
+        out += &format!(
+            "patience ({} abandoned, {} answered after waiting: censored):\n\
+             \x20 Kaplan-Meier median {}; exponential mean {m:.1} s ({lo:.1}–{hi:.1}); {lognormal}; chosen by AIC: {}\n\
+             \x20 the abandoned callers' own waits average {:.1} s: biased low, they keep only the impatient\n",
+            thousands(p.abandoned as f64),
+            thousands(p.answered as f64),
+            if p.km_median_s.is_finite() {
+                format!("{:.1} s", p.km_median_s)
+            } else {
+                "- (half wait longer than any answer)".into()
+            },
+            p.chosen(),
+            p.naive_mean_s
+        );
+    }
+    if let Some(r) = &f.redial {
+        let parts: Vec<String> = r
+            .by_attempt
+            .iter()
+            .enumerate()
+            .map(|(k, (n, redialled))| {
+                format!(
+                    "after failed attempt {}: {:.1}% of {}",
+                    k + 1,
+                    100.0 * *redialled as f64 / (*n).max(1) as f64,
+                    thousands(*n as f64)
+                )
+            })
+            .collect();
+        out += &format!("redials (the same caller again within a day): {}\n", parts.join("; "));
+        if let Some(d) = f.redial_delay.first() {
+            out += &format!(
+                "  delay from the failure: {} mean {:.1} s, cv {:.2}; up to {} attempts in a row\n",
+                d.dist, d.mean_s, d.cv, r.max_attempts
+            );
+        }
+    }
+    out
+}
+
 fn holding_table(fits: &[HoldingFit]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
@@ -189,7 +238,8 @@ fn holding_table(fits: &[HoldingFit]) -> Table {
 /// The fit's output set: `snippet.toml`, `arrivals.csv` (a profile finer
 /// than hourly, which the snippet names), `profile.csv`/`.parquet`,
 /// `days.csv`/`.parquet` (each observed day's arrivals and busy-hour
-/// arrivals), `profile.png`/`.svg` and, for call records,
+/// arrivals), `patience.csv`/`.parquet` (the Kaplan–Meier curve, with
+/// outcomes), `profile.png`/`.svg` and, for call records,
 /// `holding.png`/`.svg`.
 ///
 /// Errors ([`crate::error::Error::Output`]) when a table or chart cannot be
@@ -215,6 +265,14 @@ pub fn files(f: &LogFit, durations: &[f64], snippet: &str) -> Result<Vec<OutputF
     ])
     .expect("columns of equal length");
     files.extend(tables::both(&mut days, Path::new("days"))?);
+    if let Some(p) = &f.patience {
+        let mut km = DataFrame::new_infer_height(vec![
+            Column::new("wait_s".into(), p.km.iter().map(|x| x.0).collect::<Vec<_>>()),
+            Column::new("still_waiting".into(), p.km.iter().map(|x| x.1).collect::<Vec<_>>()),
+        ])
+        .expect("two columns of equal length");
+        files.extend(tables::both(&mut km, Path::new("patience"))?);
+    }
     let profile = draw_chart!((1000, 420), |area| draw_profile(area, p)).map_err(|e| render_error("profile", e))?;
     files.extend(profile.files(Path::new("profile")));
     if let Some(best) = f.holding.first() {

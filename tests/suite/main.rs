@@ -14,6 +14,7 @@ mod docs;
 mod faults;
 mod fit;
 mod fit_days;
+mod fit_outcomes;
 mod fuzz;
 #[path = "../invariants.rs"]
 mod invariants;
