@@ -72,6 +72,7 @@ pub mod statistics;
 pub mod store;
 pub mod study;
 pub mod units;
+pub mod upgrade;
 pub mod work;
 
 #[cfg(feature = "cli")]

@@ -94,6 +94,9 @@ pub struct PlanResult {
     /// Never simulated though considered: dominated options' combinations,
     /// and those skipped for a month by monotonicity or a bound.
     pub pruned: usize,
+    /// What the forecast's range says, when the plan gives one.
+    #[serde(default)]
+    pub risk: Option<crate::upgrade::UpgradeRisk>,
 }
 
 impl PlanResult {
@@ -118,6 +121,22 @@ impl PlanResult {
     /// The option names of combination `i`, per choice.
     pub fn names<'a>(&self, plan: &'a Plan, i: usize) -> Vec<&'a str> {
         self.combos[i].options.iter().zip(&plan.choices).map(|(&o, c)| c.options[o].name.as_str()).collect()
+    }
+
+    /// What the forecast's range says, in lines ([`crate::upgrade::UpgradeRisk::lines`]);
+    /// none without a range.
+    pub fn risk_lines(&self, plan: &Plan) -> Vec<String> {
+        self.risk.as_ref().map_or_else(Vec::new, |risk| {
+            let first = risk.first.map(|c| {
+                plan.choices
+                    .iter()
+                    .zip(self.names(plan, c))
+                    .map(|(ch, n)| format!("{} {n}", ch.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            risk.lines(plan.step_name(), first.as_deref())
+        })
     }
 
     /// The upgrade calendar: for each month whose choice differs from the
@@ -359,8 +378,9 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
     }
     let pruned = skipped_dominated
         + pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
-    let mut result = PlanResult { combos: store.certified, months, ladder, total, pruned };
+    let mut result = PlanResult { combos: store.certified, months, ladder, total, pruned, risk: None };
     result.in_unit(plan.load_factor);
+    result.risk = plan.forecast_range.as_ref().and_then(|f| crate::upgrade::upgrade_risk(f, &result));
     Ok(result)
 }
 

@@ -129,6 +129,8 @@ model('unclear-day-factor-dist','unclear', sub(cc,DV,'day_to_day = { dist = "wei
 model('unclear-busiest-days-in-a-window','unclear', sub(base,'max_blocking = 0.01','max_blocking = 0.01\nwindow = "mon-fri 09:00-17:00"\ndays = "5 busiest"'),'sla.days','goes with over = "busy_hour"',args='validate')
 model('unclear-load-extreme','unclear', sub(base,'max_blocking = 0.01','max_blocking = 0.01\nload = "extreme"'),'sla.load','"normal" (the 30 busiest days',args='validate')
 model('silent-busiest-days-short-run','silent', sub(base,'max_blocking = 0.01','max_blocking = 0.01\ndays = "5 busiest"'),'sla.days','has no 5 busiest',args='validate')
+cases.append(('unclear-growth-range-order.plan.toml','unclear','validate','forecast.growth','low ≤ mid ≤ high','name = "r"\nmodel = "../../models/plan-stack.toml"\n[forecast]\ngrowth = { low = "20%/month", mid = "10%/month", high = "30%/month" }\nmonths = 2\n[[choices]]\nname = "platform"\noptions = [{ name = "S", set = { "limits.platform.capacity" = 50 }, price = { monthly = 149 } }]\n',''))
+cases.append(('unclear-growth-range-cv-and-low.plan.toml','unclear','validate','forecast.growth.cv','not both','name = "r"\nmodel = "../../models/plan-stack.toml"\n[forecast]\ngrowth = { low = "5%/month", mid = "10%/month", cv = 0.1 }\nmonths = 2\n[[choices]]\nname = "platform"\noptions = [{ name = "S", set = { "limits.platform.capacity" = 50 }, price = { monthly = 149 } }]\n',''))
 def counts(name, kind, rows, key, msg):
     cases.append((name+'.csv', kind, 'fit', key, msg, 'start,count\n'+''.join(f'{a},{b}\n' for a,b in rows), ''))
 counts('unclear-fit-counts-off-grid','unclear',[(i*900+(7 if i==50 else 0), 10) for i in range(96)],'','not on a grid of whole minutes (one is at 12:30:07)')

@@ -58,12 +58,39 @@ struct SurviveFile {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ForecastFile {
+    /// `"10%/month"`, or a range `{ low, mid, high }` (p10/p50/p90) or `{ mid, cv }`.
     #[serde(default)]
-    growth: Option<String>,
+    growth: Option<GrowthFile>,
     #[serde(default)]
     months: Option<u32>,
     #[serde(default)]
     loads: Option<Vec<String>>,
+    /// Coefficient of variation of the starting load (lognormal).
+    #[serde(default)]
+    start_cv: Option<f64>,
+    /// Upgrade before the chance of running out exceeds this (default "10%").
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::percentage")]
+    buy_above: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+enum GrowthFile {
+    Rate(String),
+    Range(GrowthRangeFile),
+}
+
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct GrowthRangeFile {
+    #[serde(default)]
+    low: Option<String>,
+    mid: String,
+    #[serde(default)]
+    high: Option<String>,
+    #[serde(default)]
+    cv: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -169,6 +196,7 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         Some(r) => (r, "busy-hour Erl"),
         None => (1.0, "Erl"),
     };
+    let forecast_range = p.take(forecast_range(path, &f.forecast)).flatten();
     let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl, load_factor));
     let judged_over = format!("{} ({})", model.sla.place(), model.sla.over_why.describe());
     if f.choices.is_empty() {
@@ -261,6 +289,7 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
         load_factor,
         load_unit: load_unit.to_string(),
         by_month: f.forecast.loads.is_none(),
+        forecast_range,
         judged_over,
         tolerance: tolerance.unwrap_or(0.02),
         survive,
@@ -313,6 +342,86 @@ fn usage_price(path: &Path, key: &str, p: &PriceFile, model: &Model) -> Result<O
     }))
 }
 
+/// `"10%/month"` as 0.10, from −50% to +1000% a month.
+///
+/// Errors at `key` otherwise.
+fn monthly_rate(path: &Path, key: &str, g: &str) -> Result<f64> {
+    g.trim()
+        .strip_suffix("/month")
+        .and_then(|p| parse_percent(&Value::String(p.trim().to_string())))
+        .filter(|r| (-0.5..=10.0).contains(r))
+        .ok_or_else(|| Error::input(path, key, format!("{g:?} is not a growth such as \"10%/month\"")))
+}
+
+/// The forecast's range: `growth = { low, mid, high }` (p10/p50/p90, low ≤
+/// mid ≤ high) or `{ mid, cv }`, with `start_cv` and `buy_above`; `None`
+/// for a single known rate (or a list of loads) without `start_cv`.
+///
+/// Errors at the key: both `cv` and `low`/`high`, one of `low`/`high`
+/// without the other, rates out of order, a cv outside [0, 10], a
+/// `buy_above` that is not a probability in (0, 1), `start_cv` with `loads`.
+fn forecast_range(path: &Path, f: &ForecastFile) -> Result<Option<crate::study::ForecastRange>> {
+    use crate::study::{ForecastRange, GrowthRange};
+    let cv_ok = |key: &str, cv: f64| {
+        if cv.is_finite() && (0.0..=10.0).contains(&cv) {
+            Ok(cv)
+        } else {
+            Err(Error::input(path, key, format!("{cv} is not allowed: a coefficient of variation from 0 to 10")))
+        }
+    };
+    let start_cv = f.start_cv.map(|c| cv_ok("forecast.start_cv", c)).transpose()?.unwrap_or(0.0);
+    let buy_above = match &f.buy_above {
+        None => 0.10,
+        Some(v) => parse_percent(v).filter(|p| *p > 0.0 && *p < 1.0).ok_or_else(|| {
+            Error::input(path, "forecast.buy_above", format!("{v} is not a probability such as \"10%\""))
+        })?,
+    };
+    let growth = match &f.growth {
+        None if start_cv > 0.0 => {
+            return Err(Error::input(path, "forecast.start_cv", "goes with a `growth` forecast, not a list of `loads`"))
+        }
+        None => return Ok(None),
+        Some(GrowthFile::Rate(g)) if start_cv > 0.0 => GrowthRange::Quantiles {
+            low: monthly_rate(path, "forecast.growth", g)?,
+            mid: monthly_rate(path, "forecast.growth", g)?,
+            high: monthly_rate(path, "forecast.growth", g)?,
+        },
+        Some(GrowthFile::Rate(_)) => return Ok(None),
+        Some(GrowthFile::Range(r)) => {
+            let mid = monthly_rate(path, "forecast.growth.mid", &r.mid)?;
+            match (&r.low, &r.high, r.cv) {
+                (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+                    return Err(Error::input(path, "forecast.growth.cv", "give `low` and `high`, or `cv`, not both"))
+                }
+                (None, None, Some(cv)) => GrowthRange::RandomWalk { mid, cv: cv_ok("forecast.growth.cv", cv)? },
+                (Some(low), Some(high), None) => {
+                    let (low, high) = (
+                        monthly_rate(path, "forecast.growth.low", low)?,
+                        monthly_rate(path, "forecast.growth.high", high)?,
+                    );
+                    if !(low <= mid && mid <= high) {
+                        return Err(Error::input(
+                            path,
+                            "forecast.growth",
+                            "needs low ≤ mid ≤ high (the p10, p50 and p90 of the monthly growth)",
+                        ));
+                    }
+                    GrowthRange::Quantiles { low, mid, high }
+                }
+                (None, None, None) => GrowthRange::Quantiles { low: mid, mid, high: mid },
+                _ => {
+                    return Err(Error::input(
+                        path,
+                        "forecast.growth",
+                        "give both `low` and `high` (the p10 and p90 of the monthly growth), or `cv`",
+                    ))
+                }
+            }
+        }
+    };
+    Ok(Some(ForecastRange { growth, start_cv, buy_above }))
+}
+
 /// Monthly loads from `[forecast]` (the model's offered load, Erlangs):
 /// `growth = "10%/month"` with `months` (month 0 = `base_erl`), or `loads =
 /// ["45 erl", …]` in the plan's unit (`load_factor` × the model's offered
@@ -320,12 +429,10 @@ fn usage_price(path: &Path, key: &str, p: &PriceFile, model: &Model) -> Result<O
 fn forecast(path: &Path, f: &ForecastFile, base_erl: f64, load_factor: f64) -> Result<Vec<f64>> {
     match (&f.growth, &f.loads) {
         (Some(g), None) => {
-            let rate = g
-                .trim()
-                .strip_suffix("/month")
-                .and_then(|p| parse_percent(&Value::String(p.trim().to_string())))
-                .filter(|r| (-0.5..=10.0).contains(r))
-                .ok_or_else(|| Error::input(path, "forecast.growth", format!("{g:?} is not a growth such as \"10%/month\"")))?;
+            let rate = match g {
+                GrowthFile::Rate(g) => monthly_rate(path, "forecast.growth", g)?,
+                GrowthFile::Range(r) => monthly_rate(path, "forecast.growth.mid", &r.mid)?,
+            };
             let months = f.months.unwrap_or(12);
             if !(1..=120).contains(&months) {
                 return Err(Error::input(path, "forecast.months", format!("{months} is not allowed: 1 to 120")));

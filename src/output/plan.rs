@@ -46,6 +46,12 @@ pub fn plan_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
     cols.push(Column::new("usd_per_carried_minute".into(), cost(|c| c.per_carried_minute_usd.mean)));
     cols.push(Column::new("certified_erl".into(), of(|c| c.certified.pass_erl)));
     cols.push(Column::new("covered".into(), r.months.iter().map(|m| m.chosen.is_some()).collect::<Vec<_>>()));
+    if let Some(risk) = &r.risk {
+        for (k, name) in ["load_p10_erl", "load_p50_erl", "load_p90_erl"].into_iter().enumerate() {
+            cols.push(Column::new(name.into(), risk.bands.iter().map(|b| b[k]).collect::<Vec<_>>()));
+        }
+        cols.push(Column::new("chance_over_capacity".into(), risk.over_capacity.clone()));
+    }
     frame(cols)
 }
 
@@ -137,6 +143,9 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
         format!("certified ({unit})"),
         "runner-up (dearer by, $/month in total, estimated)".to_string(),
     ]);
+    if r.risk.is_some() {
+        header.extend([format!("load p10–p90 ({unit})"), "chance it cannot carry the load".to_string()]);
+    }
     let rows = r
         .months
         .iter()
@@ -169,6 +178,14 @@ pub fn month_table(plan: &Plan, r: &PlanResult) -> (Vec<String>, Vec<Vec<String>
                     row.extend((1..plan.choices.len() + 5).map(|_| "-".to_string()));
                 }
             }
+            if let Some(risk) = &r.risk {
+                let [p10, _, p90] = risk.bands[m.month as usize];
+                row.push(format!("{p10:.1}–{p90:.1}"));
+                row.push(
+                    risk.over_capacity[m.month as usize]
+                        .map_or("-".into(), |p| format!("{}%", crate::units::significant(100.0 * p, 2))),
+                );
+            }
             row
         })
         .collect();
@@ -197,6 +214,9 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
     }
     out += "calendar:\n";
     for line in r.calendar(plan) {
+        out += &format!("  {line}\n");
+    }
+    for line in r.risk_lines(plan) {
         out += &format!("  {line}\n");
     }
     if !r.ladder.is_empty() {
@@ -266,7 +286,8 @@ pub fn charts(plan: &Plan, r: &PlanResult) -> Result<Vec<(&'static str, Drawn)>>
 }
 
 /// The runway: each certified combination's capacity as a horizontal band
-/// [last pass, first fail] across the months, against the forecast curve.
+/// [last pass, first fail] across the months, against the forecast curve
+/// and, when the forecast is a range, its p10–p90 fan.
 fn draw_runway<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     plan: &Plan,
@@ -275,9 +296,15 @@ fn draw_runway<DB: DrawingBackend>(
     let err = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let months = r.months.len().max(1) as f64 - 1.0;
-    let top =
-        r.months.iter().map(|m| m.load_erl).chain(r.combos.iter().map(|c| c.certified.pass_erl)).fold(1.0, f64::max)
-            * 1.15;
+    let fan = r.risk.as_ref().map(|k| &k.bands);
+    let top = r
+        .months
+        .iter()
+        .map(|m| m.load_erl)
+        .chain(r.combos.iter().map(|c| c.certified.pass_erl))
+        .chain(fan.iter().flat_map(|b| b.iter().map(|q| q[2])))
+        .fold(1.0, f64::max)
+        * 1.15;
     let mut ctx = ChartBuilder::on(&root)
         .caption(format!("{}: certified capacity of each combination vs forecast", plan.name), (FONT_FAMILY, 20))
         .margin(16)
@@ -310,9 +337,21 @@ fn draw_runway<DB: DrawingBackend>(
                 .map_err(|e| err(&e))?;
         }
     }
+    if let Some(bands) = fan {
+        let outline: Vec<(f64, f64)> = bands
+            .iter()
+            .enumerate()
+            .map(|(m, q)| (m as f64, q[2].min(top)))
+            .chain(bands.iter().enumerate().rev().map(|(m, q)| (m as f64, q[0])))
+            .collect();
+        ctx.draw_series(std::iter::once(Polygon::new(outline, BLACK.mix(0.12).filled())))
+            .map_err(|e| err(&e))?
+            .label("forecast p10–p90")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BLACK.mix(0.12).filled()));
+    }
     ctx.draw_series(LineSeries::new(r.months.iter().map(|m| (m.month as f64, m.load_erl)), BLACK.stroke_width(3)))
         .map_err(|e| err(&e))?
-        .label("forecast load")
+        .label(if fan.is_some() { "forecast load (p50)" } else { "forecast load" })
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
     ctx.configure_series_labels()
         .background_style(WHITE.mix(0.85))

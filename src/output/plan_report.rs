@@ -152,7 +152,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
         sources_cited => plan.model_header,
         months_header => months_header,
         months_rows => months_rows,
-        calendar => r.calendar(plan),
+        calendar => r.calendar(plan).into_iter().chain(r.risk_lines(plan)).collect::<Vec<_>>(),
         combos_header => combos_header,
         combos_rows => combos_rows,
         ladder => ladder,

@@ -6,9 +6,11 @@
 //! ([`Models`]).
 
 mod experiment;
+pub mod forecast;
 mod inputs;
 mod plan;
 
 pub use experiment::{cell_sets, value_label, Axis, Cell, Experiment, Tier};
+pub use forecast::{ForecastRange, GrowthRange};
 pub use inputs::{result_key, InputFile, Models};
 pub use plan::{Choice, Plan, PlanOption, Survive, UsagePrice, MAX_COMBINATIONS};

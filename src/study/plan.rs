@@ -94,6 +94,9 @@ pub struct Plan {
     /// Where the model's SLA is judged and why, for the outputs: "the busy
     /// hour (by default, since …)".
     pub judged_over: String,
+    /// How uncertain a growth forecast is (`growth = { low, mid, high }`
+    /// or `{ mid, cv }`, `start_cv`); `None`: one growth rate, known.
+    pub forecast_range: Option<super::ForecastRange>,
     /// Whether the forecast is a monthly growth (its steps are months);
     /// else a list of loads (its steps are loads, not necessarily a month apart).
     pub by_month: bool,

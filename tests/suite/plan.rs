@@ -213,7 +213,9 @@ fn plan_resume_reads_its_certifications_back_and_a_new_forecast_reuses_them() {
     assert!(again.contains(&format!("0 combinations certified, {stored} from the store")), "{again}");
     assert_eq!(outputs(&a), first);
     // Slower growth: the months change, the combinations certified before are read.
-    std::fs::write(&plan, original.replace("growth = \"10%/month\"", "growth = \"5%/month\"")).unwrap();
+    let slower = original.replace("mid = \"10%/month\"", "mid = \"5%/month\"");
+    assert_ne!(slower, original);
+    std::fs::write(&plan, slower).unwrap();
     let resumed = run(&a, true);
     let b = dir.path().join("b");
     run(&b, false);
