@@ -380,7 +380,12 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_certified: &dyn Fn(usize)) 
         + pruned_any.iter().enumerate().filter(|(k, p)| **p && !store.index.contains_key(&combos[*k].0)).count();
     let mut result = PlanResult { combos: store.certified, months, ladder, total, pruned, risk: None };
     result.in_unit(plan.load_factor);
-    result.risk = plan.forecast_range.as_ref().and_then(|f| crate::upgrade::upgrade_risk(f, &result));
+    result.risk = plan.forecast_range.as_ref().and_then(|f| {
+        let chosen: Vec<Option<usize>> = result.months.iter().map(|m| m.chosen).collect();
+        let capacities: Vec<(f64, f64)> =
+            result.combos.iter().map(|c| (c.certified.pass_erl, c.certified.fail_erl)).collect();
+        crate::upgrade::upgrade_risk(f, result.months.first()?.load_erl, &chosen, &capacities)
+    });
     Ok(result)
 }
 

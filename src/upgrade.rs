@@ -10,7 +10,6 @@
 //! first choice's upgrade month is, per path, the first month above its
 //! capacity, read as p10 / p50 / p90 over the paths.
 
-use crate::plan::PlanResult;
 use crate::study::ForecastRange;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -36,21 +35,30 @@ pub struct UpgradeRisk {
     pub buy_above: f64,
 }
 
-/// The upgrade risk of `r` under `range`, `None` without months.
-pub fn upgrade_risk(range: &ForecastRange, r: &PlanResult) -> Option<UpgradeRisk> {
-    let start = r.months.first()?.load_erl;
-    let months = r.months.len() - 1;
+/// The upgrade risk under `range` of a plan whose middle forecast starts at
+/// `start_erl` and whose months choose `chosen` (indices into
+/// `capacities`, each combination's certified interval: the highest load
+/// certified to pass and the lowest shown not to, infinite when none was);
+/// `None` without months.
+pub fn upgrade_risk(
+    range: &ForecastRange,
+    start_erl: f64,
+    chosen: &[Option<usize>],
+    capacities: &[(f64, f64)],
+) -> Option<UpgradeRisk> {
+    let start = start_erl;
+    let months = chosen.len().checked_sub(1)?;
     let paths = range.paths(months);
     let mut rng = crate::engine::stream(0x5eed_cafe, 0, 0, 0);
     // Per path, a draw within each certification's interval (the same
     // draw for every combination: capacities keep their order).
     let u: Vec<f64> = (0..paths.len()).map(|_| rng.random::<f64>()).collect();
     let capacity = |combo: usize, i: usize| {
-        let c = &r.combos[combo].certified;
-        if c.fail_erl.is_finite() && c.fail_erl > c.pass_erl {
-            c.pass_erl + u[i] * (c.fail_erl - c.pass_erl)
+        let (pass, fail) = capacities[combo];
+        if fail.is_finite() && fail > pass {
+            pass + u[i] * (fail - pass)
         } else {
-            c.pass_erl
+            pass
         }
     };
     let bands = (0..=months)
@@ -64,8 +72,8 @@ pub fn upgrade_risk(range: &ForecastRange, r: &PlanResult) -> Option<UpgradeRisk
     let share_over = |combo: usize, m: usize| {
         paths.iter().enumerate().filter(|(i, p)| start * p[m] > capacity(combo, *i)).count() as f64 / paths.len() as f64
     };
-    let over_capacity = r.months.iter().enumerate().map(|(m, mp)| mp.chosen.map(|c| share_over(c, m))).collect();
-    let first = r.months[0].chosen;
+    let over_capacity = chosen.iter().enumerate().map(|(m, c)| c.map(|c| share_over(c, m))).collect();
+    let first = chosen[0];
     let (upgrade_month, buy_before) = match first {
         None => ([None; 3], None),
         Some(c) => {
@@ -122,8 +130,6 @@ impl UpgradeRisk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capacity::Certified;
-    use crate::plan::{CertifiedCombo, MonthPlan};
     use crate::study::GrowthRange;
 
     #[test]
@@ -133,39 +139,12 @@ mod tests {
         // doubles after ln 2 / ln(1 + g) months: 3.8 at 20% (month 4, the
         // p10 of the month it runs out), 7.3 at 10% (month 8), 14.2 at 5%
         // (beyond 12 months).
-        let month = |m: u32| MonthPlan {
-            month: m,
-            load_erl: 10.0 * 1.1f64.powi(m as i32),
-            chosen: Some(0),
-            runner_up: None,
-            runner_up_dearer_usd: None,
-            upgrade_total_delta_usd: None,
-            cost: None,
-        };
-        let certified = Certified {
-            base_erl: 10.0,
-            pass_erl: 20.0,
-            fail_erl: f64::INFINITY,
-            binding: None,
-            evaluations: 1,
-            replications: 1,
-            monotone: true,
-            through: None,
-        };
-        let r = PlanResult {
-            combos: vec![CertifiedCombo { options: vec![0], monthly_usd: 1.0, certified }],
-            months: (0..=12).map(month).collect(),
-            ladder: Vec::new(),
-            total: 1,
-            pruned: 0,
-            risk: None,
-        };
         let range = ForecastRange {
             growth: GrowthRange::Quantiles { low: 0.05, mid: 0.10, high: 0.20 },
             start_cv: 0.0,
             buy_above: 0.10,
         };
-        let risk = upgrade_risk(&range, &r).unwrap();
+        let risk = upgrade_risk(&range, 10.0, &[Some(0); 13], &[(20.0, f64::INFINITY)]).unwrap();
         assert_eq!(risk.upgrade_month, [Some(4), Some(8), None]);
         // From month 4 on more than 10% of paths grow faster than 2^(1/4).
         assert_eq!(risk.buy_before, Some(4));
@@ -173,9 +152,10 @@ mod tests {
         // − ln 1.1) / ((ln 1.2 − ln 1.1)/1.2816) = 2.00, P = 0.023.
         let p3 = risk.over_capacity[3].unwrap();
         assert!((p3 - 0.0228).abs() < 0.004, "{p3}");
-        // At month 8 about half the paths are over: those above the median rate.
+        // At month 8 the paths above 2^(1/8) − 1 = 9.05% a month are over:
+        // z = (ln 1.0905 − ln 1.1) / ((ln 1.1 − ln 1.05)/1.2816) = −0.24, P = 0.595.
         let p8 = risk.over_capacity[8].unwrap();
-        assert!((p8 - 0.5).abs() < 0.1, "{p8}");
+        assert!((p8 - 0.595).abs() < 0.015, "{p8}");
         // The bands at month 12 are the three rates' loads.
         let b = risk.bands[12];
         for (q, g) in b.iter().zip([0.05f64, 0.10, 0.20]) {

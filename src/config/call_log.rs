@@ -8,8 +8,8 @@
 //! centre's profile follows) from the Monday 00:00 of the earliest row's
 //! week, so day `⌊start / 24 h⌋ mod 7` is the weekday (0 = Monday).
 
-use super::traffic::parse_at;
 use crate::model::CallRecord;
+use crate::units::parse_at;
 use std::io::Read;
 use std::path::Path;
 
@@ -155,7 +155,7 @@ pub fn read_call_log_for_fit(
         &[&columns.duration],
         &optional.map(String::as_str),
         |start_s, values| {
-            if !source.is_none_or(|s| values.optional[0] == Some(s)) {
+            if source.is_some_and(|s| values.optional[0] != Some(s)) {
                 return Ok(());
             }
             let line = values.line;

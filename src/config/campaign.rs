@@ -12,9 +12,9 @@
 use super::build::Builder;
 use super::csv_input::{rows, LeadRow};
 use super::file::{CampaignFile, LeadsFile, OutcomeFile};
-use super::traffic::parse_at;
 use crate::error::Result;
 use crate::model::{Campaign, Dist, Limit, Outcome, RunSpec, Scope, Window};
+use crate::units::parse_at;
 use crate::units::DAY_S;
 use chrono::{NaiveDate, Offset, TimeZone};
 use std::collections::HashMap;

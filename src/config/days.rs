@@ -7,9 +7,9 @@
 use super::bounds::{MAX_OVERDISPERSION, MIN_CV};
 use super::build::Builder;
 use super::file::ArrivalsFile;
-use super::traffic::parse_at;
 use crate::error::Result;
 use crate::model::{DayFactor, DayVariation, Profile, WithinDay};
+use crate::units::parse_at;
 use crate::units::{number, DAY_S};
 
 /// Most empirical day factors a model may list.

@@ -166,7 +166,7 @@ impl Builder<'_> {
         let when = match (window, random) {
             (true, false) => {
                 let start = f.start.as_deref().ok_or_else(|| self.err(&k("start"), "a window needs `start` (\"mon 10:00\" or \"36h\")"))?;
-                let start_s = match (super::traffic::parse_at(start), dated(start)) {
+                let start_s = match (crate::units::parse_at(start), dated(start)) {
                     (Ok((t, true)), _) => t,
                     (_, Some(at)) => {
                         let monday = week_of.ok_or_else(|| {

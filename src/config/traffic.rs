@@ -11,7 +11,7 @@ use super::csv_input::{rows, AtRateRow};
 use super::file::ArrivalsFile;
 use crate::error::Result;
 use crate::model::{Arrivals, DayVariation, Dist, Profile};
-use crate::units::{parse_load_erl, parse_rate_per_s, RATE_HELP};
+use crate::units::{parse_at, parse_load_erl, parse_rate_per_s, RATE_HELP};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,27 +26,6 @@ fn parse_rate_or_zero(text: &str) -> std::result::Result<f64, String> {
         }
     }
     parse_rate_per_s(text)
-}
-
-/// `"mon 09:30"`, `"09:30"` or `"09:30:15"`: (seconds into the period, has a weekday).
-pub(super) fn parse_at(text: &str) -> std::result::Result<(f64, bool), String> {
-    let bad = || format!("{text:?} is not a time such as \"09:30\" or \"mon 09:30\"");
-    let t = text.trim().to_ascii_lowercase();
-    let (day, clock) = match t.split_once(' ') {
-        Some((d, c)) => (Some(crate::units::weekday_index(d).ok_or_else(bad)?), c.trim()),
-        None => (None, t.as_str()),
-    };
-    let parts: Vec<f64> =
-        clock.split(':').map(|p| p.parse::<f64>().map_err(|_| bad())).collect::<std::result::Result<_, _>>()?;
-    let (h, m, s) = match parts.as_slice() {
-        [h, m] => (*h, *m, 0.0),
-        [h, m, s] => (*h, *m, *s),
-        _ => return Err(bad()),
-    };
-    if !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&m) || !(0.0..60.0).contains(&s) {
-        return Err(bad());
-    }
-    Ok((day.unwrap_or(0) as f64 * DAY_S + h * 3600.0 + m * 60.0 + s, day.is_some()))
 }
 
 impl Builder<'_> {
@@ -271,14 +250,6 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_of_day_and_week() {
-        assert_eq!(parse_at("09:30").unwrap(), (9.0 * 3600.0 + 1800.0, false));
-        assert_eq!(parse_at("tue 00:00:30").unwrap(), (86_400.0 + 30.0, true));
-        assert!(parse_at("25:00").is_err());
-        assert!(parse_at("someday 09:00").is_err());
-    }
 
     #[test]
     fn zero_rates_are_allowed_in_profiles() {

@@ -52,9 +52,9 @@ pub fn text(f: &LogFit, snippet: &str) -> String {
             "arrivals a day",
             "factor (over its kind's mean; 95% interval)",
         ]);
-        for w in 0..7 {
+        for (w, day) in DAY_NAMES.iter().enumerate() {
             t.add_row(vec![
-                DAY_NAMES[w].to_string(),
+                day.to_string(),
                 p.observed[w].to_string(),
                 p.levels[w].map_or("-".into(), |l| format!("{l:.1}")),
                 f.day_of_week[w].map_or("-".into(), |e| e.text(3)),

@@ -58,8 +58,8 @@ fn a_year_with_days_missing_gives_back_the_models_variation_and_day_of_week_fact
     // Day of week: each factor over its kind's mean.
     let dow = [1.15, 1.02, 1.0, 0.97, 0.92, 0.30, 0.15];
     let (weekday_mean, weekend_mean) = (dow[..5].iter().sum::<f64>() / 5.0, (dow[5] + dow[6]) / 2.0);
-    for w in 0..7 {
-        let want = dow[w] / if w < 5 { weekday_mean } else { weekend_mean };
+    for (w, factor) in dow.iter().enumerate() {
+        let want = factor / if w < 5 { weekday_mean } else { weekend_mean };
         let e = f.day_of_week[w].unwrap();
         assert!(agrees(&e, want), "day {w}: {want} against {}", e.text(3));
     }

@@ -83,10 +83,9 @@ fn censored_patience_is_recovered_where_the_abandoned_waits_are_biased() {
     // last attempt), delays Exp(300 s).
     let r = f.redial.as_ref().unwrap();
     let probs = r.probabilities();
-    for k in 0..2 {
-        let (n, _) = r.by_attempt[k];
-        let se = (0.6f64 * 0.4 / n as f64).sqrt();
-        assert!((probs[k] - 0.6).abs() < 4.0 * se, "after attempt {}: {} of {n}", k + 1, probs[k]);
+    for (k, (p, (n, _))) in probs.iter().zip(&r.by_attempt).take(2).enumerate() {
+        let se = (0.6f64 * 0.4 / *n as f64).sqrt();
+        assert!((p - 0.6).abs() < 4.0 * se, "after attempt {}: {p} of {n}", k + 1);
     }
     assert_eq!(probs.get(2).copied(), Some(0.0));
     assert_eq!(r.max_attempts, 3);
