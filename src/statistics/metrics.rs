@@ -343,26 +343,33 @@ fn busiest_day_metrics(d: &DayCounts, end_t: f64, horizon_s: f64) -> HourMetrics
     let offered: Vec<f64> =
         days.iter().map(|&day| d.per_source.iter().map(|s| s[day].offered_holding_s).sum::<f64>()).collect();
     let chosen: Vec<usize> = busiest_days(&offered, k as usize).into_iter().map(|i| days[i]).collect();
-    let per_source: Vec<Counts> = d
-        .per_source
+    let label = format!(
+        "busy hour {:02}:00-{:02}:00 of the {} busiest of {} days",
+        d.busy_hour,
+        d.busy_hour + 1,
+        k,
+        days.len()
+    );
+    pooled(label, &d.per_source, &chosen, chosen.len() as f64 * 3600.0, end_t)
+}
+
+/// The metrics of buckets `picks` of each source's `buckets` pooled, over
+/// `span_s` seconds of them.
+fn pooled(label: String, buckets: &[Vec<Counts>], picks: &[usize], span_s: f64, end_t: f64) -> HourMetrics {
+    let per_source: Vec<Counts> = buckets
         .iter()
-        .map(|by_day| {
+        .map(|b| {
             let mut c = Counts::default();
-            chosen.iter().for_each(|&day| c.absorb(&by_day[day]));
+            picks.iter().for_each(|&k| c.absorb(&b[k]));
             c
         })
         .collect();
     let mut total = Counts::default();
     per_source.iter().for_each(|c| total.absorb(c));
-    let span = (chosen.len() as f64 * 3600.0).max(f64::MIN_POSITIVE);
+    // No bucket of the run picked: nothing offered, ratios 0.
+    let span = span_s.max(f64::MIN_POSITIVE);
     HourMetrics {
-        label: format!(
-            "busy hour {:02}:00-{:02}:00 of the {} busiest of {} days",
-            d.busy_hour,
-            d.busy_hour + 1,
-            k,
-            days.len()
-        ),
+        label,
         offered_load_erl: total.offered_holding_s / span,
         total: SourceMetrics::of(&total, end_t, span),
         sources: per_source.iter().map(|c| SourceMetrics::of(c, end_t, span)).collect(),
@@ -387,25 +394,7 @@ fn hour_metrics(h: &HourCounts, end_t: f64, horizon_s: f64) -> Vec<HourMetrics> 
         .into_iter()
         .map(|(label, hours)| {
             let span_s: f64 = hours.iter().map(|&k| covered[k]).sum();
-            let per_source: Vec<Counts> = h
-                .per_source
-                .iter()
-                .map(|by_hour| {
-                    let mut c = Counts::default();
-                    hours.iter().for_each(|&k| c.absorb(&by_hour[k]));
-                    c
-                })
-                .collect();
-            let mut total = Counts::default();
-            per_source.iter().for_each(|c| total.absorb(c));
-            // No hour of the run in the set: nothing offered, ratios 0.
-            let span = span_s.max(f64::MIN_POSITIVE);
-            HourMetrics {
-                label,
-                offered_load_erl: total.offered_holding_s / span,
-                total: SourceMetrics::of(&total, end_t, span),
-                sources: per_source.iter().map(|c| SourceMetrics::of(c, end_t, span)).collect(),
-            }
+            pooled(label, &h.per_source, &hours, span_s, end_t)
         })
         .collect()
 }
