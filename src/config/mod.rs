@@ -30,8 +30,8 @@ mod traffic;
 mod warnings;
 
 pub use call_log::{
-    header_of, read_call_log, read_call_log_for_fit, read_call_log_with, read_interval_counts, CallColumns, CallLog,
-    LoggedOutcome, OutcomeColumns,
+    header_of, read_call_log, read_call_log_for_fit, read_call_log_with, read_interval_counts, CallColumns,
+    OutcomeColumns,
 };
 pub use experiment::{load_experiment, parse_sets};
 pub use plan::load_plan;

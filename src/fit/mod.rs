@@ -97,7 +97,7 @@ impl LogFit {
     /// blocked call's logged duration is not a holding time), patience from
     /// the waits, redials from the callers. `holding` is the durations the
     /// caller chose ([`LogFit::holding_durations`]).
-    pub fn with_outcomes(&mut self, log: &crate::config::CallLog, holding: &[f64]) {
+    pub fn with_outcomes(&mut self, log: &crate::model::CallLog, holding: &[f64]) {
         if log.outcomes.is_some() {
             self.holding = fit_holding(holding);
             self.holding_from =
@@ -117,8 +117,8 @@ impl LogFit {
     /// The durations a holding time is fitted to: the answered calls' talk
     /// times when the log has them, else the answered calls' durations
     /// when it has outcomes, else every duration; only positive ones.
-    pub fn holding_durations(log: &crate::config::CallLog) -> Vec<f64> {
-        use crate::config::LoggedOutcome::Answered;
+    pub fn holding_durations(log: &crate::model::CallLog) -> Vec<f64> {
+        use crate::model::LoggedOutcome::Answered;
         let answered = |i: usize| log.outcomes.as_ref().is_none_or(|o| o[i] == Answered);
         (0..log.starts_s.len())
             .filter(|&i| answered(i))

@@ -21,7 +21,7 @@
 //! redial when the same caller calls again within a day; the delay runs from
 //! the failure (the abandonment, or the refusal) to the next attempt.
 
-use crate::config::LoggedOutcome;
+use crate::model::LoggedOutcome;
 use statrs::distribution::{ChiSquared, Continuous, ContinuousCDF, Normal};
 
 /// How long after a failed attempt a call by the same caller still counts
@@ -292,7 +292,7 @@ pub fn redials(starts_s: &[f64], outcomes: &[LoggedOutcome], waits_s: &[f32], ca
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LoggedOutcome::{Abandoned, Answered, Blocked};
+    use crate::model::LoggedOutcome::{Abandoned, Answered, Blocked};
 
     #[test]
     fn kaplan_meier_of_a_small_log() {

@@ -3,12 +3,14 @@
 //! per-second rates) that the simulation uses. No I/O here: models are read
 //! and checked by [`crate::config`].
 
+mod call_log;
 mod campaign;
 mod days;
 pub mod dist;
 mod sla;
 mod timeline;
 mod variation;
+pub use call_log::{CallLog, LoggedOutcome};
 pub use campaign::{Campaign, Outcome, Window};
 pub use days::{DayFactor, DaySampler, DayVariation, WithinDay};
 pub use sla::{HourWindow, JudgedDays, Objective, ObjectiveMetric, OverWhy, Sla, SlaOver, LOST_CALLER_OUTCOMES};
