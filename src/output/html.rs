@@ -499,10 +499,10 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
         })
         .collect();
     let judged = match res.cells.first() {
-        Some(c) if !base.sla.is_empty() => format!(
+        Some(_) if !base.sla.is_empty() => format!(
             "Each cell is judged over {} ({}); the loads and outcomes in these tables are the ones judged there.",
             crate::statistics::sla::place(&res.judged_over()),
-            c.verdict.over_why
+            res.judged_why()
         ),
         _ => String::new(),
     };

@@ -335,11 +335,8 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult, warnings: &[Stri
     }
     let mut out = format!("{t}\n");
     if let Some(c) = res.cells.first().filter(|_| !exp.base.sla.is_empty()) {
-        out += &format!(
-            "SLA judged over {} ({})\n",
-            crate::statistics::sla::place(&res.judged_over()),
-            c.verdict.over_why
-        );
+        out +=
+            &format!("SLA judged over {} ({})\n", crate::statistics::sla::place(&res.judged_over()), res.judged_why());
         out += &ignored_line(&c.verdict.ignored);
     }
     for w in warnings {

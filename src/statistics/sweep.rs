@@ -124,6 +124,18 @@ impl SweepResult {
         }
     }
 
+    /// Why its cells were judged where they were: each reason once, joined
+    /// by "; " (a sweep of `sla.days` mixes the default with the written).
+    pub fn judged_why(&self) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !seen.contains(&c.verdict.over_why.as_str()) {
+                seen.push(&c.verdict.over_why);
+            }
+        }
+        seen.join("; ")
+    }
+
     /// Whether its cells are judged somewhere other than the whole run.
     pub fn judged_in_hours(&self) -> bool {
         self.cells.iter().any(|c| c.summary.judged.is_some())
