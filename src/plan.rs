@@ -123,18 +123,21 @@ impl PlanResult {
         self.combos[i].options.iter().zip(&plan.choices).map(|(&o, c)| c.options[o].name.as_str()).collect()
     }
 
+    /// Combination `i` as "platform Starter, trunk 40 channels".
+    pub fn label(&self, plan: &Plan, i: usize) -> String {
+        plan.choices
+            .iter()
+            .zip(self.names(plan, i))
+            .map(|(ch, n)| format!("{} {n}", ch.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// What the forecast's range says, in lines ([`crate::upgrade::UpgradeRisk::lines`]);
     /// none without a range.
     pub fn risk_lines(&self, plan: &Plan) -> Vec<String> {
         self.risk.as_ref().map_or_else(Vec::new, |risk| {
-            let first = risk.first.map(|c| {
-                plan.choices
-                    .iter()
-                    .zip(self.names(plan, c))
-                    .map(|(ch, n)| format!("{} {n}", ch.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            });
+            let first = risk.first.map(|c| self.label(plan, c));
             risk.lines(plan.step_name(), first.as_deref())
         })
     }
@@ -161,12 +164,7 @@ impl PlanResult {
                     "{} {}: {} ({}/month fixed, certified to {:.1} {}{})",
                     plan.step_name(),
                     m.month,
-                    plan.choices
-                        .iter()
-                        .zip(self.names(plan, c))
-                        .map(|(ch, n)| format!("{} {n}", ch.name))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    self.label(plan, c),
                     crate::units::money(self.combos[c].monthly_usd),
                     self.combos[c].certified.erl(),
                     plan.load_unit,

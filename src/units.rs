@@ -239,6 +239,22 @@ pub fn parse_at(text: &str) -> std::result::Result<(f64, bool), String> {
     Ok((day.unwrap_or(0) as f64 * DAY_S + h * 3600.0 + m * 60.0 + s, day.is_some()))
 }
 
+/// Checks that `width_s` is an interval counts can be kept in: whole
+/// minutes from 1 to 60 that divide a day (5 min, 15 min, 30 min, 1 h).
+///
+/// Errors, naming `flag`, otherwise.
+pub fn check_interval_s(flag: &str, width_s: f64) -> Result<(), String> {
+    let per_day = DAY_S / width_s;
+    if (60.0..=3600.0).contains(&width_s) && (per_day - per_day.round()).abs() <= 1e-9 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{flag} {} s: use whole minutes from 1 to 60 that divide a day (5min, 15min, 30min, 1h)",
+            number(width_s)
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

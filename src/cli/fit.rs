@@ -35,13 +35,7 @@ pub(super) struct FitOptions<'a> {
 pub(super) fn fit(path: &Path, o: &FitOptions) -> Result<()> {
     let shown = path.display();
     if let Some(r) = o.resolution_s {
-        let per_day = crate::units::DAY_S / r;
-        if !(60.0..=3600.0).contains(&r) || (per_day - per_day.round()).abs() > 1e-9 {
-            return Err(Error::usage(format!(
-                "--resolution: {} s: use whole minutes from 1 to 60 that divide a day (5min, 15min, 30min, 1h)",
-                crate::units::number(r)
-            )));
-        }
+        crate::units::check_interval_s("--resolution", r).map_err(Error::usage)?;
     }
     let header = header_of(path).map_err(Error::usage)?;
     let has = |c: &str| header.iter().any(|h| h == c);

@@ -36,13 +36,7 @@ pub(super) fn generate(path: &Path, o: &GenerateOptions, out: &Path, reach: Reac
         return Err(Error::usage(format!("--days {days}: use a number of days between 0 and 3650")));
     }
     if let Some(w) = o.counts_s {
-        let per_day = DAY_S / w;
-        if !(60.0..=3600.0).contains(&w) || (per_day - per_day.round()).abs() > 1e-9 {
-            return Err(Error::usage(format!(
-                "--counts {}: use whole minutes from 1 to 60 that divide a day (5min, 15min, 30min, 1h)",
-                crate::units::number(w)
-            )));
-        }
+        crate::units::check_interval_s("--counts", w).map_err(Error::usage)?;
     }
     let model = ModelDoc::load(path)?.reaching(reach).build()?;
     if let Some(s) =

@@ -12,9 +12,6 @@
 use crate::units::DAY_S;
 use std::collections::BTreeMap;
 
-/// Days of the week as the model's weekly profiles name them, Monday first.
-pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
 /// Whether day `d` (counted from the log's Monday 00:00) is a Saturday or Sunday.
 pub fn is_weekend(d: i64) -> bool {
     d.rem_euclid(7) >= 5

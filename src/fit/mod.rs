@@ -19,13 +19,13 @@ pub mod outcomes;
 pub mod variation;
 
 pub use concurrency::{concurrency, Concurrency};
-pub use counts::{profile, Counts, ProfileFit, WEEKDAYS};
+pub use counts::{profile, Counts, ProfileFit};
 pub use holding::{fit_holding, HoldingFit};
 pub use outcomes::{PatienceFit, RedialFit};
 pub use variation::{day_of_week, variation, Estimate, VariationFit};
 
 use crate::model::DayFactor;
-use crate::units::DAY_S;
+use crate::units::{DAY_S, WEEKDAYS};
 
 /// Where a day is split into the halves whose factors are estimated: noon.
 pub const SPLIT_S: f64 = DAY_S / 2.0;
@@ -154,7 +154,7 @@ impl LogFit {
     /// interval counts, which have none: the model then says it is missing).
     pub fn snippet(&self, source: &str, log: &str) -> String {
         let p = &self.profile;
-        let mut arrivals = vec![format!("profile = \"fitted\"")];
+        let mut arrivals = vec!["profile = \"fitted\"".to_string()];
         if self.arrivals_csv().is_some() {
             arrivals.push("file = \"arrivals.csv\"".into());
         } else {

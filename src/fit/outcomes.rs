@@ -58,16 +58,18 @@ impl PatienceFit {
     /// the lognormal, 1 for the exponential).
     pub fn toml(&self) -> String {
         match self.lognormal {
-            Some((mean, _, _, cv)) if 4.0 - 2.0 * self.lognormal_ll < 2.0 - 2.0 * self.exponential_ll => {
+            Some((mean, _, _, cv)) if self.chosen() == "lognormal" => {
                 format!("{{ dist = \"lognormal\", mean = \"{mean:.1}s\", cv = {cv:.4} }}")
             }
             _ => format!("{{ dist = \"exponential\", mean = \"{:.1}s\" }}", self.exponential.0),
         }
     }
 
-    /// `lognormal` or `exponential`, as [`PatienceFit::toml`] chooses.
+    /// `lognormal` when it was fitted and its AIC (2 parameters) is below
+    /// the exponential's (1), else `exponential`.
     pub fn chosen(&self) -> &'static str {
-        if self.toml().contains("lognormal") {
+        let lognormal_aic = 4.0 - 2.0 * self.lognormal_ll;
+        if self.lognormal.is_some() && lognormal_aic < 2.0 - 2.0 * self.exponential_ll {
             "lognormal"
         } else {
             "exponential"

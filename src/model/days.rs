@@ -84,14 +84,6 @@ impl DayVariation {
         self.factor.is_none() && self.within.is_none()
     }
 
-    /// The coefficient of variation of the rate of one half-day (and so of
-    /// an hour's expected count): √((1 + cv_D²)(1 + cv_H²) − 1).
-    pub fn hour_cv(&self) -> f64 {
-        let d = self.factor.as_ref().map_or(0.0, DayFactor::cv);
-        let h = self.within.as_ref().map_or(0.0, |w| w.cv);
-        ((1.0 + d * d) * (1.0 + h * h) - 1.0).sqrt()
-    }
-
     /// The sampler of each day's factors, or `None` without variation.
     ///
     /// Panics on a cv outside (0, 10] or empty empirical factors, which the
