@@ -195,6 +195,14 @@ pub fn check(m: &Model, path: &Path, reach: Reach) -> Vec<Diagnostic> {
             );
         }
     }
+    if m.sla.max_days_over.is_some() && m.run.horizon_s < crate::units::DAY_S {
+        err(
+            "sla.max_days_over",
+            "counts the days whose busy hour breaks an objective, and a replication here measures no whole day: a \
+             horizon of whole days (at least \"1d\"; a year reads as ITU-T E.520 does)"
+                .into(),
+        );
+    }
     let arrivals = crate::work::arrivals_per_replication(m);
     let what = "the number of arrivals one replication would simulate (rate × (warm-up + horizon))";
     if let Some(why) = soft(arrivals, MAX_ARRIVALS_PER_REPLICATION, HARD_ARRIVALS_PER_REPLICATION, what, reach) {

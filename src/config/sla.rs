@@ -8,8 +8,8 @@ use crate::model::{HourWindow, JudgedDays, Objective, ObjectiveMetric, OverWhy, 
 use toml::Value;
 
 /// Keys of `[sla]` besides the objectives.
-pub(super) const OTHER_KEYS: [&str; 8] =
-    ["answer_within", "max_completion", "over", "window", "days", "load", "confidence", "sources"];
+pub(super) const OTHER_KEYS: [&str; 9] =
+    ["answer_within", "max_completion", "over", "window", "days", "load", "max_days_over", "confidence", "sources"];
 
 /// Most busiest days an SLA may read (a year's days).
 const MAX_BUSIEST_DAYS: u32 = 366;
@@ -176,7 +176,16 @@ impl Builder<'_> {
                 )),
             })),
         };
-        let busiest = days.is_some_and(|d| d != JudgedDays::All);
+        let max_days_over = match table.get("max_days_over") {
+            None => Some(None),
+            Some(v) => p.take(
+                probability(v)
+                    .map(Some)
+                    .map_err(|e| self.err("sla.max_days_over", format!("{e} (the share of days whose busy hour may break an objective)"))),
+            ),
+        };
+        // The busiest days, and the days over target, are read at the busy hour.
+        let busiest = days.is_some_and(|d| d != JudgedDays::All) || max_days_over.is_some_and(|m| m.is_some());
         let over_why = if table.contains_key("over") || table.contains_key("window") || busiest {
             OverWhy::Written
         } else {
@@ -199,10 +208,19 @@ impl Builder<'_> {
             })),
         };
         if busiest && over.as_ref().is_some_and(|o| *o != SlaOver::BusyHour) {
-            let key = if table.contains_key("days") { "sla.days" } else { "sla.load" };
+            let key = ["days", "load", "max_days_over"].into_iter().find(|k| table.contains_key(*k)).unwrap_or("days");
             p.take::<()>(Err(self.err(
-                key,
-                "the busiest days are read at their busy hour: it goes with over = \"busy_hour\" (or no `over`), not a run or a window",
+                &format!("sla.{key}"),
+                "the busiest days and the days over target are read at each day's busy hour: `sla.{key}` goes with \
+                 over = \"busy_hour\" (or no `over`), not a run or a window"
+                    .replace("{key}", key),
+            )));
+        }
+        if max_days_over.is_some_and(|m| m.is_some()) && objectives.is_empty() && source_objectives.is_empty() {
+            p.take::<()>(Err(self.err(
+                "sla.max_days_over",
+                "counts the days whose busy hour breaks an objective, and [sla] sets none: add one, such as \
+                 max_abandonment = \"2%\"",
             )));
         }
         let confidence = match table.get("confidence") {
@@ -225,6 +243,7 @@ impl Builder<'_> {
             max_completion_s: max_completion_s.expect("checked"),
             over: over.expect("checked"),
             days: days.expect("checked"),
+            max_days_over: max_days_over.expect("checked"),
             over_why,
             ignored,
             warnings: Vec::new(),

@@ -60,6 +60,22 @@ pub fn warnings(m: &Model, path: &Path) -> Vec<crate::error::Diagnostic> {
             ));
         }
     }
+    if let Some(share) = m.sla.max_days_over {
+        let days = (m.run.horizon_s / DAY_S).floor();
+        if share > 0.0 && days >= 1.0 && days * share < 1.0 {
+            out.push(Diagnostic::warning(
+                path,
+                "sla.max_days_over",
+                format!(
+                    "one day is {}% of the {days:.0} days a replication measures, more than the {}% allowed over: \
+                     the share moves in steps coarser than its limit; a horizon of at least {:.0} days resolves it",
+                    crate::units::significant(100.0 / days, 3),
+                    crate::units::significant(100.0 * share, 3),
+                    (1.0 / share.max(1e-9)).ceil().min(3650.0)
+                ),
+            ));
+        }
+    }
     if m.sla.is_empty() {
         out.push(Diagnostic::warning(path, "sla", "no objective is set: every tier of a sweep meets the SLA"));
     }

@@ -252,6 +252,10 @@ pub struct Sla {
     pub over: SlaOver,
     /// Which days' busy hours, when judged at the busy hour.
     pub days: JudgedDays,
+    /// The largest share of measured days (0–1) whose own busy hour may
+    /// break an objective (ITU-T E.520's reading: a grade of service met on
+    /// most days, not on the average day), when set; judged at the busy hour.
+    pub max_days_over: Option<f64>,
     /// Why there.
     pub over_why: OverWhy,
     /// Objectives written as `"off"`: ignored on purpose, shown as ignored
@@ -273,6 +277,7 @@ impl Default for Sla {
             max_completion_s: None,
             over: SlaOver::Run,
             days: JudgedDays::All,
+            max_days_over: None,
             over_why: OverWhy::Constant,
             ignored: Vec::new(),
             warnings: Vec::new(),
@@ -285,6 +290,12 @@ impl Sla {
     /// The limit of `metric` on all sources, if the SLA sets one.
     pub fn limit(&self, metric: ObjectiveMetric) -> Option<f64> {
         self.objectives.iter().find(|o| o.metric == metric).map(|o| o.limit)
+    }
+
+    /// Whether a replication must count each day's busy hour: to rank the
+    /// busiest days or to count the days over target.
+    pub fn reads_days(&self) -> bool {
+        self.over == SlaOver::BusyHour && (self.days != JudgedDays::All || self.max_days_over.is_some())
     }
 
     /// Whether it sets no objective at all.

@@ -218,6 +218,12 @@ pub(super) fn sla_text(m: &Model) -> String {
     if let Some(c) = s.max_completion_s {
         parts.push(format!("campaigns complete within {:.1} h", c / 3600.0));
     }
+    if let Some(d) = s.max_days_over {
+        parts.push(format!(
+            "at most {} of days break an objective in their own busy hour (ITU-T E.520)",
+            crate::units::percent(d)
+        ));
+    }
     format!(
         "{}; judged over {} ({}), each objective decided by a one-sided {:.0}% confidence bound (pass, fail or undecided).",
         if parts.is_empty() { "No objective".to_string() } else { parts.join("; ") },

@@ -160,6 +160,15 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
             Cell::new(verdict.name()),
         ]);
     }
+    if let Some(d) = &v.days_over {
+        t.add_row(vec![
+            Cell::new(format!("max_days_over (of {} days)", d.days)),
+            Cell::new(pm(&d.share)).set_alignment(CellAlignment::Right),
+            Cell::new(format!("≤ {}%", 100.0 * d.limit)),
+            Cell::new(format!("{:.3}%", 100.0 * d.bound)).set_alignment(CellAlignment::Right),
+            Cell::new(d.verdict.name()),
+        ]);
+    }
     out += &format!("{t}\n");
     out += &format!("verdict: {}", v.summary());
     out + "\n" + &sla_notes(v)

@@ -390,7 +390,8 @@ pub struct HourCounts {
     pub over: SlaOver,
     /// `[source][hour of week]`.
     pub per_source: Vec<Vec<Counts>>,
-    /// Per simulated day, when the SLA reads the busiest days.
+    /// Per simulated day, when the SLA reads the busiest days or counts
+    /// the days over target.
     pub days: Option<DayCounts>,
 }
 
@@ -403,6 +404,8 @@ pub struct DayCounts {
     pub busy_hour: usize,
     /// Which days are judged.
     pub judged: crate::model::JudgedDays,
+    /// Whether each day is judged on its own too (`max_days_over`).
+    pub each_day: bool,
     /// `[source][day]`.
     pub per_source: Vec<Vec<Counts>>,
 }

@@ -286,12 +286,15 @@ struct Sim {
     /// over hours ([`crate::record::HourCounts`]).
     hours: Option<Vec<Counts>>,
     /// Counts per (inbound source, day) in the busy clock hour, when the
-    /// SLA reads the busiest days: (busy hour, `[source][day]`).
+    /// SLA reads the busiest days or counts days over target: (busy hour,
+    /// `[source][day]`).
     days: Option<(usize, Vec<Vec<Counts>>)>,
     /// Where the SLA is judged.
     sla_over: crate::model::SlaOver,
     /// Which days' busy hours it reads.
     judged_days: JudgedDays,
+    /// Whether it judges each day's busy hour too (`max_days_over`).
+    each_day: bool,
     /// Failures, fallbacks and incidents' streams and per-caller moves.
     /// Boxed: the replication's hot state stays together without it.
     faults: Box<faults::Faults>,
@@ -341,11 +344,12 @@ impl Sim {
             dialers,
             pump_due: false,
             hours: model.sla.needs_hours().then(|| vec![Counts::default(); model.sources.len() * HOURS_PER_WEEK]),
-            days: (model.sla.over == crate::model::SlaOver::BusyHour && model.sla.days != JudgedDays::All).then(|| {
+            days: model.sla.reads_days().then(|| {
                 let days = ((model.run.warmup_s + model.run.horizon_s) / DAY_S).ceil() as usize;
                 (model.busy_clock_hour(), vec![vec![Counts::default(); days]; model.sources.len()])
             }),
             judged_days: model.sla.days,
+            each_day: model.sla.max_days_over.is_some(),
             sla_over: model.sla.over.clone(),
             faults: Box::new(faults::Faults {
                 failure_rng: failure_stream(seed, point, rep),
@@ -660,6 +664,7 @@ impl Sim {
                 days: self.days.map(|(busy_hour, per_source)| DayCounts {
                     busy_hour,
                     judged: self.judged_days,
+                    each_day: self.each_day,
                     per_source,
                 }),
             }),

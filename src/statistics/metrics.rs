@@ -293,6 +293,9 @@ pub struct ReplicationMetrics {
     /// The hours an SLA may be judged on: one entry per clock hour of the
     /// day (busy hour), or one for a window; empty when judged over the run.
     pub hours: Vec<HourMetrics>,
+    /// Each measured day's busy hour, when the SLA reads days (the busiest,
+    /// or the days over target); else empty.
+    pub days: Vec<HourMetrics>,
 }
 
 /// The metrics of a set of hours of the week (a clock hour of every day,
@@ -332,14 +335,18 @@ pub fn busiest_days(offered: &[f64], k: usize) -> Vec<usize> {
     days
 }
 
-/// The busy hour of the busiest days of `d` whose busy hour lies wholly in
-/// the measured window [`end_t` − `horizon_s`, `end_t`).
-fn busiest_day_metrics(d: &DayCounts, end_t: f64, horizon_s: f64) -> HourMetrics {
-    let JudgedDays::Busiest(k) = d.judged else { unreachable!("recorded only for the busiest days") };
+/// The days of `d` whose busy hour lies wholly in the measured window
+/// [`end_t` − `horizon_s`, `end_t`), in order.
+fn measured_days(d: &DayCounts, end_t: f64, horizon_s: f64) -> Vec<usize> {
     let starts = |day: usize| day as f64 * 86_400.0 + d.busy_hour as f64 * 3600.0;
-    let days: Vec<usize> = (0..d.per_source.first().map_or(0, Vec::len))
+    (0..d.per_source.first().map_or(0, Vec::len))
         .filter(|&day| starts(day) >= end_t - horizon_s && starts(day) + 3600.0 <= end_t)
-        .collect();
+        .collect()
+}
+
+/// The busy hour of the `k` busiest measured days of `d`, pooled.
+fn busiest_day_metrics(d: &DayCounts, k: u32, end_t: f64, horizon_s: f64) -> HourMetrics {
+    let days = measured_days(d, end_t, horizon_s);
     let offered: Vec<f64> =
         days.iter().map(|&day| d.per_source.iter().map(|s| s[day].offered_holding_s).sum::<f64>()).collect();
     let chosen: Vec<usize> = busiest_days(&offered, k as usize).into_iter().map(|i| days[i]).collect();
@@ -351,6 +358,15 @@ fn busiest_day_metrics(d: &DayCounts, end_t: f64, horizon_s: f64) -> HourMetrics
         days.len()
     );
     pooled(label, &d.per_source, &chosen, chosen.len() as f64 * 3600.0, end_t)
+}
+
+/// Each measured day's busy hour in `d`, in day order (labelled `day N`,
+/// 0 = the first day of the run, warm-up included).
+fn each_day_metrics(d: &DayCounts, end_t: f64, horizon_s: f64) -> Vec<HourMetrics> {
+    measured_days(d, end_t, horizon_s)
+        .into_iter()
+        .map(|day| pooled(format!("day {day}"), &d.per_source, &[day], 3600.0, end_t))
+        .collect()
 }
 
 /// The metrics of buckets `picks` of each source's `buckets` pooled, over
@@ -380,7 +396,9 @@ fn pooled(label: String, buckets: &[Vec<Counts>], picks: &[usize], span_s: f64, 
 /// `end_t` of `horizon_s`.
 fn hour_metrics(h: &HourCounts, end_t: f64, horizon_s: f64) -> Vec<HourMetrics> {
     if let Some(d) = &h.days {
-        return vec![busiest_day_metrics(d, end_t, horizon_s)];
+        if let JudgedDays::Busiest(k) = d.judged {
+            return vec![busiest_day_metrics(d, k, end_t, horizon_s)];
+        }
     }
     let covered = covered_s(end_t - horizon_s, end_t);
     let groups: Vec<(String, Vec<usize>)> = match &h.over {
@@ -405,6 +423,12 @@ impl ReplicationMetrics {
         let all_losses = r.limits.iter().map(LimitCounts::losses).sum();
         ReplicationMetrics {
             hours: r.hours.as_ref().map_or_else(Vec::new, |h| hour_metrics(h, r.end_t, r.horizon_s)),
+            days: r
+                .hours
+                .as_ref()
+                .and_then(|h| h.days.as_ref())
+                .filter(|d| d.each_day)
+                .map_or_else(Vec::new, |d| each_day_metrics(d, r.end_t, r.horizon_s)),
             series: r.series.clone(),
             campaigns: r.campaigns.iter().map(|c| CampaignValues::of(c, r.end_t)).collect(),
             sources: r.sources.iter().map(|c| SourceMetrics::of(c, r.end_t, r.horizon_s)).collect(),

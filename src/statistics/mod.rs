@@ -15,7 +15,7 @@ mod sweep;
 pub use campaign::{CampaignMetrics, CampaignSummary, CampaignValues};
 pub use metrics::{busiest_days, CopyMetrics, LimitMetrics, LimitValues, ReplicationMetrics, SourceMetrics};
 pub use sla::{ObjectiveVerdict, SlaVerdict, Verdict};
-pub use summary::{LimitSummary, SourceSummary, Summary, WindowSummary};
+pub use summary::{DaysOver, LimitSummary, SourceSummary, Summary, WindowSummary};
 pub use sweep::{rejected, worst_cells, CellResult, SweepResult};
 
 use serde::{Deserialize, Serialize};

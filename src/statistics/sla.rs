@@ -10,6 +10,7 @@
 //! interval is a t interval on the replications' p95s. The run's verdict is
 //! `fail` if any objective fails, `pass` if all pass, else `undecided`.
 
+use super::metrics::HourMetrics;
 use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
 use crate::units::significant;
@@ -95,6 +96,38 @@ impl ObjectiveVerdict {
     }
 }
 
+/// The days over target (`max_days_over`), judged: like an objective, by
+/// a one-sided bound on the per-replication share of days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaysOverVerdict {
+    /// The share of measured days (0–1) whose busy hour broke an objective.
+    pub share: Estimate,
+    /// Measured days per replication.
+    pub days: usize,
+    /// The largest share allowed (0–1).
+    pub limit: f64,
+    /// The upper confidence bound on the share; NaN with one replication.
+    pub bound: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl DaysOverVerdict {
+    /// E.g. `days over target 8.2% > 5% (of 364 days)`.
+    pub fn describe(&self) -> String {
+        let pct = |v: f64| format!("{}%", significant(100.0 * v, 3));
+        let (value, limit, days) = (pct(self.share.mean), pct(self.limit), self.days);
+        match self.verdict {
+            Verdict::Undecided => {
+                let pm = if self.share.ci95.is_finite() { format!(" ± {}", pct(self.share.ci95)) } else { String::new() };
+                format!("days over target {value}{pm} vs {limit} of {days} days (undecided)")
+            }
+            Verdict::Pass => format!("days over target {value} ≤ {limit} of {days} days"),
+            Verdict::Fail => format!("days over target {value} > {limit} of {days} days"),
+        }
+    }
+}
+
 /// A run's SLA, judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlaVerdict {
@@ -118,6 +151,10 @@ pub struct SlaVerdict {
     /// Campaign completion (`max_completion`), when set: every campaign
     /// finished in every replication within the limit on average.
     pub completion: Option<(Verdict, String)>,
+    /// The share of days whose busy hour broke an objective, judged against
+    /// `max_days_over`, when set.
+    #[serde(default)]
+    pub days_over: Option<DaysOverVerdict>,
     /// The verdict of the whole SLA.
     pub verdict: Verdict,
 }
@@ -141,6 +178,7 @@ impl SlaVerdict {
                 .filter(|o| o.verdict == v)
                 .map(ObjectiveVerdict::describe)
                 .chain(self.completion.iter().filter(|c| c.0 == v).map(|c| c.1.clone()))
+                .chain(self.days_over.iter().filter(|d| d.verdict == v).map(DaysOverVerdict::describe))
                 .collect::<Vec<_>>()
         };
         match self.verdict {
@@ -151,8 +189,9 @@ impl SlaVerdict {
     }
 }
 
-/// The estimate of `metric` in a source's (or the total's) metrics.
-pub fn objective_value(metric: ObjectiveMetric, m: &SourceMetrics<Estimate>) -> &Estimate {
+/// The value of `metric` in a source's (or the total's) metrics: its
+/// estimate, or one replication's value.
+pub fn objective_value<T>(metric: ObjectiveMetric, m: &SourceMetrics<T>) -> &T {
     match metric {
         ObjectiveMetric::Blocking => &m.blocking_probability,
         ObjectiveMetric::Abandonment => &m.abandonment_probability,
@@ -170,16 +209,42 @@ pub fn t_quantile(confidence: f64, df: usize) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64).expect("df ≥ 1 gives a valid Student t").inverse_cdf(confidence)
 }
 
+/// Whether one day's busy hour `day` breaks an objective of `sla` (on all
+/// sources, or on one): a value beyond its limit where something was
+/// attempted (a day with no attempt breaks nothing).
+fn day_breaks(sla: &Sla, day: &HourMetrics) -> bool {
+    let breaks = |o: &Objective, m: &SourceMetrics| {
+        let v = *objective_value(o.metric, m);
+        m.attempts > 0.0 && if o.metric.is_floor() { v < o.limit } else { v > o.limit }
+    };
+    sla.objectives.iter().any(|o| breaks(o, &day.total))
+        || sla.source_objectives.iter().any(|(i, o)| breaks(o, &day.sources[*i]))
+}
+
+/// The share of `days` (each day's busy hour in one replication) that
+/// break an objective of `sla`; 0 with no day.
+pub fn days_over_share(sla: &Sla, days: &[HourMetrics]) -> f64 {
+    if days.is_empty() {
+        return 0.0;
+    }
+    days.iter().filter(|d| day_breaks(sla, d)).count() as f64 / days.len() as f64
+}
+
 /// Judges one objective on `value` at `confidence`.
 fn judge_one(objective: Objective, value: &Estimate, confidence: f64) -> (f64, Verdict) {
+    judge_bound(objective.metric.is_floor(), objective.limit, value, confidence)
+}
+
+/// Judges `value` against a ceiling (or, `floor`, a floor) `limit` at
+/// `confidence`: the one-sided bound and the verdict.
+fn judge_bound(floor: bool, limit: f64, value: &Estimate, confidence: f64) -> (f64, Verdict) {
     let r = value.replications.len();
     if r < 2 || !value.mean.is_finite() {
         return (f64::NAN, Verdict::Undecided);
     }
     let half = if value.std_error > 0.0 { t_quantile(confidence, r - 1) * value.std_error } else { 0.0 };
     let (lo, hi) = (value.mean - half, value.mean + half);
-    let limit = objective.limit;
-    if objective.metric.is_floor() {
+    if floor {
         let v = if lo >= limit {
             Verdict::Pass
         } else if hi < limit {
@@ -239,7 +304,15 @@ pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
         None => m.name().to_string(),
     };
     let ignored = sla.ignored.iter().map(|(who, m)| name(who, *m)).collect();
-    let all = objectives.iter().map(|o| o.verdict).chain(completion.iter().map(|c| c.0));
+    let days_over = sla.max_days_over.zip(s.days_over.as_ref()).map(|(limit, d)| {
+        let (bound, verdict) = judge_bound(false, limit, &d.share, sla.confidence);
+        DaysOverVerdict { share: d.share.clone(), days: d.days, limit, bound, verdict }
+    });
+    let all = objectives
+        .iter()
+        .map(|o| o.verdict)
+        .chain(completion.iter().map(|c| c.0))
+        .chain(days_over.iter().map(|d| d.verdict));
     let verdict = all.fold(Verdict::Pass, |acc, v| match (acc, v) {
         (Verdict::Fail, _) | (_, Verdict::Fail) => Verdict::Fail,
         (Verdict::Undecided, _) | (_, Verdict::Undecided) => Verdict::Undecided,
@@ -254,6 +327,7 @@ pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
         confidence: sla.confidence,
         objectives,
         completion,
+        days_over,
         verdict,
     }
 }

@@ -24,6 +24,19 @@ pub struct Summary {
     /// The metrics over the hours the SLA is judged on (its busy hour or
     /// window), when it is not judged over the whole run.
     pub judged: Option<WindowSummary>,
+    /// The share of measured days (0–1) whose own busy hour broke an
+    /// objective, per replication, when the SLA sets `max_days_over`.
+    #[serde(default)]
+    pub days_over: Option<DaysOver>,
+}
+
+/// The days whose busy hour broke an objective (ITU-T E.520's reading).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DaysOver {
+    /// Their share of the measured days (0–1), per replication.
+    pub share: Estimate,
+    /// Measured days per replication.
+    pub days: usize,
 }
 
 /// The metrics of the hours an SLA is judged on (the busy hour, a window).
@@ -196,6 +209,11 @@ impl Summary {
             series: series_mean(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
             campaigns: CampaignSummary::of_all(model, &reps.iter().map(|r| r.campaigns.as_slice()).collect::<Vec<_>>()),
             judged: judged_hours(reps),
+            days_over: model.sla.max_days_over.and_then(|_| {
+                let days = reps.first()?.days.len();
+                let share = reps.iter().map(|r| super::sla::days_over_share(&model.sla, &r.days)).collect();
+                (days > 0).then(|| DaysOver { share: Estimate::new(share), days })
+            }),
         }
     }
 

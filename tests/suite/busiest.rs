@@ -126,3 +126,60 @@ fn the_busiest_days_carry_what_the_day_factor_implies() {
     // Far above the mean load of 10 Erl: about 10 × (1 + 1.9 × 0.2).
     assert!(expected > 13.0 && mean > 13.0, "{expected} {mean}");
 }
+
+#[test]
+fn the_days_over_target_are_the_days_whose_own_busy_hour_breaks_an_objective() {
+    // The trace above at a trunk of 2: on each day the calls that arrive
+    // together at 10:00 beyond 2 are blocked: 0, 3, 0, 4, 1, 0, 0 of
+    // 5, 8, 2, 6, 9, 4, 8 calls. Days 1, 3 and 4 break 1% blocking in
+    // their busy hour: 3 of 7 days, 42.9%.
+    use simcall::runs::run_judged;
+    use simcall::statistics::Verdict;
+    let n = [5, 8, 2, 6, 9, 4, 8];
+    let simultaneous = [1, 5, 1, 6, 3, 1, 1];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("calls.csv"), trace(&n, &simultaneous)).unwrap();
+    let text = |extra: &str| {
+        format!(
+            r#"
+            name = "days over"
+            [run]
+            horizon = "7d"
+            replications = 3
+            [[sources]]
+            name = "log"
+            arrivals = {{ trace = "calls.csv" }}
+            [[limits]]
+            name = "trunk"
+            capacity = 2
+            [sla]
+            {extra}
+            "#
+        )
+    };
+    let build = |extra: &str| ModelDoc::parse(&text(extra), &dir.path().join("m.toml")).and_then(|d| d.build()).unwrap();
+    let over = build("max_blocking = \"1%\"\nmax_days_over = \"30%\"");
+    for r in replicate(&over, 0) {
+        assert_eq!(r.days.len(), 7);
+        let blocked: Vec<f64> = r.days.iter().map(|d| d.total.blocked_calls).collect();
+        assert_eq!(blocked, vec![0.0, 3.0, 0.0, 4.0, 1.0, 0.0, 0.0]);
+    }
+    let (s, v) = run_judged(&over, 0);
+    let d = s.days_over.as_ref().unwrap();
+    assert_eq!(d.days, 7);
+    assert!((d.share.mean - 3.0 / 7.0).abs() < 1e-12);
+    let dv = v.days_over.as_ref().unwrap();
+    assert_eq!(dv.verdict, Verdict::Fail);
+    assert_eq!(dv.describe(), "days over target 42.9% > 30% of 7 days");
+    // The pooled busy hour's blocking (8 of 42, 19%) fails as well; with
+    // the blocking objective 20% it passes, and so do the days: day 3
+    // blocks 4 of 6 (67%) and day 1 3 of 8 (38%), 2 of 7 days over (28.6%).
+    let loose = build("max_blocking = \"20%\"\nmax_days_over = \"30%\"");
+    let (s, v) = run_judged(&loose, 0);
+    assert!((s.days_over.as_ref().unwrap().share.mean - 2.0 / 7.0).abs() < 1e-12);
+    assert_eq!(v.days_over.as_ref().unwrap().verdict, Verdict::Pass);
+    // Without it, no day is kept.
+    let plain = build("max_blocking = \"1%\"\nover = \"busy_hour\"");
+    assert!(replicate(&plain, 0).iter().all(|r| r.days.is_empty()));
+    assert!(run_judged(&plain, 0).0.days_over.is_none());
+}
