@@ -67,6 +67,7 @@ pub mod record;
 pub mod report;
 pub mod runs;
 pub mod selftest;
+pub mod sensitivity;
 pub mod simulation;
 pub mod statistics;
 pub mod store;

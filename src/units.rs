@@ -255,6 +255,22 @@ pub fn check_interval_s(flag: &str, width_s: f64) -> Result<(), String> {
     }
 }
 
+/// A certification's relative width from the command line: `2%` or
+/// `0.02`, from 0.1% to 50% (as a plan's `capacity_tolerance`).
+///
+/// Errors say what is allowed.
+pub fn parse_tolerance(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match v {
+        Ok(v) if (0.001..=0.5).contains(&v) => Ok(v),
+        _ => Err(format!("{text:?}: a relative width from 0.1% to 50%, such as 2%")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 mod commands;
 mod fit;
 mod generate;
+mod sensitivity;
 mod sweep;
 
 use crate::config::bounds::Reach;
@@ -182,6 +183,29 @@ enum Command {
         ))]
         kind: String,
     },
+    /// Which input moves the answer: each traffic input of a model (or a
+    /// plan's model) at its low and high value, and what that does to the
+    /// certified capacity and headroom (a plan: its first month's choice
+    /// and cost), ranked, with a tornado chart.
+    Sensitivity {
+        /// A model (models/*.toml) or a plan (experiments/*.toml with `choices`).
+        file: PathBuf,
+        /// An input and how far it moves each way, e.g.
+        /// sources.inbound.holding.mean=±20% (repeatable; default: every
+        /// traffic input the model sets, ±20%).
+        #[arg(long = "vary", value_name = "KEY=±P%")]
+        varies: Vec<String>,
+        /// Override a model key first, e.g. --set run.replications=20 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Relative width of a model's certified capacity (a plan keeps its
+        /// `capacity_tolerance`).
+        #[arg(long, default_value = "2%", value_parser = crate::units::parse_tolerance)]
+        tolerance: f64,
+        /// Output folder (default: output/sensitivity-<name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write a call log drawn from a model's sources alone (no limits).
     Generate {
         /// The model file.
@@ -293,6 +317,10 @@ fn execute(cli: Cli) -> Result<i32> {
         Command::Generate { model, days, out, counts, drop_days } => {
             let options = generate::GenerateOptions { days, counts_s: counts, drop_days: &drop_days };
             generate::generate(&model, &options, &out, reach).map(|()| 0)
+        }
+        Command::Sensitivity { file, varies, sets, tolerance, out } => {
+            let options = sensitivity::SensitivityOptions { varies: &varies, sets: &sets, tolerance, out, reach };
+            sensitivity::sensitivity(&file, &options).map(|()| 0)
         }
         Command::Validate { files, self_test } => {
             let checked = if files.is_empty() { Ok(()) } else { commands::validate(&files, reach) };

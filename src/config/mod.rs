@@ -27,6 +27,7 @@ pub mod schema;
 mod sla;
 mod timeline;
 mod traffic;
+pub mod vary;
 mod warnings;
 
 pub use call_log::{

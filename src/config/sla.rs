@@ -178,11 +178,9 @@ impl Builder<'_> {
         };
         let max_days_over = match table.get("max_days_over") {
             None => Some(None),
-            Some(v) => p.take(
-                probability(v)
-                    .map(Some)
-                    .map_err(|e| self.err("sla.max_days_over", format!("{e} (the share of days whose busy hour may break an objective)"))),
-            ),
+            Some(v) => p.take(probability(v).map(Some).map_err(|e| {
+                self.err("sla.max_days_over", format!("{e} (the share of days whose busy hour may break an objective)"))
+            })),
         };
         // The busiest days, and the days over target, are read at the busy hour.
         let busiest = days.is_some_and(|d| d != JudgedDays::All) || max_days_over.is_some_and(|m| m.is_some());

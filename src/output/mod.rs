@@ -33,6 +33,7 @@ pub mod page_sweep;
 pub mod plan;
 pub mod plan_report;
 pub mod plan_set;
+pub mod sensitivity;
 pub mod series;
 pub mod set;
 pub mod sweep;

@@ -145,8 +145,14 @@ fn judged_columns(res: &SweepResult) -> Vec<Column> {
     if res.cells.iter().any(|c| c.verdict.days_over.is_some()) {
         let share: Vec<Option<&Estimate>> =
             res.cells.iter().map(|c| c.verdict.days_over.as_ref().map(|d| &d.share)).collect();
-        cols.push(Column::new("days_over_share_mean".into(), share.iter().map(|e| e.map(|e| e.mean)).collect::<Vec<_>>()));
-        cols.push(Column::new("days_over_share_ci95".into(), share.iter().map(|e| e.map(|e| e.ci95)).collect::<Vec<_>>()));
+        cols.push(Column::new(
+            "days_over_share_mean".into(),
+            share.iter().map(|e| e.map(|e| e.mean)).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            "days_over_share_ci95".into(),
+            share.iter().map(|e| e.map(|e| e.ci95)).collect::<Vec<_>>(),
+        ));
     }
     cols
 }

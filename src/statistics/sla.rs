@@ -119,7 +119,8 @@ impl DaysOverVerdict {
         let (value, limit, days) = (pct(self.share.mean), pct(self.limit), self.days);
         match self.verdict {
             Verdict::Undecided => {
-                let pm = if self.share.ci95.is_finite() { format!(" ± {}", pct(self.share.ci95)) } else { String::new() };
+                let pm =
+                    if self.share.ci95.is_finite() { format!(" ± {}", pct(self.share.ci95)) } else { String::new() };
                 format!("days over target {value}{pm} vs {limit} of {days} days (undecided)")
             }
             Verdict::Pass => format!("days over target {value} ≤ {limit} of {days} days"),

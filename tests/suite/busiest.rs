@@ -157,7 +157,8 @@ fn the_days_over_target_are_the_days_whose_own_busy_hour_breaks_an_objective() {
             "#
         )
     };
-    let build = |extra: &str| ModelDoc::parse(&text(extra), &dir.path().join("m.toml")).and_then(|d| d.build()).unwrap();
+    let build =
+        |extra: &str| ModelDoc::parse(&text(extra), &dir.path().join("m.toml")).and_then(|d| d.build()).unwrap();
     let over = build("max_blocking = \"1%\"\nmax_days_over = \"30%\"");
     for r in replicate(&over, 0) {
         assert_eq!(r.days.len(), 7);

@@ -25,6 +25,7 @@ mod report;
 mod results;
 mod schema;
 mod semantics;
+mod sensitivity;
 mod store;
 mod theory;
 mod traffic;
