@@ -123,6 +123,9 @@ pub struct Sensitivity {
     pub effort: (u32, u64),
 }
 
+/// The answer of the file with keys set on its model.
+pub type Evaluate<'a> = dyn Fn(&[(String, Value)]) -> Result<Answer> + 'a;
+
 /// Evaluates the answer with `answer` (which takes the keys to set on the
 /// file's model) with every input as written, then each input of `inputs`
 /// at (1 − fraction) and (1 + fraction) × its value `base_values` gives,
@@ -135,7 +138,7 @@ pub struct Sensitivity {
 pub fn measure(
     inputs: &[Vary],
     base_values: &dyn Fn(&str) -> Option<Value>,
-    answer: &dyn Fn(&[(String, Value)]) -> Result<Answer>,
+    answer: &Evaluate,
     unit: &str,
 ) -> Result<Sensitivity> {
     let mut effort = (0u32, 0u64);

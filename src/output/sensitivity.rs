@@ -233,11 +233,12 @@ fn draw_tornado<DB: DrawingBackend>(
         ends.iter().flatten().filter(|v| v.is_finite()).fold((base, base), |(l, h), &v| (l.min(v), h.max(v)));
     let pad = ((hi - lo) * 0.08).max(if plan { 1.0 } else { 0.5 });
     let n = s.swings.len().max(1);
-    let (what, tick): (&str, Box<dyn Fn(&f64) -> String>) = if plan {
-        ("first month's cost per month (USD)", Box::new(|v: &f64| money(*v)))
+    let what = if plan {
+        "first month's cost per month (USD)"
     } else {
-        ("headroom: certified capacity over offered load − 1 (%)", Box::new(|v: &f64| format!("{v:.0}%")))
+        "headroom: certified capacity over offered load − 1 (%)"
     };
+    let tick = |v: &f64| if plan { money(*v) } else { format!("{v:.0}%") };
     let labels: Vec<String> =
         s.swings.iter().map(|w| format!("{} ±{}%", w.vary.label, significant(100.0 * w.vary.fraction, 3))).collect();
     // Each input has 5 segments of the y axis, top down: its bar spans the

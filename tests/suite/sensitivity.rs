@@ -72,3 +72,43 @@ fn capacity_moves_with_lines_as_the_inverse_of_erlang_b_and_patience_does_not_mo
     assert_eq!(s.base.capacity.binding.as_deref(), Some("trunk"));
     assert!(!s.swings[0].no_effect(&s.base));
 }
+
+#[test]
+fn the_command_writes_its_table_and_tornado_and_refuses_bad_inputs_with_exit_2() {
+    use crate::cli::{repo, simcall, text};
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("s");
+    let model = repo("models/plan-stack.toml");
+    let out = simcall(&[
+        "sensitivity",
+        &model,
+        "--vary",
+        "sources.inbound.patience.mean=±25%",
+        "--vary",
+        "limits.trunk.capacity=±20%",
+        "--set",
+        "run.replications=5",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("\"30s\" / \"40s\" / \"50s\""), "{printed}");
+    assert!(printed.contains("32 / 40 / 48"), "{printed}");
+    let csv = std::fs::read_to_string(out_dir.join("sensitivity.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
+    assert!(csv.lines().next().unwrap().starts_with("rank,key,input,side,value"), "{csv}");
+    for f in ["tornado.png", "tornado.svg"] {
+        assert!(out_dir.join(f).metadata().unwrap().len() > 1000, "{f}");
+    }
+    for (args, needle) in [
+        (vec!["sensitivity", &model, "--vary", "sources.inbound.holding.median=±20%"], "has no such key"),
+        (vec!["sensitivity", &model, "--vary", "sources.inbound.holding.mean=±120%"], "below 100%"),
+        (vec!["sensitivity", &model, "--tolerance", "80%"], "from 0.1% to 50%"),
+        (vec!["sensitivity", "no/such/model.toml"], "cannot read"),
+    ] {
+        let out = simcall(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(needle), "{args:?}: {}", text(&out.stderr));
+    }
+}
