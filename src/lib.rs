@@ -52,6 +52,7 @@
 pub const RESULTS_VERSION: u32 = 4;
 
 pub mod arrivals;
+pub mod backtest;
 pub mod capacity;
 pub mod cleanup;
 pub mod config;

@@ -20,6 +20,9 @@ pub(super) struct GenerateOptions<'a> {
     pub(super) counts_s: Option<f64>,
     /// Days (from Monday 00:00 = day 0) left out of the log.
     pub(super) drop_days: &'a [u32],
+    /// Simulate the calls through the model's limits and write what became
+    /// of each attempt (caller, outcome, wait, talk time).
+    pub(super) outcomes: bool,
 }
 
 /// Writes the log of `path`'s model to `out`: call records (`start`,
@@ -38,10 +41,16 @@ pub(super) fn generate(path: &Path, o: &GenerateOptions, out: &Path, reach: Reac
     if let Some(w) = o.counts_s {
         crate::units::check_interval_s("--counts", w).map_err(Error::usage)?;
     }
+    if o.outcomes && o.counts_s.is_some() {
+        return Err(Error::usage("--outcomes writes call records: leave out --counts"));
+    }
     let model = ModelDoc::load(path)?.reaching(reach).build()?;
-    if let Some(s) =
-        model.sources.iter().find(|s| matches!(s.arrivals, Arrivals::Population { .. } | Arrivals::Trace(_)))
-    {
+    let cannot = |s: &&crate::model::Source| match s.arrivals {
+        Arrivals::Trace(_) => true,
+        Arrivals::Population { .. } => !o.outcomes,
+        _ => false,
+    };
+    if let Some(s) = model.sources.iter().find(cannot) {
         return Err(Error::input(
             path,
             &format!("sources.{}.arrivals", s.name),
@@ -77,6 +86,32 @@ pub(super) fn generate(path: &Path, o: &GenerateOptions, out: &Path, reach: Reac
     write_atomic(out, |tmp| {
         let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
         match o.counts_s {
+            None if o.outcomes => {
+                w.write_record(["start", "duration", "source", "caller", "outcome", "wait", "talk"])
+                    .map_err(|e| e.to_string())?;
+                let mut span = model.clone();
+                (span.run.warmup_s, span.run.horizon_s) = (0.0, days * DAY_S);
+                let keep = crate::simulation::Keep { dials: false, attempts: true };
+                let log = crate::simulation::simulate_keeping(&span, 0, 0, keep).attempts.expect("attempts were kept");
+                for i in log.by_start() {
+                    let t = log.starts_s[i];
+                    if !kept(t) {
+                        continue;
+                    }
+                    count += 1;
+                    let (wait, talk) = (log.waits_s[i] as f64, log.talks_s[i] as f64);
+                    let row = [
+                        start(t),
+                        format!("{:.3}", wait + if talk.is_nan() { 0.0 } else { talk }),
+                        model.sources[log.sources[i] as usize].name.clone(),
+                        format!("c{}", log.callers[i]),
+                        outcome_word(log.outcomes[i]).to_string(),
+                        format!("{wait:.3}"),
+                        if talk.is_nan() { String::new() } else { format!("{talk:.3}") },
+                    ];
+                    w.write_record(&row).map_err(|e| e.to_string())?;
+                }
+            }
             None => {
                 w.write_record(["start", "duration", "source"]).map_err(|e| e.to_string())?;
                 crate::arrivals::stream_log(&model, days, |c| {
@@ -107,6 +142,16 @@ pub(super) fn generate(path: &Path, o: &GenerateOptions, out: &Path, reach: Reac
         w.flush().map_err(|e| e.to_string())
     })?;
     let dropped = if o.drop_days.is_empty() { String::new() } else { format!(" ({} left out)", o.drop_days.len()) };
-    println!("{count} calls over {days} days{dropped} → {}", out.display());
+    let what = if o.outcomes { "attempts" } else { "calls" };
+    println!("{count} {what} over {days} days{dropped} → {}", out.display());
     Ok(())
+}
+
+/// The word a call record uses for `o`, as `simcall fit` reads it.
+fn outcome_word(o: crate::model::LoggedOutcome) -> &'static str {
+    match o {
+        crate::model::LoggedOutcome::Answered => "answered",
+        crate::model::LoggedOutcome::Abandoned => "abandoned",
+        crate::model::LoggedOutcome::Blocked => "blocked",
+    }
 }

@@ -2,6 +2,7 @@
 //! input ends with every problem found (file, line, key, what is allowed)
 //! and exit code 2.
 
+mod backtest;
 mod commands;
 mod fit;
 mod generate;
@@ -162,6 +163,32 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Backtest a model against a call log: per interval and per day, the
+    /// model's prediction bands against what the log observed (traffic from
+    /// the model alone; outcomes from the log's arrivals replayed through
+    /// its limits), and how well calibrated the bands are.
+    Backtest {
+        /// The model file (one inbound source).
+        model: PathBuf,
+        /// The call log: `start`, `duration`, and for outcomes `outcome`,
+        /// `wait`, `talk`, `caller` (as `simcall generate --outcomes` writes).
+        log: PathBuf,
+        /// The interval compared (default 1h).
+        #[arg(long, default_value = "1h", value_parser = crate::units::parse_duration_s)]
+        interval: f64,
+        /// Replications per prediction (20 to 1000).
+        #[arg(long, default_value_t = 100)]
+        replications: u32,
+        /// Only the log's rows of this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Override a model key, e.g. --set limits.agents.capacity=50 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Output folder (default: output/backtest-<model name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check model and experiment files without running them: build every
     /// cell and print every error and warning (exit 2 on any error, else 0).
     Validate {
@@ -206,7 +233,8 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Write a call log drawn from a model's sources alone (no limits).
+    /// Write a call log drawn from a model's sources alone (no limits), or
+    /// with `--outcomes` simulated through its limits.
     Generate {
         /// The model file.
         model: PathBuf,
@@ -225,6 +253,11 @@ enum Command {
         /// a log with gaps, as real exports have.
         #[arg(long, value_delimiter = ',')]
         drop_days: Vec<u32>,
+        /// Simulate the calls through the model's limits and write every
+        /// attempt with what became of it: `caller`, `outcome` (answered,
+        /// abandoned, blocked), `wait` and `talk` (as `simcall fit` reads them).
+        #[arg(long)]
+        outcomes: bool,
     },
 }
 
@@ -314,13 +347,24 @@ fn execute(cli: Cli) -> Result<i32> {
             println!("{}", serde_json::to_string_pretty(&schema).expect("a schema serializes"));
             Ok(0)
         }
-        Command::Generate { model, days, out, counts, drop_days } => {
-            let options = generate::GenerateOptions { days, counts_s: counts, drop_days: &drop_days };
+        Command::Generate { model, days, out, counts, drop_days, outcomes } => {
+            let options = generate::GenerateOptions { days, counts_s: counts, drop_days: &drop_days, outcomes };
             generate::generate(&model, &options, &out, reach).map(|()| 0)
         }
         Command::Sensitivity { file, varies, sets, tolerance, out } => {
             let options = sensitivity::SensitivityOptions { varies: &varies, sets: &sets, tolerance, out, reach };
             sensitivity::sensitivity(&file, &options).map(|()| 0)
+        }
+        Command::Backtest { model, log, interval, replications, source, sets, out } => {
+            let options = backtest::BacktestOptions {
+                interval_s: interval,
+                replications,
+                source: source.as_deref(),
+                sets: &sets,
+                out,
+                reach,
+            };
+            backtest::backtest(&model, &log, &options).map(|()| 0)
         }
         Command::Validate { files, self_test } => {
             let checked = if files.is_empty() { Ok(()) } else { commands::validate(&files, reach) };

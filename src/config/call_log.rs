@@ -170,6 +170,10 @@ pub fn read_call_log_for_fit(
     permute(&mut log.starts_s, &order);
     permute(&mut log.durations_s, &order);
     log.starts_s.iter_mut().for_each(|t| *t -= shift);
+    if shift != 0.0 {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 5).expect("a date");
+        log.monday = epoch.checked_add_days(chrono::Days::new((shift / 86_400.0).round() as u64));
+    }
     if let Some(v) = &mut log.outcomes {
         permute(v, &order);
     }

@@ -29,4 +29,6 @@ pub struct CallLog {
     pub talks_s: Option<Vec<f32>>,
     /// Each call's caller, hashed.
     pub callers: Option<Vec<u64>>,
+    /// The date of the log's time 0 (a Monday), when its starts are dated.
+    pub monday: Option<chrono::NaiveDate>,
 }

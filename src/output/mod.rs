@@ -20,6 +20,7 @@ macro_rules! draw_chart {
     }};
 }
 
+pub mod backtest;
 pub mod campaigns;
 pub mod charts;
 pub mod diagnostics;

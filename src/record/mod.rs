@@ -4,6 +4,7 @@
 //! these in [`crate::statistics`]; this module imports nothing above it, so
 //! both the simulation and the statistics can depend on it.
 
+pub mod attempts;
 pub mod campaign;
 mod levels;
 pub mod series;
@@ -431,4 +432,6 @@ pub struct Replication {
     pub dial_log: Vec<Vec<campaign::DialRecord>>,
     /// Counts by hour of the week, when the SLA is judged over hours.
     pub hours: Option<HourCounts>,
+    /// Every inbound attempt after the warm-up, when asked for.
+    pub attempts: Option<attempts::AttemptLog>,
 }

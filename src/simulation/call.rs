@@ -5,6 +5,7 @@
 use super::copy::KindRt;
 use super::limits::Admission;
 use super::{DialState, Event, Phase, Sim, NONE};
+use crate::model::LoggedOutcome;
 use rand::Rng;
 
 impl Sim {
@@ -131,6 +132,7 @@ impl Sim {
                 k.record_wait(wait_s);
             });
         }
+        self.keep_attempt(id, LoggedOutcome::Answered, end_t - now);
         self.step_calls_in_progress(source, 1);
         self.events.push(end_t, Event::Hangup { caller: id, serial });
         if dial {
@@ -311,12 +313,15 @@ impl Sim {
             let silence = self.limits[l as usize].silence.as_ref().expect("checked above");
             let s = &mut self.sources[source];
             let t = self.now + silence.sample(&mut s.rng.silence);
+            // Connected (to silence): a call record shows it answered.
+            self.keep_attempt(id, LoggedOutcome::Answered, t - self.now);
             self.callers[id as usize].phase = Phase::Silence;
             self.events.push(t, Event::Hangup { caller: id, serial: c.serial });
             // Connected, so in progress (holding its slots) until it hangs up.
             self.step_calls_in_progress(c.source as usize, 1);
             return;
         }
+        self.keep_attempt(id, if left_queue { LoggedOutcome::Abandoned } else { LoggedOutcome::Blocked }, f64::NAN);
         if c.counted {
             self.count_refusal_at(l, left_queue);
             let first = (c.attempt == 1) as u64;

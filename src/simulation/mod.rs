@@ -52,6 +52,7 @@
 //! hang-up, redial); `observe` the warm-up restart and the time series;
 //! `dial` the outbound campaigns' dialer and the life of a dial.
 
+mod attempts;
 mod call;
 mod copy;
 mod dial;
@@ -84,14 +85,29 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// the result depends on nothing else: not the thread, not the order in which
 /// replications run.
 pub fn simulate(model: &Model, point: u64, replication: u32) -> Replication {
-    Sim::new(model, point, replication, false).run()
+    Sim::new(model, point, replication, Keep::default()).run()
 }
 
 /// [`simulate`], also keeping the log of every campaign dial (its placement
 /// time, lead, attempt and outcome): the audit that no lead was dialed
 /// outside its window or above its caps.
 pub fn simulate_logged(model: &Model, point: u64, replication: u32) -> Replication {
-    Sim::new(model, point, replication, true).run()
+    Sim::new(model, point, replication, Keep { dials: true, attempts: false }).run()
+}
+
+/// What a replication keeps beyond its counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    /// Every campaign dial ([`simulate_logged`]).
+    pub dials: bool,
+    /// Every inbound attempt after the warm-up
+    /// ([`crate::record::attempts::AttemptLog`]): what call records hold.
+    pub attempts: bool,
+}
+
+/// [`simulate`], keeping what `keep` asks for.
+pub fn simulate_keeping(model: &Model, point: u64, replication: u32, keep: Keep) -> Replication {
+    Sim::new(model, point, replication, keep).run()
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -299,17 +315,19 @@ struct Sim {
     /// Boxed: the replication's hot state stays together without it.
     faults: Box<faults::Faults>,
     incidents: Vec<timeline::IncidentRt>,
+    /// Every inbound attempt, when kept.
+    attempts: Option<Box<attempts::AttemptsRt>>,
 }
 
 impl Sim {
-    fn new(model: &Model, point: u64, replication: u32, log_dials: bool) -> Self {
+    fn new(model: &Model, point: u64, replication: u32, keep: Keep) -> Self {
         let (seed, rep) = (model.run.seed, replication as u64);
         let mut sources: Vec<SourceRt> =
             (0..model.sources.len()).map(|i| runtime::source_rt(model, i, (seed, point, rep))).collect();
         let n_inbound = sources.len();
         // Campaigns' dials are callers of sources after the inbound ones.
         let (campaign_sources, dialers): (Vec<SourceRt>, Vec<DialerRt>) = (0..model.campaigns.len())
-            .map(|j| dial::campaign_rt(model, j, n_inbound + j, (seed, point, rep), log_dials))
+            .map(|j| dial::campaign_rt(model, j, n_inbound + j, (seed, point, rep), keep.dials))
             .unzip();
         sources.extend(campaign_sources);
         Sim {
@@ -348,6 +366,7 @@ impl Sim {
                 let days = ((model.run.warmup_s + model.run.horizon_s) / DAY_S).ceil() as usize;
                 (model.busy_clock_hour(), vec![vec![Counts::default(); days]; model.sources.len()])
             }),
+            attempts: keep.attempts.then(Box::default),
             judged_days: model.sla.days,
             each_day: model.sla.max_days_over.is_some(),
             sla_over: model.sla.over.clone(),
@@ -502,7 +521,11 @@ impl Sim {
         let holding_s = match &mut s.process {
             ArrivalProcess::Trace { calls, next } => {
                 *next += 1;
-                calls[*next - 1].1
+                match calls[*next - 1].1 {
+                    // A replayed log's arrival without a holding time (`simcall backtest`): the model's.
+                    d if d.is_nan() => s.holding.sample(&mut s.rng.holding),
+                    d => d,
+                }
             }
             _ => s.holding.sample(&mut s.rng.holding),
         };
@@ -518,6 +541,7 @@ impl Sim {
         // Only an SLA judged over hours needs the caller's first hour.
         let first_hour = if self.hours.is_some() { hour_of_week(self.now) as u8 } else { 0 };
         let id = self.new_caller(Caller { first_hour, ..Caller::new(source, holding_s, self.now, counted) });
+        self.number_caller(id);
         self.start_attempt(id);
     }
 
@@ -650,6 +674,7 @@ impl Sim {
         };
         let (campaigns, dial_log) = self.dialers.into_iter().map(DialerRt::into_records).unzip();
         Replication {
+            attempts: self.attempts.map(|a| a.log),
             campaigns,
             dial_log,
             sources: self.counts,

@@ -3,6 +3,7 @@
 //! (conservation, Little), the limit chain, traffic, campaigns, fitting and
 //! the command line.
 
+mod backtest;
 mod bad_inputs;
 mod busiest;
 mod campaign;

@@ -63,9 +63,9 @@ proptest! {
     ) {
         let text = model_toml(kind, pool, rate_per_min, queue, patience, seed);
         let model = ModelDoc::parse(&text, Path::new("index-vs-scan.toml")).unwrap().build().unwrap();
-        let indexed = Sim::new(&model, 0, 0, false);
+        let indexed = Sim::new(&model, 0, 0, super::super::Keep::default());
         prop_assert!(indexed.limits[0].index.is_some());
-        let mut scanned = Sim::new(&model, 0, 0, false);
+        let mut scanned = Sim::new(&model, 0, 0, super::super::Keep::default());
         scanned.limits[0].index = None;
         let (a, b) = (indexed.run(), scanned.run());
         prop_assert!(a.total.attempts > 0);
