@@ -3,7 +3,7 @@
 //! abandoned, blocked, the mean wait and the peak of answered calls in
 //! progress, each attempt counted in the interval it arrived in.
 
-use crate::fit::outcomes::REDIAL_WINDOW_S;
+use crate::fit::outcomes::first_attempts;
 use crate::model::{CallLog, LoggedOutcome};
 
 /// The metrics compared per interval, in output order.
@@ -20,29 +20,6 @@ pub const METRICS: [&str; 7] = [
 /// Metrics whose daily figure is a sum of its intervals' (the others have none).
 pub fn is_count(metric: usize) -> bool {
     metric <= 4
-}
-
-/// Which attempts of `log` are first attempts: with callers, those not made
-/// within a day of the same caller's failed attempt (the rule `fit` reads
-/// redials by); without, all.
-pub fn first_attempts(log: &CallLog) -> Vec<bool> {
-    let (Some(callers), Some(outcomes), Some(waits)) = (&log.callers, &log.outcomes, &log.waits_s) else {
-        return vec![true; log.starts_s.len()];
-    };
-    // Each caller's last failure (when it ended), as the log goes on.
-    let mut failed_at: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
-    (0..log.starts_s.len())
-        .map(|i| {
-            let t = log.starts_s[i];
-            let first = failed_at.get(&callers[i]).is_none_or(|&f| t - f > REDIAL_WINDOW_S);
-            if outcomes[i] == LoggedOutcome::Answered {
-                failed_at.remove(&callers[i]);
-            } else {
-                failed_at.insert(callers[i], t + waits[i] as f64);
-            }
-            first
-        })
-        .collect()
 }
 
 /// Per interval of `width_s` from time 0 to `end_s`, the [`METRICS`]

@@ -118,7 +118,7 @@ pub fn backtest(model: &Model, log: &CallLog, width_s: f64, replications: u32) -
     let alone = simulated(&span, replications, width_s, end_s);
     let replayed = outcomes.then(|| {
         let mut replay = span.clone();
-        let first = intervals::first_attempts(log);
+        let first = crate::fit::outcomes::first_attempts(log);
         let calls: Vec<(f64, f64)> =
             log.starts_s.iter().zip(&first).filter(|(_, f)| **f).map(|(t, _)| (*t, f64::NAN)).collect();
         let s = &mut replay.sources[0];

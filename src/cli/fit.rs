@@ -51,8 +51,12 @@ pub(super) fn fit(path: &Path, o: &FitOptions) -> Result<()> {
         let log = read_call_log_for_fit(path, &o.columns, &o.outcomes, o.source).map_err(Error::usage)?;
         let calls: Vec<(f64, f64)> = log.starts_s.iter().copied().zip(log.durations_s.iter().copied()).collect();
         let durations = check_durations(path, calls.len(), LogFit::holding_durations(&log), o.source)?;
-        let counts = Counts::of_starts(log.starts_s.iter().copied(), o.resolution_s.unwrap_or(DEFAULT_RESOLUTION_S));
+        // Arrivals are first attempts: a redial is the model's to make again.
+        let first = crate::fit::outcomes::first_attempts(&log);
+        let starts = log.starts_s.iter().zip(&first).filter(|(_, f)| **f).map(|(t, _)| *t);
+        let counts = Counts::of_starts(starts, o.resolution_s.unwrap_or(DEFAULT_RESOLUTION_S));
         let mut fit = LogFit::new(&counts, Some(&calls));
+        fit.redials_left_out = first.iter().filter(|f| !**f).count();
         fit.with_outcomes(&log, &durations);
         (fit, durations)
     };

@@ -59,6 +59,9 @@ pub struct LogFit {
     pub redial: Option<RedialFit>,
     /// The redial delay's fits, best AIC first.
     pub redial_delay: Vec<HoldingFit>,
+    /// Attempts left out of the arrivals as redials (a caller's call within
+    /// a day of its failed one): the model's redials make them again.
+    pub redials_left_out: usize,
 }
 
 impl LogFit {
@@ -89,6 +92,7 @@ impl LogFit {
             patience: None,
             redial: None,
             redial_delay: Vec::new(),
+            redials_left_out: 0,
         }
     }
 

@@ -291,6 +291,29 @@ pub fn redials(starts_s: &[f64], outcomes: &[LoggedOutcome], waits_s: &[f32], ca
     (!delays_s.is_empty()).then_some(RedialFit { by_attempt, delays_s, max_attempts })
 }
 
+/// Which attempts of `log` are first attempts: with callers, those not made
+/// within a day of the same caller's failed attempt (the rule `fit` reads
+/// redials by); without, all.
+pub fn first_attempts(log: &crate::model::CallLog) -> Vec<bool> {
+    let (Some(callers), Some(outcomes), Some(waits)) = (&log.callers, &log.outcomes, &log.waits_s) else {
+        return vec![true; log.starts_s.len()];
+    };
+    // Each caller's last failure (when it ended), as the log goes on.
+    let mut failed_at: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
+    (0..log.starts_s.len())
+        .map(|i| {
+            let t = log.starts_s[i];
+            let first = failed_at.get(&callers[i]).is_none_or(|&f| t - f > REDIAL_WINDOW_S);
+            if outcomes[i] == LoggedOutcome::Answered {
+                failed_at.remove(&callers[i]);
+            } else {
+                failed_at.insert(callers[i], t + waits[i] as f64);
+            }
+            first
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -225,6 +225,7 @@ fn draw_daily<DB: DrawingBackend>(
         let y_tick = |v: &f64| crate::units::tick(*v);
         ctx.configure_mesh()
             .x_desc("day of the log")
+            .x_labels(b.days.min(60))
             .x_label_formatter(&day)
             .y_label_formatter(&y_tick)
             .label_style((FONT_FAMILY, 12))

@@ -18,8 +18,13 @@ use std::path::Path;
 pub fn text(f: &LogFit, snippet: &str) -> String {
     let p = &f.profile;
     let mut out = format!(
-        "{} arrivals over {} days ({} observed, {} missing), {}-minute intervals; {}\n",
+        "{} arrivals{} over {} days ({} observed, {} missing), {}-minute intervals; {}\n",
         thousands(f.arrivals),
+        if f.redials_left_out > 0 {
+            format!(" (first attempts; {} redials left out)", thousands(f.redials_left_out as f64))
+        } else {
+            String::new()
+        },
         f.span_days,
         f.observed_days,
         f.span_days - f.observed_days,

@@ -102,3 +102,61 @@ fn the_attempt_log_holds_every_resolved_attempt_the_counts_hold() {
     // Without asking, nothing is kept.
     assert!(simulate_keeping(&m, 0, 2, Keep::default()).attempts.is_none());
 }
+
+#[test]
+fn generate_outcomes_then_fit_and_backtest_from_the_command_line() {
+    use crate::cli::{repo, simcall, text};
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    let model = repo("models/call-centre.toml");
+    let out =
+        simcall(&["generate", &model, "--days", "7", "--outcomes", "--drop-days", "2", "--out", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(csv.lines().next().unwrap(), "start,duration,source,caller,outcome,wait,talk");
+    assert!(csv.lines().skip(1).all(|l| !l.starts_with("2026-09-09")), "day 2 (Wednesday 2026-09-09) is left out");
+    assert!(csv.contains(",abandoned,") && csv.contains(",answered,"));
+    let fit = simcall(&["fit", log.to_str().unwrap(), "--out", dir.path().join("fit").to_str().unwrap()]);
+    assert!(fit.status.success(), "{}", text(&fit.stderr));
+    assert!(text(&fit.stdout).contains("redials left out"), "{}", text(&fit.stdout));
+    let bt_dir = dir.path().join("bt");
+    let bt = simcall(&[
+        "backtest",
+        &model,
+        log.to_str().unwrap(),
+        "--replications",
+        "20",
+        "--out",
+        bt_dir.to_str().unwrap(),
+    ]);
+    assert!(bt.status.success(), "{}", text(&bt.stderr));
+    assert!(text(&bt.stdout).contains("backtest over 6 days of the log (1 missing, left out)"), "{}", text(&bt.stdout));
+    for f in [
+        "intervals.csv",
+        "daily.csv",
+        "calibration.csv",
+        "calibration.png",
+        "calibration.svg",
+        "daily.png",
+        "daily.svg",
+    ] {
+        assert!(bt_dir.join(f).is_file(), "{f}");
+    }
+    for (args, needle) in [
+        (vec!["backtest", &model, log.to_str().unwrap(), "--replications", "5"], "use 20 to 1000"),
+        (vec!["backtest", &model, log.to_str().unwrap(), "--interval", "7min"], "--interval"),
+        (vec!["backtest", &model, "no/such/log.csv"], "cannot read"),
+        (vec!["generate", &model, "--outcomes", "--counts", "15min", "--out", "x.csv"], "leave out --counts"),
+    ] {
+        let out = simcall(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(needle), "{args:?}: {}", text(&out.stderr));
+    }
+    // A model with two inbound sources: whose calls the log holds is not said.
+    let two = dir.path().join("two.toml");
+    let text_two = std::fs::read_to_string(&model).unwrap().replace("[[limits]]", "[[sources]]\nname = \"other\"\narrivals = { rate = \"1/min\" }\nholding = { dist = \"exponential\", mean = \"3m\" }\n\n[[limits]]");
+    std::fs::write(&two, text_two).unwrap();
+    let out = simcall(&["backtest", two.to_str().unwrap(), log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("replays one source's calls"), "{}", text(&out.stderr));
+}

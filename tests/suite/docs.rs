@@ -180,7 +180,9 @@ fn every_output_shown_is_what_the_command_prints() {
             let mut words =
                 simcall_words(cmd).unwrap_or_else(|| panic!("{}: not a simcall command: {cmd}", p.display()));
             // Commands that write a folder write it here, not into the repository.
-            if ["sweep", "plan"].contains(&words[0].as_str()) && !words.iter().any(|w| w == "--out") {
+            if ["sweep", "plan", "sensitivity", "backtest"].contains(&words[0].as_str())
+                && !words.iter().any(|w| w == "--out")
+            {
                 words.extend(["--out".into(), out.path().join(format!("o{checked}")).display().to_string()]);
             }
             let exe = env!("CARGO_BIN_EXE_simcall");
