@@ -62,8 +62,8 @@ fn effect(w: &Swing, base: &Answer) -> String {
     let mut notes = Vec::new();
     if w.no_effect(base) {
         notes.push(match &base.capacity.binding {
-            Some(b) => format!("no effect ({b} binds)"),
-            None => "no effect".to_string(),
+            Some(b) => format!("no effect at this resolution ({b} binds)"),
+            None => "no effect at this resolution".to_string(),
         });
     }
     for (side, a) in [("low", &w.low), ("high", &w.high)] {
