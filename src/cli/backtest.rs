@@ -57,7 +57,25 @@ pub(super) fn backtest(model_path: &Path, log_path: &Path, o: &BacktestOptions) 
     let dir = o.out.clone().unwrap_or_else(|| Path::new("output").join(format!("backtest-{}", model.name)));
     crate::output::set::recover(&dir);
     crate::output::set::check_replaceable(&dir)?;
-    let files = crate::output::backtest::files(&model.name, &result)?;
+    let log_bytes =
+        std::fs::read(log_path).map_err(|e| Error::usage(format!("cannot read {}: {e}", log_path.display())))?;
+    let inputs = vec![doc.file(), crate::study::InputFile::of(log_path, &log_bytes)];
+    drop(log_bytes);
+    let mut command = format!("simcall backtest {} {}", model_path.display(), log_path.display());
+    command += &format!(
+        " --interval {} --replications {}",
+        crate::units::duration_text(o.interval_s).replace(' ', ""),
+        o.replications
+    );
+    if let Some(s) = o.source {
+        command += &format!(" --source {s}");
+    }
+    for s in o.sets {
+        command += &format!(" --set {s}");
+    }
+    let provenance = crate::report::Provenance::new(command, inputs);
+    let log_name = log_path.display().to_string();
+    let files = crate::output::backtest::files(&result, &model, doc.header(), &log_name, &provenance)?;
     crate::output::set::write(&dir, |tmp| crate::output::write_files(tmp, &files))?;
     print!("{}", crate::output::backtest::text(&model.name, &result));
     println!("→ {}", dir.display());

@@ -89,7 +89,28 @@ pub(super) fn sensitivity(path: &Path, o: &SensitivityOptions) -> Result<()> {
     }?;
     bar.finish_and_clear();
     let printed = crate::output::sensitivity::text(&name, &result);
-    let written = crate::output::sensitivity::files(&name, &result)
+    let mut command = format!("simcall sensitivity {}", path.display());
+    for v in o.varies {
+        command += &format!(" --vary {v}");
+    }
+    for s in o.sets {
+        command += &format!(" --set {s}");
+    }
+    let (model, tolerance, inputs) = if is_plan {
+        let plan = crate::config::load_plan(path, &sets, o.reach)?;
+        (plan.model_of(&[])?, plan.tolerance, plan.inputs.clone())
+    } else {
+        command += &format!(" --tolerance {}", crate::units::percent(o.tolerance));
+        (doc.build()?, o.tolerance, vec![doc.file()])
+    };
+    let provenance = crate::report::Provenance::new(command, inputs);
+    let page = crate::output::sensitivity::PageInputs {
+        model: &model,
+        header: doc.header(),
+        provenance: &provenance,
+        tolerance,
+    };
+    let written = crate::output::sensitivity::files(&name, &result, &page)
         .and_then(|files| crate::output::set::write(&dir, |tmp| crate::output::write_files(tmp, &files)));
     println!("{name} → {}", dir.display());
     print!("{printed}");

@@ -59,8 +59,7 @@ pub fn text(name: &str, b: &Backtest) -> String {
         t.add_row(row);
     }
     out += &format!("{t}\n");
-    out += "calibrated: each band holds about its level of the intervals (fewer: the model is too sure or biased; \
-            more: too unsure)\n";
+    out += &format!("{}\n", answer(b));
     let outside: Vec<&Compared> =
         b.daily.iter().filter(|c| !c.degenerate && (c.observed < c.band[0] || c.observed > c.band[2])).collect();
     if outside.is_empty() {
@@ -127,11 +126,102 @@ fn calibration_frame(b: &Backtest) -> DataFrame {
     DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
 }
 
+/// The answer in words: which metrics' 95% bands hold far fewer (the
+/// model is too sure or biased there) or far more (too unsure) of the
+/// intervals than 95%, or that none does.
+pub fn answer(b: &Backtest) -> String {
+    let c = b.calibration();
+    let miss: Vec<String> = c
+        .iter()
+        .filter(|x| x.2 >= 20 && x.1[3] < 0.90)
+        .map(|x| format!("{} ({:.0}% of {} intervals)", METRICS[x.0], 100.0 * x.1[3], x.2))
+        .collect();
+    let loose: Vec<String> = c
+        .iter()
+        .filter(|x| x.2 >= 50 && x.1[3] > 0.99)
+        .map(|x| format!("{} ({:.1}%)", METRICS[x.0], 100.0 * x.1[3]))
+        .collect();
+    let mut out = if miss.is_empty() {
+        "The model predicts the log: every metric's 95% band holds at least 90% of its intervals.".to_string()
+    } else {
+        format!(
+            "The model misses the log: the 95% band holds too few intervals of {} (the model is too sure or biased \
+             there; the per-interval table says when).",
+            miss.join(", ")
+        )
+    };
+    if !loose.is_empty() {
+        out += &format!(" Its bands are wider than the log needs for {}.", loose.join(", "));
+    }
+    out
+}
+
+/// The review page's parts that are the backtest's own: the question, the
+/// answer, the notes on the log and the calibration table.
+pub fn page(
+    b: &Backtest,
+    model: &crate::model::Model,
+    header: String,
+    log: &str,
+    provenance: &crate::report::Provenance,
+    charts: &[(&'static str, String, String)],
+) -> String {
+    let c = b.calibration();
+    let rows = c
+        .iter()
+        .map(|(m, share, n)| {
+            let mut row = vec![METRICS[*m].to_string(), source_of(*m).to_string(), n.to_string()];
+            row.extend(share.iter().map(|s| format!("{:.1}%", 100.0 * s)));
+            row
+        })
+        .collect();
+    let header_row =
+        ["metric", "predicted by", "intervals", "in 50% band", "in 80%", "in 90%", "in 95%"].map(String::from).to_vec();
+    let present = b.days - b.missing_days.len();
+    let missing: Vec<String> = b.missing_days.iter().map(|d| day_label(b, *d)).collect();
+    let notes = vec![
+        format!(
+            "The log {log}: {present} days with calls from {} ({} missing, left out of every comparison{}), compared in intervals of {}.",
+            day_label(b, 0),
+            b.missing_days.len(),
+            if missing.is_empty() { String::new() } else { format!(": {}", missing.join(", ")) },
+            crate::units::duration_text(b.width_s)
+        ),
+        "Calls offered are predicted by the model alone (its profile, day-of-week and day-to-day factors); the other metrics by the log's own first attempts replayed through the model's limits, with holding times, patience and redials drawn from the model.".to_string(),
+    ];
+    let trust = format!(
+        "Each prediction comes from {} replications of the log's span (no warm-up: time 0 is the log's first Monday 00:00). An observed value's place among them is the probability integral transform, ties between counts placed by a uniform draw from a fixed stream (Czado, Gneiting and Held 2009), so the same backtest gives the same table. Intervals where every replication and the log agree exactly tell nothing and are left out. Hours of one day share that day's factor, so a band's share varies more than independent intervals would; a share within a few points of its level is calibrated.",
+        b.replications
+    );
+    super::study_page::page(&super::study_page::StudyPage {
+        kind: "backtest",
+        question: format!("Does {} predict the log {log}, interval by interval and day by day?", model.name),
+        answer: answer(b),
+        warnings: Vec::new(),
+        model,
+        sources_cited: header,
+        notes,
+        table: ("Calibration: the intervals each band holds".into(), header_row, rows),
+        charts: charts.to_vec(),
+        trust,
+        provenance,
+    })
+}
+
 /// The backtest's files: `intervals.csv`, `daily.csv`, `calibration.csv`,
-/// and the calibration and daily charts.
+/// the calibration and daily charts, and `report.html` (the review page
+/// of [`page`], with `model`, its file's `header`, the `log`'s name and
+/// the `provenance`).
 ///
 /// Errors ([`crate::error::Error::Output`]) when a file cannot be written or drawn.
-pub fn files(name: &str, b: &Backtest) -> Result<Vec<OutputFile>> {
+pub fn files(
+    b: &Backtest,
+    model: &crate::model::Model,
+    header: String,
+    log: &str,
+    provenance: &crate::report::Provenance,
+) -> Result<Vec<OutputFile>> {
+    let name = &model.name;
     register_font();
     let mut files = vec![
         OutputFile::new("intervals.csv", tables::csv(&mut compared_frame(b, &b.intervals, true), "intervals.csv")?),
@@ -143,6 +233,11 @@ pub fn files(name: &str, b: &Backtest) -> Result<Vec<OutputFile>> {
     files.extend(calibration.files(std::path::Path::new("calibration")));
     let daily = draw_chart!((1100, 700), |area| draw_daily(area, name, b)).map_err(|e| render_error("daily", e))?;
     files.extend(daily.files(std::path::Path::new("daily")));
+    let charts = [
+        ("calibration", calibration.svg.clone(), "The share of intervals each band holds against the band's level: a calibrated model follows the diagonal.".to_string()),
+        ("daily", daily.svg.clone(), "Each day of the log: calls offered and abandoned, the model's 95% band (bar) and what the log observed (dot; coloured outside the band).".to_string()),
+    ];
+    files.push(OutputFile::new("report.html", page(b, model, header, log, provenance, &charts)));
     Ok(files)
 }
 

@@ -143,7 +143,15 @@ pub(super) fn sources(m: &Model) -> Vec<SourceRow> {
             holding: describe(&s.holding),
             patience: s.patience.as_ref().map_or("waits forever".into(), describe),
             redial: s.redial.as_ref().map_or("gives up".into(), |r| {
-                format!("up to {} attempts, after {}", r.max_attempts, describe(&r.delay))
+                // The probability of calling back is an assumption the page must show.
+                let back = match r.probability.as_slice() {
+                    [] => String::new(),
+                    ps => format!(
+                        ", {} calling back",
+                        ps.iter().map(|p| crate::units::percent(*p)).collect::<Vec<_>>().join(" / ")
+                    ),
+                };
+                format!("up to {} attempts{back}, after {}", r.max_attempts, describe(&r.delay))
             }),
             grid: String::new(),
         })

@@ -37,6 +37,7 @@ pub mod plan_set;
 pub mod sensitivity;
 pub mod series;
 pub mod set;
+pub mod study_page;
 pub mod sweep;
 pub mod tables;
 pub mod text;

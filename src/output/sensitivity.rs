@@ -190,15 +190,147 @@ pub fn frame(s: &Sensitivity) -> DataFrame {
     DataFrame::new_infer_height(cols).expect("columns are built with equal lengths and unique names")
 }
 
-/// `sensitivity.csv` and the tornado chart.
+/// The answer in words: the input that moves it most and how far, and the
+/// inputs with no effect at this resolution.
+pub fn answer(s: &Sensitivity) -> String {
+    let plan = is_plan(s);
+    let mut out = match s.swings.iter().find(|w| !w.no_effect(&s.base) && answers(w).next().is_some()) {
+        Some(w) => {
+            let mut t = format!(
+                "{} ±{}% moves the answer most: certified capacity {} {} and headroom {} at its low / high value",
+                w.vary.label,
+                significant(100.0 * w.vary.fraction, 3),
+                pair(w, capacity_text),
+                s.unit,
+                pair(w, headroom_text)
+            );
+            if plan {
+                t += &format!(
+                    ", the first month's cost {} against {}",
+                    pair(w, |a| a.choice.as_ref().map_or("none".to_string(), |c| money(c.1))),
+                    s.base.choice.as_ref().map_or("none".to_string(), |c| money(c.1))
+                );
+            }
+            t + "."
+        }
+        None => "No input moves the answer beyond what the certification resolves.".to_string(),
+    };
+    let none: Vec<&str> = s.swings.iter().filter(|w| w.no_effect(&s.base)).map(|w| w.vary.label.as_str()).collect();
+    if !none.is_empty() {
+        out += &format!(" No effect at this resolution: {}", none.join(", "));
+        out += &s.base.capacity.binding.as_ref().map_or(".".to_string(), |b| format!(" ({b} binds)."));
+    }
+    out
+}
+
+/// What the page of a sensitivity study needs besides its results.
+pub struct PageInputs<'a> {
+    /// The model whose inputs varied (a plan's model with its first month's
+    /// options as written).
+    pub model: &'a crate::model::Model,
+    /// Its file's comment block.
+    pub header: String,
+    /// The command and the inputs.
+    pub provenance: &'a crate::report::Provenance,
+    /// The tolerance of the certifications (a fraction).
+    pub tolerance: f64,
+}
+
+/// `sensitivity.csv`, the tornado chart and `report.html`.
 ///
 /// Errors ([`crate::error::Error::Output`]) when a file cannot be written or drawn.
-pub fn files(name: &str, s: &Sensitivity) -> Result<Vec<OutputFile>> {
+pub fn files(name: &str, s: &Sensitivity, p: &PageInputs) -> Result<Vec<OutputFile>> {
     register_font();
     let mut files = vec![OutputFile::new("sensitivity.csv", tables::csv(&mut frame(s), "sensitivity.csv")?)];
     let tornado = draw_chart!((1000, 160 + 44 * s.swings.len().max(1) as u32), |area| draw_tornado(area, name, s))
         .map_err(|e| render_error("tornado", e))?;
     files.extend(tornado.files(std::path::Path::new("tornado")));
+    let plan = is_plan(s);
+    let mut header = vec![
+        "input".to_string(),
+        "low / as written / high".to_string(),
+        format!("capacity, {} (low / high)", s.unit),
+        "headroom (low / high)".to_string(),
+    ];
+    if plan {
+        header.push("first month's cost (low / high)".to_string());
+    }
+    header.push("effect".to_string());
+    let rows = s
+        .swings
+        .iter()
+        .map(|w| {
+            let mut row = vec![
+                format!("{} ±{}%", w.vary.label, significant(100.0 * w.vary.fraction, 3)),
+                format!("{} / {} / {}", w.values[1], w.values[0], w.values[2]),
+                pair(w, capacity_text),
+                pair(w, headroom_text),
+            ];
+            if plan {
+                row.push(pair(w, |a| a.choice.as_ref().map_or("none".to_string(), |c| money(c.1))));
+            }
+            row.push(effect(w, &s.base));
+            row
+        })
+        .collect();
+    let what = if plan {
+        "the first month's monthly cost"
+    } else {
+        "the headroom (certified capacity over offered load − 1)"
+    };
+    let mut notes = vec![format!(
+        "With every input as written: certified capacity {} {} at {} {} offered ({} headroom){}.",
+        capacity_text(&s.base),
+        s.unit,
+        significant(s.base.load_erl, 3),
+        s.unit,
+        headroom_text(&s.base),
+        s.base.choice.as_ref().map_or(String::new(), |(c, usd)| format!("; first month: {c}, {}/month", money(*usd)))
+    )];
+    notes.push(format!(
+        "Each input moves to its low and high value with the others as written: {}.",
+        s.swings
+            .iter()
+            .map(|w| format!("{} ({})", w.vary.key, w.values[1..].join(" / ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ));
+    let trust = format!(
+        "Every certification uses the same random streams (common random numbers), so the rows differ by their inputs, not by noise. A certified capacity is the interval [highest load judged pass, lowest judged not pass], no wider than {}; an input whose low and high intervals overlap the base's moves nothing the certification can resolve. {} loads simulated and {} replications in all.",
+        crate::units::percent(p.tolerance),
+        s.effort.0,
+        s.effort.1
+    );
+    let page = super::study_page::page(&super::study_page::StudyPage {
+        kind: "sensitivity",
+        question: format!(
+            "Which input of {} moves the answer most, when each is {}% off?",
+            p.model.name,
+            s.swings
+                .iter()
+                .map(|w| significant(100.0 * w.vary.fraction, 3))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join("/")
+        ),
+        answer: answer(s),
+        warnings: Vec::new(),
+        model: p.model,
+        sources_cited: p.header.clone(),
+        notes,
+        table: ("Each input at its low and high value, ranked".into(), header, rows),
+        charts: vec![(
+            "tornado",
+            tornado.svg.clone(),
+            format!(
+                "Each input's low (blue) and high (red) value against the answer with every input as written: {what}."
+            ),
+        )],
+        trust,
+        provenance: p.provenance,
+    });
+    files.push(OutputFile::new("report.html", page));
     Ok(files)
 }
 

@@ -95,10 +95,12 @@ fn the_command_writes_its_table_and_tornado_and_refuses_bad_inputs_with_exit_2()
     let printed = text(&out.stdout);
     assert!(printed.contains("\"30s\" / \"40s\" / \"50s\""), "{printed}");
     assert!(printed.contains("32 / 40 / 48"), "{printed}");
+    let page = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(page.contains("limits.trunk.capacity (32 &#x2f; 48)"), "the page names each input's values");
     let csv = std::fs::read_to_string(out_dir.join("sensitivity.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
     assert!(csv.lines().next().unwrap().starts_with("rank,key,input,side,value"), "{csv}");
-    for f in ["tornado.png", "tornado.svg"] {
+    for f in ["tornado.png", "tornado.svg", "report.html"] {
         assert!(out_dir.join(f).metadata().unwrap().len() > 1000, "{f}");
     }
     for (args, needle) in [
