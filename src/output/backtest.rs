@@ -35,6 +35,23 @@ fn source_of(metric: usize) -> &'static str {
     }
 }
 
+/// The calibration as a table: per metric, what predicts it, its
+/// informative intervals and the share each band level holds.
+fn calibration_table(b: &Backtest) -> (Vec<String>, Vec<Vec<String>>) {
+    let header =
+        ["metric", "predicted by", "intervals", "in 50% band", "in 80%", "in 90%", "in 95%"].map(String::from).to_vec();
+    let rows = b
+        .calibration()
+        .iter()
+        .map(|(m, share, n)| {
+            let mut row = vec![METRICS[*m].to_string(), source_of(*m).to_string(), n.to_string()];
+            row.extend(share.iter().map(|s| format!("{:.1}%", 100.0 * s)));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 /// The printed summary: what was compared, the calibration per metric, and
 /// the days whose totals fell outside their 95% band.
 pub fn text(name: &str, b: &Backtest) -> String {
@@ -50,13 +67,10 @@ pub fn text(name: &str, b: &Backtest) -> String {
     if !b.outcomes {
         out += "the log has no outcomes (outcome, wait): only the calls offered are compared\n";
     }
-    let mut t = table(
-        ["metric", "predicted by", "intervals", "in 50% band", "in 80%", "in 90%", "in 95%"].map(String::from).to_vec(),
-    );
-    for (m, share, n) in b.calibration() {
-        let mut row = vec![Cell::new(METRICS[m]), Cell::new(source_of(m)), Cell::new(n)];
-        row.extend(share.iter().map(|s| Cell::new(format!("{:.1}%", 100.0 * s))));
-        t.add_row(row);
+    let (header, rows) = calibration_table(b);
+    let mut t = table(header);
+    for row in rows {
+        t.add_row(row.into_iter().map(Cell::new).collect::<Vec<_>>());
     }
     out += &format!("{t}\n");
     out += &format!("{}\n", answer(b));
@@ -166,17 +180,7 @@ pub fn page(
     provenance: &crate::report::Provenance,
     charts: &[(&'static str, String, String)],
 ) -> String {
-    let c = b.calibration();
-    let rows = c
-        .iter()
-        .map(|(m, share, n)| {
-            let mut row = vec![METRICS[*m].to_string(), source_of(*m).to_string(), n.to_string()];
-            row.extend(share.iter().map(|s| format!("{:.1}%", 100.0 * s)));
-            row
-        })
-        .collect();
-    let header_row =
-        ["metric", "predicted by", "intervals", "in 50% band", "in 80%", "in 90%", "in 95%"].map(String::from).to_vec();
+    let (header_row, rows) = calibration_table(b);
     let present = b.days - b.missing_days.len();
     let missing: Vec<String> = b.missing_days.iter().map(|d| day_label(b, *d)).collect();
     let notes = vec![

@@ -82,9 +82,43 @@ fn effect(w: &Swing, base: &Answer) -> String {
     notes.join("; ")
 }
 
+/// The inputs ranked, as a table: input and spread, its values, the
+/// capacity and headroom at its low and high value, for a plan the first
+/// month's cost, and its effect.
+fn ranked_table(s: &Sensitivity) -> (Vec<String>, Vec<Vec<String>>) {
+    let plan = is_plan(s);
+    let mut header = vec![
+        "input".to_string(),
+        "low / as written / high".to_string(),
+        format!("capacity, {} (low / high)", s.unit),
+        "headroom (low / high)".to_string(),
+    ];
+    if plan {
+        header.push("first month's cost (low / high)".to_string());
+    }
+    header.push("effect".to_string());
+    let rows = s
+        .swings
+        .iter()
+        .map(|w| {
+            let mut row = vec![
+                format!("{} ±{}%", w.vary.label, significant(100.0 * w.vary.fraction, 3)),
+                format!("{} / {} / {}", w.values[1], w.values[0], w.values[2]),
+                pair(w, capacity_text),
+                pair(w, headroom_text),
+            ];
+            if plan {
+                row.push(pair(w, |a| a.choice.as_ref().map_or("none".to_string(), |c| money(c.1))));
+            }
+            row.push(effect(w, &s.base));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 /// The printed summary: the answer as written, then each input ranked.
 pub fn text(name: &str, s: &Sensitivity) -> String {
-    let plan = is_plan(s);
     let base = &s.base;
     let mut out = format!(
         "{name}: certified capacity {} {} at {} {} offered ({} headroom){}\n",
@@ -98,29 +132,10 @@ pub fn text(name: &str, s: &Sensitivity) -> String {
     if let Some((choice, usd)) = &base.choice {
         out += &format!("first month: {choice}, {}/month\n", money(*usd));
     }
-    let mut header = vec![
-        "input".to_string(),
-        "low / as written / high".to_string(),
-        format!("capacity, {} (low / high)", s.unit),
-        "headroom (low / high)".to_string(),
-    ];
-    if plan {
-        header.push("first month's cost (low / high)".to_string());
-    }
-    header.push("effect".to_string());
+    let (header, rows) = ranked_table(s);
     let mut t = table(header);
-    for w in &s.swings {
-        let mut row = vec![
-            Cell::new(format!("{} ±{}%", w.vary.label, significant(100.0 * w.vary.fraction, 3))),
-            Cell::new(format!("{} / {} / {}", w.values[1], w.values[0], w.values[2])),
-            Cell::new(pair(w, capacity_text)),
-            Cell::new(pair(w, headroom_text)),
-        ];
-        if plan {
-            row.push(Cell::new(pair(w, |a| a.choice.as_ref().map_or("none".to_string(), |c| money(c.1)))));
-        }
-        row.push(Cell::new(effect(w, base)));
-        t.add_row(row);
+    for row in rows {
+        t.add_row(row.into_iter().map(Cell::new).collect::<Vec<_>>());
     }
     out += &format!("{t}\n");
     out += &format!(
@@ -246,33 +261,7 @@ pub fn files(name: &str, s: &Sensitivity, p: &PageInputs) -> Result<Vec<OutputFi
         .map_err(|e| render_error("tornado", e))?;
     files.extend(tornado.files(std::path::Path::new("tornado")));
     let plan = is_plan(s);
-    let mut header = vec![
-        "input".to_string(),
-        "low / as written / high".to_string(),
-        format!("capacity, {} (low / high)", s.unit),
-        "headroom (low / high)".to_string(),
-    ];
-    if plan {
-        header.push("first month's cost (low / high)".to_string());
-    }
-    header.push("effect".to_string());
-    let rows = s
-        .swings
-        .iter()
-        .map(|w| {
-            let mut row = vec![
-                format!("{} ±{}%", w.vary.label, significant(100.0 * w.vary.fraction, 3)),
-                format!("{} / {} / {}", w.values[1], w.values[0], w.values[2]),
-                pair(w, capacity_text),
-                pair(w, headroom_text),
-            ];
-            if plan {
-                row.push(pair(w, |a| a.choice.as_ref().map_or("none".to_string(), |c| money(c.1))));
-            }
-            row.push(effect(w, &s.base));
-            row
-        })
-        .collect();
+    let (header, rows) = ranked_table(s);
     let what = if plan {
         "the first month's monthly cost"
     } else {
