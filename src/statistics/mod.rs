@@ -7,6 +7,7 @@
 //! can be saved and read back ([`Summary::to_json`], [`Summary::from_json`]).
 
 pub mod campaign;
+pub mod control;
 pub mod metrics;
 pub mod sla;
 mod summary;

@@ -10,6 +10,7 @@ mod campaign;
 mod chain;
 mod cli;
 mod common;
+mod control;
 mod defaults;
 mod docs;
 mod faults;

@@ -1,0 +1,66 @@
+//! Control variates (issue 24): on M/M/c/c, the regression estimator of
+//! blocking with the replication's offered calls and offered work as
+//! controls (their means known from the rate) covers the exact Erlang B
+//! value at the nominal rate, and its variance is below the plain mean's.
+
+use crate::common::model;
+use simcall::capacity::erlang_b;
+use simcall::runs::replicate;
+use simcall::statistics::control::control_variate;
+
+#[test]
+fn the_control_variate_interval_covers_erlang_b_at_its_nominal_rate_with_less_variance() {
+    let (erl, c, hold_s, horizon_h) = (40.0, 45u64, 180.0, 10.0);
+    let rate_per_s = erl / hold_s;
+    let m = model(&format!(
+        r#"
+        name = "mmcc"
+        [run]
+        horizon = "{horizon_h}h"
+        warmup = "1h"
+        replications = 10
+        seed = 24
+        [[sources]]
+        name = "calls"
+        arrivals = {{ offered_load = "{erl} erl" }}
+        holding = {{ dist = "exponential", mean = "{hold_s}s" }}
+        [[limits]]
+        name = "trunk"
+        capacity = {c}
+        "#
+    ));
+    let exact = erlang_b(erl, c);
+    let horizon_s = horizon_h * 3600.0;
+    let mu = [rate_per_s * horizon_s, rate_per_s * horizon_s * hold_s];
+    let sets = 400;
+    let (mut covered, mut covered_plain) = (0, 0);
+    let (mut se_cv, mut se_plain, mut ratio) = (0.0, 0.0, 0.0);
+    for set in 0..sets {
+        let reps = replicate(&m, set as u64);
+        let y: Vec<f64> = reps.iter().map(|r| r.total.blocking_probability).collect();
+        let x = vec![
+            reps.iter().map(|r| r.total.offered_calls).collect::<Vec<_>>(),
+            reps.iter().map(|r| r.total.offered_load_erl * horizon_s).collect::<Vec<_>>(),
+        ];
+        let e = control_variate(&y, &x, &mu).expect("ten replications, two controls that vary");
+        if (e.mean - exact).abs() <= e.half_width(0.95) {
+            covered += 1;
+        }
+        let plain = simcall::statistics::Estimate::new(y.clone());
+        if (plain.mean - exact).abs() <= plain.ci95 {
+            covered_plain += 1;
+        }
+        se_cv += (e.mean - exact).powi(2);
+        se_plain += (plain.mean - exact).powi(2);
+        ratio += e.variance_ratio / sets as f64;
+    }
+    let coverage = covered as f64 / sets as f64;
+    let binomial = 2.0 * (0.95f64 * 0.05 / sets as f64).sqrt();
+    println!(
+        "coverage {coverage:.3} (plain {:.3}) ± {binomial:.3}; squared error plain / control {:.2}; mean estimated variance ratio {ratio:.2}",
+        covered_plain as f64 / sets as f64,
+        se_plain / se_cv
+    );
+    assert!((coverage - 0.95).abs() <= binomial + 0.005, "coverage {coverage}");
+    assert!(se_plain / se_cv > 1.5, "squared error plain {se_plain} vs control {se_cv}");
+}
