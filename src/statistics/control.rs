@@ -106,13 +106,10 @@ fn solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
             return None;
         }
         m.swap(col, pivot);
-        for r in 0..q {
-            if r != col {
-                let f = m[r][col] / m[col][col];
-                for c in col..=q {
-                    m[r][c] -= f * m[col][c];
-                }
-            }
+        let pivot_row = m[col].clone();
+        for (r, row) in m.iter_mut().enumerate().filter(|(r, _)| *r != col) {
+            let f = row[col] / pivot_row[col];
+            row.iter_mut().zip(&pivot_row).skip(col).for_each(|(v, p)| *v -= f * p);
         }
     }
     Some((0..q).map(|i| m[i][q] / m[i][i]).collect())
