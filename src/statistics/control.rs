@@ -107,7 +107,7 @@ fn solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
         }
         m.swap(col, pivot);
         let pivot_row = m[col].clone();
-        for (r, row) in m.iter_mut().enumerate().filter(|(r, _)| *r != col) {
+        for (_, row) in m.iter_mut().enumerate().filter(|(r, _)| *r != col) {
             let f = row[col] / pivot_row[col];
             row.iter_mut().zip(&pivot_row).skip(col).for_each(|(v, p)| *v -= f * p);
         }
