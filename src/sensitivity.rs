@@ -192,18 +192,11 @@ pub fn model_answer(doc: &crate::config::ModelDoc, sets: &[(String, Value)], tol
         doc.set(k, v.clone())?;
     }
     let model = doc.build()?;
-    let factor = judged_factor(&model);
+    let (factor, _) = model.judged_load();
     let mut c = crate::capacity::certify(&model, tolerance).map_err(crate::error::Error::usage)?;
     (c.base_erl, c.pass_erl, c.fail_erl) = (c.base_erl * factor, c.pass_erl * factor, c.fail_erl * factor);
     let effort = (c.evaluations, c.replications);
     Ok(Answer { load_erl: c.base_erl, capacity: c, choice: None, effort })
-}
-
-/// The judged unit over the model's offered load: the busy hour's over the
-/// mean hour's when its SLA is judged at the busy hour, else 1 (as plans show loads).
-pub fn judged_factor(model: &crate::model::Model) -> f64 {
-    let busy_hour = model.sla.over == crate::model::SlaOver::BusyHour;
-    model.busy_hour_ratio().filter(|_| busy_hour).unwrap_or(1.0)
 }
 
 /// The answer of the plan file at `path` with `sets` applied to every

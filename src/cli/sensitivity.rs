@@ -34,8 +34,8 @@ pub(super) fn sensitivity(path: &Path, o: &SensitivityOptions) -> Result<()> {
     let is_plan = text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("choices"));
     let sets = crate::config::experiment::parse_sets(o.sets)?;
     // The model whose inputs vary: the file, or the plan's model.
-    let (name, mut doc) = if is_plan {
-        let plan = crate::config::load_plan(path, &sets, o.reach)?;
+    let plan = if is_plan { Some(crate::config::load_plan(path, &sets, o.reach)?) } else { None };
+    let (name, mut doc) = if let Some(plan) = &plan {
         (plan.name.clone(), ModelDoc::load(&plan.model_path)?.reaching(o.reach))
     } else {
         let doc = ModelDoc::load(path)?.reaching(o.reach);
@@ -70,11 +70,14 @@ pub(super) fn sensitivity(path: &Path, o: &SensitivityOptions) -> Result<()> {
     crate::output::set::recover(&dir);
     crate::output::set::check_replaceable(&dir)?;
     let bar = ProgressBar::new_spinner().with_message(format!("{name}: {} inputs, each low and high", inputs.len()));
-    let unit = if is_plan {
-        crate::config::load_plan(path, &sets, o.reach)?.load_unit
-    } else {
-        let factor = crate::sensitivity::judged_factor(&doc.build()?);
-        if factor == 1.0 { "Erl" } else { "busy-hour Erl" }.to_string()
+    // The model as the page shows it: a plan's with its options as written.
+    let (model, unit) = match &plan {
+        Some(plan) => (plan.model_of(&[])?, plan.load_unit.clone()),
+        None => {
+            let model = doc.build()?;
+            let unit = model.judged_load().1.to_string();
+            (model, unit)
+        }
     };
     let values = |k: &str| base_value(&doc.table, k);
     let result = if is_plan {
@@ -96,12 +99,12 @@ pub(super) fn sensitivity(path: &Path, o: &SensitivityOptions) -> Result<()> {
     for s in o.sets {
         command += &format!(" --set {s}");
     }
-    let (model, tolerance, inputs) = if is_plan {
-        let plan = crate::config::load_plan(path, &sets, o.reach)?;
-        (plan.model_of(&[])?, plan.tolerance, plan.inputs.clone())
-    } else {
-        command += &format!(" --tolerance {}", crate::units::percent(o.tolerance));
-        (doc.build()?, o.tolerance, vec![doc.file()])
+    let (tolerance, inputs) = match &plan {
+        Some(plan) => (plan.tolerance, plan.inputs.clone()),
+        None => {
+            command += &format!(" --tolerance {}", crate::units::percent(o.tolerance));
+            (o.tolerance, vec![doc.file()])
+        }
     };
     let provenance = crate::report::Provenance::new(command, inputs);
     let page = crate::output::sensitivity::PageInputs {

@@ -191,11 +191,7 @@ fn read_plan(path: &Path, text: &Arc<str>, f: PlanFile, cli_sets: &[(String, Val
     let base_erl = model.offered_load_erl();
     // Loads are in the unit the SLA is judged in: busy-hour Erlangs when
     // it is judged at the busy hour (the profile's shape scales with it).
-    let busy_hour = model.sla.over == crate::model::SlaOver::BusyHour;
-    let (load_factor, load_unit) = match model.busy_hour_ratio().filter(|_| busy_hour) {
-        Some(r) => (r, "busy-hour Erl"),
-        None => (1.0, "Erl"),
-    };
+    let (load_factor, load_unit) = model.judged_load();
     let forecast_range = p.take(forecast_range(path, &f.forecast)).flatten();
     let monthly_load_erl = p.take(forecast(path, &f.forecast, base_erl, load_factor));
     let judged_over = format!("{} ({})", model.sla.place(), model.sla.over_why.describe());

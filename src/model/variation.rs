@@ -161,6 +161,18 @@ impl Model {
         varies.then_some(total)
     }
 
+    /// The unit loads are shown and planned in, over the model's offered
+    /// load: the busy hour's over the mean hour's ([`Self::busy_hour_ratio`])
+    /// with "busy-hour Erl" when the SLA is judged at the busy hour, else 1
+    /// with "Erl".
+    pub fn judged_load(&self) -> (f64, &'static str) {
+        let busy_hour = self.sla.over == crate::model::SlaOver::BusyHour;
+        match self.busy_hour_ratio().filter(|_| busy_hour) {
+            Some(r) => (r, "busy-hour Erl"),
+            None => (1.0, "Erl"),
+        }
+    }
+
     /// The time-consistent busy hour's offered load over the mean hour's
     /// (≥ 1): the clock hour of the day with the most offered traffic of
     /// first attempts against the average of the 24 clock hours (ITU-T
