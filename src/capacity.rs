@@ -14,7 +14,7 @@
 //! where it is cheap: a pass above a fail is reported (`monotone = false`).
 
 use crate::model::Model;
-use crate::runs::run_judged;
+use crate::runs::run_piloted;
 use crate::statistics::Verdict;
 use serde::{Deserialize, Serialize};
 
@@ -112,76 +112,130 @@ pub fn inverse_erlang_b(c: u64, target: f64) -> f64 {
 }
 
 /// The largest multiplier tried: 2^20 × the model's load.
-const MAX_DOUBLINGS: u32 = 20;
+const MAX_DOUBLINGS: i32 = 20;
+
+/// The first look of a certification's load: half the model's
+/// `run.replications`, at least 5 (a load far from the boundary is decided
+/// there; the sequential rule goes on from `run.replications` otherwise).
+pub fn pilot(replications: u32) -> u32 {
+    (replications / 2).max(5)
+}
+
+/// One load judged: its multiplier of the model's own offered load, the
+/// verdict (`pass`, or not: fail or still undecided at the most
+/// replications) and what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Judged {
+    /// The load multiplier x (offered load = x × the model's own).
+    pub x: f64,
+    /// Whether the SLA passed at that load.
+    pub pass: bool,
+    /// The binding limit, when it did not pass.
+    pub binding: Option<String>,
+    /// Replications run at that load.
+    pub replications: u64,
+}
+
+/// Judges `model` at load multiplier `x` with its SLA's confidence rule and
+/// sequential replications (sweep point 0's streams: every load of a model
+/// uses the same random numbers).
+///
+/// Errors (as text naming the source) when a source cannot be scaled (a trace).
+pub fn judge_at(model: &Model, x: f64) -> Result<Judged, String> {
+    let m = model.with_load_scale(x)?;
+    let (s, v) = run_piloted(&m, 0, pilot(m.run.replications));
+    let pass = v.verdict == Verdict::Pass;
+    let binding = if pass { None } else { s.binding_limit().map(|b| s.limits[b].name.clone()) };
+    Ok(Judged { x, pass, binding, replications: s.total.attempts.replications.len() as u64 })
+}
+
+/// The loads judged of one model, in the order judged: what a
+/// certification knows, and what a plan search that races its candidates
+/// knows of one that it has only tried at some months' loads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdicts(pub Vec<Judged>);
+
+impl Verdicts {
+    /// What is known at multiplier `x`, the verdict assumed monotone in the
+    /// load: `Some(true)` when a load at or above `x` passed, `Some(false)`
+    /// when one at or below it did not (a load judged at exactly `x` wins; a
+    /// contradiction, pass above a fail, reads as not passing).
+    pub fn at(&self, x: f64) -> Option<bool> {
+        if let Some(j) = self.0.iter().find(|j| j.x == x) {
+            return Some(j.pass);
+        }
+        let fails_below = self.0.iter().any(|j| !j.pass && j.x <= x);
+        let passes_above = self.0.iter().any(|j| j.pass && j.x >= x);
+        match (passes_above, fails_below) {
+            (_, true) => Some(false),
+            (true, false) => Some(true),
+            (false, false) => None,
+        }
+    }
+
+    /// The bracket [highest load that passed, lowest not passing above it]
+    /// as multipliers: 0 when none passed, ∞ when none failed above.
+    pub fn bracket(&self) -> (f64, f64) {
+        let lo = self.0.iter().filter(|j| j.pass).map(|j| j.x).fold(0.0, f64::max);
+        let hi = self.0.iter().filter(|j| !j.pass && j.x > lo).map(|j| j.x).fold(f64::INFINITY, f64::min);
+        (lo, hi)
+    }
+
+    /// The next load to judge to narrow the bracket to `tolerance`: 1 with
+    /// nothing judged; doubling up from the highest pass with no fail above
+    /// it, halving down from the lowest fail with no pass; else the
+    /// geometric midpoint. `None` when settled.
+    pub fn next(&self, tolerance: f64) -> Option<f64> {
+        let (lo, hi) = self.bracket();
+        let limit = 2f64.powi(MAX_DOUBLINGS);
+        match (lo > 0.0, hi.is_finite()) {
+            (false, false) => Some(1.0),
+            (true, false) => (lo < limit).then_some(lo * 2.0),
+            (false, true) => (hi > 1.0 / limit).then_some(hi / 2.0),
+            (true, true) => (hi / lo - 1.0 > tolerance).then(|| (lo * hi).sqrt()),
+        }
+    }
+
+    /// Judges loads (with `judge`) until the bracket is no wider than
+    /// `tolerance`, starting from what is already known.
+    ///
+    /// Errors with `judge`'s first error.
+    pub fn refine<E>(&mut self, tolerance: f64, judge: &mut dyn FnMut(f64) -> Result<Judged, E>) -> Result<(), E> {
+        while let Some(x) = self.next(tolerance) {
+            self.0.push(judge(x)?);
+        }
+        Ok(())
+    }
+
+    /// What these verdicts certify, for a model whose own offered load is
+    /// `base_erl` Erlangs (the effort counts every load judged).
+    pub fn certified(&self, base_erl: f64) -> Certified {
+        let (lo, hi) = self.bracket();
+        let seen = &self.0;
+        let monotone = seen.iter().all(|a| !a.pass || seen.iter().all(|b| b.pass || b.x > a.x));
+        let binding = seen
+            .iter()
+            .filter(|j| !j.pass && j.x >= hi)
+            .min_by(|a, b| a.x.total_cmp(&b.x))
+            .and_then(|j| j.binding.clone());
+        Certified {
+            base_erl,
+            pass_erl: lo * base_erl,
+            fail_erl: hi * base_erl,
+            binding,
+            evaluations: seen.len() as u32,
+            replications: seen.iter().map(|j| j.replications).sum(),
+            monotone,
+            through: None,
+        }
+    }
+}
 
 /// Certifies `model`'s capacity to relative width `tolerance` (e.g. 0.02).
 ///
 /// Errors (as text naming the source) when a source cannot be scaled (a trace).
 pub fn certify(model: &Model, tolerance: f64) -> Result<Certified, String> {
-    let base_erl = model.offered_load_erl();
-    let mut seen: Vec<(f64, bool)> = Vec::new();
-    let mut evaluations = 0;
-    let mut replications = 0u64;
-    let mut binding_at: Vec<(f64, Option<String>)> = Vec::new();
-    let mut judge = |x: f64| -> Result<bool, String> {
-        let m = model.with_load_scale(x)?;
-        let (s, v) = run_judged(&m, 0);
-        evaluations += 1;
-        replications += s.total.attempts.replications.len() as u64;
-        let pass = v.verdict == Verdict::Pass;
-        if !pass {
-            binding_at.push((x, s.binding_limit().map(|b| s.limits[b].name.clone())));
-        }
-        seen.push((x, pass));
-        Ok(pass)
-    };
-    let (mut lo, mut hi) = if judge(1.0)? {
-        let mut lo = 1.0;
-        let mut x = 2.0;
-        let mut k = 0;
-        while judge(x)? {
-            lo = x;
-            x *= 2.0;
-            k += 1;
-            if k >= MAX_DOUBLINGS {
-                x = f64::INFINITY;
-                break;
-            }
-        }
-        (lo, x)
-    } else {
-        let mut hi = 1.0;
-        let mut x = 0.5;
-        let mut k = 0;
-        while !judge(x)? {
-            hi = x;
-            x /= 2.0;
-            k += 1;
-            if k >= MAX_DOUBLINGS {
-                x = 0.0;
-                break;
-            }
-        }
-        (x, hi)
-    };
-    while lo > 0.0 && hi.is_finite() && hi / lo - 1.0 > tolerance {
-        let mid = (lo * hi).sqrt();
-        if judge(mid)? {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let monotone = seen.iter().all(|&(x, pass)| !pass || seen.iter().all(|&(y, p)| p || y > x));
-    let binding = binding_at.iter().filter(|b| b.0 >= hi).min_by(|a, b| a.0.total_cmp(&b.0)).and_then(|b| b.1.clone());
-    Ok(Certified {
-        base_erl,
-        pass_erl: lo * base_erl,
-        fail_erl: hi * base_erl,
-        binding,
-        evaluations,
-        replications,
-        monotone,
-        through: None,
-    })
+    let mut verdicts = Verdicts::default();
+    verdicts.refine(tolerance, &mut |x| judge_at(model, x))?;
+    Ok(verdicts.certified(model.offered_load_erl()))
 }

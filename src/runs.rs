@@ -33,6 +33,18 @@ pub fn run_judged(model: &Model, point: u64) -> (Summary, SlaVerdict) {
     run_jobs(&[(model, point)], &|| {}).remove(0)
 }
 
+/// [`run_judged`] for a certification, which needs only to know whether a
+/// load passes: a first look after `pilot` replications (fewer than
+/// `run.replications`), where a load far from the SLA's boundary is
+/// decided; then the sequential rule from `run.replications`, stopping a
+/// load that cannot be expected to pass ([`SlaVerdict::hopeless`]) as not
+/// passing.
+pub fn run_piloted(model: &Model, point: u64, pilot: u32) -> (Summary, SlaVerdict) {
+    run_jobs_saving_from(&[(model, point)], Some(pilot), &|| {}, &mut |_, _| Ok(()))
+        .expect("saving nothing cannot fail")
+        .remove(0)
+}
+
 /// Runs each job (a model at a sweep point) with the sequential rule: first
 /// `run.replications` replications; then, while its SLA verdict is
 /// undecided and it has fewer than `run.max_replications`, another batch of
@@ -57,6 +69,17 @@ pub fn run_jobs_saving(
     on_replication: &(dyn Fn() + Sync),
     on_decided: &mut OnDecided,
 ) -> crate::error::Result<Vec<(Summary, SlaVerdict)>> {
+    run_jobs_saving_from(jobs, None, on_replication, on_decided)
+}
+
+/// [`run_jobs_saving`] whose first batch is `pilot` replications when set
+/// (the next one tops up to `run.replications`).
+fn run_jobs_saving_from(
+    jobs: &[(&Model, u64)],
+    pilot: Option<u32>,
+    on_replication: &(dyn Fn() + Sync),
+    on_decided: &mut OnDecided,
+) -> crate::error::Result<Vec<(Summary, SlaVerdict)>> {
     let mut reps: Vec<Vec<ReplicationMetrics>> = vec![Vec::new(); jobs.len()];
     let mut results: Vec<Option<(Summary, SlaVerdict)>> = vec![None; jobs.len()];
     loop {
@@ -66,7 +89,11 @@ pub fn run_jobs_saving(
             .flat_map(|(i, (m, _))| {
                 let (done, run) = (reps[i].len() as u32, &m.run);
                 let more = match &results[i] {
-                    None => run.replications,
+                    None => pilot.map_or(run.replications, |p| p.clamp(1, run.replications)),
+                    Some((_, v)) if pilot.is_some() && v.hopeless() => 0,
+                    Some((_, v)) if v.verdict == Verdict::Undecided && done < run.replications => {
+                        run.replications - done
+                    }
                     Some((_, v)) if v.verdict == Verdict::Undecided && done < run.max_replications => {
                         run.replications.min(run.max_replications - done)
                     }
@@ -100,7 +127,9 @@ pub fn run_jobs_saving(
             let model = jobs[i].0;
             let summary = Summary::new(model, &reps[i]);
             let verdict = judge(&model.sla, &summary);
-            let decided = verdict.verdict != Verdict::Undecided || reps[i].len() as u32 >= model.run.max_replications;
+            let decided = verdict.verdict != Verdict::Undecided
+                || reps[i].len() as u32 >= model.run.max_replications
+                || (pilot.is_some() && verdict.hopeless());
             let result = (summary, verdict);
             if decided {
                 on_decided(i, &result)?;

@@ -126,7 +126,7 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: b
     let bar = ProgressBar::new_spinner().with_message(format!("{}: certifying combinations", plan.name));
     let saved = crate::plan::Saved::new(&store, resume);
     let result = crate::plan::search(&plan, Some(&saved), &|n| {
-        bar.set_message(format!("{}: {n} combinations certified", plan.name))
+        bar.set_message(format!("{}: {n} combinations tried", plan.name))
     })?;
     bar.finish_and_clear();
     let command = reproduce_command("plan", path, sets);
@@ -137,8 +137,9 @@ pub(super) fn plan(path: &Path, out: Option<PathBuf>, sets: &[String], resume: b
         .and_then(|files| crate::output::set::write(&dir, |tmp| write_files(tmp, &files)));
     println!("{} → {}", plan.name, dir.display());
     if resume {
-        let n = result.combos.len();
-        println!("{}: {} combinations certified, {} from the store", plan.name, n - saved.reused(), saved.reused());
+        let loads: u32 = result.combos.iter().map(|c| c.certified.evaluations).sum();
+        let reused = saved.reused();
+        println!("{}: {} loads simulated, {reused} read from the store", plan.name, loads as usize - reused);
     }
     print!("{printed}");
     for w in &rep.warnings {

@@ -73,6 +73,7 @@ pub fn capacity_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
         "certified_through".into(),
         r.combos.iter().map(|c| c.certified.through.clone()).collect::<Vec<_>>(),
     ));
+    cols.push(Column::new("certified_to_tolerance".into(), r.combos.iter().map(|c| c.refined).collect::<Vec<_>>()));
     cols.push(Column::new("evaluations".into(), r.combos.iter().map(|c| c.certified.evaluations).collect::<Vec<_>>()));
     cols.push(Column::new(
         "replications".into(),
@@ -245,10 +246,12 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
     }
     let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
     let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
+    let refined = r.combos.iter().filter(|c| c.refined).count();
     out + &format!(
-        "search: {} combinations, {} certified ({sims} loads simulated, {reps} replications), {} never simulated (dominated, or short by monotonicity or a bound)\n",
+        "search: {} combinations, {} simulated ({refined} certified to the tolerance, {} judged only at the loads asked; {sims} loads simulated, {reps} replications), {} never simulated (dominated, or short by monotonicity or a bound)\n",
         r.total,
         r.combos.len(),
+        r.combos.len() - refined,
         r.pruned
     )
 }
@@ -301,7 +304,7 @@ fn draw_runway<DB: DrawingBackend>(
         .months
         .iter()
         .map(|m| m.load_erl)
-        .chain(r.combos.iter().map(|c| c.certified.pass_erl))
+        .chain(r.combos.iter().filter(|c| c.refined).map(|c| c.certified.pass_erl))
         .chain(fan.iter().flat_map(|b| b.iter().map(|q| q[2])))
         .fold(1.0, f64::max)
         * 1.15;
@@ -323,7 +326,9 @@ fn draw_runway<DB: DrawingBackend>(
         .draw()
         .map_err(|e| err(&e))?;
     let chosen: Vec<usize> = r.months.iter().filter_map(|m| m.chosen).collect();
-    for (k, c) in r.combos.iter().enumerate() {
+    // Combinations judged only at the loads asked have ranges as wide as
+    // those loads leave them: only the certified ones are drawn.
+    for (k, c) in r.combos.iter().enumerate().filter(|(_, c)| c.refined) {
         let color = if chosen.contains(&k) { COLORS[k % COLORS.len()] } else { RGBColor(190, 190, 190) };
         let hi = c.certified.fail_erl.min(top);
         ctx.draw_series(std::iter::once(Rectangle::new(

@@ -91,7 +91,8 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
             let c = &r.combos[i];
             let mut row: Vec<String> = r.names(plan, i).into_iter().map(String::from).collect();
             row.push(format!("{:.0}", c.monthly_usd));
-            row.push(format!("{:.1}–{:.1}", c.certified.pass_erl, c.certified.fail_erl));
+            let range = format!("{:.1}–{:.1}", c.certified.pass_erl, c.certified.fail_erl);
+            row.push(if c.refined { range } else { format!("{range} (judged at the loads asked)") });
             let binding = c.certified.binding.clone().unwrap_or_else(|| "-".into());
             row.push(match &c.certified.through {
                 Some(i) => format!("{binding} (through incident {i})"),
@@ -124,8 +125,9 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
     .collect();
     let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
     let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
+    let refined = r.combos.iter().filter(|c| c.refined).count();
     let trust = format!(
-        "{} combinations considered, {} certified by stochastic root finding on the offered load ({sims} loads simulated, {reps} replications; each load judged by the SLA's confidence rule, undecided counted as not certified; tolerance {:.1}%), {} never simulated (dominated, or short by monotonicity or a bound). A certified range is [highest load that passed, lowest that failed].",
+        "{} combinations considered, {} simulated: the search races them, judging each only at the months' loads it is asked about, and certifies by stochastic root finding on the offered load only the {refined} shown with a capacity (each month's choice and the upgrade ladder's; tolerance {:.1}%). {sims} loads simulated, {reps} replications; each load judged by the SLA's confidence rule with a first look at half the model's replications (at least 5), undecided counted as not passing, and a load beyond a limit with 90% one-sided confidence given up as not passing. {} never simulated (dominated, or short by monotonicity or a bound). A range is [highest load that passed, lowest that did not]; for a combination judged only at the loads asked, it is as wide as those loads leave it.",
         r.total,
         r.combos.len(),
         100.0 * plan.tolerance,

@@ -210,7 +210,13 @@ fn plan_resume_reads_its_certifications_back_and_a_new_forecast_reuses_them() {
     assert!(stored > 0);
     // Run again with --resume: nothing simulated, the same outputs.
     let again = run(&a, true);
-    assert!(again.contains(&format!("0 combinations certified, {stored} from the store")), "{again}");
+    let loads: u32 = std::fs::read_to_string(a.join("capacity.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').rev().nth(1).unwrap().parse::<u32>().unwrap())
+        .sum();
+    assert!(again.contains(&format!("0 loads simulated, {loads} read from the store")), "{again}");
     assert_eq!(outputs(&a), first);
     // Slower growth: the months change, the combinations certified before are read.
     let slower = original.replace("mid = \"10%/month\"", "mid = \"5%/month\"");
@@ -221,6 +227,7 @@ fn plan_resume_reads_its_certifications_back_and_a_new_forecast_reuses_them() {
     run(&b, false);
     let line = resumed.lines().find(|l| l.contains("from the store")).unwrap();
     let reused: usize = line.split(", ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(stored > 0);
     assert!(reused > 0, "{line}");
     assert_eq!(outputs(&a), outputs(&b), "a resumed plan equals a fresh one");
 }
@@ -319,4 +326,63 @@ fn a_survive_entry_must_name_an_incident_of_the_model() {
         e.contains("survive[0].incident") && e.contains("no incident is named \"outage\" (the model has none)"),
         "{e}"
     );
+}
+
+/// Exhaustive certification's answer for each month of `plan`: every
+/// combination certified to the tolerance, the cheapest (by fixed price,
+/// ties by fewer upgrades then option order, as the search ranks them)
+/// whose certified capacity carries the month's load.
+fn exhaustive(plan: &Plan) -> Vec<Option<Vec<usize>>> {
+    let sizes: Vec<usize> = plan.choices.iter().map(|c| c.options.len()).collect();
+    let mut combos: Vec<(Vec<usize>, f64, f64)> = Vec::new();
+    for k in 0..sizes.iter().product::<usize>() {
+        let combo: Vec<usize> = vec![k / sizes[1], k % sizes[1]];
+        let options: Vec<_> = plan.choices.iter().zip(&combo).map(|(c, &o)| (c, &c.options[o])).collect();
+        let price: f64 = options.iter().map(|(_, o)| o.monthly_usd).sum();
+        let cert = certify(&plan.model_of(&options).unwrap(), plan.tolerance).unwrap();
+        combos.push((combo, price, cert.pass_erl));
+    }
+    combos
+        .sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.iter().sum::<usize>().cmp(&b.0.iter().sum())).then(a.0.cmp(&b.0)));
+    plan.monthly_load_erl.iter().map(|&l| combos.iter().find(|c| c.2 >= l).map(|c| c.0.clone())).collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6))]
+
+    /// Racing (each combination judged only at the loads asked, only the
+    /// choices certified) chooses what certifying every combination would,
+    /// on random plans of lines × agents (every call holds one of each, so a
+    /// combination's exact capacity is the inverse of Erlang B at the fewer),
+    /// with loads at least 6% from every exact capacity.
+    #[test]
+    fn racing_chooses_what_exhaustive_certification_chooses(
+        lines in proptest::collection::btree_set(3u64..16, 3),
+        agents in proptest::collection::btree_set(3u64..16, 2),
+        prices in proptest::collection::vec(1u32..50, 5),
+        loads in proptest::collection::vec(1.0f64..9.0, 3),
+    ) {
+        let exact: Vec<f64> = lines.iter().chain(&agents).map(|&c| inverse_erlang_b(c, 0.01)).collect();
+        proptest::prop_assume!(loads.iter().all(|l| exact.iter().all(|e| (l / e - 1.0).abs() > 0.06)));
+        let dir = tempfile::tempdir().unwrap();
+        let option = |name: &str, c: u64, p: u32| format!("{{ name = \"{c}\", set = {{ \"limits.{name}.capacity\" = {c} }}, price = {{ monthly = {p} }} }}");
+        let lines_options: Vec<String> = lines.iter().zip(&prices).map(|(&c, &p)| option("lines", c, p)).collect();
+        let agents_options: Vec<String> = agents.iter().zip(&prices[3..]).map(|(&c, &p)| option("agents", c, p)).collect();
+        let loads_toml: Vec<String> = loads.iter().map(|l| format!("\"{l:.3} erl\"")).collect();
+        let plan = plan_in(
+            dir.path(),
+            "[[limits]]\nname = \"lines\"\ncapacity = 5\n[[limits]]\nname = \"agents\"\ncapacity = 5\n",
+            &format!(
+                "run = {{ replications = {{ min = 10, max = 40 }}, horizon = \"4h\" }}\n[forecast]\nloads = [{}]\n\
+                 [[choices]]\nname = \"lines\"\noptions = [{}]\n[[choices]]\nname = \"agents\"\noptions = [{}]\n",
+                loads_toml.join(", "),
+                lines_options.join(", "),
+                agents_options.join(", ")
+            ),
+        );
+        let raced = search(&plan, None, &|_| {}).unwrap();
+        let chosen: Vec<Option<Vec<usize>>> =
+            raced.months.iter().map(|m| m.chosen.map(|i| raced.combos[i].options.clone())).collect();
+        proptest::prop_assert_eq!(chosen, exhaustive(&plan));
+    }
 }
