@@ -5,7 +5,9 @@
 //! The search brackets the boundary by doubling (or halving) from x = 1,
 //! then bisects geometrically until the bracket [last pass, first fail] is
 //! no wider than the tolerance. Every step is judged with the SLA's
-//! confidence rule and its sequential replications, and every step uses the
+//! confidence rule and its sequential replications (with a first look at
+//! half of them, and a load beyond a limit with 90% confidence given up as
+//! not passing: [`crate::runs::run_piloted`]), and every step uses the
 //! same random streams (common random numbers: sweep point 0), so the
 //! verdict moves with the load, not with the noise. A step still undecided
 //! after its most replications counts as not certified (a fail), so the

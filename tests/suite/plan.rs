@@ -302,7 +302,8 @@ fn a_plan_that_must_survive_an_incident_buys_what_the_incident_needs() {
     assert!(c.certified.pass_erl <= exact * 1.02 && c.certified.fail_erl >= exact * 0.98, "{c:?} vs {exact}");
     let twenty = through.combos.iter().find(|k| k.options == [0]).expect("20 lines was certified");
     assert_eq!(twenty.certified.through.as_deref(), Some("half"));
-    assert!(twenty.certified.fail_erl < 8.0);
+    // Judged only at the month's load: it failed there, through the incident.
+    assert!(!twenty.refined && twenty.certified.fail_erl <= 8.0 * (1.0 + 1e-9), "{twenty:?}");
 }
 
 #[test]
