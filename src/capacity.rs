@@ -43,6 +43,11 @@ pub struct Certified {
     /// `[[survive]]` set it (the lowest of the certifications).
     #[serde(default)]
     pub through: Option<String>,
+    /// The variance reduction its loads' control variates achieved: the
+    /// geometric mean over the loads judged with one of their least ratio
+    /// (plain variance over control-variate variance); `None` when none was.
+    #[serde(default)]
+    pub variance_ratio: Option<f64>,
 }
 
 /// An `f64` that may be +∞, as JSON: `null` for ∞ (JSON has no infinity).
@@ -136,6 +141,10 @@ pub struct Judged {
     pub binding: Option<String>,
     /// Replications run at that load.
     pub replications: u64,
+    /// The least variance reduction of the verdict's control-variate
+    /// estimates ([`crate::statistics::SlaVerdict::variance_ratio`]).
+    #[serde(default)]
+    pub variance_ratio: Option<f64>,
 }
 
 /// Judges `model` at load multiplier `x` with its SLA's confidence rule and
@@ -148,7 +157,8 @@ pub fn judge_at(model: &Model, x: f64) -> Result<Judged, String> {
     let (s, v) = run_piloted(&m, 0, pilot(m.run.replications));
     let pass = v.verdict == Verdict::Pass;
     let binding = if pass { None } else { s.binding_limit().map(|b| s.limits[b].name.clone()) };
-    Ok(Judged { x, pass, binding, replications: s.total.attempts.replications.len() as u64 })
+    let replications = s.total.attempts.replications.len() as u64;
+    Ok(Judged { x, pass, binding, replications, variance_ratio: v.variance_ratio() })
 }
 
 /// The loads judged of one model, in the order judged: what a
@@ -220,7 +230,11 @@ impl Verdicts {
             .filter(|j| !j.pass && j.x >= hi)
             .min_by(|a, b| a.x.total_cmp(&b.x))
             .and_then(|j| j.binding.clone());
+        let ratios: Vec<f64> = seen.iter().filter_map(|j| j.variance_ratio).collect();
+        let variance_ratio =
+            (!ratios.is_empty()).then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp());
         Certified {
+            variance_ratio,
             base_erl,
             pass_erl: lo * base_erl,
             fail_erl: hi * base_erl,

@@ -76,6 +76,34 @@ impl Model {
             .sum()
     }
 
+    /// The expected offered load (Erlangs) of first attempts over the
+    /// measured run [`warmup_s`, `warmup_s` + `horizon_s`), or over its
+    /// hours of the week `hours` (168 flags, Monday 00:00 first) when given:
+    /// the exact mean of the replications' `offered_load_erl` there, which
+    /// makes it a control variate ([`crate::statistics::control`]). A day
+    /// factor's mean is 1, so it does not move this. `None` when it is not
+    /// known exactly: a trace, a finite population (its rate follows its
+    /// state), a campaign, or no measured second in those hours.
+    pub fn expected_offered_load_erl(&self, hours: Option<&[bool]>) -> Option<f64> {
+        let exact = self.campaigns.is_empty()
+            && self.sources.iter().all(|s| matches!(s.arrivals, Arrivals::Profile(_) | Arrivals::Poisson));
+        if !exact {
+            return None;
+        }
+        let (start, end) = (self.run.warmup_s, self.run.warmup_s + self.run.horizon_s);
+        let (mut erl_s, mut span) = (0.0, 0.0);
+        let mut k = (start / 3600.0).floor() as u64;
+        while (k as f64) * 3600.0 < end {
+            let (a, b) = ((k as f64 * 3600.0).max(start), ((k + 1) as f64 * 3600.0).min(end));
+            if b > a && hours.is_none_or(|h| h[(k % 168) as usize]) {
+                erl_s += self.offered_erl_s_in(a, b);
+                span += b - a;
+            }
+            k += 1;
+        }
+        (span > 0.0).then(|| erl_s / span)
+    }
+
     /// What a measured window of this model's run is of a month of
     /// `month_s` seconds: the month's expected offered traffic (its mean
     /// offered load × `month_s`, so a weekly profile's weekends count as the

@@ -74,6 +74,10 @@ pub fn capacity_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
         r.combos.iter().map(|c| c.certified.through.clone()).collect::<Vec<_>>(),
     ));
     cols.push(Column::new("certified_to_tolerance".into(), r.combos.iter().map(|c| c.refined).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "variance_ratio".into(),
+        r.combos.iter().map(|c| c.certified.variance_ratio).collect::<Vec<_>>(),
+    ));
     cols.push(Column::new("evaluations".into(), r.combos.iter().map(|c| c.certified.evaluations).collect::<Vec<_>>()));
     cols.push(Column::new(
         "replications".into(),

@@ -145,7 +145,7 @@ pub fn sla_text(model: &Model, s: &Summary, v: &SlaVerdict) -> String {
         let side = if m.is_floor() { "≥" } else { "≤" };
         t.add_row(vec![
             Cell::new(o.label()),
-            Cell::new(pm(&o.value)).set_alignment(CellAlignment::Right),
+            Cell::new(judged_value(o)).set_alignment(CellAlignment::Right),
             Cell::new(format!("{side} {limit}")),
             Cell::new(bound).set_alignment(CellAlignment::Right),
             Cell::new(o.verdict.name()),
@@ -186,11 +186,28 @@ fn ignored_line(ignored: &[String]) -> String {
 /// The objectives ignored on purpose and the verdict's warnings, one line each.
 pub fn sla_notes(v: &SlaVerdict) -> String {
     let mut out = String::new();
+    if let Some(r) = v.variance_ratio() {
+        out += &format!(
+            "control variate: lost-caller probabilities (marked cv) are estimated with the offered load where the SLA is judged, whose mean the rates give exactly (Lavenberg and Welch 1981); variance ÷{r:.1} at least\n"
+        );
+    }
     out += &ignored_line(&v.ignored);
     for w in v.all_warnings() {
         out += &format!("warning: {w}\n");
     }
     out
+}
+
+/// An objective's estimate as judged: the plain mean ± its 95% interval,
+/// or the control-variate one marked `cv`.
+fn judged_value(o: &crate::statistics::ObjectiveVerdict) -> String {
+    match &o.controlled {
+        Some(c) => {
+            let e = crate::statistics::Estimate { mean: c.mean, ci95: c.half_width(0.95), ..o.value.clone() };
+            format!("{} cv", pm(&e))
+        }
+        None => pm(&o.value),
+    }
 }
 
 /// One line per limit, binding limit first: capacity, p99 occupancy (or

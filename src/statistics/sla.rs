@@ -13,6 +13,7 @@
 use super::metrics::HourMetrics;
 use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
+use super::control::{control_variate, ControlEstimate};
 use crate::units::significant;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -60,6 +61,11 @@ pub struct ObjectiveVerdict {
     /// (the upper bound for a ceiling, the lower for a floor); NaN with one
     /// replication.
     pub bound: f64,
+    /// The control-variate estimate the verdict was judged on, when the
+    /// objective is a lost-caller probability and the offered load's mean
+    /// is known where it is judged ([`controlled`]); `None`: the plain mean.
+    #[serde(default)]
+    pub controlled: Option<ControlEstimate>,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -77,11 +83,11 @@ impl ObjectiveVerdict {
             }
         };
         let who = self.source.as_ref().map_or(String::new(), |s| format!("{s}: "));
-        let (value, limit) = (self.value.mean, self.objective.limit);
+        let (value, limit) = (self.mean(), self.objective.limit);
+        let ci95 = self.controlled.as_ref().map_or(self.value.ci95, |c| c.half_width(0.95));
         match self.verdict {
             Verdict::Undecided => {
-                let pm =
-                    if self.value.ci95.is_finite() { format!(" ± {}", show(self.value.ci95)) } else { String::new() };
+                let pm = if ci95.is_finite() { format!(" ± {}", show(ci95)) } else { String::new() };
                 format!("{who}{} {}{pm} vs {} (undecided)", m.name(), show(value), show(limit))
             }
             v => {
@@ -90,6 +96,12 @@ impl ObjectiveVerdict {
                 format!("{who}{} {} {op} {}", m.name(), show(value), show(limit))
             }
         }
+    }
+
+    /// The estimate judged: the control-variate one when there is one, else
+    /// the plain mean.
+    pub fn mean(&self) -> f64 {
+        self.controlled.as_ref().map_or(self.value.mean, |c| c.mean)
     }
 
     /// Its key in `[sla]`, marked when defaulted: `max_failure (default, as
@@ -197,11 +209,27 @@ impl SlaVerdict {
         };
         self.verdict == Verdict::Undecided
             && (self.objectives.iter().any(|o| {
-                o.verdict == Verdict::Undecided && beyond(o.objective.metric.is_floor(), &o.value, o.objective.limit)
+                let judged = match &o.controlled {
+                    Some(c) => Estimate {
+                        mean: c.mean,
+                        std_error: c.std_error,
+                        ci95: f64::NAN,
+                        replications: vec![0.0; c.df + 1],
+                    },
+                    None => o.value.clone(),
+                };
+                o.verdict == Verdict::Undecided && beyond(o.objective.metric.is_floor(), &judged, o.objective.limit)
             }) || self
                 .days_over
                 .as_ref()
                 .is_some_and(|d| d.verdict == Verdict::Undecided && beyond(false, &d.share, d.limit)))
+    }
+
+    /// The least variance reduction of its control-variate estimates (the
+    /// plain estimator's variance over the control-variate one's; above 1
+    /// when the control helped), `None` when no objective used one.
+    pub fn variance_ratio(&self) -> Option<f64> {
+        self.objectives.iter().filter_map(|o| o.controlled.as_ref()).map(|c| c.variance_ratio).reduce(f64::min)
     }
 
     /// The objectives that failed (or, with none failing, are undecided), described.
@@ -264,9 +292,40 @@ pub fn days_over_share(sla: &Sla, days: &[HourMetrics]) -> f64 {
     days.iter().filter(|d| day_breaks(sla, d)).count() as f64 / days.len() as f64
 }
 
-/// Judges one objective on `value` at `confidence`.
-fn judge_one(objective: Objective, value: &Estimate, confidence: f64) -> (f64, Verdict) {
-    judge_bound(objective.metric.is_floor(), objective.limit, value, confidence)
+/// The fewest replications an objective is judged with a control variate
+/// on: with one control the t interval has n − 2 degrees of freedom, and
+/// below 5 its quantile costs more than the control saves.
+pub const CONTROL_MIN_REPLICATIONS: usize = 5;
+
+/// The control-variate estimate of `value`, a lost-caller probability
+/// (blocking, abandonment, failure, loss), with the replications' offered
+/// load where it is judged as the control and `expected` its exact mean
+/// ([`crate::model::Model::expected_offered_load_erl`]). More offered
+/// traffic than expected in a replication means more of its callers lost:
+/// the regression takes that part of the noise out. `None` for other
+/// metrics, with fewer than [`CONTROL_MIN_REPLICATIONS`] replications,
+/// without a known mean, or when the output or the control does not vary.
+pub fn controlled(metric: ObjectiveMetric, value: &Estimate, offered: &Estimate, expected: Option<f64>) -> Option<ControlEstimate> {
+    use ObjectiveMetric::{Abandonment, Blocking, Failure, Loss};
+    let n = value.replications.len();
+    if !matches!(metric, Blocking | Abandonment | Failure | Loss) || n < CONTROL_MIN_REPLICATIONS {
+        return None;
+    }
+    // An output that does not vary (nothing lost in any replication) has
+    // its plain mean exact: no control, and no 0/0 variance ratio.
+    control_variate(&value.replications, &[offered.replications.clone()], &[expected?]).filter(|c| {
+        value.std_error > 0.0
+            && [c.mean, c.std_error, c.variance_ratio].iter().chain(&c.beta).all(|v| v.is_finite())
+    })
+}
+
+/// Judges one objective on `value` (or, when given, its control-variate
+/// estimate) at `confidence`.
+fn judge_one(objective: Objective, value: &Estimate, controlled: Option<&ControlEstimate>, confidence: f64) -> (f64, Verdict) {
+    match controlled {
+        Some(c) => decide(objective.metric.is_floor(), objective.limit, c.mean, t_quantile(confidence, c.df) * c.std_error),
+        None => judge_bound(objective.metric.is_floor(), objective.limit, value, confidence),
+    }
 }
 
 /// Judges `value` against a ceiling (or, `floor`, a floor) `limit` at
@@ -277,7 +336,16 @@ fn judge_bound(floor: bool, limit: f64, value: &Estimate, confidence: f64) -> (f
         return (f64::NAN, Verdict::Undecided);
     }
     let half = if value.std_error > 0.0 { t_quantile(confidence, r - 1) * value.std_error } else { 0.0 };
-    let (lo, hi) = (value.mean - half, value.mean + half);
+    decide(floor, limit, value.mean, half)
+}
+
+/// The one-sided bound of an estimate `mean` whose one-sided half-width is
+/// `half`, against a ceiling (or, `floor`, a floor) `limit`, and the verdict.
+fn decide(floor: bool, limit: f64, mean: f64, half: f64) -> (f64, Verdict) {
+    if !mean.is_finite() || half.is_nan() {
+        return (f64::NAN, Verdict::Undecided);
+    }
+    let (lo, hi) = (mean - half, mean + half);
     if floor {
         let v = if lo >= limit {
             Verdict::Pass
@@ -302,24 +370,26 @@ fn judge_bound(floor: bool, limit: f64, value: &Estimate, confidence: f64) -> (f
 /// Judges summary `s` against `sla`: on the metrics where the SLA says
 /// (`judged` when it is over the busy hour or a window, else the run's).
 pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
-    let (over, total, sources) = match &s.judged {
-        Some(w) => (w.label.clone(), &w.total, w.sources.iter().collect::<Vec<_>>()),
-        None => ("run".to_string(), &s.total, s.sources.iter().map(|x| &x.metrics).collect()),
+    let (over, total, sources, expected) = match &s.judged {
+        Some(w) => (w.label.clone(), &w.total, w.sources.iter().collect::<Vec<_>>(), w.expected_offered_load_erl),
+        None => ("run".to_string(), &s.total, s.sources.iter().map(|x| &x.metrics).collect(), s.expected_offered_load_erl),
     };
+    // The control: all sources' offered load where the SLA is judged (a
+    // source's own objective is judged with it too: its mean is as known).
+    let offered = &total.offered_load_erl;
     let mut objectives = Vec::new();
-    for o in &sla.objectives {
-        let value = objective_value(o.metric, total).clone();
-        let (bound, verdict) = judge_one(*o, &value, sla.confidence);
-        objectives.push(ObjectiveVerdict { source: None, objective: *o, value, bound, verdict });
-    }
-    for (i, o) in &sla.source_objectives {
-        let value = objective_value(o.metric, sources[*i]).clone();
-        let (bound, verdict) = judge_one(*o, &value, sla.confidence);
+    let whose = std::iter::repeat(None).zip(&sla.objectives).chain(sla.source_objectives.iter().map(|(i, o)| (Some(*i), o)));
+    for (who, o) in whose {
+        let metrics = who.map_or(total, |i| sources[i]);
+        let value = objective_value(o.metric, metrics).clone();
+        let controlled = controlled(o.metric, &value, offered, expected);
+        let (bound, verdict) = judge_one(*o, &value, controlled.as_ref(), sla.confidence);
         objectives.push(ObjectiveVerdict {
-            source: Some(s.sources[*i].name.clone()),
+            source: who.map(|i| s.sources[i].name.clone()),
             objective: *o,
             value,
             bound,
+            controlled,
             verdict,
         });
     }
@@ -419,15 +489,15 @@ mod tests {
     #[test]
     fn bounds_decide_pass_fail_or_undecided() {
         let o = Objective { metric: ObjectiveMetric::Blocking, limit: 0.01, defaulted_from: None };
-        assert_eq!(judge_one(o, &est(&[0.004, 0.005, 0.006]), 0.95).1, Verdict::Pass);
-        assert_eq!(judge_one(o, &est(&[0.02, 0.021, 0.022]), 0.95).1, Verdict::Fail);
-        assert_eq!(judge_one(o, &est(&[0.005, 0.015, 0.009]), 0.95).1, Verdict::Undecided);
-        assert_eq!(judge_one(o, &est(&[0.005]), 0.95).1, Verdict::Undecided);
+        assert_eq!(judge_one(o, &est(&[0.004, 0.005, 0.006]), None, 0.95).1, Verdict::Pass);
+        assert_eq!(judge_one(o, &est(&[0.02, 0.021, 0.022]), None, 0.95).1, Verdict::Fail);
+        assert_eq!(judge_one(o, &est(&[0.005, 0.015, 0.009]), None, 0.95).1, Verdict::Undecided);
+        assert_eq!(judge_one(o, &est(&[0.005]), None, 0.95).1, Verdict::Undecided);
         let floor = Objective { metric: ObjectiveMetric::ServiceLevel, limit: 0.8, defaulted_from: None };
-        assert_eq!(judge_one(floor, &est(&[0.9, 0.91, 0.92]), 0.95).1, Verdict::Pass);
-        assert_eq!(judge_one(floor, &est(&[0.5, 0.51, 0.52]), 0.95).1, Verdict::Fail);
+        assert_eq!(judge_one(floor, &est(&[0.9, 0.91, 0.92]), None, 0.95).1, Verdict::Pass);
+        assert_eq!(judge_one(floor, &est(&[0.5, 0.51, 0.52]), None, 0.95).1, Verdict::Fail);
         // The one-sided 95% bound uses t(0.95, 2) = 2.920.
-        let (bound, _) = judge_one(o, &est(&[0.004, 0.005, 0.006]), 0.95);
+        let (bound, _) = judge_one(o, &est(&[0.004, 0.005, 0.006]), None, 0.95);
         assert!((bound - (0.005 + 2.919986 * 0.001 / 3f64.sqrt())).abs() < 1e-8);
     }
 
@@ -438,6 +508,7 @@ mod tests {
             objective: Objective { metric: ObjectiveMetric::Abandonment, limit: 0.01, defaulted_from: None },
             value: est(&[0.033, 0.034, 0.035]),
             bound: 0.0,
+            controlled: None,
             verdict: Verdict::Fail,
         };
         assert_eq!(o.describe(), "abandonment 3.4% > 1%");

@@ -28,6 +28,10 @@ pub struct Summary {
     /// objective, per replication, when the SLA sets `max_days_over`.
     #[serde(default)]
     pub days_over: Option<DaysOver>,
+    /// The exact mean of the run's `offered_load_erl`, when the model gives
+    /// it ([`Model::expected_offered_load_erl`]).
+    #[serde(default)]
+    pub expected_offered_load_erl: Option<f64>,
 }
 
 /// The days whose busy hour broke an objective (ITU-T E.520's reading).
@@ -51,6 +55,11 @@ pub struct WindowSummary {
     pub total: SourceMetrics<Estimate>,
     /// Per source, in model order.
     pub sources: Vec<SourceMetrics<Estimate>>,
+    /// The exact mean of `offered_load_erl` there, when the model gives it
+    /// ([`Model::expected_offered_load_erl`]): the control of the
+    /// objectives' control-variate estimates.
+    #[serde(default)]
+    pub expected_offered_load_erl: Option<f64>,
 }
 
 /// One source's estimates.
@@ -145,14 +154,25 @@ fn mean(v: &[f64]) -> f64 {
 /// The hours an SLA is judged on: the busy hour (the clock hour with the
 /// highest mean offered traffic over all replications; ties: the earlier)
 /// or the window; `None` when judged over the whole run.
-fn judged_hours(reps: &[ReplicationMetrics]) -> Option<WindowSummary> {
+fn judged_hours(model: &Model, reps: &[ReplicationMetrics]) -> Option<WindowSummary> {
+    use crate::model::{JudgedDays, SlaOver};
     let first = reps.first()?;
     let mean_offered = |k: usize| reps.iter().map(|r| r.hours[k].offered_load_erl).sum::<f64>();
     let k = (0..first.hours.len()).fold(None, |best: Option<usize>, k| match best {
         Some(b) if mean_offered(b) >= mean_offered(k) => Some(b),
         _ => Some(k),
     })?;
+    // The hours of the week pooled into entry k: clock hour k of every day
+    // (the busy hour), or the window; the busiest days are picked from the
+    // run itself, so their mean is not known.
+    let hours: Option<Vec<bool>> = match (&model.sla.over, &model.sla.days) {
+        (_, JudgedDays::Busiest(_)) => None,
+        (SlaOver::BusyHour, _) => Some((0..168).map(|h| h % 24 == k).collect()),
+        (SlaOver::Window(w), _) => Some(w.hours.clone()),
+        (SlaOver::Run, _) => None,
+    };
     Some(WindowSummary {
+        expected_offered_load_erl: hours.and_then(|h| model.expected_offered_load_erl(Some(&h))),
         label: first.hours[k].label.clone(),
         offered_load_erl: Estimate::new(reps.iter().map(|r| r.hours[k].offered_load_erl).collect()),
         total: SourceMetrics::zip_with(reps.iter().map(|r| &r.hours[k].total), Estimate::new),
@@ -208,7 +228,8 @@ impl Summary {
                 .collect(),
             series: series_mean(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
             campaigns: CampaignSummary::of_all(model, &reps.iter().map(|r| r.campaigns.as_slice()).collect::<Vec<_>>()),
-            judged: judged_hours(reps),
+            judged: judged_hours(model, reps),
+            expected_offered_load_erl: model.expected_offered_load_erl(None),
             days_over: model.sla.max_days_over.and_then(|_| {
                 let days = reps.first()?.days.len();
                 let share = reps.iter().map(|r| super::sla::days_over_share(&model.sla, &r.days)).collect();
