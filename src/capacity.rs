@@ -7,7 +7,7 @@
 //! no wider than the tolerance. Every step is judged with the SLA's
 //! confidence rule and its sequential replications (with a first look at
 //! half of them, and a load beyond a limit with 90% confidence given up as
-//! not passing: [`crate::runs::run_piloted`]), and every step uses the
+//! not passing: [`crate::runs::run_certifying`]), and every step uses the
 //! same random streams (common random numbers: sweep point 0), so the
 //! verdict moves with the load, not with the noise. A step still undecided
 //! after its most replications counts as not certified (a fail), so the
@@ -16,7 +16,7 @@
 //! where it is cheap: a pass above a fail is reported (`monotone = false`).
 
 use crate::model::Model;
-use crate::runs::run_piloted;
+use crate::runs::run_certifying;
 use crate::statistics::Verdict;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,11 @@ pub struct Certified {
     pub evaluations: u32,
     /// Replications run in all.
     pub replications: u64,
+    /// Calls simulated in all: first attempts offered in the measured
+    /// windows of every replication (effort that does not depend on the
+    /// machine).
+    #[serde(default)]
+    pub calls: u64,
     /// Whether every verdict seen fell from pass to fail as the load grew.
     pub monotone: bool,
     /// The incident this capacity is certified through, when a plan's
@@ -121,13 +126,6 @@ pub fn inverse_erlang_b(c: u64, target: f64) -> f64 {
 /// The largest multiplier tried: 2^20 × the model's load.
 const MAX_DOUBLINGS: i32 = 20;
 
-/// The first look of a certification's load: half the model's
-/// `run.replications`, at least 5 (a load far from the boundary is decided
-/// there; the sequential rule goes on from `run.replications` otherwise).
-pub fn pilot(replications: u32) -> u32 {
-    (replications / 2).max(5)
-}
-
 /// One load judged: its multiplier of the model's own offered load, the
 /// verdict (`pass`, or not: fail or still undecided at the most
 /// replications) and what it cost.
@@ -141,6 +139,9 @@ pub struct Judged {
     pub binding: Option<String>,
     /// Replications run at that load.
     pub replications: u64,
+    /// First attempts offered in their measured windows.
+    #[serde(default)]
+    pub calls: u64,
     /// The least variance reduction of the verdict's control-variate
     /// estimates ([`crate::statistics::SlaVerdict::variance_ratio`]).
     #[serde(default)]
@@ -154,11 +155,12 @@ pub struct Judged {
 /// Errors (as text naming the source) when a source cannot be scaled (a trace).
 pub fn judge_at(model: &Model, x: f64) -> Result<Judged, String> {
     let m = model.with_load_scale(x)?;
-    let (s, v) = run_piloted(&m, 0, pilot(m.run.replications));
+    let (s, v) = run_certifying(&m, 0);
     let pass = v.verdict == Verdict::Pass;
     let binding = if pass { None } else { s.binding_limit().map(|b| s.limits[b].name.clone()) };
     let replications = s.total.attempts.replications.len() as u64;
-    Ok(Judged { x, pass, binding, replications, variance_ratio: v.variance_ratio() })
+    let calls = s.total.offered_calls.replications.iter().sum::<f64>() as u64;
+    Ok(Judged { x, pass, binding, replications, calls, variance_ratio: v.variance_ratio() })
 }
 
 /// The loads judged of one model, in the order judged: what a
@@ -241,6 +243,7 @@ impl Verdicts {
             binding,
             evaluations: seen.len() as u32,
             replications: seen.iter().map(|j| j.replications).sum(),
+            calls: seen.iter().map(|j| j.calls).sum(),
             monotone,
             through: None,
         }

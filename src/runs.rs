@@ -30,23 +30,56 @@ pub fn run_model(model: &Model, point: u64) -> Summary {
 
 /// [`run_model`] with the SLA's verdict.
 pub fn run_judged(model: &Model, point: u64) -> (Summary, SlaVerdict) {
-    run_jobs(&[(model, point)], &|| {}).remove(0)
+    run_jobs_saving_from(&[(model, point)], Looks::Full, &|| {}, &mut |_, _| Ok(()))
+        .expect("saving nothing cannot fail")
+        .remove(0)
+}
+
+/// How a run's first batch is taken.
+#[derive(Clone, Copy, PartialEq)]
+enum Looks {
+    /// `run.replications`, as the model says (a single run).
+    Full,
+    /// [`pilot`] replications when the lost callers are judged with a
+    /// control variate (a sweep's cells).
+    Controlled,
+    /// [`pilot`] replications, and a load that cannot be expected to pass
+    /// stops (a certification).
+    Certifying,
+}
+
+/// The first look of a certification's load, and of a sweep cell whose
+/// lost callers are judged with a control variate: half of `replications`,
+/// at least 5 (a verdict far from the SLA's boundary is decided there; the
+/// sequential rule goes on from `replications` otherwise).
+pub fn pilot(replications: u32) -> u32 {
+    (replications / 2).max(5)
+}
+
+/// Whether `model`'s lost-caller objectives can be judged with a control
+/// variate: the offered load's mean is known exactly where they are
+/// judged ([`Model::expected_offered_load_erl`]), so its cells take a first
+/// look after [`pilot`] replications.
+fn controlled(model: &Model) -> bool {
+    // The busiest days are picked from the run itself: their offered load
+    // has no known mean, and a share of days over is judged plain.
+    model.expected_offered_load_erl(None).is_some() && !model.sla.reads_days()
 }
 
 /// [`run_judged`] for a certification, which needs only to know whether a
-/// load passes: a first look after `pilot` replications (fewer than
-/// `run.replications`), where a load far from the SLA's boundary is
-/// decided; then the sequential rule from `run.replications`, stopping a
-/// load that cannot be expected to pass ([`SlaVerdict::hopeless`]) as not
-/// passing.
-pub fn run_piloted(model: &Model, point: u64, pilot: u32) -> (Summary, SlaVerdict) {
-    run_jobs_saving_from(&[(model, point)], Some(pilot), &|| {}, &mut |_, _| Ok(()))
+/// load passes: a first look after [`pilot`] replications, where a load far
+/// from the SLA's boundary is decided; then the sequential rule from
+/// `run.replications`, stopping a load that cannot be expected to pass
+/// ([`SlaVerdict::hopeless`]) as not passing.
+pub fn run_certifying(model: &Model, point: u64) -> (Summary, SlaVerdict) {
+    run_jobs_saving_from(&[(model, point)], Looks::Certifying, &|| {}, &mut |_, _| Ok(()))
         .expect("saving nothing cannot fail")
         .remove(0)
 }
 
 /// Runs each job (a model at a sweep point) with the sequential rule: first
-/// `run.replications` replications; then, while its SLA verdict is
+/// `run.replications` replications (a first look after [`pilot`] of them
+/// when its lost callers are judged with a control variate); then, while its SLA verdict is
 /// undecided and it has fewer than `run.max_replications`, another batch of
 /// `run.replications`. Replication k of a job always uses the same streams,
 /// and batches are collected in order, so the result does not depend on the
@@ -69,17 +102,29 @@ pub fn run_jobs_saving(
     on_replication: &(dyn Fn() + Sync),
     on_decided: &mut OnDecided,
 ) -> crate::error::Result<Vec<(Summary, SlaVerdict)>> {
-    run_jobs_saving_from(jobs, None, on_replication, on_decided)
+    run_jobs_saving_from(jobs, Looks::Controlled, on_replication, on_decided)
 }
 
-/// [`run_jobs_saving`] whose first batch is `pilot` replications when set
-/// (the next one tops up to `run.replications`).
+/// [`run_jobs_saving`] with the first looks `looks` says (after a first
+/// batch of [`pilot`] replications, the next one tops up to
+/// `run.replications`).
 fn run_jobs_saving_from(
     jobs: &[(&Model, u64)],
-    pilot: Option<u32>,
+    looks: Looks,
     on_replication: &(dyn Fn() + Sync),
     on_decided: &mut OnDecided,
 ) -> crate::error::Result<Vec<(Summary, SlaVerdict)>> {
+    let first: Vec<u32> = jobs
+        .iter()
+        .map(|(m, _)| {
+            let r = m.run.replications;
+            if looks == Looks::Certifying || (looks == Looks::Controlled && controlled(m)) {
+                pilot(r).min(r)
+            } else {
+                r
+            }
+        })
+        .collect();
     let mut reps: Vec<Vec<ReplicationMetrics>> = vec![Vec::new(); jobs.len()];
     let mut results: Vec<Option<(Summary, SlaVerdict)>> = vec![None; jobs.len()];
     loop {
@@ -89,8 +134,8 @@ fn run_jobs_saving_from(
             .flat_map(|(i, (m, _))| {
                 let (done, run) = (reps[i].len() as u32, &m.run);
                 let more = match &results[i] {
-                    None => pilot.map_or(run.replications, |p| p.clamp(1, run.replications)),
-                    Some((_, v)) if pilot.is_some() && v.hopeless() => 0,
+                    None => first[i],
+                    Some((_, v)) if looks == Looks::Certifying && v.hopeless() => 0,
                     Some((_, v)) if v.verdict == Verdict::Undecided && done < run.replications => {
                         run.replications - done
                     }
@@ -129,7 +174,7 @@ fn run_jobs_saving_from(
             let verdict = judge(&model.sla, &summary);
             let decided = verdict.verdict != Verdict::Undecided
                 || reps[i].len() as u32 >= model.run.max_replications
-                || (pilot.is_some() && verdict.hopeless());
+                || (looks == Looks::Certifying && verdict.hopeless());
             let result = (summary, verdict);
             if decided {
                 on_decided(i, &result)?;

@@ -83,6 +83,7 @@ pub fn capacity_frame(plan: &Plan, r: &PlanResult) -> DataFrame {
         "replications".into(),
         r.combos.iter().map(|c| c.certified.replications).collect::<Vec<_>>(),
     ));
+    cols.push(Column::new("calls".into(), r.combos.iter().map(|c| c.certified.calls).collect::<Vec<_>>()));
     frame(cols)
 }
 
@@ -251,8 +252,9 @@ pub fn text(plan: &Plan, r: &PlanResult) -> String {
     let sims: u32 = r.combos.iter().map(|c| c.certified.evaluations).sum();
     let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
     let refined = r.combos.iter().filter(|c| c.refined).count();
+    let calls: u64 = r.combos.iter().map(|c| c.certified.calls).sum();
     out + &format!(
-        "search: {} combinations, {} simulated ({refined} certified to the tolerance, {} judged only at the loads asked; {sims} loads simulated, {reps} replications), {} never simulated (dominated, or short by monotonicity or a bound)\n",
+        "search: {} combinations, {} simulated ({refined} certified to the tolerance, {} judged only at the loads asked; {sims} loads simulated, {reps} replications, {calls} calls), {} never simulated (dominated, or short by monotonicity or a bound)\n",
         r.total,
         r.combos.len(),
         r.combos.len() - refined,

@@ -88,15 +88,16 @@ impl Candidate {
     pub fn certified(&self) -> Certified {
         let base = self.base_erl;
         let mut lowest: Option<Certified> = None;
-        let (mut evaluations, mut replications) = (0, 0);
+        let (mut evaluations, mut replications, mut calls) = (0, 0, 0);
         for s in &self.scenarios {
             let c = Certified { through: s.through.clone(), ..s.verdicts.certified(base) };
-            (evaluations, replications) = (evaluations + c.evaluations, replications + c.replications);
+            (evaluations, replications, calls) =
+                (evaluations + c.evaluations, replications + c.replications, calls + c.calls);
             if lowest.as_ref().is_none_or(|l| c.pass_erl < l.pass_erl) {
                 lowest = Some(c);
             }
         }
-        Certified { evaluations, replications, ..lowest.expect("a candidate has at least one model") }
+        Certified { evaluations, replications, calls, ..lowest.expect("a candidate has at least one model") }
     }
 }
 

@@ -159,10 +159,11 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_tried: &dyn Fn(usize)) -> R
             let price = combos.iter().find(|c| c.0 == combo).map_or(f64::NAN, |c| c.1);
             let i = racer.candidate(&combo, price)?;
             // The next option gains nothing at this resolution when it
-            // fails where the current one first failed: one load, not a
-            // certification.
-            let fail_erl = racer.candidates[f].certified().fail_erl;
-            if !fail_erl.is_finite() || racer.carries(i, fail_erl)? {
+            // fails a tolerance above where the current one first failed:
+            // one load (far enough from a shared boundary to be decided
+            // quickly), not a certification.
+            let beyond_erl = racer.candidates[f].certified().fail_erl * (1.0 + plan.tolerance);
+            if !beyond_erl.is_finite() || racer.carries(i, beyond_erl)? {
                 racer.refine(i)?;
             }
             let gain = (racer.candidates[i].certified().erl() - base_erl).max(0.0);

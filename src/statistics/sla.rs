@@ -10,10 +10,10 @@
 //! interval is a t interval on the replications' p95s. The run's verdict is
 //! `fail` if any objective fails, `pass` if all pass, else `undecided`.
 
+use super::control::{control_variate, ControlEstimate};
 use super::metrics::HourMetrics;
 use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
-use super::control::{control_variate, ControlEstimate};
 use crate::units::significant;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -305,7 +305,12 @@ pub const CONTROL_MIN_REPLICATIONS: usize = 5;
 /// the regression takes that part of the noise out. `None` for other
 /// metrics, with fewer than [`CONTROL_MIN_REPLICATIONS`] replications,
 /// without a known mean, or when the output or the control does not vary.
-pub fn controlled(metric: ObjectiveMetric, value: &Estimate, offered: &Estimate, expected: Option<f64>) -> Option<ControlEstimate> {
+pub fn controlled(
+    metric: ObjectiveMetric,
+    value: &Estimate,
+    offered: &Estimate,
+    expected: Option<f64>,
+) -> Option<ControlEstimate> {
     use ObjectiveMetric::{Abandonment, Blocking, Failure, Loss};
     let n = value.replications.len();
     if !matches!(metric, Blocking | Abandonment | Failure | Loss) || n < CONTROL_MIN_REPLICATIONS {
@@ -314,16 +319,22 @@ pub fn controlled(metric: ObjectiveMetric, value: &Estimate, offered: &Estimate,
     // An output that does not vary (nothing lost in any replication) has
     // its plain mean exact: no control, and no 0/0 variance ratio.
     control_variate(&value.replications, &[offered.replications.clone()], &[expected?]).filter(|c| {
-        value.std_error > 0.0
-            && [c.mean, c.std_error, c.variance_ratio].iter().chain(&c.beta).all(|v| v.is_finite())
+        value.std_error > 0.0 && [c.mean, c.std_error, c.variance_ratio].iter().chain(&c.beta).all(|v| v.is_finite())
     })
 }
 
 /// Judges one objective on `value` (or, when given, its control-variate
 /// estimate) at `confidence`.
-fn judge_one(objective: Objective, value: &Estimate, controlled: Option<&ControlEstimate>, confidence: f64) -> (f64, Verdict) {
+fn judge_one(
+    objective: Objective,
+    value: &Estimate,
+    controlled: Option<&ControlEstimate>,
+    confidence: f64,
+) -> (f64, Verdict) {
     match controlled {
-        Some(c) => decide(objective.metric.is_floor(), objective.limit, c.mean, t_quantile(confidence, c.df) * c.std_error),
+        Some(c) => {
+            decide(objective.metric.is_floor(), objective.limit, c.mean, t_quantile(confidence, c.df) * c.std_error)
+        }
         None => judge_bound(objective.metric.is_floor(), objective.limit, value, confidence),
     }
 }
@@ -372,13 +383,16 @@ fn decide(floor: bool, limit: f64, mean: f64, half: f64) -> (f64, Verdict) {
 pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
     let (over, total, sources, expected) = match &s.judged {
         Some(w) => (w.label.clone(), &w.total, w.sources.iter().collect::<Vec<_>>(), w.expected_offered_load_erl),
-        None => ("run".to_string(), &s.total, s.sources.iter().map(|x| &x.metrics).collect(), s.expected_offered_load_erl),
+        None => {
+            ("run".to_string(), &s.total, s.sources.iter().map(|x| &x.metrics).collect(), s.expected_offered_load_erl)
+        }
     };
     // The control: all sources' offered load where the SLA is judged (a
     // source's own objective is judged with it too: its mean is as known).
     let offered = &total.offered_load_erl;
     let mut objectives = Vec::new();
-    let whose = std::iter::repeat(None).zip(&sla.objectives).chain(sla.source_objectives.iter().map(|(i, o)| (Some(*i), o)));
+    let whose =
+        std::iter::repeat(None).zip(&sla.objectives).chain(sla.source_objectives.iter().map(|(i, o)| (Some(*i), o)));
     for (who, o) in whose {
         let metrics = who.map_or(total, |i| sources[i]);
         let value = objective_value(o.metric, metrics).clone();

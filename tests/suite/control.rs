@@ -91,7 +91,10 @@ fn the_expected_offered_load_is_the_mean_of_the_replications_where_the_sla_is_ju
         };
         let expected = expected.unwrap_or_else(|| panic!("{path}: the mean is known"));
         let z = (offered.mean - expected) / offered.std_error;
-        println!("{path}: offered {:.4} ± {:.4} Erl against {expected:.4} (z = {z:.2})", offered.mean, offered.std_error);
+        println!(
+            "{path}: offered {:.4} ± {:.4} Erl against {expected:.4} (z = {z:.2})",
+            offered.mean, offered.std_error
+        );
         assert!(z.abs() < 4.0, "{path}: {} vs {expected} (z = {z})", offered.mean);
     }
 }

@@ -214,7 +214,7 @@ fn plan_resume_reads_its_certifications_back_and_a_new_forecast_reuses_them() {
         .unwrap()
         .lines()
         .skip(1)
-        .map(|l| l.split(',').rev().nth(1).unwrap().parse::<u32>().unwrap())
+        .map(|l| l.split(',').rev().nth(2).unwrap().parse::<u32>().unwrap())
         .sum();
     assert!(again.contains(&format!("0 loads simulated, {loads} read from the store")), "{again}");
     assert_eq!(outputs(&a), first);
