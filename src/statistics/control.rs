@@ -40,7 +40,7 @@ impl ControlEstimate {
     /// The half-width of its two-sided confidence interval at `confidence`
     /// (e.g. 0.95).
     pub fn half_width(&self, confidence: f64) -> f64 {
-        super::sla::t_quantile(0.5 + confidence / 2.0, self.df) * self.std_error
+        super::t_quantile(0.5 + confidence / 2.0, self.df) * self.std_error
     }
 }
 

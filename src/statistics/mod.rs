@@ -92,6 +92,11 @@ impl Estimate {
     }
 }
 
+/// The `confidence` quantile of Student's t with `df` degrees of freedom (≥ 1).
+pub fn t_quantile(confidence: f64, df: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, df as f64).expect("df ≥ 1 gives a valid Student t").inverse_cdf(confidence)
+}
+
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (≥ 1).
 pub fn t_quantile_975(df: usize) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64).expect("df ≥ 1 gives a valid Student t").inverse_cdf(0.975)

@@ -16,7 +16,7 @@ use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
 use crate::units::significant;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use super::t_quantile;
 
 /// The one-sided confidence with which an undecided load of a
 /// certification must be beyond a limit to be given up as not passing
@@ -266,11 +266,6 @@ pub fn objective_value<T>(metric: ObjectiveMetric, m: &SourceMetrics<T>) -> &T {
     }
 }
 
-/// The `confidence` quantile of Student's t with `df` degrees of freedom (≥ 1).
-pub fn t_quantile(confidence: f64, df: usize) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64).expect("df ≥ 1 gives a valid Student t").inverse_cdf(confidence)
-}
-
 /// Whether one day's busy hour `day` breaks an objective of `sla` (on all
 /// sources, or on one): a value beyond its limit where something was
 /// attempted (a day with no attempt breaks nothing).
@@ -318,7 +313,7 @@ pub fn controlled(
     }
     // An output that does not vary (nothing lost in any replication) has
     // its plain mean exact: no control, and no 0/0 variance ratio.
-    control_variate(&value.replications, &[offered.replications.clone()], &[expected?]).filter(|c| {
+    control_variate(&value.replications, std::slice::from_ref(&offered.replications), &[expected?]).filter(|c| {
         value.std_error > 0.0 && [c.mean, c.std_error, c.variance_ratio].iter().chain(&c.beta).all(|v| v.is_finite())
     })
 }
@@ -498,6 +493,43 @@ mod tests {
 
     fn est(values: &[f64]) -> Estimate {
         Estimate::new(values.to_vec())
+    }
+
+    /// An SLA of one objective, judged on `values`.
+    fn judged(limit: f64, values: &[f64]) -> SlaVerdict {
+        let o = Objective { metric: ObjectiveMetric::Blocking, limit, defaulted_from: None };
+        let value = est(values);
+        let (bound, verdict) = judge_one(o, &value, None, 0.95);
+        SlaVerdict {
+            over: "run".into(),
+            over_why: String::new(),
+            ignored: Vec::new(),
+            warnings: Vec::new(),
+            unjudged: Vec::new(),
+            confidence: 0.95,
+            objectives: vec![ObjectiveVerdict { source: None, objective: o, value, bound, controlled: None, verdict }],
+            completion: None,
+            days_over: None,
+            verdict,
+        }
+    }
+
+    #[test]
+    fn a_load_is_hopeless_only_when_undecided_and_beyond_its_limit_with_ninety_percent_confidence() {
+        // Mean 1.1%, standard error 0.0408%: beyond a 1.03% limit by 1.71
+        // standard errors, more than t(0.9, 3) = 1.64 (hopeless) and less
+        // than t(0.95, 3) = 2.35 (so not yet a fail).
+        let v = judged(0.0103, &[0.010, 0.011, 0.011, 0.012]);
+        assert_eq!(v.verdict, Verdict::Undecided);
+        assert!(v.hopeless());
+        // Against a 1.06% limit: beyond it by 0.98 standard errors, less
+        // than t(0.9, 3), so more replications may pass it.
+        let v = judged(0.0106, &[0.010, 0.011, 0.011, 0.012]);
+        assert_eq!(v.verdict, Verdict::Undecided);
+        assert!(!v.hopeless());
+        // Decided verdicts are never hopeless.
+        assert!(!judged(0.01, &[0.02, 0.021, 0.022]).hopeless());
+        assert!(!judged(0.01, &[0.004, 0.005, 0.006]).hopeless());
     }
 
     #[test]

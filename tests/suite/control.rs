@@ -98,3 +98,41 @@ fn the_expected_offered_load_is_the_mean_of_the_replications_where_the_sla_is_ju
         assert!(z.abs() < 4.0, "{path}: {} vs {expected} (z = {z})", offered.mean);
     }
 }
+
+/// A sweep's cell judged with a control variate takes its first look after
+/// half its replications and stops there when decided; `simcall run` and a
+/// cell whose lost callers cannot be controlled (the busiest days are
+/// picked from the run) run `replications` first.
+#[test]
+fn a_controlled_cell_is_decided_at_its_first_look_and_a_run_is_not() {
+    use simcall::runs::{run_jobs, run_judged};
+    let text = |days: &str| {
+        format!(
+            r#"
+            name = "far"
+            [run]
+            horizon = "3d"
+            warmup = "1h"
+            replications = {{ min = 10, max = 40 }}
+            seed = 24
+            [sla]
+            max_blocking = "1%"
+            {days}
+            [[sources]]
+            name = "calls"
+            arrivals = {{ offered_load = "5 erl" }}
+            holding = {{ dist = "exponential", mean = "3m" }}
+            [[limits]]
+            name = "trunk"
+            capacity = 20
+            "#
+        )
+    };
+    let reps = |s: &simcall::statistics::Summary| s.total.attempts.replications.len();
+    let m = model(&text(""));
+    let (cell, verdict) = run_jobs(&[(&m, 0)], &|| {}).remove(0);
+    assert_eq!((reps(&cell), verdict.verdict), (5, simcall::statistics::Verdict::Pass));
+    assert_eq!(reps(&run_judged(&m, 0).0), 10);
+    let busiest = model(&text("over = \"busy_hour\"\ndays = \"2 busiest\""));
+    assert_eq!(reps(&run_jobs(&[(&busiest, 0)], &|| {}).remove(0).0), 10);
+}
