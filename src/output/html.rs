@@ -527,7 +527,7 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
     let ratios: Vec<f64> = res.cells.iter().filter_map(|c| c.verdict.variance_ratio()).collect();
     let control = match (ratios.iter().copied().reduce(f64::min), ratios.iter().copied().reduce(f64::max)) {
         (Some(a), Some(b)) => format!(
-            " In {} the lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ÷{a:.1} to ÷{b:.1}.",
+            " In {} the lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1}.",
             count(ratios.len(), "cell")
         ),
         _ => String::new(),

@@ -129,7 +129,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
     let ratios: Vec<f64> = r.combos.iter().filter_map(|c| c.certified.variance_ratio).collect();
     let control = match (ratios.iter().copied().reduce(f64::min), ratios.iter().copied().reduce(f64::max)) {
         (Some(a), Some(b)) => format!(
-            " Lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ÷{a:.1} to ÷{b:.1} per combination (geometric mean over its loads)."
+            " Lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1} per combination (geometric mean over its loads)."
         ),
         _ => String::new(),
     };

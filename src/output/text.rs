@@ -188,7 +188,7 @@ pub fn sla_notes(v: &SlaVerdict) -> String {
     let mut out = String::new();
     if let Some(r) = v.variance_ratio() {
         out += &format!(
-            "control variate: lost-caller probabilities (marked cv) are estimated with the offered load where the SLA is judged, whose mean the rates give exactly (Lavenberg and Welch 1981); variance ÷{r:.1} at least\n"
+            "control variate: lost-caller probabilities (marked cv) are estimated with the offered load where the SLA is judged, whose mean the rates give exactly (Lavenberg and Welch 1981); variance ratio (plain mean over control variate) {r:.1} or more\n"
         );
     }
     out += &ignored_line(&v.ignored);

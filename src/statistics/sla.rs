@@ -12,11 +12,11 @@
 
 use super::control::{control_variate, ControlEstimate};
 use super::metrics::HourMetrics;
+use super::t_quantile;
 use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
 use crate::units::significant;
 use serde::{Deserialize, Serialize};
-use super::t_quantile;
 
 /// The one-sided confidence with which an undecided load of a
 /// certification must be beyond a limit to be given up as not passing
