@@ -8,6 +8,18 @@ use serde_json::{json, Map, Value};
 /// A named metric and how to read it from a `T`, for a table column or a chart line.
 pub type Pick<T> = (&'static str, fn(&T) -> f64);
 
+/// The trust section's sentence on control variates, from the variance
+/// ratios achieved (`ratios`, plain mean over control variate) by `what`
+/// ("in 12 cells", "per combination"); empty when none was used.
+pub fn control_sentence(ratios: &[f64], what: &str) -> String {
+    match (ratios.iter().copied().reduce(f64::min), ratios.iter().copied().reduce(f64::max)) {
+        (Some(a), Some(b)) => format!(
+            " Lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1} {what}."
+        ),
+        _ => String::new(),
+    }
+}
+
 /// `mean ± ci95` with a precision that suits the value.
 pub fn pm(e: &Estimate) -> String {
     let digits = |v: f64| {

@@ -525,13 +525,7 @@ pub(super) fn render(exp: &Experiment, res: &SweepResult, f: Framing, p: &Proven
     let (lo, hi) = (reps.iter().min().copied().unwrap_or(0), reps.iter().max().copied().unwrap_or(0));
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let ratios: Vec<f64> = res.cells.iter().filter_map(|c| c.verdict.variance_ratio()).collect();
-    let control = match (ratios.iter().copied().reduce(f64::min), ratios.iter().copied().reduce(f64::max)) {
-        (Some(a), Some(b)) => format!(
-            " In {} the lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1}.",
-            count(ratios.len(), "cell")
-        ),
-        _ => String::new(),
-    };
+    let control = super::format::control_sentence(&ratios, &format!("in {}", count(ratios.len(), "cell")));
     let trust = format!(
         "{}, {} independent replications{} (sequential: more while a verdict is undecided); every estimate carries a 95% Student-t interval; {} left undecided.{control} Same model and seed give byte-identical results on any thread count.",
         count(res.cells.len(), "cell"),

@@ -127,12 +127,7 @@ pub fn page(rep: &PlanReport, charts: &[(&str, Drawn)]) -> String {
     let reps: u64 = r.combos.iter().map(|c| c.certified.replications).sum();
     let refined = r.combos.iter().filter(|c| c.refined).count();
     let ratios: Vec<f64> = r.combos.iter().filter_map(|c| c.certified.variance_ratio).collect();
-    let control = match (ratios.iter().copied().reduce(f64::min), ratios.iter().copied().reduce(f64::max)) {
-        (Some(a), Some(b)) => format!(
-            " Lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1} per combination (geometric mean over its loads)."
-        ),
-        _ => String::new(),
-    };
+    let control = super::format::control_sentence(&ratios, "per combination (geometric mean over its loads)");
     let trust = format!(
         "{} combinations considered, {} simulated: the search races them, judging each only at the months' loads it is asked about, and certifies by stochastic root finding on the offered load only the {refined} shown with a capacity (each month's choice and the upgrade ladder's; tolerance {:.1}%). {sims} loads simulated, {reps} replications; each load judged by the SLA's confidence rule with a first look at half the model's replications (at least 5), undecided counted as not passing, and a load beyond a limit with 90% one-sided confidence given up as not passing. {} never simulated (dominated, or short by monotonicity or a bound). A range is [highest load that passed, lowest that did not]; for a combination judged only at the loads asked, it is as wide as those loads leave it.{control}",
         r.total,
