@@ -365,6 +365,22 @@ pub fn recommendation_text(exp: &Experiment, res: &SweepResult, warnings: &[Stri
             &format!("SLA judged over {} ({})\n", crate::statistics::sla::place(&res.judged_over()), res.judged_why());
         out += &ignored_line(&c.verdict.ignored);
     }
+    // The sweep's effort in figures that do not depend on the machine.
+    let replications: usize = res.cells.iter().map(|c| c.summary.total.attempts.replications.len()).sum();
+    let inbound: f64 = res.cells.iter().flat_map(|c| &c.summary.total.offered_calls.replications).sum();
+    let dials: f64 = res
+        .cells
+        .iter()
+        .map(|c| {
+            let r = c.summary.total.attempts.replications.len() as f64;
+            c.summary.campaigns.iter().map(|k| k.metrics.dials.mean * r).sum::<f64>()
+        })
+        .sum();
+    out += &format!(
+        "effort: {} cells, {replications} replications, {:.0} calls simulated (inbound first attempts in the measured windows, and dials)\n",
+        res.cells.len(),
+        inbound + dials
+    );
     for w in warnings {
         out += &format!("warning: {w}\n");
     }
