@@ -387,3 +387,22 @@ proptest::proptest! {
         proptest::prop_assert_eq!(chosen, exhaustive(&plan));
     }
 }
+
+/// The racing search takes the same steps on any thread count: the turns
+/// plan (five limits, conversation turns) writes byte-identical files with
+/// 1 and 2 threads.
+#[test]
+fn the_racing_search_is_deterministic_across_thread_counts() {
+    use crate::cli::{simcall, text};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/turns-plan.toml");
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = simcall(&["--threads", threads, "plan", plan.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        outputs(&out)
+    };
+    let one = run("1");
+    assert!(one.iter().any(|(name, _)| name == "capacity.csv"));
+    assert_eq!(one, run("2"));
+}
