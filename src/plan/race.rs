@@ -60,8 +60,7 @@ pub(super) struct Candidate {
     base_erl: f64,
     scenarios: Vec<Scenario>,
     key: Option<String>,
-    /// Loads simulated, and read from the store, for this combination.
-    simulated: usize,
+    /// Loads read from the store for this combination.
     reused: usize,
     /// Whether its capacity was certified to the tolerance (else it was
     /// only judged at the loads the search asked about).
@@ -171,7 +170,6 @@ impl<'a> Racer<'a> {
             base_erl,
             scenarios,
             key,
-            simulated: 0,
             reused: 0,
             refined: false,
         });
@@ -256,7 +254,6 @@ impl<'a> Racer<'a> {
             return Ok(j.clone());
         }
         let j = judge_at(&scenario.model, x).map_err(|e| Error::input(&plan.path, "model", e))?;
-        c.simulated += 1;
         scenario.stored.push(j.clone());
         scenario.verdicts.0.push(j.clone());
         if let (Some(saved), Some(key)) = (self.saved, &c.key) {
@@ -266,8 +263,8 @@ impl<'a> Racer<'a> {
         Ok(j)
     }
 
-    /// How many loads were simulated, and how many read from the store.
-    pub fn effort(&self) -> (usize, usize) {
-        (self.candidates.iter().map(|c| c.simulated).sum(), self.candidates.iter().map(|c| c.reused).sum())
+    /// How many loads were read from the store, not simulated.
+    pub fn reused(&self) -> usize {
+        self.candidates.iter().map(|c| c.reused).sum()
     }
 }

@@ -75,6 +75,19 @@ fn combinations(plan: &Plan) -> Result<(Vec<(Combo, f64)>, usize)> {
     Ok((combos, skipped))
 }
 
+/// A combination's monthly total at `load_erl`: its `fixed` price plus each
+/// option's usage estimated from the load (what ranks combinations; the
+/// chosen one's bill is then simulated).
+fn estimated_total(plan: &Plan, base: &crate::model::Model, combo: &Combo, fixed: f64, load_erl: f64) -> f64 {
+    fixed + chosen(plan, combo).iter().map(|(_, o)| usage_estimate_usd(o, base, load_erl)).sum::<f64>()
+}
+
+/// The monthly price of `combo` among `combos` (NaN for one not listed: a
+/// dominated option's).
+fn price_of(combos: &[(Combo, f64)], combo: &Combo) -> f64 {
+    combos.iter().find(|c| &c.0 == combo).map_or(f64::NAN, |c| c.1)
+}
+
 /// Searches `plan`. `on_tried` is called with the number of combinations
 /// tried so far, each time one more is (for progress display). With
 /// `saved`, every load judged is saved the moment it is; with its `reuse`,
@@ -104,9 +117,7 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_tried: &dyn Fn(usize)) -> R
     month_loads.sort_by(f64::total_cmp);
     month_loads.dedup();
     for &load in &plan.monthly_load_erl {
-        let estimate = |combo: &Combo, fixed: f64| -> f64 {
-            fixed + chosen(plan, combo).iter().map(|(_, o)| usage_estimate_usd(o, &base, load)).sum::<f64>()
-        };
+        let estimate = |combo: &Combo, fixed: f64| estimated_total(plan, &base, combo, fixed, load);
         let mut order: Vec<usize> = (0..combos.len()).collect();
         order.sort_by(|&a, &b| {
             estimate(&combos[a].0, combos[a].1).total_cmp(&estimate(&combos[b].0, combos[b].1)).then(a.cmp(&b))
@@ -156,7 +167,7 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_tried: &dyn Fn(usize)) -> R
             let Some(next) = base_combo[ci].checked_add(1).filter(|&n| n < choice.options.len()) else { continue };
             let mut combo = base_combo.clone();
             combo[ci] = next;
-            let price = combos.iter().find(|c| c.0 == combo).map_or(f64::NAN, |c| c.1);
+            let price = price_of(&combos, &combo);
             let i = racer.candidate(&combo, price)?;
             // The next option gains nothing at this resolution when it
             // fails a tolerance above where the current one first failed:
@@ -189,14 +200,11 @@ pub fn search(plan: &Plan, saved: Option<&Saved>, on_tried: &dyn Fn(usize)) -> R
         })
         .collect();
     if let Some(s) = saved {
-        s.set_reused(racer.effort().1);
+        s.set_reused(racer.reused());
     }
     let mut months = Vec::new();
     for (m, (&load, &(chosen_i, runner_up))) in plan.monthly_load_erl.iter().zip(&picks).enumerate() {
-        let estimate = |c: &CertifiedCombo| -> f64 {
-            c.monthly_usd
-                + chosen(plan, &c.options).iter().map(|(_, o)| usage_estimate_usd(o, &base, load)).sum::<f64>()
-        };
+        let estimate = |c: &CertifiedCombo| estimated_total(plan, &base, &c.options, c.monthly_usd, load);
         let cost = match chosen_i {
             None => None,
             Some(i) => {
@@ -254,7 +262,10 @@ fn short_by_tops(
         if &top == combo {
             continue;
         }
-        let Some(price) = combos.iter().find(|c| c.0 == top).map(|c| c.1) else { continue };
+        let price = price_of(combos, &top);
+        if price.is_nan() {
+            continue;
+        }
         let i = racer.candidate(&top, price)?;
         // A top answers many months: it is judged by bisection over the
         // months' loads not yet decided from this one up, so each verdict

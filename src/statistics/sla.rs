@@ -198,31 +198,25 @@ impl SlaVerdict {
     pub fn hopeless(&self) -> bool {
         // Beyond the limit even at the near end of a one-sided interval at
         // FUTILITY (not the SLA's confidence: this only stops a load early).
-        let beyond = |floor: bool, v: &Estimate, limit: f64| {
-            let r = v.replications.len();
-            let half = if r >= 2 && v.std_error > 0.0 { t_quantile(FUTILITY, r - 1) * v.std_error } else { 0.0 };
+        // An estimate `mean` with standard error `se` on `df` degrees of
+        // freedom, beyond a ceiling (or, `floor`, a floor) `limit`.
+        let beyond = |floor: bool, (mean, se, df): (f64, f64, usize), limit: f64| {
+            let half = if df >= 1 && se > 0.0 { t_quantile(FUTILITY, df) * se } else { 0.0 };
             if floor {
-                v.mean + half < limit
+                mean + half < limit
             } else {
-                v.mean - half > limit
+                mean - half > limit
             }
         };
+        let plain = |e: &Estimate| (e.mean, e.std_error, e.replications.len().saturating_sub(1));
         self.verdict == Verdict::Undecided
             && (self.objectives.iter().any(|o| {
-                let judged = match &o.controlled {
-                    Some(c) => Estimate {
-                        mean: c.mean,
-                        std_error: c.std_error,
-                        ci95: f64::NAN,
-                        replications: vec![0.0; c.df + 1],
-                    },
-                    None => o.value.clone(),
-                };
-                o.verdict == Verdict::Undecided && beyond(o.objective.metric.is_floor(), &judged, o.objective.limit)
+                let judged = o.controlled.as_ref().map_or_else(|| plain(&o.value), |c| (c.mean, c.std_error, c.df));
+                o.verdict == Verdict::Undecided && beyond(o.objective.metric.is_floor(), judged, o.objective.limit)
             }) || self
                 .days_over
                 .as_ref()
-                .is_some_and(|d| d.verdict == Verdict::Undecided && beyond(false, &d.share, d.limit)))
+                .is_some_and(|d| d.verdict == Verdict::Undecided && beyond(false, plain(&d.share), d.limit)))
     }
 
     /// The least variance reduction of its control-variate estimates (the
