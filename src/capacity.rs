@@ -146,6 +146,10 @@ pub struct Judged {
     /// estimates ([`crate::statistics::SlaVerdict::variance_ratio`]).
     #[serde(default)]
     pub variance_ratio: Option<f64>,
+    /// How near the SLA's limits the estimates were
+    /// ([`crate::statistics::SlaVerdict::margin`]: below 1 inside them).
+    #[serde(default)]
+    pub margin: Option<f64>,
 }
 
 /// Judges `model` at load multiplier `x` with its SLA's confidence rule and
@@ -160,7 +164,7 @@ pub fn judge_at(model: &Model, x: f64) -> Result<Judged, String> {
     let binding = if pass { None } else { s.binding_limit().map(|b| s.limits[b].name.clone()) };
     let replications = s.total.attempts.replications.len() as u64;
     let calls = s.total.offered_calls.replications.iter().sum::<f64>() as u64;
-    Ok(Judged { x, pass, binding, replications, calls, variance_ratio: v.variance_ratio() })
+    Ok(Judged { x, pass, binding, replications, calls, variance_ratio: v.variance_ratio(), margin: v.margin() })
 }
 
 /// The loads judged of one model, in the order judged: what a
@@ -197,8 +201,20 @@ impl Verdicts {
 
     /// The next load to judge to narrow the bracket to `tolerance`: 1 with
     /// nothing judged; doubling up from the highest pass with no fail above
-    /// it, halving down from the lowest fail with no pass; else the
-    /// geometric midpoint. `None` when settled.
+    /// it, halving down from the lowest fail with no pass; else a load
+    /// inside the bracket (below). `None` when settled.
+    ///
+    /// Inside the bracket [lo, hi], a load near the SLA's boundary takes
+    /// the most replications to decide, so the next load is aimed away from
+    /// it: where the margins judged at lo and hi are on either side of 1,
+    /// the boundary x* is interpolated with log margin linear in log load
+    /// (regula falsi); then the load lo(1 + tolerance) is judged when x*
+    /// lies below it (a fail there settles the bracket), hi / (1 +
+    /// tolerance) when x* lies above that (a pass settles it), else
+    /// x* / √(1 + tolerance), half a tolerance below the boundary, after
+    /// which the first case usually applies. Every load is kept at least
+    /// a tenth of the bracket (in log load) from its ends, and without two
+    /// margins to interpolate the geometric midpoint is judged (bisection).
     pub fn next(&self, tolerance: f64) -> Option<f64> {
         let (lo, hi) = self.bracket();
         let limit = 2f64.powi(MAX_DOUBLINGS);
@@ -206,8 +222,29 @@ impl Verdicts {
             (false, false) => Some(1.0),
             (true, false) => (lo < limit).then_some(lo * 2.0),
             (false, true) => (hi > 1.0 / limit).then_some(hi / 2.0),
-            (true, true) => (hi / lo - 1.0 > tolerance).then(|| (lo * hi).sqrt()),
+            (true, true) => (hi / lo - 1.0 > tolerance).then(|| self.aim(lo, hi, tolerance)),
         }
+    }
+
+    /// The load to judge inside the bracket [`lo`, `hi`] ([`Verdicts::next`]).
+    fn aim(&self, lo: f64, hi: f64, tolerance: f64) -> f64 {
+        let margin = |x: f64| self.0.iter().find(|j| j.x == x).and_then(|j| j.margin).filter(|m| *m > 0.0);
+        let (ln_lo, ln_hi) = (lo.ln(), hi.ln());
+        let mid = 0.5 * (ln_lo + ln_hi);
+        let Some((m_lo, m_hi)) = margin(lo).zip(margin(hi)).filter(|(a, b)| *a < 1.0 && *b > 1.0) else {
+            return mid.exp();
+        };
+        let boundary = ln_lo - m_lo.ln() * (ln_hi - ln_lo) / (m_hi.ln() - m_lo.ln());
+        let step = (1.0 + tolerance).ln();
+        let target = if boundary < ln_lo + step {
+            ln_lo + step
+        } else if boundary > ln_hi - step {
+            ln_hi - step
+        } else {
+            boundary - 0.5 * step
+        };
+        let edge = 0.1 * (ln_hi - ln_lo);
+        target.clamp(ln_lo + edge, ln_hi - edge).exp()
     }
 
     /// Judges loads (with `judge`) until the bracket is no wider than

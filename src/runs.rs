@@ -135,7 +135,7 @@ fn run_jobs_saving_from(
                 let (done, run) = (reps[i].len() as u32, &m.run);
                 let more = match &results[i] {
                     None => first[i],
-                    Some((_, v)) if looks == Looks::Certifying && v.hopeless() => 0,
+                    Some((_, v)) if looks == Looks::Certifying && v.hopeless(run.max_replications) => 0,
                     Some((_, v)) if v.verdict == Verdict::Undecided && done < run.replications => {
                         run.replications - done
                     }
@@ -174,7 +174,7 @@ fn run_jobs_saving_from(
             let verdict = judge(&model.sla, &summary);
             let decided = verdict.verdict != Verdict::Undecided
                 || reps[i].len() as u32 >= model.run.max_replications
-                || (looks == Looks::Certifying && verdict.hopeless());
+                || (looks == Looks::Certifying && verdict.hopeless(model.run.max_replications));
             let result = (summary, verdict);
             if decided {
                 on_decided(i, &result)?;

@@ -7,6 +7,7 @@ mod call_log;
 mod campaign;
 mod days;
 pub mod dist;
+mod held;
 mod sla;
 mod timeline;
 mod variation;

@@ -14,7 +14,7 @@ pub type Pick<T> = (&'static str, fn(&T) -> f64);
 pub fn control_sentence(ratios: &[f64], what: &str) -> String {
     match (ratios.iter().copied().reduce(f64::min), ratios.iter().copied().reduce(f64::max)) {
         (Some(a), Some(b)) => format!(
-            " Lost-caller probabilities were judged with a control variate (the offered load where the SLA is judged, its mean known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1} {what}."
+            " Lost-caller probabilities were judged with a control variate (the first attempts that would have found the chain's smallest concurrency limit full had none been refused, or the offered load where the SLA is judged: their means known exactly from the rates; Lavenberg and Welch 1981): variance ratios (plain mean over control variate) {a:.1} to {b:.1} {what}."
         ),
         _ => String::new(),
     }

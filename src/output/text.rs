@@ -187,8 +187,10 @@ fn ignored_line(ignored: &[String]) -> String {
 pub fn sla_notes(v: &SlaVerdict) -> String {
     let mut out = String::new();
     if let Some(r) = v.variance_ratio() {
+        let with: Vec<String> = v.controls().iter().map(|c| c.describe()).collect();
         out += &format!(
-            "control variate: lost-caller probabilities (marked cv) are estimated with the offered load where the SLA is judged, whose mean the rates give exactly (Lavenberg and Welch 1981); variance ratio (plain mean over control variate) {r:.1} or more\n"
+            "control variate: lost-caller probabilities (marked cv) are estimated with {}, whose mean the rates give exactly (Lavenberg and Welch 1981); variance ratio (plain mean over control variate) {r:.1} or more\n",
+            with.join(" or with ")
         );
     }
     out += &ignored_line(&v.ignored);
@@ -294,8 +296,12 @@ pub fn run_json(model: &Model, s: &Summary, verdict: &SlaVerdict) -> Value {
         "judged": s.judged.as_ref().map(|w| json!({
             "over": w.label,
             "offered_load_erl": w.offered_load_erl,
+            "expected_offered_load_erl": w.expected_offered_load_erl,
+            "held": w.held,
             "total": metrics_json(w.total.fields()),
         })),
+        "expected_offered_load_erl": s.expected_offered_load_erl,
+        "held": s.held,
     })
 }
 

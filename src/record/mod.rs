@@ -87,6 +87,10 @@ pub struct Counts {
     pub wait_sum_s: f64,
     /// Sum of the holding times of first attempts (s): offered traffic.
     pub offered_holding_s: f64,
+    /// First attempts that found the lost-calls-held system's capacity or
+    /// more calls in progress there (the control variate's measurement;
+    /// 0 when the model has none: [`crate::model::Model::held_capacity`]).
+    pub held_overflow: u64,
     /// Sum of the holding times of answered attempts (s): carried traffic.
     pub carried_holding_s: f64,
     /// Non-zero waits of resolved attempts, in microseconds.
@@ -134,6 +138,7 @@ impl Default for Counts {
             waiting_at_end: 0,
             wait_sum_s: 0.0,
             offered_holding_s: 0.0,
+            held_overflow: 0,
             carried_holding_s: 0.0,
             waits_us: histogram(),
             zero_waits: 0,
@@ -200,6 +205,7 @@ impl Counts {
         self.waiting_at_end += o.waiting_at_end;
         self.wait_sum_s += o.wait_sum_s;
         self.offered_holding_s += o.offered_holding_s;
+        self.held_overflow += o.held_overflow;
         self.carried_holding_s += o.carried_holding_s;
         self.waits_us.add(&o.waits_us).expect("auto-resizing histograms always merge");
         self.zero_waits += o.zero_waits;

@@ -57,6 +57,7 @@ mod call;
 mod copy;
 mod dial;
 mod faults;
+mod held;
 mod limits;
 mod observe;
 mod pool;
@@ -317,6 +318,8 @@ struct Sim {
     incidents: Vec<timeline::IncidentRt>,
     /// Every inbound attempt, when kept.
     attempts: Option<Box<attempts::AttemptsRt>>,
+    /// The lost-calls-held system, when the SLA's control variate reads it.
+    held: Option<held::HeldSystem>,
 }
 
 impl Sim {
@@ -380,6 +383,7 @@ impl Sim {
                 any_service_factor: model.incidents.iter().any(|i| i.service_factor != 1.0),
             }),
             incidents: timeline::incidents(model),
+            held: model.held_capacity().map(held::HeldSystem::new),
         }
     }
 
@@ -532,10 +536,12 @@ impl Sim {
         s.active += 1;
         self.schedule_arrival(source);
         let counted = self.now >= self.warmup_s;
+        let over = self.held.as_mut().is_some_and(|h| h.arrive(self.now, holding_s)) as u64;
         if counted {
             self.tally(source as usize, self.now, |c| {
                 c.offered_calls += 1;
                 c.offered_holding_s += holding_s;
+                c.held_overflow += over;
             });
         }
         // Only an SLA judged over hours needs the caller's first hour.

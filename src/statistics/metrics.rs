@@ -296,6 +296,10 @@ pub struct ReplicationMetrics {
     /// Each measured day's busy hour, when the SLA reads days (the busiest,
     /// or the days over target); else empty.
     pub days: Vec<HourMetrics>,
+    /// First attempts per hour of the measured run that found the
+    /// lost-calls-held system's capacity or more in progress (0 without one).
+    #[serde(default)]
+    pub held_overflow_per_h: f64,
 }
 
 /// The metrics of a set of hours of the week (a clock hour of every day,
@@ -306,6 +310,10 @@ pub struct HourMetrics {
     pub label: String,
     /// Offered load of first attempts over those hours (Erlangs).
     pub offered_load_erl: f64,
+    /// First attempts per hour there that found the lost-calls-held
+    /// system's capacity or more in progress ([`crate::model::Model::held_capacity`]; 0 without).
+    #[serde(default)]
+    pub held_overflow_per_h: f64,
     /// All inbound sources together.
     pub total: SourceMetrics,
     /// Per inbound source.
@@ -387,6 +395,7 @@ fn pooled(label: String, buckets: &[Vec<Counts>], picks: &[usize], span_s: f64, 
     HourMetrics {
         label,
         offered_load_erl: total.offered_holding_s / span,
+        held_overflow_per_h: total.held_overflow as f64 / span * 3600.0,
         total: SourceMetrics::of(&total, end_t, span),
         sources: per_source.iter().map(|c| SourceMetrics::of(c, end_t, span)).collect(),
     }
@@ -433,6 +442,7 @@ impl ReplicationMetrics {
             campaigns: r.campaigns.iter().map(|c| CampaignValues::of(c, r.end_t)).collect(),
             sources: r.sources.iter().map(|c| SourceMetrics::of(c, r.end_t, r.horizon_s)).collect(),
             total: SourceMetrics::of(&r.total, r.end_t, r.horizon_s),
+            held_overflow_per_h: r.total.held_overflow as f64 / r.horizon_s * 3600.0,
             limits: r
                 .limits
                 .iter()

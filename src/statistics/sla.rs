@@ -10,7 +10,7 @@
 //! interval is a t interval on the replications' p95s. The run's verdict is
 //! `fail` if any objective fails, `pass` if all pass, else `undecided`.
 
-use super::control::{control_variate, ControlEstimate};
+use super::control::{control_variate_ratio, ControlEstimate};
 use super::metrics::HourMetrics;
 use super::t_quantile;
 use super::{Estimate, SourceMetrics, Summary};
@@ -24,6 +24,20 @@ use serde::{Deserialize, Serialize};
 /// an M/M/c/c certification at 1% blocking lands 3% below the one without
 /// futility stopping; at 0.9 on it, with half the replications.
 pub const FUTILITY: f64 = 0.9;
+
+/// The conditional power below which an undecided load of a certification
+/// is given up as not passing ([`SlaVerdict::hopeless`]): a 10% chance of
+/// passing with every replication left. It stops near-boundary loads whose
+/// estimate sits at or beyond the limit after the first look (where
+/// [`FUTILITY`] would run them to the most replications to end undecided):
+/// `experiments/plan.toml` takes 420 replications instead of 585, and
+/// certifies its chosen combinations within the same brackets.
+pub const CURTAIL: f64 = 0.1;
+
+/// Φ, the standard normal distribution function (statrs' erfc).
+fn normal_cdf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+}
 
 /// The outcome of judging an objective, or a whole SLA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,8 +80,39 @@ pub struct ObjectiveVerdict {
     /// is known where it is judged ([`controlled`]); `None`: the plain mean.
     #[serde(default)]
     pub controlled: Option<ControlEstimate>,
+    /// What `controlled` was regressed on.
+    #[serde(default)]
+    pub control: Option<Control>,
     /// The verdict.
     pub verdict: Verdict,
+}
+
+/// The control a lost-caller objective's control-variate estimate was
+/// regressed on, its mean known exactly from the model's rates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// The offered load where the SLA is judged
+    /// ([`crate::model::Model::expected_offered_load_erl`]).
+    OfferedLoad,
+    /// The first attempts that found `capacity` or more calls in progress
+    /// in the lost-calls-held system ([`crate::model::Model::held_capacity`]).
+    HeldOverflow {
+        /// The held system's capacity (calls).
+        capacity: u32,
+    },
+}
+
+impl Control {
+    /// What it is, in words, e.g. "the offered load where the SLA is judged".
+    pub fn describe(&self) -> String {
+        match self {
+            Control::OfferedLoad => "the offered load where the SLA is judged".to_string(),
+            Control::HeldOverflow { capacity } => format!(
+                "the first attempts that would have found {capacity} or more calls in progress had none been refused (the lost-calls-held system's overflow; Eick, Massey and Whitt 1993)"
+            ),
+        }
+    }
 }
 
 impl ObjectiveVerdict {
@@ -191,32 +236,81 @@ impl SlaVerdict {
     }
 
     /// Whether this undecided verdict cannot be expected to pass with more
-    /// replications: an undecided objective (or share of days over) beyond
-    /// its limit with one-sided confidence [`FUTILITY`]. A certification stops such a
-    /// load as not passing (futility stopping: it can only pass fewer
-    /// loads, never more).
-    pub fn hopeless(&self) -> bool {
+    /// replications, up to `max_replications`: an undecided objective (or
+    /// share of days over) beyond its limit with one-sided confidence
+    /// [`FUTILITY`], or whose conditional power is below [`CURTAIL`]: the
+    /// chance that it passes at `max_replications` if the replications to
+    /// come look like those so far (stochastic curtailment: Lan, Simon and
+    /// Halperin 1982). With mean m, per-replication standard deviation σ
+    /// (the standard error × √n), n replications of N, the final mean is
+    /// normal with mean m and standard deviation σ√(N − n)/N, and passes a
+    /// ceiling L when it is below L − t(N)·σ/√N. A certification stops such
+    /// a load as not passing: it can only pass fewer loads, never more.
+    pub fn hopeless(&self, max_replications: u32) -> bool {
         // Beyond the limit even at the near end of a one-sided interval at
-        // FUTILITY (not the SLA's confidence: this only stops a load early).
-        // An estimate `mean` with standard error `se` on `df` degrees of
-        // freedom, beyond a ceiling (or, `floor`, a floor) `limit`.
-        let beyond = |floor: bool, (mean, se, df): (f64, f64, usize), limit: f64| {
+        // FUTILITY (not the SLA's confidence: this only stops a load early),
+        // or unlikely to pass in the replications left. An estimate `mean`
+        // with standard error `se` on `df` degrees of freedom from `n`
+        // replications, against a ceiling (or, `floor`, a floor) `limit`.
+        let big_n = max_replications as f64;
+        let confidence = self.confidence;
+        let beyond = |floor: bool, (mean, se, df, n): (f64, f64, usize, usize), limit: f64| {
             let half = if df >= 1 && se > 0.0 { t_quantile(FUTILITY, df) * se } else { 0.0 };
-            if floor {
-                mean + half < limit
-            } else {
-                mean - half > limit
-            }
+            // Distance to the limit, positive on the failing side.
+            let over = if floor { limit - mean } else { mean - limit };
+            let futile = over > half;
+            let nf = n as f64;
+            let curtailed = se > 0.0 && nf < big_n && df >= 1 && {
+                let sigma = se * nf.sqrt();
+                let final_df = df + (big_n - nf) as usize;
+                let needed = -over - t_quantile(confidence, final_df) * sigma / big_n.sqrt();
+                normal_cdf(needed / (sigma * (big_n - nf).sqrt() / big_n)) < CURTAIL
+            };
+            futile || curtailed
         };
-        let plain = |e: &Estimate| (e.mean, e.std_error, e.replications.len().saturating_sub(1));
+        let plain = |e: &Estimate| {
+            let n = e.replications.len();
+            (e.mean, e.std_error, n.saturating_sub(1), n)
+        };
         self.verdict == Verdict::Undecided
             && (self.objectives.iter().any(|o| {
-                let judged = o.controlled.as_ref().map_or_else(|| plain(&o.value), |c| (c.mean, c.std_error, c.df));
+                let judged = o
+                    .controlled
+                    .as_ref()
+                    .map_or_else(|| plain(&o.value), |c| (c.mean, c.std_error, c.df, o.value.replications.len()));
                 o.verdict == Verdict::Undecided && beyond(o.objective.metric.is_floor(), judged, o.objective.limit)
             }) || self
                 .days_over
                 .as_ref()
                 .is_some_and(|d| d.verdict == Verdict::Undecided && beyond(false, plain(&d.share), d.limit)))
+    }
+
+    /// How near its objectives' judged estimates are to their limits: the
+    /// largest of mean / limit (a ceiling) or limit / mean (a floor) over
+    /// them, below 1 inside every limit; `None` without an objective with a
+    /// positive limit and estimate. A certification interpolates it between
+    /// loads ([`crate::capacity::Verdicts::next`]).
+    pub fn margin(&self) -> Option<f64> {
+        self.objectives
+            .iter()
+            .filter_map(|o| {
+                let (m, l) = (o.mean(), o.objective.limit);
+                let r = if o.objective.metric.is_floor() { l / m } else { m / l };
+                (l > 0.0 && m > 0.0 && r.is_finite()).then_some(r)
+            })
+            .reduce(f64::max)
+    }
+
+    /// The controls its control-variate estimates were regressed on, each
+    /// once, in the objectives' order.
+    pub fn controls(&self) -> Vec<Control> {
+        let mut out: Vec<Control> = Vec::new();
+        for c in self.objectives.iter().filter_map(|o| o.control) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// The least variance reduction of its control-variate estimates (the
@@ -286,18 +380,24 @@ pub fn days_over_share(sla: &Sla, days: &[HourMetrics]) -> f64 {
 /// below 5 its quantile costs more than the control saves.
 pub const CONTROL_MIN_REPLICATIONS: usize = 5;
 
-/// The control-variate estimate of `value`, a lost-caller probability
-/// (blocking, abandonment, failure, loss), with the replications' offered
-/// load where it is judged as the control and `expected` its exact mean
-/// ([`crate::model::Model::expected_offered_load_erl`]). More offered
-/// traffic than expected in a replication means more of its callers lost:
-/// the regression takes that part of the noise out. `None` for other
-/// metrics, with fewer than [`CONTROL_MIN_REPLICATIONS`] replications,
-/// without a known mean, or when the output or the control does not vary.
+/// The control-variate estimate of a lost-caller probability (blocking,
+/// abandonment, failure, loss) whose per-replication values are `value`
+/// over `denominator` (attempts; callers for loss): the pooled ratio of
+/// lost to attempts ([`control_variate_ratio`]), with `control` (per
+/// replication, where it is judged) as the control and `expected` its
+/// exact mean: the lost-calls-held overflow
+/// ([`crate::model::Model::expected_held_overflow_per_h`]) or the offered
+/// load ([`crate::model::Model::expected_offered_load_erl`]). A
+/// replication that offered more traffic, or bunched more of it, than
+/// expected lost more callers: the regression takes that part of the noise
+/// out. `None` for other metrics, with fewer than
+/// [`CONTROL_MIN_REPLICATIONS`] replications, without a known mean, or when
+/// the output or the control does not vary.
 pub fn controlled(
     metric: ObjectiveMetric,
     value: &Estimate,
-    offered: &Estimate,
+    denominator: &Estimate,
+    control: &Estimate,
     expected: Option<f64>,
 ) -> Option<ControlEstimate> {
     use ObjectiveMetric::{Abandonment, Blocking, Failure, Loss};
@@ -305,9 +405,11 @@ pub fn controlled(
     if !matches!(metric, Blocking | Abandonment | Failure | Loss) || n < CONTROL_MIN_REPLICATIONS {
         return None;
     }
+    let den = &denominator.replications;
+    let num: Vec<f64> = value.replications.iter().zip(den).map(|(v, d)| v * d).collect();
     // An output that does not vary (nothing lost in any replication) has
     // its plain mean exact: no control, and no 0/0 variance ratio.
-    control_variate(&value.replications, std::slice::from_ref(&offered.replications), &[expected?]).filter(|c| {
+    control_variate_ratio(&num, den, std::slice::from_ref(&control.replications), &[expected?]).filter(|c| {
         value.std_error > 0.0 && [c.mean, c.std_error, c.variance_ratio].iter().chain(&c.beta).all(|v| v.is_finite())
     })
 }
@@ -370,14 +472,25 @@ fn decide(floor: bool, limit: f64, mean: f64, half: f64) -> (f64, Verdict) {
 /// Judges summary `s` against `sla`: on the metrics where the SLA says
 /// (`judged` when it is over the busy hour or a window, else the run's).
 pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
-    let (over, total, sources, expected) = match &s.judged {
-        Some(w) => (w.label.clone(), &w.total, w.sources.iter().collect::<Vec<_>>(), w.expected_offered_load_erl),
-        None => {
-            ("run".to_string(), &s.total, s.sources.iter().map(|x| &x.metrics).collect(), s.expected_offered_load_erl)
-        }
+    let (over, total, sources, expected, held) = match &s.judged {
+        Some(w) => (
+            w.label.clone(),
+            &w.total,
+            w.sources.iter().collect::<Vec<_>>(),
+            w.expected_offered_load_erl,
+            w.held.as_ref(),
+        ),
+        None => (
+            "run".to_string(),
+            &s.total,
+            s.sources.iter().map(|x| &x.metrics).collect(),
+            s.expected_offered_load_erl,
+            s.held.as_ref(),
+        ),
     };
-    // The control: all sources' offered load where the SLA is judged (a
-    // source's own objective is judged with it too: its mean is as known).
+    // The controls, the lost-calls-held overflow first: it moves with the
+    // lost callers far more closely than the offered load does (a source's
+    // own objective is judged with them too: their means are as known).
     let offered = &total.offered_load_erl;
     let mut objectives = Vec::new();
     let whose =
@@ -385,7 +498,14 @@ pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
     for (who, o) in whose {
         let metrics = who.map_or(total, |i| sources[i]);
         let value = objective_value(o.metric, metrics).clone();
-        let controlled = controlled(o.metric, &value, offered, expected);
+        let per = if o.metric == ObjectiveMetric::Loss { &metrics.offered_calls } else { &metrics.attempts };
+        let (controlled, control) = held
+            .and_then(|h| {
+                let c = controlled(o.metric, &value, per, &h.overflow_per_h, Some(h.expected_per_h))?;
+                Some((c, Control::HeldOverflow { capacity: h.capacity }))
+            })
+            .or_else(|| Some((controlled(o.metric, &value, per, offered, expected)?, Control::OfferedLoad)))
+            .unzip();
         let (bound, verdict) = judge_one(*o, &value, controlled.as_ref(), sla.confidence);
         objectives.push(ObjectiveVerdict {
             source: who.map(|i| s.sources[i].name.clone()),
@@ -393,6 +513,7 @@ pub fn judge(sla: &Sla, s: &Summary) -> SlaVerdict {
             value,
             bound,
             controlled,
+            control,
             verdict,
         });
     }
@@ -501,7 +622,15 @@ mod tests {
             warnings: Vec::new(),
             unjudged: Vec::new(),
             confidence: 0.95,
-            objectives: vec![ObjectiveVerdict { source: None, objective: o, value, bound, controlled: None, verdict }],
+            objectives: vec![ObjectiveVerdict {
+                source: None,
+                objective: o,
+                value,
+                bound,
+                controlled: None,
+                control: None,
+                verdict,
+            }],
             completion: None,
             days_over: None,
             verdict,
@@ -509,21 +638,32 @@ mod tests {
     }
 
     #[test]
-    fn a_load_is_hopeless_only_when_undecided_and_beyond_its_limit_with_ninety_percent_confidence() {
+    fn a_load_is_hopeless_only_when_undecided_and_beyond_its_limit_or_unlikely_to_pass_in_time() {
         // Mean 1.1%, standard error 0.0408%: beyond a 1.03% limit by 1.71
         // standard errors, more than t(0.9, 3) = 1.64 (hopeless) and less
         // than t(0.95, 3) = 2.35 (so not yet a fail).
         let v = judged(0.0103, &[0.010, 0.011, 0.011, 0.012]);
         assert_eq!(v.verdict, Verdict::Undecided);
-        assert!(v.hopeless());
+        assert!(v.hopeless(4));
         // Against a 1.06% limit: beyond it by 0.98 standard errors, less
-        // than t(0.9, 3), so more replications may pass it.
+        // than t(0.9, 3), so more replications may pass it; with none left
+        // to run it is not given up either.
         let v = judged(0.0106, &[0.010, 0.011, 0.011, 0.012]);
         assert_eq!(v.verdict, Verdict::Undecided);
-        assert!(!v.hopeless());
+        assert!(!v.hopeless(4));
+        // With 36 more to run, were they like these four (σ = 0.0816%), the
+        // mean of 40 would have to fall below 1.06% − t(0.95, 39) σ/√40 =
+        // 1.0382% from 1.1% with standard deviation σ·√36/40 = 0.0122%:
+        // 5 standard deviations, a conditional power far below 10%.
+        assert!(v.hopeless(40));
+        // Against 1.18%: undecided (bound 1.196%), but 40 replications like
+        // these would pass it (4.8 standard deviations to spare).
+        let v = judged(0.0118, &[0.010, 0.011, 0.011, 0.012]);
+        assert_eq!(v.verdict, Verdict::Undecided);
+        assert!(!v.hopeless(40));
         // Decided verdicts are never hopeless.
-        assert!(!judged(0.01, &[0.02, 0.021, 0.022]).hopeless());
-        assert!(!judged(0.01, &[0.004, 0.005, 0.006]).hopeless());
+        assert!(!judged(0.01, &[0.02, 0.021, 0.022]).hopeless(40));
+        assert!(!judged(0.01, &[0.004, 0.005, 0.006]).hopeless(40));
     }
 
     #[test]
@@ -549,6 +689,7 @@ mod tests {
             value: est(&[0.033, 0.034, 0.035]),
             bound: 0.0,
             controlled: None,
+            control: None,
             verdict: Verdict::Fail,
         };
         assert_eq!(o.describe(), "abandonment 3.4% > 1%");

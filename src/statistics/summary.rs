@@ -32,6 +32,34 @@ pub struct Summary {
     /// it ([`Model::expected_offered_load_erl`]).
     #[serde(default)]
     pub expected_offered_load_erl: Option<f64>,
+    /// The lost-calls-held control over the run, when the model has one.
+    #[serde(default)]
+    pub held: Option<HeldControl>,
+}
+
+/// The lost-calls-held control where lost callers are judged
+/// ([`Model::held_capacity`]): per replication, the first attempts per
+/// hour that found `capacity` or more calls in progress had none been
+/// refused, and that number's exact mean
+/// ([`Model::expected_held_overflow_per_h`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldControl {
+    /// The held system's capacity c (calls).
+    pub capacity: u32,
+    /// First attempts per hour that found c or more in progress.
+    pub overflow_per_h: Estimate,
+    /// Its exact mean.
+    pub expected_per_h: f64,
+}
+
+impl HeldControl {
+    /// The control of `model` over its hours of the week `hours` (all of
+    /// the measured run when `None`), from each replication's `overflow_per_h`.
+    fn of(model: &Model, hours: Option<&[bool]>, overflow_per_h: Vec<f64>) -> Option<Self> {
+        let capacity = model.held_capacity()?;
+        let expected_per_h = model.expected_held_overflow_per_h(hours)?;
+        Some(HeldControl { capacity, overflow_per_h: Estimate::new(overflow_per_h), expected_per_h })
+    }
 }
 
 /// The days whose busy hour broke an objective (ITU-T E.520's reading).
@@ -56,10 +84,14 @@ pub struct WindowSummary {
     /// Per source, in model order.
     pub sources: Vec<SourceMetrics<Estimate>>,
     /// The exact mean of `offered_load_erl` there, when the model gives it
-    /// ([`Model::expected_offered_load_erl`]): the control of the
+    /// ([`Model::expected_offered_load_erl`]): a control of the
     /// objectives' control-variate estimates.
     #[serde(default)]
     pub expected_offered_load_erl: Option<f64>,
+    /// The lost-calls-held control there, when the model has one (the
+    /// control lost-caller objectives are judged with first).
+    #[serde(default)]
+    pub held: Option<HeldControl>,
 }
 
 /// One source's estimates.
@@ -171,7 +203,11 @@ fn judged_hours(model: &Model, reps: &[ReplicationMetrics]) -> Option<WindowSumm
         (SlaOver::Window(w), _) => Some(w.hours.clone()),
         (SlaOver::Run, _) => None,
     };
+    let held = hours
+        .as_ref()
+        .and_then(|h| HeldControl::of(model, Some(h), reps.iter().map(|r| r.hours[k].held_overflow_per_h).collect()));
     Some(WindowSummary {
+        held,
         expected_offered_load_erl: hours.and_then(|h| model.expected_offered_load_erl(Some(&h))),
         label: first.hours[k].label.clone(),
         offered_load_erl: Estimate::new(reps.iter().map(|r| r.hours[k].offered_load_erl).collect()),
@@ -185,7 +221,15 @@ fn judged_hours(model: &Model, reps: &[ReplicationMetrics]) -> Option<WindowSumm
 impl Summary {
     /// Estimates from the replications of `model` (at least one).
     pub fn new(model: &Model, reps: &[ReplicationMetrics]) -> Self {
+        let judged = judged_hours(model, reps);
+        // Over the run only where the SLA is judged there (it costs a quadrature).
+        let held = match judged {
+            None => HeldControl::of(model, None, reps.iter().map(|r| r.held_overflow_per_h).collect()),
+            Some(_) => None,
+        };
         Summary {
+            judged,
+            held,
             sources: model
                 .sources
                 .iter()
@@ -228,7 +272,6 @@ impl Summary {
                 .collect(),
             series: series_mean(&reps.iter().map(|r| r.series.as_slice()).collect::<Vec<_>>()),
             campaigns: CampaignSummary::of_all(model, &reps.iter().map(|r| r.campaigns.as_slice()).collect::<Vec<_>>()),
-            judged: judged_hours(model, reps),
             expected_offered_load_erl: model.expected_offered_load_erl(None),
             days_over: model.sla.max_days_over.and_then(|_| {
                 let days = reps.first()?.days.len();
