@@ -295,3 +295,35 @@ pub fn certify(model: &Model, tolerance: f64) -> Result<Certified, String> {
     verdicts.refine(tolerance, &mut |x| judge_at(model, x))?;
     Ok(verdicts.certified(model.offered_load_erl()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Judged, Verdicts};
+
+    fn judged(x: f64, pass: bool, margin: f64) -> Judged {
+        Judged { x, pass, binding: None, replications: 5, calls: 0, variance_ratio: None, margin: Some(margin) }
+    }
+
+    #[test]
+    fn the_next_load_is_aimed_half_a_tolerance_below_the_interpolated_boundary() {
+        // Margins 0.5 at 1 and 2 at 2: log margin linear in log load crosses
+        // 0 at √2; half a tolerance (3%) below it is √2 / √1.03.
+        let v = Verdicts(vec![judged(1.0, true, 0.5), judged(2.0, false, 2.0)]);
+        let x = v.next(0.03).unwrap();
+        assert!((x - 2f64.sqrt() / 1.03f64.sqrt()).abs() < 1e-12, "{x}");
+        // A boundary just above the pass: the load a tolerance above it, where
+        // a fail settles the bracket ([1, 1.03] is within 3%).
+        let v = Verdicts(vec![judged(1.0, true, 0.99), judged(1.2, false, 3.0)]);
+        assert!((v.next(0.03).unwrap() - 1.03).abs() < 1e-12);
+        // Just below the fail: the load a tolerance below it.
+        let v = Verdicts(vec![judged(1.0, true, 0.2), judged(1.2, false, 1.01)]);
+        assert!((v.next(0.03).unwrap() - 1.2 / 1.03).abs() < 1e-12);
+        // An undecided fail whose estimate is inside the limit gives nothing
+        // to interpolate: the geometric midpoint.
+        let v = Verdicts(vec![judged(1.0, true, 0.5), judged(1.2, false, 0.95)]);
+        assert!((v.next(0.03).unwrap() - 1.2f64.sqrt()).abs() < 1e-12);
+        // Settled within the tolerance: nothing more to judge.
+        let v = Verdicts(vec![judged(1.0, true, 0.5), judged(1.02, false, 1.5)]);
+        assert_eq!(v.next(0.03), None);
+    }
+}

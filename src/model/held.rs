@@ -14,6 +14,11 @@
 use super::{Arrivals, LimitKind, Model, Profile, Scope};
 use std::collections::HashMap;
 
+/// The fewest replications an objective is judged with a control variate
+/// on: with one control the t interval has n − 2 degrees of freedom, and
+/// below 5 its quantile costs more than the control saves.
+pub const CONTROL_MIN_REPLICATIONS: usize = 5;
+
 /// Gauss–Legendre nodes on [−1, 1] and weights, 5 points (exact for
 /// polynomials of degree 9).
 const GAUSS_5: [(f64, f64); 5] = [
@@ -95,16 +100,18 @@ impl Model {
     /// concurrency limit (slots × copies) that every call holds for its
     /// whole length, when the held system's overflow has a known mean: every
     /// source Poisson or a profile without day-to-day variation, and no
-    /// campaign; and only when the SLA judges a lost-caller probability
-    /// (nothing else reads it, and tracking it costs the engine a heap).
+    /// campaign; and only when the SLA judges a lost-caller probability and
+    /// the run may reach [`CONTROL_MIN_REPLICATIONS`] (nothing else reads
+    /// it, and tracking it costs the engine a heap sift per first attempt).
     /// `None` otherwise (traces, populations, day factors, campaigns, no
-    /// such limit or objective).
+    /// such limit or objective, too few replications).
     pub fn held_capacity(&self) -> Option<u32> {
         use super::ObjectiveMetric::{Abandonment, Blocking, Failure, Loss};
         let poisson = |s: &super::Source| matches!(s.arrivals, Arrivals::Poisson | Arrivals::Profile(_));
         let lost = |m: super::ObjectiveMetric| matches!(m, Blocking | Abandonment | Failure | Loss);
         let sla = &self.sla;
         if !sla.objectives.iter().chain(sla.source_objectives.iter().map(|(_, o)| o)).any(|o| lost(o.metric))
+            || (self.run.max_replications as usize) < CONTROL_MIN_REPLICATIONS
             || !self.campaigns.is_empty()
             || self.sources.is_empty()
             || !self.sources.iter().all(|s| poisson(s) && s.day_variation.is_none())

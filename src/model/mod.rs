@@ -18,6 +18,7 @@ pub use sla::{HourWindow, JudgedDays, Objective, ObjectiveMetric, OverWhy, Sla, 
 pub use timeline::{Failure, Incident, IncidentWhen, OnDrop, Stickiness};
 
 pub use dist::{Dist, Sampler};
+pub use held::CONTROL_MIN_REPLICATIONS;
 use std::sync::Arc;
 
 /// A checked model, all durations in seconds and rates per second.

@@ -49,7 +49,9 @@
 //! state and the event loop; `runtime` builds the per-replication state
 //! from the model; `limits` passes, queues at, seizes and releases limits;
 //! `call` is the life of a call (answer, turns and requests, refusals,
-//! hang-up, redial); `observe` the warm-up restart and the time series;
+//! hang-up, redial); `observe` the counting (by source, hour and day),
+//! calls in progress, the warm-up restart and the time series; `held` the
+//! lost-calls-held system of the control variate;
 //! `dial` the outbound campaigns' dialer and the life of a dial.
 
 mod attempts;
@@ -604,37 +606,6 @@ impl Sim {
             });
         }
         self.advance(id);
-    }
-
-    /// Applies `count` to the counts of `source` and, when the SLA is judged
-    /// over hours, of its hour-of-week bucket for time `t` (an attempt's
-    /// arrival). Campaign dials have no hour buckets.
-    #[inline(always)]
-    fn tally(&mut self, source: usize, t: f64, count: impl Fn(&mut Counts)) {
-        count(&mut self.counts[source]);
-        if let Some(hours) = &mut self.hours {
-            if source < self.n_inbound {
-                count(&mut hours[source * HOURS_PER_WEEK + hour_of_week(t)]);
-                if let Some((busy_hour, days)) = &mut self.days {
-                    if (t / 3600.0) as usize % 24 == *busy_hour {
-                        if let Some(c) = days[source].get_mut((t / DAY_S) as usize) {
-                            count(c);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Moves the calls in progress of `source` (and, for an inbound source
-    /// among several, of the total) by `delta` now. Campaign dials count in
-    /// their source's level only: campaigns report their own figures.
-    #[inline(always)]
-    fn step_calls_in_progress(&mut self, source: usize, delta: i32) {
-        self.counts[source].concurrency.step(self.now, delta);
-        if self.several_sources && source < self.n_inbound {
-            self.total_concurrency.step(self.now, delta);
-        }
     }
 
     fn finish(mut self) -> Replication {

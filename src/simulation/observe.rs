@@ -1,10 +1,43 @@
-//! Observation: the warm-up (statistics restart) and the time series'
-//! snapshots at bucket boundaries. Nothing here runs between buckets.
+//! Observation: counting what happens into a source's counts (and its
+//! hour's and day's, when the SLA reads hours), calls in progress, the
+//! warm-up (statistics restart) and the time series' snapshots at bucket
+//! boundaries.
 
-use super::{Event, Sim};
-use crate::record::{Recorder, SeriesTotals, Snapshot, UseScale};
+use super::{Event, Sim, DAY_S};
+use crate::record::{hour_of_week, Counts, Recorder, SeriesTotals, Snapshot, UseScale, HOURS_PER_WEEK};
 
 impl Sim {
+    /// Applies `count` to the counts of `source` and, when the SLA is judged
+    /// over hours, of its hour-of-week bucket for time `t` (an attempt's
+    /// arrival). Campaign dials have no hour buckets.
+    #[inline(always)]
+    pub(super) fn tally(&mut self, source: usize, t: f64, count: impl Fn(&mut Counts)) {
+        count(&mut self.counts[source]);
+        if let Some(hours) = &mut self.hours {
+            if source < self.n_inbound {
+                count(&mut hours[source * HOURS_PER_WEEK + hour_of_week(t)]);
+                if let Some((busy_hour, days)) = &mut self.days {
+                    if (t / 3600.0) as usize % 24 == *busy_hour {
+                        if let Some(c) = days[source].get_mut((t / DAY_S) as usize) {
+                            count(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves the calls in progress of `source` (and, for an inbound source
+    /// among several, of the total) by `delta` now. Campaign dials count in
+    /// their source's level only: campaigns report their own figures.
+    #[inline(always)]
+    pub(super) fn step_calls_in_progress(&mut self, source: usize, delta: i32) {
+        self.counts[source].concurrency.step(self.now, delta);
+        if self.several_sources && source < self.n_inbound {
+            self.total_concurrency.step(self.now, delta);
+        }
+    }
+
     /// Starts the time series at the end of the warm-up (after the restart).
     pub(super) fn start_series(&mut self) {
         let Some(bucket_s) = self.series_bucket_s else { return };

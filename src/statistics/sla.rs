@@ -375,10 +375,10 @@ pub fn days_over_share(sla: &Sla, days: &[HourMetrics]) -> f64 {
     days.iter().filter(|d| day_breaks(sla, d)).count() as f64 / days.len() as f64
 }
 
-/// The fewest replications an objective is judged with a control variate
-/// on: with one control the t interval has n − 2 degrees of freedom, and
-/// below 5 its quantile costs more than the control saves.
-pub const CONTROL_MIN_REPLICATIONS: usize = 5;
+/// The fewest replications a control variate is used with (defined with
+/// the model, whose engine keeps the lost-calls-held system only for runs
+/// that can reach it).
+pub use crate::model::CONTROL_MIN_REPLICATIONS;
 
 /// The control-variate estimate of a lost-caller probability (blocking,
 /// abandonment, failure, loss) whose per-replication values are `value`

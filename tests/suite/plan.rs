@@ -337,7 +337,17 @@ fn exhaustive(plan: &Plan) -> Vec<Option<Vec<usize>>> {
     let sizes: Vec<usize> = plan.choices.iter().map(|c| c.options.len()).collect();
     let mut combos: Vec<(Vec<usize>, f64, f64)> = Vec::new();
     for k in 0..sizes.iter().product::<usize>() {
-        let combo: Vec<usize> = vec![k / sizes[1], k % sizes[1]];
+        // Combination k in mixed radix, the last choice fastest.
+        let mut combo: Vec<usize> = sizes
+            .iter()
+            .rev()
+            .scan(k, |rest, &size| {
+                let digit = *rest % size;
+                *rest /= size;
+                Some(digit)
+            })
+            .collect();
+        combo.reverse();
         let options: Vec<_> = plan.choices.iter().zip(&combo).map(|(c, &o)| (c, &c.options[o])).collect();
         let price: f64 = options.iter().map(|(_, o)| o.monthly_usd).sum();
         let cert = certify(&plan.model_of(&options).unwrap(), plan.tolerance).unwrap();
@@ -386,6 +396,20 @@ proptest::proptest! {
             raced.months.iter().map(|m| m.chosen.map(|i| raced.combos[i].options.clone())).collect();
         proptest::prop_assert_eq!(chosen, exhaustive(&plan));
     }
+}
+
+/// Racing chooses what certifying every combination would on the shipped
+/// plan of platform tiers (`experiments/tiers-plan.toml`: fixed prices,
+/// four loads from 30 to 900 Erl).
+#[test]
+fn racing_chooses_what_exhaustive_certification_chooses_on_the_shipped_tiers_plan() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/tiers-plan.toml");
+    let plan = load_plan(&path, &[], Reach::Soft).unwrap_or_else(|e| panic!("{e}"));
+    let raced = search(&plan, None, &|_| {}).unwrap();
+    let chosen: Vec<Option<Vec<usize>>> =
+        raced.months.iter().map(|m| m.chosen.map(|i| raced.combos[i].options.clone())).collect();
+    assert_eq!(chosen, exhaustive(&plan));
+    assert!(chosen.iter().flatten().count() >= 3, "{chosen:?}");
 }
 
 /// The racing search takes the same steps on any thread count: the turns
