@@ -5,7 +5,7 @@
 //!
 //! The search ([`search`]) races its candidates: each is judged only at
 //! the months' loads it is asked about, and only the chosen combinations
-//! and the upgrade ladder's are certified to the tolerance ([`race`]).
+//! and the upgrade ladder's are certified to the tolerance (`race.rs`).
 
 mod race;
 mod search;

@@ -91,7 +91,7 @@ pub fn control_variate(y: &[f64], x: &[Vec<f64>], mu: &[f64]) -> Option<ControlE
     })
 }
 
-/// The control-variate estimate of a ratio of means, E[`num`] / E[`den`]
+/// The control-variate estimate of a ratio of means, E(`num`) / E(`den`)
 /// (`num[i]`, `den[i]`: replication i's counts, e.g. callers lost and
 /// attempts), with controls `x` whose means are `mu`: a long-run fraction
 /// pooled over the replications, which is what Erlang's formulas give
