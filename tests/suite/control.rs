@@ -11,18 +11,23 @@ use simcall::capacity::erlang_b;
 use simcall::runs::replicate;
 use simcall::statistics::control::control_variate_ratio;
 
-#[test]
-fn the_control_variate_interval_covers_erlang_b_at_its_nominal_rate_with_less_variance() {
-    let (erl, c, hold_s, horizon_h) = (40.0, 45u64, 180.0, 10.0);
-    let rate_per_s = erl / hold_s;
-    let m = model(&format!(
+/// The coverage tests' M/M/c/c: offered Erlangs, lines, mean holding time
+/// (s), horizon (h).
+const MMCC: (f64, u64, f64, f64) = (40.0, 45, 180.0, 10.0);
+
+/// [`MMCC`] after a 1 h warm-up, `replications` from `seed`, with `sla` (a
+/// table's lines, or nothing).
+fn mmcc(replications: usize, seed: u64, sla: &str) -> simcall::model::Model {
+    let (erl, c, hold_s, horizon_h) = MMCC;
+    model(&format!(
         r#"
         name = "mmcc"
         [run]
         horizon = "{horizon_h}h"
         warmup = "1h"
-        replications = 10
-        seed = 24
+        replications = {replications}
+        seed = {seed}
+        {sla}
         [[sources]]
         name = "calls"
         arrivals = {{ offered_load = "{erl} erl" }}
@@ -31,7 +36,14 @@ fn the_control_variate_interval_covers_erlang_b_at_its_nominal_rate_with_less_va
         name = "trunk"
         capacity = {c}
         "#
-    ));
+    ))
+}
+
+#[test]
+fn the_control_variate_interval_covers_erlang_b_at_its_nominal_rate_with_less_variance() {
+    let (erl, c, hold_s, horizon_h) = MMCC;
+    let rate_per_s = erl / hold_s;
+    let m = mmcc(10, 24, "");
     let exact = erlang_b(erl, c);
     let horizon_s = horizon_h * 3600.0;
     let mu = [rate_per_s * horizon_s * hold_s];
@@ -68,37 +80,16 @@ fn the_control_variate_interval_covers_erlang_b_at_its_nominal_rate_with_less_va
 }
 
 /// The lost-calls-held control as verdicts use it (the pooled ratio of
-/// blocked calls to attempts), at the first look of 5 replications and at 10: on M/M/c/c (40 Erl on 45 lines, 10 h) the
-/// interval covers Erlang B at 95% within its binomial error over 400
-/// replication sets, and its squared error is far below the plain mean's
-/// and the offered-work control's.
+/// blocked calls to attempts), at the first look of 5 replications and at
+/// 10: on the M/M/c/c above the interval covers Erlang B at 95% within its
+/// binomial error over 400 replication sets, and its squared error is far
+/// below the plain mean's and the offered-load control's.
 #[test]
 fn the_held_overflow_control_covers_erlang_b_from_five_replications() {
-    let (erl, c, hold_s, horizon_h) = (40.0, 45u64, 180.0, 10.0);
-    let text = |n: usize| {
-        format!(
-            r#"
-            name = "mmcc"
-            [run]
-            horizon = "{horizon_h}h"
-            warmup = "1h"
-            replications = {n}
-            seed = 25
-            [sla]
-            max_blocking = "1%"
-            [[sources]]
-            name = "calls"
-            arrivals = {{ offered_load = "{erl} erl" }}
-            holding = {{ dist = "exponential", mean = "{hold_s}s" }}
-            [[limits]]
-            name = "trunk"
-            capacity = {c}
-            "#
-        )
-    };
+    let (erl, c, _, _) = MMCC;
     let exact = erlang_b(erl, c);
     for n in [5, 10] {
-        let m = model(&text(n));
+        let m = mmcc(n, 25, "[sla]\nmax_blocking = \"1%\"");
         assert_eq!(m.held_capacity(), Some(c as u32));
         let mu_held = m.expected_held_overflow_per_h(None).unwrap();
         let mu_offered = m.expected_offered_load_erl(None).unwrap();
