@@ -77,21 +77,20 @@ impl Dist {
     /// distribution for the lognormal (statrs). 0 for `x_s` ≤ 0; the mean as
     /// `x_s` → ∞.
     pub fn mean_min_s(&self, x_s: f64) -> f64 {
-        use statrs::function::{erf::erfc, gamma::gamma_lr};
+        use statrs::distribution::{ContinuousCDF, Normal};
+        use statrs::function::gamma::gamma_lr;
         if x_s <= 0.0 {
             return 0.0;
         }
         if x_s.is_infinite() {
             return self.mean_s();
         }
-        // Φ, the standard normal distribution function.
-        let phi = |z: f64| 0.5 * erfc(-z / std::f64::consts::SQRT_2);
+        let phi = |z: f64| Normal::standard().cdf(z);
         match self {
             Dist::Exponential { mean_s } => mean_s * -(-x_s / mean_s).exp_m1(),
             Dist::Deterministic { value_s } => x_s.min(*value_s),
             Dist::LogNormal { mean_s, cv } => {
-                let s2 = (1.0 + cv * cv).ln();
-                let (mu, s) = (mean_s.ln() - 0.5 * s2, s2.sqrt());
+                let (mu, s) = lognormal_mu_sigma(*mean_s, *cv);
                 let z = (x_s.ln() - mu) / s;
                 mean_s * phi(z - s) + x_s * phi(-z)
             }
@@ -127,9 +126,8 @@ impl Dist {
             Dist::Exponential { mean_s } => Sampler::Exp(Exp::new(1.0 / mean_s).map_err(|e| bad(&e))?),
             Dist::Deterministic { value_s } => Sampler::Const(*value_s),
             Dist::LogNormal { mean_s, cv } => {
-                let s2 = (1.0 + cv * cv).ln();
-                let mu = mean_s.ln() - 0.5 * s2;
-                Sampler::LogNormal(LogNormal::new(mu, s2.sqrt()).map_err(|e| bad(&e))?)
+                let (mu, sigma) = lognormal_mu_sigma(*mean_s, *cv);
+                Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(|e| bad(&e))?)
             }
             Dist::Gamma { mean_s, cv } => {
                 let shape = 1.0 / (cv * cv);
@@ -148,6 +146,13 @@ impl Dist {
             Dist::Empirical { values_s } => Sampler::Empirical(values_s.clone()),
         })
     }
+}
+
+/// The lognormal's log-scale parameters (μ, σ) for a mean and coefficient
+/// of variation: σ² = ln(1 + cv²), μ = ln(mean) − σ²/2.
+fn lognormal_mu_sigma(mean_s: f64, cv: f64) -> (f64, f64) {
+    let s2 = (1.0 + cv * cv).ln();
+    (mean_s.ln() - 0.5 * s2, s2.sqrt())
 }
 
 /// Weibull scale for a given mean and shape k: mean / Γ(1 + 1/k).

@@ -17,6 +17,7 @@ use super::{Estimate, SourceMetrics, Summary};
 use crate::model::{Objective, ObjectiveMetric, Sla};
 use crate::units::significant;
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
 
 /// The one-sided confidence with which an undecided load of a
 /// certification must be beyond a limit to be given up as not passing
@@ -34,11 +35,6 @@ pub const FUTILITY: f64 = 0.9;
 /// [11.92, 12.06] from about 130 replications, where running every load to
 /// a decision without control variates took 280 for [12.02, 12.15].
 pub const CURTAIL: f64 = 0.1;
-
-/// Φ, the standard normal distribution function (statrs' erfc).
-fn normal_cdf(z: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
-}
 
 /// The outcome of judging an objective, or a whole SLA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,7 +261,7 @@ impl SlaVerdict {
                 let sigma = se * nf.sqrt();
                 let final_df = df + (big_n - nf) as usize;
                 let needed = -over - t_quantile(confidence, final_df) * sigma / big_n.sqrt();
-                normal_cdf(needed / (sigma * (big_n - nf).sqrt() / big_n)) < CURTAIL
+                Normal::standard().cdf(needed / (sigma * (big_n - nf).sqrt() / big_n)) < CURTAIL
             };
             futile || curtailed
         };
